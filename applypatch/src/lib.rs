@@ -1,0 +1,1 @@
+//! `applypatch`: (in progress)

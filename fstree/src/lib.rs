@@ -1,0 +1,1 @@
+//! fstree (in progress)

@@ -1,0 +1,1 @@
+//! `snap`: (in progress)

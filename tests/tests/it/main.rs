@@ -1,0 +1,9 @@
+//! One integration-test binary: every tool, run as a real process on real trees, compared with
+//! the real GNU diff/patch, git, rsync, NetBSD mtree and bsdtar where they are the oracle.
+
+mod applypatch;
+mod checkpoint;
+mod harness;
+mod snap;
+mod treediff;
+mod treesync;

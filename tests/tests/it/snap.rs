@@ -1,0 +1,1 @@
+//! Tests of snap (being written).

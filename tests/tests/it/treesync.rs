@@ -1,0 +1,1 @@
+//! Tests of treesync (being written).

@@ -1,0 +1,1 @@
+//! `treediff`: (in progress)

@@ -1,0 +1,11 @@
+//! The patch format shared by `treediff` (which writes it) and `applypatch` (which reads it):
+//! git's extended unified diff plus GNU diff's unified output, with `treediff`'s
+//! empty-directory extension lines. One crate owns the spelling so the two tools cannot drift.
+
+pub mod binary;
+pub mod parse;
+pub mod quote;
+pub mod types;
+pub mod write;
+
+pub use types::*;

@@ -1,0 +1,1 @@
+//! `treesync`: (in progress)
