@@ -1,0 +1,3 @@
+#define LANG_NAME "English"
+#define LANG_HELLO "Hello"
+#define LANG_BYE "Goodbye"

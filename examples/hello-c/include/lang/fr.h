@@ -1,0 +1,3 @@
+#define LANG_NAME "French"
+#define LANG_HELLO "Bonjour"
+#define LANG_BYE "Au revoir"

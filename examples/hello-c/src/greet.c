@@ -1,0 +1,7 @@
+#include "greet.h"
+#include "lang.h"
+
+const char *greeting(void)
+{
+    return LANG_HELLO ", world" GREET_PUNCT;
+}
