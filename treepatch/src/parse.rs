@@ -982,7 +982,7 @@ mod tests {
 
     /// `diff -ruN a b` (GNU diffutils 3.8) over the same pair.
     #[test]
-    fn reads_gnu_diff_ruN() {
+    fn reads_gnu_diff_run_output() {
         let items = parse_all(include_bytes!("../testdata/gnu-ruN.patch")).unwrap();
         assert!(
             matches!(&items[0], Item::Notice { text, line: 1 } if text.starts_with(b"Binary files a/bin"))
