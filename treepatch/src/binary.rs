@@ -181,12 +181,10 @@ pub fn decode_base85_line(line: &[u8]) -> Result<Vec<u8>, BinaryError> {
 // ---------------------------------------------------------------------------------------------
 // zlib
 
-/// Deflates `data` with zlib at the default level, as git does.
+/// Deflates `data` with zlib at level 1 (`Z_BEST_SPEED`), as git does by default, so the output
+/// matches git's byte for byte.
 pub fn deflate(data: &[u8]) -> Vec<u8> {
-    let mut enc = ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 2 + 64),
-        Compression::default(),
-    );
+    let mut enc = ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 64), Compression::fast());
     // Writing into a Vec cannot fail.
     let _ = enc.write_all(data);
     enc.finish().unwrap_or_default()
