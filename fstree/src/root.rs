@@ -228,6 +228,18 @@ impl Root {
         }
     }
 
+    /// Creates the new regular file `rel` (it must not exist) with `mode` before umask, for
+    /// writers that build a whole tree under a temporary name and so need no per-file rename.
+    pub fn create_new(&self, rel: &Path, mode: u32) -> Result<File> {
+        let full = self.display(rel);
+        let (dir, name) = self.parent(rel).ctx(Op::Create, &full)?;
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&dir, name, flags, Mode::from_raw_mode(mode & 0o7777))
+            .ctx(Op::Create, &full)?;
+        Ok(File::from(fd))
+    }
+
     /// Writes `contents` to `rel` atomically (temp + rename) with permission bits `mode`
     /// (applied exactly, not masked by umask).
     pub fn write_file(&self, rel: &Path, contents: &[u8], mode: u32) -> Result<()> {

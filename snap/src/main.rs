@@ -1,1 +1,68 @@
-fn main() {}
+//! `snap`: faithful tree snapshots plus a BSD mtree manifest. See the library for the logic.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use snap::{Options, cli::Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) if fstree::error::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("snap: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    if let Some(manifest) = &cli.verify {
+        let dir = cli
+            .src
+            .as_ref()
+            .context("--verify needs the directory to check")?;
+        let m = snap::cli::read_manifest(manifest)?;
+        let mut out = std::io::stdout().lock();
+        let diffs = snap::verify(&m, dir, &mut out)?;
+        out.flush()?;
+        return Ok(ExitCode::from(if diffs.is_empty() { 0 } else { 2 }));
+    }
+    let src = cli.src.as_ref().context("missing SRC (see --help)")?;
+    let opts = Options {
+        mtime: cli.mtime.map(fstree::Timestamp::from_secs),
+        read_only: cli.read_only,
+        exclude: fstree::Exclude::new(&cli.exclude)?,
+        hash: cli.manifest.is_some() || cli.manifest_only,
+    };
+    let bar = snap::cli::progress_bar(std::io::stderr().is_terminal() && !cli.quiet);
+    let tick = |n: u64| bar.set_position(n);
+    let outcome = if cli.manifest_only {
+        let target = cli.manifest.clone().unwrap_or_else(|| PathBuf::from("-"));
+        snap::cli::with_manifest_output(Some(&target), |w| {
+            Ok(snap::manifest_only(src, &opts, w.context("no output")?)?)
+        })?
+    } else {
+        let dest = cli.dest.as_ref().context("missing DEST (see --help)")?;
+        snap::cli::with_manifest_output(cli.manifest.as_deref(), |w| {
+            Ok(snap::snapshot(src, dest, &opts, w, &tick)?)
+        })?
+    };
+    bar.finish_and_clear();
+    for (path, kind) in &outcome.skipped {
+        eprintln!(
+            "snap: skipping {} {}",
+            kind.describe(),
+            fstree::error::display_path(&src.join(path))
+        );
+    }
+    Ok(ExitCode::from(if outcome.skipped.is_empty() {
+        0
+    } else {
+        1
+    }))
+}
