@@ -64,16 +64,17 @@ pub fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
 }
 
 /// Runs `f` with the manifest writer for `target`: stdout for `-`, otherwise a temporary file
-/// next to `target` renamed over it only when `f` succeeds (no half-written manifest).
+/// next to `target` renamed over it only when `f` succeeds (no half-written manifest). `f`
+/// also gets the temporary file's (device, inode), so a walk can leave it out.
 pub fn with_manifest_output<T>(
     target: Option<&Path>,
-    f: impl FnOnce(Option<&mut dyn Write>) -> anyhow::Result<T>,
+    f: impl FnOnce(Option<&mut dyn Write>, Option<(u64, u64)>) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     match target {
-        None => f(None),
+        None => f(None, None),
         Some(p) if p == Path::new("-") => {
             let mut out = BufWriter::new(io::stdout().lock());
-            let r = f(Some(&mut out))?;
+            let r = f(Some(&mut out), None)?;
             out.flush().context("cannot write manifest to stdout")?;
             Ok(r)
         }
@@ -85,8 +86,16 @@ pub fn with_manifest_output<T>(
             let name = p.file_name().context("manifest path has no file name")?;
             let root = fstree::Root::open(dir)?;
             let mut tmp = root.create_temp(Path::new(name), 0o644)?;
+            let meta = tmp
+                .file
+                .metadata()
+                .with_context(|| format!("cannot stat {}", fstree::error::display_path(p)))?;
+            let id = (
+                std::os::unix::fs::MetadataExt::dev(&meta),
+                std::os::unix::fs::MetadataExt::ino(&meta),
+            );
             let mut out = BufWriter::new(&mut tmp.file);
-            let r = f(Some(&mut out))?;
+            let r = f(Some(&mut out), Some(id))?;
             out.flush()
                 .with_context(|| format!("cannot write {}", fstree::error::display_path(p)))?;
             drop(out);

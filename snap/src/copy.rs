@@ -31,6 +31,9 @@ pub struct Options {
     pub exclude: Exclude,
     /// Compute SHA-256 digests for a manifest.
     pub hash: bool,
+    /// (device, inode) of files and directories to leave out: the snapshot's own temporary
+    /// directory and manifest when they are inside the source.
+    pub skip: Vec<(u64, u64)>,
 }
 
 /// What a finished run saw besides the copy itself.
@@ -91,11 +94,12 @@ pub fn snapshot(
     std::fs::create_dir(&tmp).ctx(Op::Mkdir, &tmp)?;
     let guard = RemoveOnDrop(Some(tmp.clone()));
     let root = Root::open(&tmp)?;
-    let mut skip = vec![same_file_id(&tmp)];
+    let mut opts = opts.clone();
+    opts.skip.extend(same_file_id(&tmp));
     if empty_dest {
-        skip.push(same_file_id(dest));
+        opts.skip.extend(same_file_id(dest));
     }
-    let outcome = copy_tree(src, &root, opts, manifest, progress, &skip)?;
+    let outcome = copy_tree(src, &root, &opts, manifest, progress)?;
     drop(root);
     std::fs::rename(&tmp, dest).ctx(Op::Rename, dest)?;
     std::mem::forget(guard);
@@ -139,6 +143,9 @@ pub fn manifest_only(
     };
     for e in Walk::with_exclude(src, opts.exclude.clone()) {
         let e = e?;
+        if e.depth > 0 && opts.skip.contains(&(e.dev, e.ino)) {
+            continue;
+        }
         if !e.kind.is_supported() {
             outcome.skipped.push((e.path.clone(), e.kind));
             continue;
@@ -188,7 +195,6 @@ fn copy_tree(
     opts: &Options,
     manifest: Option<&mut dyn Write>,
     progress: &(dyn Fn(u64) + Sync),
-    skip_ids: &[Option<(u64, u64)>],
 ) -> Result<Outcome, SnapError> {
     let mut w = match manifest {
         Some(m) => Some(manifest::Writer::new(m).map_err(SnapError::Manifest)?),
@@ -210,8 +216,10 @@ fn copy_tree(
     let mut walk = Walk::with_exclude(src, opts.exclude.clone());
     while let Some(e) = walk.next() {
         let e = e?;
-        if e.kind == Kind::Dir && skip_ids.contains(&Some((e.dev, e.ino))) && e.depth > 0 {
-            walk.skip_current_dir();
+        if e.depth > 0 && opts.skip.contains(&(e.dev, e.ino)) {
+            if e.kind == Kind::Dir {
+                walk.skip_current_dir();
+            }
             continue;
         }
         let job = match e.kind {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use snap::{Options, cli::Cli};
+use snap::cli::{Cli, progress_bar, read_manifest, with_manifest_output};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -21,34 +21,36 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let src = cli.src.as_ref().context("missing SRC (see --help)")?;
     if let Some(manifest) = &cli.verify {
-        let dir = cli
-            .src
-            .as_ref()
-            .context("--verify needs the directory to check")?;
-        let m = snap::cli::read_manifest(manifest)?;
         let mut out = std::io::stdout().lock();
-        let diffs = snap::verify(&m, dir, &mut out)?;
+        let diffs = snap::verify(&read_manifest(manifest)?, src, &mut out)?;
         out.flush()?;
         return Ok(ExitCode::from(if diffs.is_empty() { 0 } else { 2 }));
     }
-    let src = cli.src.as_ref().context("missing SRC (see --help)")?;
-    let opts = Options {
+    let mut opts = snap::Options {
         mtime: cli.mtime.map(fstree::Timestamp::from_secs),
         read_only: cli.read_only,
         exclude: fstree::Exclude::new(&cli.exclude)?,
         hash: cli.manifest.is_some() || cli.manifest_only,
+        skip: Vec::new(),
     };
-    let bar = snap::cli::progress_bar(std::io::stderr().is_terminal() && !cli.quiet);
+    let bar = progress_bar(std::io::stderr().is_terminal() && !cli.quiet);
     let tick = |n: u64| bar.set_position(n);
     let outcome = if cli.manifest_only {
         let target = cli.manifest.clone().unwrap_or_else(|| PathBuf::from("-"));
-        snap::cli::with_manifest_output(Some(&target), |w| {
-            Ok(snap::manifest_only(src, &opts, w.context("no output")?)?)
+        with_manifest_output(Some(&target), |w, id| {
+            opts.skip.extend(id);
+            Ok(snap::manifest_only(
+                src,
+                &opts,
+                w.context("no manifest output")?,
+            )?)
         })?
     } else {
         let dest = cli.dest.as_ref().context("missing DEST (see --help)")?;
-        snap::cli::with_manifest_output(cli.manifest.as_deref(), |w| {
+        with_manifest_output(cli.manifest.as_deref(), |w, id| {
+            opts.skip.extend(id);
             Ok(snap::snapshot(src, dest, &opts, w, &tick)?)
         })?
     };
