@@ -1,1 +1,943 @@
-//! Tests of checkpoint (being written).
+//! End-to-end tests of the checkpoint build: `checkpoint/prepare-checkpoint-build` and
+//! `checkpoint/checkpoint-build` (with the four tools on PATH) on the example project
+//! `examples/hello-c`, built with make and the system C compiler.
+//!
+//! Every scenario works in a fresh scratch directory: it takes a checkpoint of a build of the
+//! old sources, rebuilds a fresh copy of the new sources from it, and checks the result
+//! against a clean build of the same new sources:
+//!
+//! - the two trees are equal entry for entry (types, bytes, permission bits, link targets),
+//!   sources and build outputs alike (the example's build is deterministic), apart from the
+//!   stale outputs of a removed source file, which no build deletes;
+//! - the program prints the same;
+//! - make recompiled exactly the objects that depend on the changed files, and every entry
+//!   that the change set and the build did not rewrite kept the checkpoint's mtime, to the
+//!   nanosecond.
+//!
+//! The Nix expression is checked by evaluating it with `nix-instantiate` (when installed) on a
+//! stand-in derivation and running the shell snippets it produces, as stdenv would.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use checkpoint_tests::{bin, tempdir};
+
+/// The workspace root.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf()
+}
+
+/// The directory of the tool binaries (built once by the harness).
+fn tools_dir() -> PathBuf {
+    let snap = bin("snap");
+    for tool in ["treediff", "treesync", "applypatch"] {
+        bin(tool);
+    }
+    snap.parent()
+        .expect("a binary is in a directory")
+        .to_path_buf()
+}
+
+/// PATH with the scripts' directory and the tools' directory in front.
+fn test_path() -> OsString {
+    let mut dirs = vec![repo().join("checkpoint"), tools_dir()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).expect("no ':' in the directories")
+}
+
+/// A command run in `dir` with the test PATH and nothing from the caller's environment that
+/// would change what the scripts or make do.
+fn command(dir: &Path, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(dir)
+        .env("PATH", test_path())
+        .env("LC_ALL", "C")
+        .env_remove("CHECKPOINT_TOOLS_DIR")
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL");
+    command
+}
+
+/// Runs `command` to completion.
+fn run(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
+}
+
+/// Runs `command` and panics, with everything it printed, unless it succeeds.
+fn ok(command: &mut Command) -> Output {
+    let output = run(command);
+    assert!(
+        output.status.success(),
+        "{command:?} failed\n{}",
+        explain(&output)
+    );
+    output
+}
+
+/// Runs `command` and panics, with everything it printed, unless it fails.
+fn fails(command: &mut Command) -> Output {
+    let output = run(command);
+    assert!(
+        !output.status.success(),
+        "{command:?} should have failed\n{}",
+        explain(&output)
+    );
+    output
+}
+
+fn explain(output: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scratch directory; on drop, made writable again first (a checkpoint made read-only like
+/// the Nix store would otherwise stay behind).
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch(tempdir())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// A fresh copy of the example's sources (no build outputs) at `name`.
+    fn fresh(&self, name: &str) -> PathBuf {
+        let dest = self.path().join(name);
+        ok(Command::new("cp")
+            .arg("-RP")
+            .arg(repo().join("examples/hello-c"))
+            .arg(&dest));
+        ok(command(&dest, "make").args(["-s", "clean"]));
+        dest
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        make_writable(self.path());
+    }
+}
+
+fn make_writable(dir: &Path) {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return;
+    };
+    if meta.is_dir() {
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o755));
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            make_writable(&entry.path());
+        }
+    }
+}
+
+/// One entry of a tree, without its times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Item {
+    File { mode: u32, content: Vec<u8> },
+    Dir { mode: u32 },
+    Link(PathBuf),
+}
+
+/// Every entry below `root` (not `root` itself), by relative path, with its mtime in ns.
+fn listing(root: &Path) -> BTreeMap<PathBuf, (Item, i128)> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, (Item, i128)>) {
+        let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("read_dir {dir:?}: {e}"));
+        for entry in entries {
+            let path = entry.expect("a directory entry").path();
+            let meta = fs::symlink_metadata(&path).expect("an entry's metadata");
+            let mode = meta.mode() & 0o7777;
+            let item = if meta.file_type().is_symlink() {
+                Item::Link(fs::read_link(&path).expect("a link target"))
+            } else if meta.is_dir() {
+                walk(root, &path, out);
+                Item::Dir { mode }
+            } else {
+                Item::File {
+                    mode,
+                    content: fs::read(&path).expect("a file's contents"),
+                }
+            };
+            let mtime = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
+            let rel = path
+                .strip_prefix(root)
+                .expect("below the root")
+                .to_path_buf();
+            out.insert(rel, (item, mtime));
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// A short description of an entry for failure messages.
+fn describe(item: Option<&Item>) -> String {
+    match item {
+        None => "missing".into(),
+        Some(Item::File { mode, content }) => {
+            format!(
+                "file {mode:o}, {} bytes: {:?}",
+                content.len(),
+                text(&content[..content.len().min(60)])
+            )
+        }
+        Some(Item::Dir { mode }) => format!("dir {mode:o}"),
+        Some(Item::Link(target)) => format!("symlink -> {}", target.display()),
+    }
+}
+
+/// The objects a build log says were compiled (`CC obj/NAME.o` lines), sorted.
+fn compiled(log: &[u8]) -> Vec<String> {
+    let mut objects: Vec<String> = text(log)
+        .lines()
+        .filter_map(|l| l.strip_prefix("CC "))
+        .map(str::to_owned)
+        .collect();
+    objects.sort();
+    objects
+}
+
+/// Everything a build log says the build wrote: compiled objects and their dependency files,
+/// generated files, the linked program.
+fn rebuilt(log: &[u8]) -> BTreeSet<PathBuf> {
+    let mut paths = BTreeSet::new();
+    for line in text(log).lines() {
+        if let Some(object) = line.strip_prefix("CC ") {
+            let stem = Path::new(object)
+                .file_stem()
+                .expect("an object name")
+                .to_owned();
+            paths.insert(PathBuf::from(object));
+            paths.insert(Path::new(".deps").join(stem).with_extension("d"));
+        } else if let Some(path) = line.strip_prefix("GEN ").or(line.strip_prefix("LINK ")) {
+            paths.insert(PathBuf::from(path));
+        }
+    }
+    // Rewritten whenever the list of objects changes.
+    paths.insert(PathBuf::from(".deps/objects"));
+    paths
+}
+
+/// Makes a checkpoint look like one from the Nix store: every entry read-only, mtime 1.
+fn make_store_like(dir: &Path) {
+    for entry in fs::read_dir(dir).expect("a directory") {
+        let path = entry.expect("an entry").path();
+        let meta = fs::symlink_metadata(&path).expect("metadata");
+        if meta.is_dir() {
+            make_store_like(&path);
+        }
+        if !meta.file_type().is_symlink() {
+            fs::set_permissions(&path, fs::Permissions::from_mode(meta.mode() & 0o7555))
+                .expect("chmod");
+        }
+        let one = filetime::FileTime::from_unix_time(1, 0);
+        filetime::set_symlink_file_times(&path, one, one).expect("set times");
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+    let one = filetime::FileTime::from_unix_time(1, 0);
+    filetime::set_symlink_file_times(dir, one, one).expect("set times");
+}
+
+/// Replaces `from` with `to` in the file at `path` (which must contain it).
+fn edit(path: &Path, from: &str, to: &str) {
+    let old = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path:?}: {e}"));
+    assert!(old.contains(from), "{path:?} does not contain {from:?}");
+    fs::write(path, old.replacen(from, to, 1)).expect("write");
+}
+
+/// A checkpoint scenario: how the checkpoint's sources differ from examples/hello-c, the
+/// change set made to them afterwards, and what an incremental build must recompile.
+struct Scenario {
+    /// Applied to a fresh copy of the example to get the checkpoint's sources.
+    old: fn(&Path),
+    /// Applied after `old` to get the new sources.
+    change: fn(&Path),
+    /// Make the checkpoint read-only with mtime 1, as the Nix store keeps it.
+    store_like: bool,
+    /// The objects the incremental build must compile, sorted.
+    recompiled: &'static [&'static str],
+    /// Outputs of removed sources that stay in the incremental tree (no build deletes them).
+    stale: &'static [&'static str],
+    /// A line the new program must print.
+    prints: &'static str,
+}
+
+fn unchanged(_: &Path) {}
+
+impl Scenario {
+    fn check(&self) {
+        let scratch = Scratch::new();
+        let checkpoint = scratch.path().join("checkpoint");
+
+        let old = scratch.fresh("old");
+        (self.old)(&old);
+        ok(command(&old, "prepare-checkpoint-build")
+            .arg(&checkpoint)
+            .args(["--", "make"]));
+        if self.store_like {
+            make_store_like(&checkpoint);
+        }
+        let snapshot = listing(&checkpoint.join("outputs"));
+
+        let new = scratch.fresh("new");
+        (self.old)(&new);
+        (self.change)(&new);
+        let build = ok(command(&new, "checkpoint-build")
+            .arg(&checkpoint)
+            .args(["--", "make"]));
+
+        let clean = scratch.fresh("clean");
+        (self.old)(&clean);
+        (self.change)(&clean);
+        let clean_build = ok(&mut command(&clean, "make"));
+
+        let context = format!(
+            "--- checkpoint-build output\n{}{}--- clean build output\n{}",
+            text(&build.stdout),
+            text(&build.stderr),
+            text(&clean_build.stdout)
+        );
+
+        // Only what depends on the changes was recompiled.
+        assert_eq!(
+            compiled(&build.stdout),
+            self.recompiled,
+            "recompiled objects\n{context}"
+        );
+
+        // The incremental tree is the clean tree (plus the stale outputs).
+        let incremental = listing(&new);
+        let reference = listing(&clean);
+        let mut problems = Vec::new();
+        let paths: BTreeSet<&PathBuf> = incremental.keys().chain(reference.keys()).collect();
+        for path in paths {
+            let got = incremental.get(path).map(|(item, _)| item);
+            let want = reference.get(path).map(|(item, _)| item);
+            let stale = self.stale.iter().any(|s| Path::new(s) == path);
+            let fine = if stale {
+                got.is_some() && want.is_none()
+            } else {
+                got == want
+            };
+            if !fine {
+                problems.push(format!(
+                    "{}: incremental {}, clean {}{}",
+                    path.display(),
+                    describe(got),
+                    describe(want),
+                    if stale {
+                        " (expected: a stale output)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "the incremental build differs from a clean build:\n{}\n{context}",
+            problems.join("\n")
+        );
+
+        // The program prints the same, and reflects the change.
+        let printed = ok(&mut command(&new, "./hello")).stdout;
+        assert_eq!(
+            text(&printed),
+            text(&ok(&mut command(&clean, "./hello")).stdout)
+        );
+        assert!(
+            text(&printed).lines().any(|l| l == self.prints),
+            "the program should print {:?}, printed:\n{}",
+            self.prints,
+            text(&printed)
+        );
+
+        // What neither the change set nor the build rewrote kept the checkpoint's mtime; and
+        // everything is writable again.
+        let rewritten = rebuilt(&build.stdout);
+        for (path, (item, mtime)) in &incremental {
+            if let Item::File { mode, .. } | Item::Dir { mode } = item {
+                assert!(
+                    mode & 0o200 != 0,
+                    "{} is not writable ({mode:o})",
+                    path.display()
+                );
+            }
+            let Some((old_item, old_mtime)) = snapshot.get(path) else {
+                continue;
+            };
+            if matches!(item, Item::Dir { .. }) || old_item != item || rewritten.contains(path) {
+                continue;
+            }
+            assert_eq!(
+                mtime,
+                old_mtime,
+                "{} is unchanged but lost the checkpoint's mtime\n{context}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Scenario 1 (nixpkgs' first): a changed greeting in one .c file.
+#[test]
+fn changed_greeting_recompiles_one_object() {
+    Scenario {
+        old: unchanged,
+        change: |tree| edit(&tree.join("src/greet.c"), "\", world\"", "\", checkpoint\""),
+        store_like: false,
+        recompiled: &["obj/greet.o"],
+        stale: &[],
+        prints: "Hello, checkpoint!",
+    }
+    .check();
+}
+
+/// Scenario 2 (nixpkgs' second): the checkpoint has a source file that the new sources
+/// remove, while another file now defines its function.
+#[test]
+fn removed_source_whose_function_moved() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
+            fs::remove_file(tree.join("src/farewell.c")).expect("rm");
+            let greet = tree.join("src/greet.c");
+            let mut source = fs::read_to_string(&greet).expect("read");
+            source.push_str("\nconst char *farewell(void)\n{\n    return \"See you.\";\n}\n");
+            fs::write(&greet, source).expect("write");
+        },
+        store_like: false,
+        recompiled: &["obj/greet.o"],
+        stale: &["obj/farewell.o", ".deps/farewell.d"],
+        prints: "See you.",
+    }
+    .check();
+}
+
+/// Scenario 3: a new source file (and header); `diff -ur` without `-N` loses it.
+#[test]
+fn added_source_file_is_compiled() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
+            fs::write(tree.join("include/motto.h"), "const char *motto(void);\n").expect("write");
+            fs::write(
+                tree.join("src/motto.c"),
+                "#include \"motto.h\"\n\nconst char *motto(void)\n{\n    return \"Nothing is lost.\";\n}\n",
+            )
+            .expect("write");
+            let main = tree.join("src/main.c");
+            edit(&main, "#include \"util.h\"\n", "#include \"util.h\"\n#include \"motto.h\"\n");
+            edit(&main, "    return 0;", "    printf(\"%s\\n\", motto());\n    return 0;");
+        },
+        store_like: false,
+        recompiled: &["obj/main.o", "obj/motto.o"],
+        stale: &[],
+        prints: "Nothing is lost.",
+    }
+    .check();
+}
+
+/// Scenario 4: a changed header; its dependents are known only from `.deps/*.d`, a top-level
+/// dot-directory that `cp -r ./*` misses.
+#[test]
+fn changed_header_recompiles_its_dependents() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
+            edit(
+                &tree.join("include/greet.h"),
+                "#define GREET_PUNCT \"!\"",
+                "#define GREET_PUNCT \"!!!\"",
+            );
+        },
+        store_like: false,
+        recompiled: &["obj/farewell.o", "obj/greet.o", "obj/main.o"],
+        stale: &[],
+        prints: "Hello, world!!!",
+    }
+    .check();
+}
+
+/// Scenario 4b: a generated header's input changed (VERSION -> gen/version.h).
+#[test]
+fn changed_generated_header_input_recompiles_its_dependents() {
+    Scenario {
+        old: unchanged,
+        change: |tree| fs::write(tree.join("VERSION"), "2.0\n").expect("write"),
+        store_like: false,
+        recompiled: &["obj/main.o"],
+        stale: &[],
+        prints: "hello-c 2.0",
+    }
+    .check();
+}
+
+/// Scenario 5: a binary asset changed, a symlink retargeted, a script made executable, a file
+/// replaced by a directory, an empty directory added (`git diff | git apply` loses it).
+#[test]
+fn binary_symlink_mode_and_type_changes() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
+            let mut logo = fs::read(tree.join("assets/logo.bin")).expect("read");
+            logo.iter_mut().for_each(|b| *b ^= 1);
+            fs::write(tree.join("assets/logo.bin"), logo).expect("write");
+            fs::remove_file(tree.join("include/lang.h")).expect("rm");
+            symlink("lang/fr.h", tree.join("include/lang.h")).expect("symlink");
+            let script = tree.join("scripts/show.sh");
+            fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+            fs::remove_file(tree.join("docs/notes")).expect("rm");
+            fs::create_dir(tree.join("docs/notes")).expect("mkdir");
+            fs::write(tree.join("docs/notes/README"), "Notes live here now.\n").expect("write");
+            fs::create_dir(tree.join("docs/drafts")).expect("mkdir");
+        },
+        store_like: false,
+        recompiled: &["obj/farewell.o", "obj/greet.o", "obj/logo.o"],
+        stale: &[],
+        prints: "Bonjour, world!",
+    }
+    .check();
+}
+
+/// Scenario 6: nothing changed since the checkpoint: every step succeeds (the original's
+/// patch step fails on an empty patch) and nothing is rebuilt.
+#[test]
+fn unchanged_sources_rebuild_nothing() {
+    Scenario {
+        old: unchanged,
+        change: unchanged,
+        store_like: false,
+        recompiled: &[],
+        stale: &[],
+        prints: "Hello, world!",
+    }
+    .check();
+}
+
+/// Scenario 7: a checkpoint kept like the Nix store keeps it (read-only, mtime 1).
+#[test]
+fn read_only_checkpoint_with_mtime_1() {
+    Scenario {
+        old: unchanged,
+        change: |tree| edit(&tree.join("src/greet.c"), "\", world\"", "\", store\""),
+        store_like: true,
+        recompiled: &["obj/greet.o"],
+        stale: &[],
+        prints: "Hello, store!",
+    }
+    .check();
+}
+
+/// A checkpoint whose outputs no longer match its sources: the patch does not apply, the
+/// script stops there with a message naming the step, and the build does not run.
+#[test]
+fn corrupt_checkpoint_stops_at_applypatch() {
+    let scratch = Scratch::new();
+    let checkpoint = scratch.path().join("checkpoint");
+    let old = scratch.fresh("old");
+    ok(command(&old, "prepare-checkpoint-build")
+        .arg(&checkpoint)
+        .args(["--", "make"]));
+    fs::write(checkpoint.join("outputs/src/greet.c"), "garbage\n").expect("write");
+
+    let new = scratch.fresh("new");
+    edit(&new.join("src/greet.c"), "\", world\"", "\", checkpoint\"");
+    let output = fails(
+        command(&new, "checkpoint-build")
+            .arg(&checkpoint)
+            .args(["--", "make"]),
+    );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("checkpoint-build: step 'applypatch"),
+        "the message should name the step\n{}",
+        explain(&output)
+    );
+    assert!(
+        compiled(&output.stdout).is_empty(),
+        "the build ran\n{}",
+        explain(&output)
+    );
+}
+
+/// A checkpoint without its outputs snapshot: refused before the tree is touched.
+#[test]
+fn incomplete_checkpoint_is_refused_before_anything_changes() {
+    let scratch = Scratch::new();
+    let checkpoint = scratch.path().join("checkpoint");
+    let old = scratch.fresh("old");
+    ok(command(&old, "prepare-checkpoint-build")
+        .arg(&checkpoint)
+        .args(["--", "make"]));
+    fs::remove_dir_all(checkpoint.join("outputs")).expect("rm");
+
+    let new = scratch.fresh("new");
+    edit(&new.join("src/greet.c"), "\", world\"", "\", checkpoint\"");
+    let before = listing(&new);
+    let output = fails(
+        command(&new, "checkpoint-build")
+            .arg(&checkpoint)
+            .args(["--", "make"]),
+    );
+    assert!(
+        text(&output.stderr).contains("is not a checkpoint"),
+        "{}",
+        explain(&output)
+    );
+    assert_eq!(listing(&new), before, "the tree changed");
+}
+
+/// A failing build stops the script with the build's exit status and a message.
+#[test]
+fn failing_build_is_reported_with_its_status() {
+    let scratch = Scratch::new();
+    let checkpoint = scratch.path().join("checkpoint");
+    let old = scratch.fresh("old");
+    let output = fails(
+        command(&old, "prepare-checkpoint-build")
+            .arg(&checkpoint)
+            .args(["--", "sh", "-c", "exit 7"]),
+    );
+    assert_eq!(output.status.code(), Some(7), "{}", explain(&output));
+    assert!(
+        text(&output.stderr).contains("step 'build' failed (exit 7)"),
+        "{}",
+        explain(&output)
+    );
+    assert!(
+        !checkpoint.join("outputs").exists(),
+        "no outputs snapshot after a failed build"
+    );
+
+    fs::remove_dir_all(&checkpoint).expect("rm");
+    ok(command(&old, "prepare-checkpoint-build")
+        .arg(&checkpoint)
+        .args(["--", "make"]));
+    let new = scratch.fresh("new");
+    edit(&new.join("src/greet.c"), "return", "retur");
+    let output = fails(
+        command(&new, "checkpoint-build")
+            .arg(&checkpoint)
+            .args(["--", "make"]),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "make's status\n{}",
+        explain(&output)
+    );
+    assert!(
+        text(&output.stderr).contains("step 'build' failed (exit 2): make"),
+        "{}",
+        explain(&output)
+    );
+}
+
+/// ARTIFACTS inside the tree would snapshot itself (and `treesync --delete` would delete it):
+/// both scripts refuse, and change nothing.
+#[test]
+fn artifacts_inside_the_tree_are_refused() {
+    let scratch = Scratch::new();
+    let old = scratch.fresh("old");
+    let before = listing(&old);
+    let output = fails(command(&old, "prepare-checkpoint-build").args(["ckpt", "--", "make"]));
+    assert!(
+        text(&output.stderr).contains("inside the tree"),
+        "{}",
+        explain(&output)
+    );
+    let output = fails(command(&old, "prepare-checkpoint-build").args([".", "--", "make"]));
+    assert!(
+        text(&output.stderr).contains("inside the tree"),
+        "{}",
+        explain(&output)
+    );
+    assert_eq!(listing(&old), before, "the tree changed");
+
+    let checkpoint = scratch.path().join("checkpoint");
+    ok(command(&old, "prepare-checkpoint-build")
+        .arg(&checkpoint)
+        .args(["--", "make"]));
+    let moved = old.join("moved-checkpoint");
+    fs::rename(&checkpoint, &moved).expect("mv");
+    let before = listing(&old);
+    let output = fails(command(&old, "checkpoint-build").args(["moved-checkpoint", "--", "make"]));
+    assert!(
+        text(&output.stderr).contains("inside the tree"),
+        "{}",
+        explain(&output)
+    );
+    assert_eq!(listing(&old), before, "the tree changed");
+}
+
+/// `--help` on each script; a usage error exits 64 and says how to get help.
+#[test]
+fn scripts_have_help_and_usage_errors() {
+    let dir = tempdir();
+    for script in ["prepare-checkpoint-build", "checkpoint-build"] {
+        let help = ok(command(dir.path(), script).arg("--help"));
+        let help = text(&help.stdout);
+        assert!(help.starts_with(&format!("Usage: {script} ")), "{help}");
+        assert!(help.contains("CHECKPOINT_TOOLS_DIR"), "{help}");
+        let output = fails(command(dir.path(), script).arg("--bogus"));
+        assert_eq!(output.status.code(), Some(64), "{}", explain(&output));
+        assert!(
+            text(&output.stderr).contains("--help"),
+            "{}",
+            explain(&output)
+        );
+        let output = fails(command(dir.path(), script).args(["ckpt", "make"]));
+        assert_eq!(output.status.code(), Some(64), "{}", explain(&output));
+    }
+}
+
+/// The tools are found next to the scripts (an installed layout), and CHECKPOINT_TOOLS_DIR
+/// overrides both that and PATH.
+#[test]
+fn tools_are_found_next_to_the_scripts_or_in_checkpoint_tools_dir() {
+    let scratch = Scratch::new();
+    let bindir = scratch.path().join("bin");
+    fs::create_dir(&bindir).expect("mkdir");
+    for script in ["prepare-checkpoint-build", "checkpoint-build"] {
+        fs::copy(repo().join("checkpoint").join(script), bindir.join(script)).expect("cp");
+    }
+    for tool in ["snap", "treediff", "treesync", "applypatch"] {
+        symlink(bin(tool), bindir.join(tool)).expect("symlink");
+    }
+    let checkpoint = scratch.path().join("checkpoint");
+    let old = scratch.fresh("old");
+    // PATH without the tools.
+    let system_path = "/usr/local/bin:/usr/bin:/bin";
+    ok(command(&old, bindir.join("prepare-checkpoint-build"))
+        .env("PATH", system_path)
+        .arg(&checkpoint)
+        .args(["--", "make"]));
+    let new = scratch.fresh("new");
+    ok(command(&new, bindir.join("checkpoint-build"))
+        .env("PATH", system_path)
+        .arg(&checkpoint)
+        .args(["--", "make"]));
+
+    let empty = scratch.path().join("empty");
+    fs::create_dir(&empty).expect("mkdir");
+    let output = fails(
+        command(&new, bindir.join("checkpoint-build"))
+            .env("CHECKPOINT_TOOLS_DIR", &empty)
+            .arg(&checkpoint),
+    );
+    assert!(
+        text(&output.stderr).contains("CHECKPOINT_TOOLS_DIR"),
+        "{}",
+        explain(&output)
+    );
+}
+
+/// `make demo`'s script runs and shows an incremental build equal to the clean one.
+#[test]
+fn demo_script_runs() {
+    let output = ok(command(&repo(), "sh")
+        .arg("examples/demo.sh")
+        .env("CHECKPOINT_TOOLS_DIR", tools_dir()));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("recompiled (incremental): obj/greet.o obj/main.o \n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("same output as the clean build: yes"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("   Hello, checkpoint build!\n"), "{stdout}");
+}
+
+/// The scripts are shellcheck-clean (POSIX sh).
+#[test]
+fn scripts_are_shellcheck_clean() {
+    let root = repo();
+    let mut scripts = vec![
+        root.join("checkpoint/prepare-checkpoint-build"),
+        root.join("checkpoint/checkpoint-build"),
+        root.join("examples/demo.sh"),
+    ];
+    for entry in fs::read_dir(root.join("examples/hello-c/scripts")).expect("scripts/") {
+        scripts.push(entry.expect("an entry").path());
+    }
+    let output = run(Command::new("shellcheck")
+        .args(["--shell=sh", "--severity=style"])
+        .args(&scripts));
+    assert!(
+        output.status.success(),
+        "shellcheck (required: apt-get install shellcheck) found problems\n{}",
+        explain(&output)
+    );
+}
+
+/// Whether `nix-instantiate` is installed; in CI (where .ci/run installs nix-bin) it must be.
+fn have_nix() -> bool {
+    let found = Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "nix-instantiate (Debian nix-bin) is missing in CI"
+    );
+    if !found {
+        eprintln!("nix-instantiate not installed (apt-get install nix-bin): Nix checks skipped");
+    }
+    found
+}
+
+/// `checkpoint-build.nix` parses.
+#[test]
+fn nix_expression_parses() {
+    if !have_nix() {
+        return;
+    }
+    ok(Command::new("nix-instantiate")
+        .arg("--parse")
+        .arg(repo().join("checkpoint/checkpoint-build.nix")));
+}
+
+/// `checkpoint-build.nix`, evaluated on a stand-in derivation, gives shell snippets that do a
+/// checkpoint build when run in the order stdenv runs them.
+#[test]
+fn nix_expression_drives_a_checkpoint_build() {
+    if !have_nix() {
+        return;
+    }
+    let scratch = Scratch::new();
+    // A stand-in for the checkpoint-tools package: bin/ with the tools and the scripts.
+    let package = scratch.path().join("checkpoint-tools");
+    fs::create_dir_all(package.join("bin")).expect("mkdir");
+    for script in ["prepare-checkpoint-build", "checkpoint-build"] {
+        symlink(
+            repo().join("checkpoint").join(script),
+            package.join("bin").join(script),
+        )
+        .expect("symlink");
+    }
+    for tool in ["snap", "treediff", "treesync", "applypatch"] {
+        symlink(bin(tool), package.join("bin").join(tool)).expect("symlink");
+    }
+    let system_path = "/usr/local/bin:/usr/bin:/bin";
+    let checkpoint = scratch.path().join("checkpoint");
+    let expression = format!(
+        r#"
+        let
+          c = import {nix} {{
+            lib = {{ warn = msg: x: x; escapeShellArg = s: "'" + s + "'"; }};
+            checkpoint-tools = "{package}";
+          }};
+          drv = {{ name = "hello"; overrideAttrs = f: drv // f {{ preBuild = "echo original preBuild\n"; }}; }};
+          prepared = c.prepareCheckpointBuild drv;
+        in {{
+          inherit (prepared) name outputs preBuild installPhase;
+          rebuild = (c.mkCheckpointBuild drv "{checkpoint}").preBuild;
+        }}"#,
+        nix = repo().join("checkpoint/checkpoint-build.nix").display(),
+        package = package.display(),
+        checkpoint = checkpoint.display(),
+    );
+    let output = ok(Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "-E"])
+        .arg(&expression));
+    let json = text(&output.stdout);
+    // Pull the strings out of {"installPhase":"...","name":"...",...} (keys sorted by Nix).
+    let field = |key: &str| -> String {
+        let start = json
+            .find(&format!("\"{key}\":\""))
+            .unwrap_or_else(|| panic!("no {key} in {json}"));
+        let rest = &json[start + key.len() + 4..];
+        let mut value = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return value,
+                '\\' => match chars.next() {
+                    Some('n') => value.push('\n'),
+                    Some(other) => value.push(other),
+                    None => break,
+                },
+                c => value.push(c),
+            }
+        }
+        panic!("unterminated {key} in {json}")
+    };
+    assert_eq!(field("name"), "hello-checkpointArtifacts");
+    assert!(json.contains("\"outputs\":[\"out\"]"), "{json}");
+
+    // stdenv's order: preBuild, buildPhase (make), installPhase.
+    let stdenv = "set -e; runHook() { :; }; eval \"$PRE_BUILD\"; make; eval \"$INSTALL\"";
+    let old = scratch.fresh("old");
+    let prepare = ok(command(&old, "sh")
+        .args(["-c", stdenv])
+        .env("out", &checkpoint)
+        .env("PRE_BUILD", field("preBuild"))
+        .env("INSTALL", field("installPhase"))
+        .env("PATH", system_path));
+    assert!(
+        text(&prepare.stdout).starts_with("original preBuild\n"),
+        "{}",
+        explain(&prepare)
+    );
+    for part in ["sources", "outputs", "sources.mtree", "outputs.mtree"] {
+        assert!(
+            checkpoint.join(part).exists(),
+            "no {part} in the checkpoint\n{}",
+            explain(&prepare)
+        );
+    }
+    assert!(
+        !checkpoint.join("sources/hello").exists(),
+        "sources snapshot taken after the build"
+    );
+    assert!(
+        checkpoint.join("outputs/hello").exists(),
+        "outputs snapshot taken before the build"
+    );
+
+    let new = scratch.fresh("new");
+    edit(&new.join("src/greet.c"), "\", world\"", "\", nix\"");
+    let build = ok(command(&new, "sh")
+        .args(["-c", "set -e; eval \"$PRE_BUILD\"; make"])
+        .env("PRE_BUILD", field("rebuild"))
+        .env("PATH", system_path));
+    assert_eq!(
+        compiled(&build.stdout),
+        ["obj/greet.o"],
+        "{}",
+        explain(&build)
+    );
+    let printed = ok(&mut command(&new, "./hello")).stdout;
+    assert!(
+        text(&printed).contains("Hello, nix!\n"),
+        "{}",
+        text(&printed)
+    );
+}
