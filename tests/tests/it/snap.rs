@@ -210,3 +210,42 @@ fn killed_snapshot_leaves_no_destination() {
 fn make_writable(p: &Path) {
     cmd("chmod").args(["-R", "u+w"]).arg(p).success();
 }
+
+/// Mounts a size-limited tmpfs at `dir` for the life of the guard, or says why it can't.
+pub(crate) struct SmallFs(std::path::PathBuf);
+
+impl SmallFs {
+    pub(crate) fn mount(dir: &Path, size: &str) -> Option<SmallFs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = cmd("mount").args(["-t", "tmpfs", "-o"]).arg(format!("size={size}")).arg("tmpfs").arg(dir).run();
+        if out.code() == Some(0) {
+            Some(SmallFs(dir.to_path_buf()))
+        } else {
+            eprintln!("SKIPPED: cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {}", out.stderr_text());
+            None
+        }
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn full_disk_fails_naming_the_file_and_leaves_nothing() {
+    let t = tempdir();
+    let mut tree = Tree::new();
+    for i in 0..40 {
+        tree = tree.file(format!("f{i:02}"), vec![b'z'; 100 * 1024]);
+    }
+    let src = tree.build(t.path().join("src"));
+    let Some(_fs) = SmallFs::mount(&t.path().join("small"), "1m") else { return };
+    let dest = t.path().join("small/snap");
+    let out = snap().arg(&src).arg(&dest).arg("--manifest").arg(t.path().join("small/m")).expect_code(1);
+    let err = out.stderr_text();
+    assert!(err.contains("No space left on device") && err.contains("small/"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert_eq!(std::fs::read_dir(t.path().join("small")).unwrap().count(), 0, "nothing left behind");
+}
