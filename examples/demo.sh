@@ -12,6 +12,9 @@
 # `cargo build --release` first, as `make demo` does.
 set -eu
 
+# Run from `make demo`, the outer make's settings would leak into hello-c's.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 repo=$(cd -P -- "$(dirname -- "$0")/.." && pwd -P)
 CHECKPOINT_TOOLS_DIR=${CHECKPOINT_TOOLS_DIR:-${CARGO_TARGET_DIR:-$repo/target}/release}
 export CHECKPOINT_TOOLS_DIR
