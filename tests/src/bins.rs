@@ -28,15 +28,16 @@ pub fn bin(name: &str) -> PathBuf {
         TOOLS.contains(&name),
         "bin({name:?}): not a workspace binary; known: {TOOLS:?} (use cmd() for other programs)"
     );
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    // A failed build is remembered, so every later test fails at once with the same message.
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let dir = DIR.get_or_init(|| match std::env::var_os("CHECKPOINT_TOOLS_BIN_DIR") {
-        Some(dir) => PathBuf::from(dir),
+        Some(dir) => Ok(PathBuf::from(dir)),
         None => {
             let dir = target_profile_dir();
-            build_once_per_run(&dir);
-            dir
+            build_once_per_run(&dir).map(|()| dir)
         }
     });
+    let dir = dir.as_ref().unwrap_or_else(|msg| panic!("{msg}"));
     let path = dir.join(name);
     assert!(
         path.is_file(),
@@ -60,7 +61,7 @@ pub fn target_profile_dir() -> PathBuf {
 
 /// Runs `cargo build --bins --workspace` for `profile_dir`, unless a build for the same
 /// nextest run has already happened.
-fn build_once_per_run(profile_dir: &Path) {
+fn build_once_per_run(profile_dir: &Path) -> Result<(), String> {
     let run_id = std::env::var_os("NEXTEST_RUN_ID");
     let stamp = profile_dir.join(".checkpoint-tests-bins.stamp");
     let _lock = run_id
@@ -69,16 +70,17 @@ fn build_once_per_run(profile_dir: &Path) {
     if let Some(id) = &run_id
         && fs::read(&stamp).ok().as_deref() == Some(id.as_encoded_bytes())
     {
-        return;
+        return Ok(());
     }
-    build(profile_dir);
+    build(profile_dir)?;
     if let Some(id) = &run_id {
         fs::write(&stamp, id.as_encoded_bytes())
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
+            .map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     }
+    Ok(())
 }
 
-fn build(profile_dir: &Path) {
+fn build(profile_dir: &Path) -> Result<(), String> {
     let target_dir = profile_dir.parent().expect("the profile dir has a parent");
     let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => "dev",
@@ -91,7 +93,10 @@ fn build(profile_dir: &Path) {
     let cargo = std::env::var_os("CARGO")
         .or_else(|| option_env!("CARGO").map(OsString::from))
         .unwrap_or_else(|| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace");
+    let manifest = workspace.join("Cargo.toml");
     let mut command = Command::new(&cargo);
     command
         .args([
@@ -107,14 +112,17 @@ fn build(profile_dir: &Path) {
         .arg(target_dir);
     let output = command
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", Path::new(&cargo).display()));
-    assert!(
-        output.status.success(),
-        "building the workspace binaries failed ({:?}, {}):\n{}",
-        command,
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .map_err(|e| format!("cannot run {}: {e}", Path::new(&cargo).display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    // Cargo's warnings come first and can be long: show from the first error on.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors = stderr.find("error").map_or(&*stderr, |i| &stderr[i..]);
+    Err(format!(
+        "building the workspace binaries failed ({command:?}, {}):\n{errors}",
+        output.status
+    ))
 }
 
 /// An exclusive `flock` on `path`, released when the returned file is dropped.

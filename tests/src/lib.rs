@@ -42,13 +42,72 @@ pub use show::{show, show_path};
 pub use strategies::{arb_content, arb_tree, arb_tree_pair};
 pub use tree::{Node, Tree};
 
-/// A fresh temporary directory (removed on drop), created under the system temp dir so that no
-/// enclosing git repository is found by `git apply` run inside it.
+/// A fresh temporary directory (removed on drop, as far as permissions allow), under the
+/// system temp dir so that no enclosing git repository is found by `git` run inside it.
+/// Prefer [`scratch`] when a test may leave read-only directories behind.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("ckpt-test-")
         .tempdir()
         .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
+}
+
+/// A fresh scratch directory, removed on drop even if read-only directories are left in it;
+/// see [`Scratch`].
+pub fn scratch() -> Scratch {
+    Scratch(Some(tempdir()))
+}
+
+/// A temporary directory under the system temp dir (so no enclosing git repository is found
+/// by `git` run inside it), removed on drop even when tests left read-only directories in it
+/// (write permission is restored first, which matters when not running as root).
+///
+/// Set `CHECKPOINT_TESTS_KEEP=1` to keep every scratch directory for inspection; its path is
+/// printed on stderr.
+#[derive(Debug)]
+pub struct Scratch(Option<tempfile::TempDir>);
+
+impl Scratch {
+    /// The directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.0.as_ref().expect("present until drop").path()
+    }
+
+    /// `self.path().join(rel)`.
+    pub fn join(&self, rel: impl AsRef<std::path::Path>) -> std::path::PathBuf {
+        self.path().join(rel)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Some(dir) = self.0.take() else { return };
+        if std::env::var_os("CHECKPOINT_TESTS_KEEP").is_some() {
+            eprintln!("kept scratch directory {}", dir.keep().display());
+            return;
+        }
+        make_writable(dir.path());
+        let _ = dir.close();
+    }
+}
+
+/// Adds owner read, write and search permission to `root` and every directory below it,
+/// without following symlinks, so the tree can be deleted.
+pub fn make_writable(root: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(md) = std::fs::symlink_metadata(root) else {
+        return;
+    };
+    if !md.is_dir() {
+        return;
+    }
+    let mode = md.permissions().mode();
+    if mode & 0o700 != 0o700 {
+        let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(mode | 0o700));
+    }
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        make_writable(&entry.path());
+    }
 }
 
 /// Nanoseconds since the epoch, the unit of every time in this harness.

@@ -573,3 +573,24 @@ fn git_diff_and_apply_lose_only_empty_directories_and_odd_modes_of_the_full_pair
         ]
     );
 }
+
+#[test]
+fn scratch_is_removed_even_with_read_only_directories_inside() {
+    let dir = scratch();
+    let root = Tree::new()
+        .file("ro/sub/f", "x")
+        .dir_mode("ro/sub", 0o555)
+        .dir_mode("ro", 0o500)
+        .build(dir.join("t"));
+    make_writable(&root);
+    let perm = |p: &str| Listing::read(&root).get(p).map(|e| e.perm);
+    assert_eq!((perm("ro"), perm("ro/sub")), (Some(0o700), Some(0o755)));
+    let path = dir.path().to_path_buf();
+    std::fs::set_permissions(
+        root.join("ro"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o500),
+    )
+    .expect("chmod");
+    drop(dir);
+    assert!(!path.exists(), "{} was left behind", path.display());
+}
