@@ -162,6 +162,31 @@ impl Listing {
             .collect()
     }
 
+    /// A [`Tree`](crate::Tree) describing this listing: kinds, contents, modes, link targets,
+    /// hard links (to the first name of each group), and atimes and mtimes of every entry, so
+    /// a real tree can be captured, edited and rebuilt elsewhere. Sockets and devices are
+    /// skipped.
+    pub fn to_tree(&self) -> crate::Tree {
+        let mut tree = crate::Tree::new();
+        for e in &self.entries {
+            let first_name = e.hardlinks.first().filter(|other| **other < e.path);
+            tree = match (e.kind, first_name) {
+                (Kind::File, Some(first)) => tree.hardlink(&e.path, first),
+                (Kind::File, None) => {
+                    tree.file_mode(&e.path, e.content.as_deref().unwrap_or_default(), e.perm)
+                }
+                (Kind::Dir, _) => tree.dir_mode(&e.path, e.perm),
+                (Kind::Symlink, _) => {
+                    tree.symlink(&e.path, e.target.as_deref().unwrap_or_default())
+                }
+                (Kind::Fifo, _) => tree.with(&e.path, crate::Node::Fifo { mode: e.perm }),
+                _ => continue,
+            };
+            tree = tree.times(&e.path, e.atime, e.mtime);
+        }
+        tree
+    }
+
     /// The listing as text, one entry a line, showing the fields `cmp` compares.
     pub fn render(&self, cmp: &Compare) -> String {
         let mut out = format!("{} ({} entries):\n", self.dir.display(), self.entries.len());

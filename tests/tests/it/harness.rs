@@ -594,3 +594,12 @@ fn scratch_is_removed_even_with_read_only_directories_inside() {
     drop(dir);
     assert!(!path.exists(), "{} was left behind", path.display());
 }
+
+#[test]
+fn a_real_tree_captured_with_to_tree_rebuilds_identically() {
+    let dir = tempdir();
+    let original = edge_case_special_tree().build(dir.path().join("a"));
+    let captured = Listing::read(&original).to_tree();
+    let copy = captured.build(dir.path().join("b"));
+    assert_same_tree(&original, &copy, Compare::faithful());
+}
