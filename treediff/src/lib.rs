@@ -1,1 +1,237 @@
-//! `treediff`: (in progress)
+//! `treediff`: one patch that carries every difference between two trees, as a replacement for
+//! `diff -urN` whose output `git apply`, GNU `patch -p1` and `applypatch` all read.
+//!
+//! The default output is git's extended unified diff with `a/`/`b/` prefixes: text hunks, new
+//! and deleted files (empty ones too), `old mode`/`new mode`, symlinks as mode 120000, type
+//! changes as a delete plus an add, binary files as `GIT binary patch` with full `index` lines,
+//! and the `# treediff: mkdir`/`rmdir` extension lines for directories (see DESIGN.md).
+//! `--format=gnu` writes what GNU `diff -ruN` writes instead; `-q` and `--stat` summarise.
+//!
+//! How a run goes: load both sides as path-sorted node lists ([`side`]; the old one possibly
+//! from an mtree manifest), merge them into an ordered action list ([`plan`]), optionally pair
+//! deletions with additions of equal content ([`rename`]), then render the actions in parallel
+//! chunks ([`render`], [`hunk`]) and write each chunk's results in order, so the output is
+//! deterministic and streamed. Per-file problems are reported and remembered, never fatal;
+//! the remembered state picks the exit status ([`Exit`]).
+
+pub mod cli;
+pub mod color;
+pub mod hunk;
+pub mod plan;
+pub mod rename;
+pub mod render;
+pub mod side;
+pub mod stat;
+
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use fstree::Exclude;
+use rayon::prelude::*;
+
+/// Which patch dialect to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// git's extended unified diff (the default).
+    #[default]
+    Git,
+    /// GNU `diff -ruN`'s output.
+    Gnu,
+}
+
+/// What to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Output {
+    /// The patch.
+    #[default]
+    Patch,
+    /// One line per differing path (`-q`).
+    Brief,
+    /// A git-style diffstat (`--stat`).
+    Stat,
+}
+
+/// Whether files with NUL bytes are diffed as binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextMode {
+    /// Binary when a NUL is in the first 8000 bytes, as git decides.
+    #[default]
+    Detect,
+    /// Every file is text (`-a`).
+    Always,
+}
+
+/// Whether to look for renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Renames {
+    /// Deletions and additions as such.
+    #[default]
+    Off,
+    /// Pair a deleted and an added regular file with equal content as a rename (`-M`).
+    Exact,
+}
+
+/// The settings of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The old tree.
+    pub old: PathBuf,
+    /// The new tree.
+    pub new: PathBuf,
+    /// An mtree manifest of the old tree to trust for sizes, modes, links and digests.
+    pub manifest: Option<PathBuf>,
+    /// Patch dialect.
+    pub format: Format,
+    /// Patch, brief or stat.
+    pub output: Output,
+    /// Lines of context (`-U`).
+    pub context: usize,
+    /// Binary detection.
+    pub text: TextMode,
+    /// Rename detection.
+    pub renames: Renames,
+    /// Names to leave out (`-x`, `-X`).
+    pub exclude: Exclude,
+    /// Color the output with ANSI escapes.
+    pub color: bool,
+}
+
+/// A problem that ends the run (per-file problems do not).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A root is missing or unreadable.
+    #[error(transparent)]
+    Tree(fstree::Error),
+    /// A root is not a directory.
+    #[error("{}: not a directory", fstree::error::display_path(.0))]
+    NotADirectory(PathBuf),
+    /// The manifest cannot be read.
+    #[error("cannot read manifest {}: {reason}", fstree::error::display_path(path))]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An exclude file cannot be read.
+    #[error("cannot read exclude file {}", fstree::error::display_path(.0))]
+    ExcludeFile(PathBuf, #[source] io::Error),
+    /// An exclude pattern is invalid.
+    #[error(transparent)]
+    Pattern(#[from] fstree::exclude::PatternError),
+    /// Writing the output failed (a closed pipe included).
+    #[error("cannot write output")]
+    Output(#[source] io::Error),
+}
+
+/// The exit status: 0 when equal, 1 when different, 2 on trouble (2 wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// The trees are equal.
+    Same = 0,
+    /// The trees differ.
+    Differ = 1,
+    /// Something could not be compared (or the run failed).
+    Trouble = 2,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// How many actions are rendered in parallel before their output is written.
+const CHUNK: usize = 256;
+
+/// GNU's name for a root in headers: the operand without trailing slashes (`a/` -> `a`).
+fn label(root: &Path) -> Vec<u8> {
+    let b = root.as_os_str().as_bytes();
+    let trimmed = b
+        .iter()
+        .rposition(|&c| c != b'/')
+        .map_or(&b[..b.len().min(1)], |i| &b[..=i]);
+    trimmed.to_vec()
+}
+
+/// Compares the trees and writes the result to `out`, messages to `err`.
+pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result<Exit, Error> {
+    let (old, new) = rayon::join(
+        || match &cfg.manifest {
+            Some(m) => side::from_manifest(m, &cfg.exclude),
+            None => side::walk(&cfg.old, &cfg.exclude),
+        },
+        || side::walk(&cfg.new, &cfg.exclude),
+    );
+    let (old, new) = (old?, new?);
+    let mut status = Exit::Same;
+    for p in old.problems.iter().chain(&new.problems) {
+        let _ = writeln!(err, "treediff: {p}");
+        status = Exit::Trouble;
+    }
+    let order = if cfg.format == Format::Gnu {
+        plan::Order::Gnu
+    } else {
+        plan::Order::Git
+    };
+    let mut actions = plan::plan(&old.nodes, &new.nodes, order);
+    let ctx = render::Ctx {
+        cfg,
+        old: &old.nodes,
+        new: &new.nodes,
+        old_label: label(&cfg.old),
+        new_label: label(&cfg.new),
+    };
+    if cfg.renames == Renames::Exact && cfg.format == Format::Git {
+        actions = rename::detect(&ctx, actions);
+    }
+    let mut stats = Vec::new();
+    for chunk in actions.chunks(CHUNK) {
+        let rendered: Vec<render::Rendered> = chunk.par_iter().map(|&a| ctx.render(a)).collect();
+        for r in rendered {
+            if r.differs && status < Exit::Differ {
+                status = Exit::Differ;
+            }
+            if r.trouble {
+                status = Exit::Trouble;
+            }
+            if cfg.color {
+                color::paint(&r.out, cfg.format, out).map_err(Error::Output)?;
+            } else {
+                out.write_all(&r.out).map_err(Error::Output)?;
+            }
+            for m in &r.messages {
+                let _ = writeln!(err, "treediff: {m}");
+            }
+            stats.extend(r.stat);
+        }
+    }
+    if cfg.output == Output::Stat {
+        stat::write(out, &stats, cfg.color).map_err(Error::Output)?;
+    }
+    out.flush().map_err(Error::Output)?;
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Exit::Same.code(), 0);
+        assert_eq!(Exit::Differ.code(), 1);
+        assert_eq!(Exit::Trouble.code(), 2);
+        assert!(Exit::Trouble > Exit::Differ);
+    }
+
+    #[test]
+    fn labels_drop_trailing_slashes() {
+        assert_eq!(label(Path::new("a/")), b"a");
+        assert_eq!(label(Path::new("./")), b".");
+        assert_eq!(label(Path::new("x//")), b"x");
+        assert_eq!(label(Path::new("/")), b"/");
+    }
+}

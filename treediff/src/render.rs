@@ -1,0 +1,532 @@
+//! Turning one planned [`Action`] into output bytes, messages and counts. Runs in parallel on
+//! many actions at once; each call reads only the files of its own action, and the caller
+//! writes the results in plan order.
+//!
+//! Files are compared size first, then bytes (or, with a manifest for the old side, the new
+//! file's SHA-256 against the recorded one), and only files that differ are diffed. A file is
+//! binary, as git decides, when one side has a NUL byte in its first 8000 bytes.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::path::Path;
+
+use fstree::Kind;
+use fstree::error::display_path;
+use treepatch::write::{self as pw, GitHeader};
+use treepatch::{LineKind, Operation, binary};
+
+use crate::hunk::{TextDiff, write_all_lines};
+use crate::plan::Action;
+use crate::side::{Node, join};
+use crate::{Config, Format, Output, TextMode};
+
+/// Everything a render needs besides the action.
+pub struct Ctx<'a> {
+    /// The run's settings.
+    pub cfg: &'a Config,
+    /// Old side nodes.
+    pub old: &'a [Node],
+    /// New side nodes.
+    pub new: &'a [Node],
+    /// GNU-style name of the old root (`a` for `a/`), for GNU headers and brief lines.
+    pub old_label: Vec<u8>,
+    /// GNU-style name of the new root.
+    pub new_label: Vec<u8>,
+}
+
+/// One line of `--stat`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatLine {
+    /// The name shown (`a => b` for a rename).
+    pub name: Vec<u8>,
+    /// Added lines.
+    pub added: u64,
+    /// Removed lines.
+    pub removed: u64,
+    /// For a binary file, its old and new sizes.
+    pub binary: Option<(u64, u64)>,
+}
+
+/// The result of rendering one action.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Bytes for stdout.
+    pub out: Vec<u8>,
+    /// Messages for stderr (without the `treediff: ` prefix).
+    pub messages: Vec<String>,
+    /// The action found a difference.
+    pub differs: bool,
+    /// Something could not be examined (exit status 2).
+    pub trouble: bool,
+    /// The `--stat` line, when there is one.
+    pub stat: Option<StatLine>,
+}
+
+/// The first bytes git looks at for a NUL.
+const BINARY_PROBE: usize = 8000;
+
+fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(BINARY_PROBE)].contains(&0)
+}
+
+fn gnu_name(label: &[u8], rel: &[u8]) -> Vec<u8> {
+    let mut v = label.to_vec();
+    v.push(b'/');
+    v.extend_from_slice(rel);
+    v
+}
+
+impl Ctx<'_> {
+    fn root(&self, old_side: bool) -> &Path {
+        if old_side {
+            &self.cfg.old
+        } else {
+            &self.cfg.new
+        }
+    }
+
+    /// Reads the content of a node: a symlink's target or a file's bytes.
+    fn content<'n>(
+        &self,
+        node: &'n Node,
+        old_side: bool,
+        r: &mut Rendered,
+    ) -> Option<Cow<'n, [u8]>> {
+        if node.kind == Kind::Symlink {
+            return Some(Cow::Borrowed(node.link.as_deref().unwrap_or_default()));
+        }
+        let path = join(self.root(old_side), &node.path);
+        match std::fs::read(&path) {
+            Ok(data) => Some(Cow::Owned(data)),
+            Err(e) => {
+                r.messages
+                    .push(format!("cannot read {}: {e}", display_path(&path)));
+                r.trouble = true;
+                None
+            }
+        }
+    }
+
+    fn text_mode(&self, a: &[u8], b: &[u8]) -> bool {
+        self.cfg.text == TextMode::Always || (!is_binary(a) && !is_binary(b))
+    }
+
+    /// Renders one action.
+    pub fn render(&self, action: Action) -> Rendered {
+        let mut r = Rendered::default();
+        // Writing into a Vec cannot fail; the io::Result is only the writers' signature.
+        let _ = self.render_into(action, &mut r);
+        r
+    }
+
+    fn render_into(&self, action: Action, r: &mut Rendered) -> std::io::Result<()> {
+        match action {
+            Action::Pair(o, n) => self.pair(&self.old[o], &self.new[n], r),
+            Action::Add(n) => self.one_side(&self.new[n], false, r),
+            Action::Delete(o) => self.one_side(&self.old[o], true, r),
+            Action::Rename(o, n) => self.rename(&self.old[o], &self.new[n], r),
+            Action::Mkdir(n) => self.dir(&self.new[n], false, r),
+            Action::Rmdir(o) => self.dir(&self.old[o], true, r),
+            Action::DirMode(o, n) => {
+                let (a, b) = (&self.old[o], &self.new[n]);
+                r.differs = true;
+                r.messages.push(format!(
+                    "not carried: permissions of directory {} changed from {:o} to {:o}",
+                    display_path(&join(&self.cfg.new, &b.path)),
+                    a.mode,
+                    b.mode
+                ));
+                Ok(())
+            }
+            Action::KindChange(o, n) => {
+                let (a, b) = (&self.old[o], &self.new[n]);
+                r.differs = true;
+                let (on, nn) = (
+                    gnu_name(&self.old_label, &a.path),
+                    gnu_name(&self.new_label, &b.path),
+                );
+                if self.cfg.output == Output::Brief || self.cfg.output == Output::Patch {
+                    pw::write_gnu_kind_differ(
+                        &mut r.out,
+                        &on,
+                        a.kind.describe(),
+                        &nn,
+                        b.kind.describe(),
+                    )?;
+                }
+                Ok(())
+            }
+            Action::Special(old_side, i) => {
+                let node = if old_side { &self.old[i] } else { &self.new[i] };
+                let path = join(self.root(old_side), &node.path);
+                r.trouble = true;
+                r.differs = true;
+                r.messages.push(format!(
+                    "{} is a {}: not compared",
+                    display_path(&path),
+                    node.kind.describe()
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn brief(&self, old: &[u8], new: &[u8], r: &mut Rendered) -> std::io::Result<()> {
+        let (on, nn) = (
+            gnu_name(&self.old_label, old),
+            gnu_name(&self.new_label, new),
+        );
+        pw::write_gnu_files_differ(&mut r.out, &on, &nn)
+    }
+
+    fn pair(&self, a: &Node, b: &Node, r: &mut Rendered) -> std::io::Result<()> {
+        let (old_bytes, new_bytes, same) = if a.kind == Kind::Symlink {
+            let same = a.link == b.link;
+            (None, None, same)
+        } else if a.size != b.size {
+            (None, None, false)
+        } else if let Some(digest) = a.sha256 {
+            let Some(nb) = self.content(b, false, r) else {
+                return Ok(());
+            };
+            let same = fstree::content::sha256_bytes(&nb) == digest;
+            (None, Some(nb), same)
+        } else {
+            let Some(ob) = self.content(a, true, r) else {
+                return Ok(());
+            };
+            let Some(nb) = self.content(b, false, r) else {
+                return Ok(());
+            };
+            let same = ob == nb;
+            (Some(ob), Some(nb), same)
+        };
+        let mode_change = a.git_mode() != b.git_mode();
+        if a.kind == Kind::File && a.mode != b.mode && !mode_change {
+            r.differs = true;
+            r.messages.push(format!(
+                "not carried: permissions of {} changed from {:o} to {:o} (patches carry only the executable bit)",
+                display_path(&join(&self.cfg.new, &b.path)),
+                a.mode,
+                b.mode
+            ));
+        }
+        if same && !mode_change {
+            return Ok(());
+        }
+        r.differs = true;
+        if self.cfg.output == Output::Brief {
+            return self.brief(&a.path, &b.path, r);
+        }
+        if same {
+            // A pure mode change.
+            if self.cfg.format == Format::Gnu {
+                r.messages.push(format!(
+                    "--format=gnu cannot carry: mode of {} changed from {:o} to {:o}",
+                    display_path(&join(&self.cfg.new, &b.path)),
+                    a.mode,
+                    b.mode
+                ));
+                return Ok(());
+            }
+            if self.cfg.output == Output::Stat {
+                r.stat = Some(StatLine {
+                    name: b.path.clone(),
+                    added: 0,
+                    removed: 0,
+                    binary: None,
+                });
+                return Ok(());
+            }
+            let h = GitHeader {
+                old: &a.path,
+                new: &b.path,
+                old_mode: a.git_mode(),
+                new_mode: b.git_mode(),
+                ..GitHeader::default()
+            };
+            return pw::write_git_header(&mut r.out, &h);
+        }
+        let old = match old_bytes {
+            Some(o) => o,
+            None => match self.content(a, true, r) {
+                Some(o) => o,
+                None => return Ok(()),
+            },
+        };
+        let new = match new_bytes {
+            Some(n) => n,
+            None => match self.content(b, false, r) {
+                Some(n) => n,
+                None => return Ok(()),
+            },
+        };
+        self.content_change(a, b, &old, &new, Operation::Modify, r)
+    }
+
+    /// Writes the patch for a file whose content changed (or that is created or deleted).
+    fn content_change(
+        &self,
+        a: &Node,
+        b: &Node,
+        old: &[u8],
+        new: &[u8],
+        op: Operation,
+        r: &mut Rendered,
+    ) -> std::io::Result<()> {
+        let text = self.text_mode(old, new);
+        let diff = if text { TextDiff::new(old, new) } else { None };
+        let is_symlink = a.kind == Kind::Symlink || b.kind == Kind::Symlink;
+        if self.cfg.output == Output::Stat {
+            let name = if op == Operation::Delete {
+                a.path.clone()
+            } else {
+                b.path.clone()
+            };
+            r.stat = Some(match &diff {
+                Some(_) if op == Operation::Create => StatLine {
+                    name,
+                    added: lines(new),
+                    removed: 0,
+                    binary: None,
+                },
+                Some(_) if op == Operation::Delete => StatLine {
+                    name,
+                    added: 0,
+                    removed: lines(old),
+                    binary: None,
+                },
+                Some(d) => StatLine {
+                    name,
+                    added: d.added(),
+                    removed: d.removed(),
+                    binary: None,
+                },
+                None => StatLine {
+                    name,
+                    added: 0,
+                    removed: 0,
+                    binary: Some((old.len() as u64, new.len() as u64)),
+                },
+            });
+            return Ok(());
+        }
+        if self.cfg.format == Format::Gnu {
+            let (on, nn) = (
+                gnu_name(&self.old_label, &a.path),
+                gnu_name(&self.new_label, &b.path),
+            );
+            if is_symlink {
+                return self.gnu_symlink(a, b, op, r);
+            }
+            if diff.is_none() {
+                r.messages.push(format!(
+                    "--format=gnu cannot carry: binary file {}",
+                    display_path(&join(&self.cfg.new, &b.path))
+                ));
+                return pw::write_gnu_binary_differ(&mut r.out, &on, &nn);
+            }
+            if (op == Operation::Create && new.is_empty())
+                || (op == Operation::Delete && old.is_empty())
+            {
+                let what = if op == Operation::Create {
+                    "new"
+                } else {
+                    "deleted"
+                };
+                r.messages.push(format!(
+                    "--format=gnu cannot carry: {what} empty file {}",
+                    display_path(&join(&self.cfg.new, &b.path))
+                ));
+                return Ok(());
+            }
+            let t = |n: &Node| pw::FileTime {
+                secs: n.mtime.secs,
+                nanos: n.mtime.nanos,
+            };
+            let ot = (op != Operation::Create).then(|| t(a));
+            let nt = (op != Operation::Delete).then(|| t(b));
+            pw::write_gnu_header(&mut r.out, &on, ot, &nn, nt)?;
+            return self.hunks(diff.as_ref(), old, new, op, r);
+        }
+        let ida = if op == Operation::Create {
+            *binary::NULL_ID_HEX
+        } else {
+            binary::hex(&binary::git_blob_sha1(old))
+        };
+        let idb = if op == Operation::Delete {
+            *binary::NULL_ID_HEX
+        } else {
+            binary::hex(&binary::git_blob_sha1(new))
+        };
+        let h = GitHeader {
+            old: &a.path,
+            new: &b.path,
+            op,
+            old_mode: a.git_mode(),
+            new_mode: b.git_mode(),
+            index: Some((&ida, &idb)),
+            ..GitHeader::default()
+        };
+        pw::write_git_header(&mut r.out, &h)?;
+        if old.is_empty() && new.is_empty() {
+            return Ok(());
+        }
+        match diff {
+            None => pw::write_git_binary(&mut r.out, old, new),
+            Some(d) => {
+                pw::write_git_names(&mut r.out, &h)?;
+                self.hunks(Some(&d), old, new, op, r)
+            }
+        }
+    }
+
+    fn hunks(
+        &self,
+        d: Option<&TextDiff<'_>>,
+        old: &[u8],
+        new: &[u8],
+        op: Operation,
+        r: &mut Rendered,
+    ) -> std::io::Result<()> {
+        match op {
+            Operation::Create => write_all_lines(&mut r.out, new, LineKind::Add).map(drop),
+            Operation::Delete => write_all_lines(&mut r.out, old, LineKind::Remove).map(drop),
+            _ => match d {
+                Some(d) => d.write_hunks(&mut r.out, self.cfg.context),
+                None => Ok(()),
+            },
+        }
+    }
+
+    fn gnu_symlink(
+        &self,
+        a: &Node,
+        b: &Node,
+        op: Operation,
+        r: &mut Rendered,
+    ) -> std::io::Result<()> {
+        let (on, nn) = (
+            gnu_name(&self.old_label, &a.path),
+            gnu_name(&self.new_label, &b.path),
+        );
+        let shown = if op == Operation::Delete {
+            join(&self.cfg.old, &a.path)
+        } else {
+            join(&self.cfg.new, &b.path)
+        };
+        r.messages.push(format!(
+            "--format=gnu cannot carry: symbolic link {}",
+            display_path(&shown)
+        ));
+        match op {
+            Operation::Modify => pw::write_gnu_symlinks_differ(&mut r.out, &on, &nn),
+            Operation::Create => only_in(&mut r.out, &nn),
+            _ => only_in(&mut r.out, &on),
+        }
+    }
+
+    fn one_side(&self, node: &Node, old_side: bool, r: &mut Rendered) -> std::io::Result<()> {
+        r.differs = true;
+        if self.cfg.output == Output::Brief {
+            return self.brief(&node.path, &node.path, r);
+        }
+        let Some(data) = self.content(node, old_side, r) else {
+            return Ok(());
+        };
+        let (old, new, op): (&[u8], &[u8], _) = if old_side {
+            (&data, b"", Operation::Delete)
+        } else {
+            (b"", &data, Operation::Create)
+        };
+        self.content_change(node, node, old, new, op, r)
+    }
+
+    fn rename(&self, a: &Node, b: &Node, r: &mut Rendered) -> std::io::Result<()> {
+        r.differs = true;
+        if self.cfg.output == Output::Brief {
+            self.brief(&a.path, &a.path, r)?;
+            return self.brief(&b.path, &b.path, r);
+        }
+        if self.cfg.output == Output::Stat {
+            let mut name = a.path.clone();
+            name.extend_from_slice(b" => ");
+            name.extend_from_slice(&b.path);
+            r.stat = Some(StatLine {
+                name,
+                added: 0,
+                removed: 0,
+                binary: None,
+            });
+            return Ok(());
+        }
+        let h = GitHeader {
+            old: &a.path,
+            new: &b.path,
+            op: Operation::Rename,
+            old_mode: a.git_mode(),
+            new_mode: b.git_mode(),
+            ..GitHeader::default()
+        };
+        pw::write_git_header(&mut r.out, &h)
+    }
+
+    fn dir(&self, node: &Node, old_side: bool, r: &mut Rendered) -> std::io::Result<()> {
+        r.differs = true;
+        let side = if old_side { self.old } else { self.new };
+        let label = if old_side {
+            &self.old_label
+        } else {
+            &self.new_label
+        };
+        let empty = !has_children(side, &node.path);
+        match (self.cfg.output, self.cfg.format) {
+            (Output::Brief, _) => {
+                if empty {
+                    only_in(&mut r.out, &gnu_name(label, &node.path))?;
+                }
+                Ok(())
+            }
+            (Output::Stat, _) => Ok(()),
+            (Output::Patch, Format::Gnu) => {
+                if empty {
+                    let what = if old_side { "deleted" } else { "new" };
+                    r.messages.push(format!(
+                        "--format=gnu cannot carry: {what} empty directory {}",
+                        display_path(&join(self.root(old_side), &node.path))
+                    ));
+                }
+                Ok(())
+            }
+            (Output::Patch, Format::Git) => {
+                if old_side {
+                    pw::write_rmdir(&mut r.out, &[b"a/", node.path.as_slice()].concat())
+                } else {
+                    pw::write_mkdir(
+                        &mut r.out,
+                        &[b"b/", node.path.as_slice()].concat(),
+                        node.mode,
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn lines(data: &[u8]) -> u64 {
+    data.split_inclusive(|&b| b == b'\n').count() as u64
+}
+
+/// `Only in DIR: NAME` for a GNU-style full name.
+fn only_in<W: Write + ?Sized>(w: &mut W, full: &[u8]) -> std::io::Result<()> {
+    let cut = full.iter().rposition(|&b| b == b'/').unwrap_or(0);
+    pw::write_gnu_only_in(w, &full[..cut], &full[(cut + 1).min(full.len())..])
+}
+
+/// True when some node lies beneath `dir` (nodes sorted by whole-path bytes).
+fn has_children(nodes: &[Node], dir: &[u8]) -> bool {
+    let mut prefix = dir.to_vec();
+    prefix.push(b'/');
+    let i = nodes.partition_point(|n| n.path.as_slice() < prefix.as_slice());
+    nodes.get(i).is_some_and(|n| n.path.starts_with(&prefix))
+}

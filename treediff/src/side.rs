@@ -1,0 +1,158 @@
+//! One side of the comparison as a flat list of nodes sorted by whole-path bytes: either walked
+//! from disk (never following symlinks) or read from an mtree manifest of that tree, which
+//! supplies sizes, modes, link targets and SHA-256 digests so the tree need not be read.
+//!
+//! A walk problem on one entry (unreadable directory, vanished entry) is recorded as a message
+//! and the walk goes on; the run then ends with exit status 2.
+
+use std::io::BufReader;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use fstree::manifest::Manifest;
+use fstree::{Exclude, Kind, Timestamp, Walk};
+
+use crate::Error;
+
+/// What the diff needs to know about one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// Path relative to the root, raw bytes, never empty.
+    pub path: Vec<u8>,
+    /// File type.
+    pub kind: Kind,
+    /// Permission bits (`& 0o7777`).
+    pub mode: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time (GNU headers).
+    pub mtime: Timestamp,
+    /// Symlink target.
+    pub link: Option<Vec<u8>>,
+    /// SHA-256 of the content, when a manifest supplied it.
+    pub sha256: Option<[u8; 32]>,
+}
+
+impl Node {
+    /// The git mode of a file or symlink: 120000, or 100755 when the owner may execute it,
+    /// else 100644.
+    pub fn git_mode(&self) -> u32 {
+        match self.kind {
+            Kind::Symlink => treepatch::mode::SYMLINK,
+            _ if self.mode & 0o100 != 0 => treepatch::mode::EXEC,
+            _ => treepatch::mode::FILE,
+        }
+    }
+}
+
+/// A loaded side: its nodes in whole-path byte order, and the problems met while loading.
+#[derive(Debug, Default)]
+pub struct Side {
+    /// Nodes sorted by `path` bytes (the root itself is not included).
+    pub nodes: Vec<Node>,
+    /// One message per entry that could not be examined.
+    pub problems: Vec<String>,
+}
+
+fn bytes(p: &Path) -> &[u8] {
+    p.as_os_str().as_bytes()
+}
+
+/// Walks `root`, pruning what `exclude` matches.
+pub fn walk(root: &Path, exclude: &Exclude) -> Result<Side, Error> {
+    let mut side = Side::default();
+    let mut walk = Walk::with_exclude(root, exclude.clone());
+    match walk.next() {
+        Some(Ok(e)) if e.kind == Kind::Dir => {}
+        Some(Ok(_)) => return Err(Error::NotADirectory(root.to_path_buf())),
+        Some(Err(e)) => return Err(Error::Tree(e)),
+        None => return Err(Error::NotADirectory(root.to_path_buf())),
+    }
+    for item in walk {
+        match item {
+            Ok(e) => side.nodes.push(Node {
+                path: bytes(&e.path).to_vec(),
+                kind: e.kind,
+                mode: e.mode,
+                size: e.size,
+                mtime: e.mtime,
+                link: e.link.as_deref().map(|l| bytes(l).to_vec()),
+                sha256: None,
+            }),
+            Err(e) => side.problems.push(format!("{e}: {}", e.source)),
+        }
+    }
+    side.nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(side)
+}
+
+/// True when `rel` or one of its ancestors is excluded.
+fn excluded(exclude: &Exclude, rel: &Path) -> bool {
+    !exclude.is_empty()
+        && rel
+            .ancestors()
+            .any(|a| !a.as_os_str().is_empty() && exclude.is_excluded(a))
+}
+
+/// Reads the side from a manifest of the tree at `root`.
+pub fn from_manifest(manifest: &Path, exclude: &Exclude) -> Result<Side, Error> {
+    let file = std::fs::File::open(manifest).map_err(|e| Error::Manifest {
+        path: manifest.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let m = Manifest::read(BufReader::new(file)).map_err(|e| Error::Manifest {
+        path: manifest.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut side = Side::default();
+    for e in m.entries {
+        if e.path.as_os_str().is_empty() || excluded(exclude, &e.path) {
+            continue;
+        }
+        let Some(kind) = e.kind else {
+            let msg = format!("line {}: entry without type=", e.line);
+            return Err(Error::Manifest {
+                path: manifest.to_path_buf(),
+                reason: msg,
+            });
+        };
+        let size = match (kind, e.size, &e.link) {
+            (_, Some(s), _) => s,
+            (Kind::Symlink, None, Some(l)) => bytes(l).len() as u64,
+            (Kind::File, None, _) => {
+                let msg = format!("line {}: file entry without size=", e.line);
+                return Err(Error::Manifest {
+                    path: manifest.to_path_buf(),
+                    reason: msg,
+                });
+            }
+            _ => 0,
+        };
+        if kind == Kind::Symlink && e.link.is_none() {
+            let msg = format!("line {}: link entry without link=", e.line);
+            return Err(Error::Manifest {
+                path: manifest.to_path_buf(),
+                reason: msg,
+            });
+        }
+        side.nodes.push(Node {
+            path: bytes(&e.path).to_vec(),
+            kind,
+            mode: e
+                .mode
+                .unwrap_or(if kind == Kind::Dir { 0o755 } else { 0o644 }),
+            size,
+            mtime: e.time.unwrap_or_default(),
+            link: e.link.as_deref().map(|l| bytes(l).to_vec()),
+            sha256: e.sha256,
+        });
+    }
+    side.nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    side.nodes.dedup_by(|a, b| a.path == b.path);
+    Ok(side)
+}
+
+/// `root/rel` as a path.
+pub fn join(root: &Path, rel: &[u8]) -> PathBuf {
+    root.join(std::ffi::OsStr::from_bytes(rel))
+}
