@@ -16,6 +16,19 @@
 //! assert_same_tree(dir.path().join("a"), dir.path().join("b"), Compare::default());
 //! ```
 //!
+//! The pieces:
+//!
+//! - [`Tree`]: a compact tree description (files with bytes and modes, symlinks, empty dirs,
+//!   fifos, hard links, times, byte names) and [`Tree::build`].
+//! - [`Listing`]: a real tree read back exactly; [`compare`], [`assert_same_tree`],
+//!   [`assert_tree_matches`] and [`assert_unchanged`] under a [`Compare`] choice of fields.
+//! - [`Run`]: [`tool`] (workspace binaries, built by [`bin`]), [`cmd`], [`git`];
+//!   [`Run::expect_code`]; [`require_tool`] for oracles.
+//! - Fixtures: [`edge_case_pair`] and its portable and text-only subsets, [`edge_case_tree`],
+//!   [`edge_case_special_tree`].
+//! - proptest: [`arb_tree`], [`arb_tree_pair`], [`arb_content`].
+//! - Scratch space: [`tempdir`], [`scratch`], [`make_writable`].
+//!
 //! Everything here panics with a full explanation instead of returning errors: a test harness
 //! that makes a test fail loudly is the point. Paths and contents are bytes throughout; lossy
 //! conversion happens only in failure messages (see [`show`]).
