@@ -17,14 +17,15 @@
 //! The Nix expression is checked by evaluating it with `nix-instantiate` (when installed) on a
 //! stand-in derivation and running the shell snippets it produces, as stdenv would.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use checkpoint_tests::{bin, tempdir};
+use checkpoint_tests::{
+    Compare, Kind, Listing, Output, Run, assert_unchanged, bin, cmd, compare, tempdir,
+};
 
 /// The workspace root.
 fn repo() -> PathBuf {
@@ -54,61 +55,39 @@ fn test_path() -> OsString {
     std::env::join_paths(dirs).expect("no ':' in the directories")
 }
 
-/// A command run in `dir` with the test PATH and nothing from the caller's environment that
+/// `program` run in `dir` with the test PATH and nothing from the caller's environment that
 /// would change what the scripts or make do.
-fn command(dir: &Path, program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut command = Command::new(program);
-    command
-        .current_dir(dir)
+fn run_in(dir: &Path, program: impl AsRef<std::ffi::OsStr>) -> Run {
+    cmd(program)
+        .cwd(dir)
         .env("PATH", test_path())
-        .env("LC_ALL", "C")
         .env_remove("CHECKPOINT_TOOLS_DIR")
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS")
-        .env_remove("MAKELEVEL");
-    command
+        .env_remove("MAKELEVEL")
 }
 
-/// Runs `command` to completion.
-fn run(command: &mut Command) -> Output {
-    command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"))
-}
-
-/// Runs `command` and panics, with everything it printed, unless it succeeds.
-fn ok(command: &mut Command) -> Output {
-    let output = run(command);
-    assert!(
-        output.status.success(),
-        "{command:?} failed\n{}",
-        explain(&output)
-    );
+/// Runs `run` and panics, with everything it printed, unless it fails.
+#[track_caller]
+fn fails(run: Run) -> Output {
+    let output = run.run();
+    assert!(!output.status.success(), "should have failed\n{output}");
     output
-}
-
-/// Runs `command` and panics, with everything it printed, unless it fails.
-fn fails(command: &mut Command) -> Output {
-    let output = run(command);
-    assert!(
-        !output.status.success(),
-        "{command:?} should have failed\n{}",
-        explain(&output)
-    );
-    output
-}
-
-fn explain(output: &Output) -> String {
-    format!(
-        "status: {}\n--- stdout\n{}--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// PATH for runs that must find the tools some other way than PATH.
+const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// `prepare-checkpoint-build CHECKPOINT -- make` in `tree`, which must succeed.
+fn prepare(tree: &Path, checkpoint: &Path) -> Output {
+    run_in(tree, "prepare-checkpoint-build")
+        .arg(checkpoint)
+        .args(["--", "make"])
+        .success()
 }
 
 /// A scratch directory; on drop, made writable again first (a checkpoint made read-only like
@@ -127,11 +106,12 @@ impl Scratch {
     /// A fresh copy of the example's sources (no build outputs) at `name`.
     fn fresh(&self, name: &str) -> PathBuf {
         let dest = self.path().join(name);
-        ok(Command::new("cp")
+        cmd("cp")
             .arg("-RP")
             .arg(repo().join("examples/hello-c"))
-            .arg(&dest));
-        ok(command(&dest, "make").args(["-s", "clean"]));
+            .arg(&dest)
+            .success();
+        run_in(&dest, "make").args(["-s", "clean"]).success();
         dest
     }
 }
@@ -154,62 +134,6 @@ fn make_writable(dir: &Path) {
     }
 }
 
-/// One entry of a tree, without its times.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Item {
-    File { mode: u32, content: Vec<u8> },
-    Dir { mode: u32 },
-    Link(PathBuf),
-}
-
-/// Every entry below `root` (not `root` itself), by relative path, with its mtime in ns.
-fn listing(root: &Path) -> BTreeMap<PathBuf, (Item, i128)> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, (Item, i128)>) {
-        let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("read_dir {dir:?}: {e}"));
-        for entry in entries {
-            let path = entry.expect("a directory entry").path();
-            let meta = fs::symlink_metadata(&path).expect("an entry's metadata");
-            let mode = meta.mode() & 0o7777;
-            let item = if meta.file_type().is_symlink() {
-                Item::Link(fs::read_link(&path).expect("a link target"))
-            } else if meta.is_dir() {
-                walk(root, &path, out);
-                Item::Dir { mode }
-            } else {
-                Item::File {
-                    mode,
-                    content: fs::read(&path).expect("a file's contents"),
-                }
-            };
-            let mtime = i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec());
-            let rel = path
-                .strip_prefix(root)
-                .expect("below the root")
-                .to_path_buf();
-            out.insert(rel, (item, mtime));
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
-/// A short description of an entry for failure messages.
-fn describe(item: Option<&Item>) -> String {
-    match item {
-        None => "missing".into(),
-        Some(Item::File { mode, content }) => {
-            format!(
-                "file {mode:o}, {} bytes: {:?}",
-                content.len(),
-                text(&content[..content.len().min(60)])
-            )
-        }
-        Some(Item::Dir { mode }) => format!("dir {mode:o}"),
-        Some(Item::Link(target)) => format!("symlink -> {}", target.display()),
-    }
-}
-
 /// The objects a build log says were compiled (`CC obj/NAME.o` lines), sorted.
 fn compiled(log: &[u8]) -> Vec<String> {
     let mut objects: Vec<String> = text(log)
@@ -223,22 +147,19 @@ fn compiled(log: &[u8]) -> Vec<String> {
 
 /// Everything a build log says the build wrote: compiled objects and their dependency files,
 /// generated files, the linked program.
-fn rebuilt(log: &[u8]) -> BTreeSet<PathBuf> {
+fn rebuilt(log: &[u8]) -> BTreeSet<Vec<u8>> {
     let mut paths = BTreeSet::new();
     for line in text(log).lines() {
         if let Some(object) = line.strip_prefix("CC ") {
-            let stem = Path::new(object)
-                .file_stem()
-                .expect("an object name")
-                .to_owned();
-            paths.insert(PathBuf::from(object));
-            paths.insert(Path::new(".deps").join(stem).with_extension("d"));
+            let stem = object.trim_start_matches("obj/").trim_end_matches(".o");
+            paths.insert(object.as_bytes().to_vec());
+            paths.insert(format!(".deps/{stem}.d").into_bytes());
         } else if let Some(path) = line.strip_prefix("GEN ").or(line.strip_prefix("LINK ")) {
-            paths.insert(PathBuf::from(path));
+            paths.insert(path.as_bytes().to_vec());
         }
     }
     // Rewritten whenever the list of objects changes.
-    paths.insert(PathBuf::from(".deps/objects"));
+    paths.insert(b".deps/objects".to_vec());
     paths
 }
 
@@ -295,32 +216,25 @@ impl Scenario {
 
         let old = scratch.fresh("old");
         (self.old)(&old);
-        ok(command(&old, "prepare-checkpoint-build")
-            .arg(&checkpoint)
-            .args(["--", "make"]));
+        prepare(&old, &checkpoint);
         if self.store_like {
             make_store_like(&checkpoint);
         }
-        let snapshot = listing(&checkpoint.join("outputs"));
+        let snapshot = Listing::read(checkpoint.join("outputs"));
 
         let new = scratch.fresh("new");
         (self.old)(&new);
         (self.change)(&new);
-        let build = ok(command(&new, "checkpoint-build")
+        let build = run_in(&new, "checkpoint-build")
             .arg(&checkpoint)
-            .args(["--", "make"]));
+            .args(["--", "make"])
+            .success();
 
         let clean = scratch.fresh("clean");
         (self.old)(&clean);
         (self.change)(&clean);
-        let clean_build = ok(&mut command(&clean, "make"));
-
-        let context = format!(
-            "--- checkpoint-build output\n{}{}--- clean build output\n{}",
-            text(&build.stdout),
-            text(&build.stderr),
-            text(&clean_build.stdout)
-        );
+        let clean_build = run_in(&clean, "make").success();
+        let context = format!("{build}\n--- the clean build:\n{clean_build}");
 
         // Only what depends on the changes was recompiled.
         assert_eq!(
@@ -329,45 +243,36 @@ impl Scenario {
             "recompiled objects\n{context}"
         );
 
-        // The incremental tree is the clean tree (plus the stale outputs).
-        let incremental = listing(&new);
-        let reference = listing(&clean);
-        let mut problems = Vec::new();
-        let paths: BTreeSet<&PathBuf> = incremental.keys().chain(reference.keys()).collect();
-        for path in paths {
-            let got = incremental.get(path).map(|(item, _)| item);
-            let want = reference.get(path).map(|(item, _)| item);
-            let stale = self.stale.iter().any(|s| Path::new(s) == path);
-            let fine = if stale {
-                got.is_some() && want.is_none()
-            } else {
-                got == want
-            };
-            if !fine {
-                problems.push(format!(
-                    "{}: incremental {}, clean {}{}",
-                    path.display(),
-                    describe(got),
-                    describe(want),
-                    if stale {
-                        " (expected: a stale output)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
+        // The incremental tree is the clean tree (plus the stale outputs): sources and build
+        // outputs, bytes, modes and link targets.
+        let incremental = Listing::read(&new);
+        for stale in self.stale {
+            assert!(
+                incremental.get(stale).is_some(),
+                "{stale} should be left over from the checkpoint\n{context}"
+            );
         }
+        let differences = compare(
+            &incremental
+                .clone()
+                .without(|e| self.stale.iter().any(|s| e.path == s.as_bytes())),
+            &Listing::read(&clean),
+            &Compare::default(),
+        );
         assert!(
-            problems.is_empty(),
-            "the incremental build differs from a clean build:\n{}\n{context}",
-            problems.join("\n")
+            differences.is_empty(),
+            "the incremental build (left) differs from a clean build (right):\n{}\n{context}",
+            differences
+                .iter()
+                .map(|d| format!("  {d}\n"))
+                .collect::<String>()
         );
 
         // The program prints the same, and reflects the change.
-        let printed = ok(&mut command(&new, "./hello")).stdout;
+        let printed = run_in(&new, "./hello").success().stdout;
         assert_eq!(
             text(&printed),
-            text(&ok(&mut command(&clean, "./hello")).stdout)
+            text(&run_in(&clean, "./hello").success().stdout)
         );
         assert!(
             text(&printed).lines().any(|l| l == self.prints),
@@ -376,28 +281,29 @@ impl Scenario {
             text(&printed)
         );
 
-        // What neither the change set nor the build rewrote kept the checkpoint's mtime; and
-        // everything is writable again.
+        // Everything is writable again; what neither the change set nor the build rewrote
+        // kept the checkpoint's mtime.
         let rewritten = rebuilt(&build.stdout);
-        for (path, (item, mtime)) in &incremental {
-            if let Item::File { mode, .. } | Item::Dir { mode } = item {
+        for entry in &incremental.entries {
+            let path = text(&entry.path);
+            if entry.kind != Kind::Symlink {
                 assert!(
-                    mode & 0o200 != 0,
-                    "{} is not writable ({mode:o})",
-                    path.display()
+                    entry.perm & 0o200 != 0,
+                    "{path} is not writable ({:o})",
+                    entry.perm
                 );
             }
-            let Some((old_item, old_mtime)) = snapshot.get(path) else {
+            let Some(before) = snapshot.get(&entry.path) else {
                 continue;
             };
-            if matches!(item, Item::Dir { .. }) || old_item != item || rewritten.contains(path) {
+            let same = (before.kind, &before.content, &before.target, before.perm)
+                == (entry.kind, &entry.content, &entry.target, entry.perm);
+            if entry.kind == Kind::Dir || !same || rewritten.contains(&entry.path) {
                 continue;
             }
             assert_eq!(
-                mtime,
-                old_mtime,
-                "{} is unchanged but lost the checkpoint's mtime\n{context}",
-                path.display()
+                entry.mtime, before.mtime,
+                "{path} is unchanged but lost the checkpoint's mtime\n{context}"
             );
         }
     }
@@ -560,28 +466,23 @@ fn corrupt_checkpoint_stops_at_applypatch() {
     let scratch = Scratch::new();
     let checkpoint = scratch.path().join("checkpoint");
     let old = scratch.fresh("old");
-    ok(command(&old, "prepare-checkpoint-build")
-        .arg(&checkpoint)
-        .args(["--", "make"]));
+    prepare(&old, &checkpoint);
     fs::write(checkpoint.join("outputs/src/greet.c"), "garbage\n").expect("write");
 
     let new = scratch.fresh("new");
     edit(&new.join("src/greet.c"), "\", world\"", "\", checkpoint\"");
     let output = fails(
-        command(&new, "checkpoint-build")
+        run_in(&new, "checkpoint-build")
             .arg(&checkpoint)
             .args(["--", "make"]),
     );
-    let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("checkpoint-build: step 'applypatch"),
-        "the message should name the step\n{}",
-        explain(&output)
+        text(&output.stderr).contains("checkpoint-build: step 'applypatch"),
+        "the message should name the step\n{output}"
     );
     assert!(
         compiled(&output.stdout).is_empty(),
-        "the build ran\n{}",
-        explain(&output)
+        "the build ran\n{output}"
     );
 }
 
@@ -591,25 +492,22 @@ fn incomplete_checkpoint_is_refused_before_anything_changes() {
     let scratch = Scratch::new();
     let checkpoint = scratch.path().join("checkpoint");
     let old = scratch.fresh("old");
-    ok(command(&old, "prepare-checkpoint-build")
-        .arg(&checkpoint)
-        .args(["--", "make"]));
+    prepare(&old, &checkpoint);
     fs::remove_dir_all(checkpoint.join("outputs")).expect("rm");
 
     let new = scratch.fresh("new");
     edit(&new.join("src/greet.c"), "\", world\"", "\", checkpoint\"");
-    let before = listing(&new);
+    let before = Listing::read(&new);
     let output = fails(
-        command(&new, "checkpoint-build")
+        run_in(&new, "checkpoint-build")
             .arg(&checkpoint)
             .args(["--", "make"]),
     );
     assert!(
         text(&output.stderr).contains("is not a checkpoint"),
-        "{}",
-        explain(&output)
+        "{output}"
     );
-    assert_eq!(listing(&new), before, "the tree changed");
+    assert_unchanged(&before);
 }
 
 /// A failing build stops the script with the build's exit status and a message.
@@ -618,16 +516,13 @@ fn failing_build_is_reported_with_its_status() {
     let scratch = Scratch::new();
     let checkpoint = scratch.path().join("checkpoint");
     let old = scratch.fresh("old");
-    let output = fails(
-        command(&old, "prepare-checkpoint-build")
-            .arg(&checkpoint)
-            .args(["--", "sh", "-c", "exit 7"]),
-    );
-    assert_eq!(output.status.code(), Some(7), "{}", explain(&output));
+    let output = run_in(&old, "prepare-checkpoint-build")
+        .arg(&checkpoint)
+        .args(["--", "sh", "-c", "exit 7"])
+        .expect_code(7);
     assert!(
         text(&output.stderr).contains("step 'build' failed (exit 7)"),
-        "{}",
-        explain(&output)
+        "{output}"
     );
     assert!(
         !checkpoint.join("outputs").exists(),
@@ -635,26 +530,16 @@ fn failing_build_is_reported_with_its_status() {
     );
 
     fs::remove_dir_all(&checkpoint).expect("rm");
-    ok(command(&old, "prepare-checkpoint-build")
-        .arg(&checkpoint)
-        .args(["--", "make"]));
+    prepare(&old, &checkpoint);
     let new = scratch.fresh("new");
     edit(&new.join("src/greet.c"), "return", "retur");
-    let output = fails(
-        command(&new, "checkpoint-build")
-            .arg(&checkpoint)
-            .args(["--", "make"]),
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "make's status\n{}",
-        explain(&output)
-    );
+    let output = run_in(&new, "checkpoint-build")
+        .arg(&checkpoint)
+        .args(["--", "make"])
+        .expect_code(2);
     assert!(
         text(&output.stderr).contains("step 'build' failed (exit 2): make"),
-        "{}",
-        explain(&output)
+        "{output}"
     );
 }
 
@@ -664,35 +549,24 @@ fn failing_build_is_reported_with_its_status() {
 fn artifacts_inside_the_tree_are_refused() {
     let scratch = Scratch::new();
     let old = scratch.fresh("old");
-    let before = listing(&old);
-    let output = fails(command(&old, "prepare-checkpoint-build").args(["ckpt", "--", "make"]));
-    assert!(
-        text(&output.stderr).contains("inside the tree"),
-        "{}",
-        explain(&output)
-    );
-    let output = fails(command(&old, "prepare-checkpoint-build").args([".", "--", "make"]));
-    assert!(
-        text(&output.stderr).contains("inside the tree"),
-        "{}",
-        explain(&output)
-    );
-    assert_eq!(listing(&old), before, "the tree changed");
+    let before = Listing::read(&old);
+    for artifacts in ["ckpt", ".", "src/../ckpt"] {
+        let output = fails(
+            run_in(&old, "prepare-checkpoint-build")
+                .arg(artifacts)
+                .args(["--", "make"]),
+        );
+        assert!(text(&output.stderr).contains("inside the tree"), "{output}");
+    }
+    assert_unchanged(&before);
 
     let checkpoint = scratch.path().join("checkpoint");
-    ok(command(&old, "prepare-checkpoint-build")
-        .arg(&checkpoint)
-        .args(["--", "make"]));
-    let moved = old.join("moved-checkpoint");
-    fs::rename(&checkpoint, &moved).expect("mv");
-    let before = listing(&old);
-    let output = fails(command(&old, "checkpoint-build").args(["moved-checkpoint", "--", "make"]));
-    assert!(
-        text(&output.stderr).contains("inside the tree"),
-        "{}",
-        explain(&output)
-    );
-    assert_eq!(listing(&old), before, "the tree changed");
+    prepare(&old, &checkpoint);
+    fs::rename(&checkpoint, old.join("moved-checkpoint")).expect("mv");
+    let before = Listing::read(&old);
+    let output = fails(run_in(&old, "checkpoint-build").args(["moved-checkpoint", "--", "make"]));
+    assert!(text(&output.stderr).contains("inside the tree"), "{output}");
+    assert_unchanged(&before);
 }
 
 /// `--help` on each script; a usage error exits 64 and says how to get help.
@@ -700,19 +574,15 @@ fn artifacts_inside_the_tree_are_refused() {
 fn scripts_have_help_and_usage_errors() {
     let dir = tempdir();
     for script in ["prepare-checkpoint-build", "checkpoint-build"] {
-        let help = ok(command(dir.path(), script).arg("--help"));
+        let help = run_in(dir.path(), script).arg("--help").success();
         let help = text(&help.stdout);
         assert!(help.starts_with(&format!("Usage: {script} ")), "{help}");
         assert!(help.contains("CHECKPOINT_TOOLS_DIR"), "{help}");
-        let output = fails(command(dir.path(), script).arg("--bogus"));
-        assert_eq!(output.status.code(), Some(64), "{}", explain(&output));
-        assert!(
-            text(&output.stderr).contains("--help"),
-            "{}",
-            explain(&output)
-        );
-        let output = fails(command(dir.path(), script).args(["ckpt", "make"]));
-        assert_eq!(output.status.code(), Some(64), "{}", explain(&output));
+        let output = run_in(dir.path(), script).arg("--bogus").expect_code(64);
+        assert!(text(&output.stderr).contains("--help"), "{output}");
+        run_in(dir.path(), script)
+            .args(["ckpt", "make"])
+            .expect_code(64);
     }
 }
 
@@ -732,47 +602,48 @@ fn tools_are_found_next_to_the_scripts_or_in_checkpoint_tools_dir() {
     let checkpoint = scratch.path().join("checkpoint");
     let old = scratch.fresh("old");
     // PATH without the tools.
-    let system_path = "/usr/local/bin:/usr/bin:/bin";
-    ok(command(&old, bindir.join("prepare-checkpoint-build"))
-        .env("PATH", system_path)
+    run_in(&old, bindir.join("prepare-checkpoint-build"))
+        .env("PATH", SYSTEM_PATH)
         .arg(&checkpoint)
-        .args(["--", "make"]));
+        .args(["--", "make"])
+        .success();
     let new = scratch.fresh("new");
-    ok(command(&new, bindir.join("checkpoint-build"))
-        .env("PATH", system_path)
+    run_in(&new, bindir.join("checkpoint-build"))
+        .env("PATH", SYSTEM_PATH)
         .arg(&checkpoint)
-        .args(["--", "make"]));
+        .args(["--", "make"])
+        .success();
 
     let empty = scratch.path().join("empty");
     fs::create_dir(&empty).expect("mkdir");
     let output = fails(
-        command(&new, bindir.join("checkpoint-build"))
+        run_in(&new, bindir.join("checkpoint-build"))
             .env("CHECKPOINT_TOOLS_DIR", &empty)
             .arg(&checkpoint),
     );
     assert!(
         text(&output.stderr).contains("CHECKPOINT_TOOLS_DIR"),
-        "{}",
-        explain(&output)
+        "{output}"
     );
 }
 
 /// `make demo`'s script runs and shows an incremental build equal to the clean one.
 #[test]
 fn demo_script_runs() {
-    let output = ok(command(&repo(), "sh")
+    let output = run_in(&repo(), "sh")
         .arg("examples/demo.sh")
-        .env("CHECKPOINT_TOOLS_DIR", tools_dir()));
+        .env("CHECKPOINT_TOOLS_DIR", tools_dir())
+        .success();
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains("recompiled (incremental): obj/greet.o obj/main.o \n"),
-        "{stdout}"
+        "{output}"
     );
     assert!(
         stdout.contains("same output as the clean build: yes"),
-        "{stdout}"
+        "{output}"
     );
-    assert!(stdout.contains("   Hello, checkpoint build!\n"), "{stdout}");
+    assert!(stdout.contains("   Hello, checkpoint build!\n"), "{output}");
 }
 
 /// The scripts are shellcheck-clean (POSIX sh).
@@ -787,19 +658,19 @@ fn scripts_are_shellcheck_clean() {
     for entry in fs::read_dir(root.join("examples/hello-c/scripts")).expect("scripts/") {
         scripts.push(entry.expect("an entry").path());
     }
-    let output = run(Command::new("shellcheck")
+    let output = cmd("shellcheck")
         .args(["--shell=sh", "--severity=style"])
-        .args(&scripts));
+        .args(&scripts)
+        .run();
     assert!(
         output.status.success(),
-        "shellcheck (required: apt-get install shellcheck) found problems\n{}",
-        explain(&output)
+        "shellcheck (required: apt-get install shellcheck) found problems or is missing\n{output}"
     );
 }
 
 /// Whether `nix-instantiate` is installed; in CI (where .ci/run installs nix-bin) it must be.
 fn have_nix() -> bool {
-    let found = Command::new("nix-instantiate")
+    let found = std::process::Command::new("nix-instantiate")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
@@ -819,9 +690,10 @@ fn nix_expression_parses() {
     if !have_nix() {
         return;
     }
-    ok(Command::new("nix-instantiate")
+    cmd("nix-instantiate")
         .arg("--parse")
-        .arg(repo().join("checkpoint/checkpoint-build.nix")));
+        .arg(repo().join("checkpoint/checkpoint-build.nix"))
+        .success();
 }
 
 /// `checkpoint-build.nix`, evaluated on a stand-in derivation, gives shell snippets that do a
@@ -836,16 +708,12 @@ fn nix_expression_drives_a_checkpoint_build() {
     let package = scratch.path().join("checkpoint-tools");
     fs::create_dir_all(package.join("bin")).expect("mkdir");
     for script in ["prepare-checkpoint-build", "checkpoint-build"] {
-        symlink(
-            repo().join("checkpoint").join(script),
-            package.join("bin").join(script),
-        )
-        .expect("symlink");
+        let script_path = repo().join("checkpoint").join(script);
+        symlink(script_path, package.join("bin").join(script)).expect("symlink");
     }
     for tool in ["snap", "treediff", "treesync", "applypatch"] {
         symlink(bin(tool), package.join("bin").join(tool)).expect("symlink");
     }
-    let system_path = "/usr/local/bin:/usr/bin:/bin";
     let checkpoint = scratch.path().join("checkpoint");
     let expression = format!(
         r#"
@@ -854,7 +722,10 @@ fn nix_expression_drives_a_checkpoint_build() {
             lib = {{ warn = msg: x: x; escapeShellArg = s: "'" + s + "'"; }};
             checkpoint-tools = "{package}";
           }};
-          drv = {{ name = "hello"; overrideAttrs = f: drv // f {{ preBuild = "echo original preBuild\n"; }}; }};
+          drv = {{
+            name = "hello";
+            overrideAttrs = f: drv // f {{ preBuild = "echo original preBuild\n"; }};
+          }};
           prepared = c.prepareCheckpointBuild drv;
         in {{
           inherit (prepared) name outputs preBuild installPhase;
@@ -864,53 +735,33 @@ fn nix_expression_drives_a_checkpoint_build() {
         package = package.display(),
         checkpoint = checkpoint.display(),
     );
-    let output = ok(Command::new("nix-instantiate")
+    let output = cmd("nix-instantiate")
         .args(["--eval", "--strict", "--json", "-E"])
-        .arg(&expression));
+        .arg(&expression)
+        .success();
     let json = text(&output.stdout);
-    // Pull the strings out of {"installPhase":"...","name":"...",...} (keys sorted by Nix).
-    let field = |key: &str| -> String {
-        let start = json
-            .find(&format!("\"{key}\":\""))
-            .unwrap_or_else(|| panic!("no {key} in {json}"));
-        let rest = &json[start + key.len() + 4..];
-        let mut value = String::new();
-        let mut chars = rest.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => return value,
-                '\\' => match chars.next() {
-                    Some('n') => value.push('\n'),
-                    Some(other) => value.push(other),
-                    None => break,
-                },
-                c => value.push(c),
-            }
-        }
-        panic!("unterminated {key} in {json}")
-    };
+    let field = |key: &str| json_string(&json, key);
     assert_eq!(field("name"), "hello-checkpointArtifacts");
     assert!(json.contains("\"outputs\":[\"out\"]"), "{json}");
 
     // stdenv's order: preBuild, buildPhase (make), installPhase.
     let stdenv = "set -e; runHook() { :; }; eval \"$PRE_BUILD\"; make; eval \"$INSTALL\"";
     let old = scratch.fresh("old");
-    let prepare = ok(command(&old, "sh")
+    let prepared = run_in(&old, "sh")
         .args(["-c", stdenv])
         .env("out", &checkpoint)
         .env("PRE_BUILD", field("preBuild"))
         .env("INSTALL", field("installPhase"))
-        .env("PATH", system_path));
+        .env("PATH", SYSTEM_PATH)
+        .success();
     assert!(
-        text(&prepare.stdout).starts_with("original preBuild\n"),
-        "{}",
-        explain(&prepare)
+        text(&prepared.stdout).starts_with("original preBuild\n"),
+        "{prepared}"
     );
     for part in ["sources", "outputs", "sources.mtree", "outputs.mtree"] {
         assert!(
             checkpoint.join(part).exists(),
-            "no {part} in the checkpoint\n{}",
-            explain(&prepare)
+            "no {part} in the checkpoint\n{prepared}"
         );
     }
     assert!(
@@ -924,20 +775,39 @@ fn nix_expression_drives_a_checkpoint_build() {
 
     let new = scratch.fresh("new");
     edit(&new.join("src/greet.c"), "\", world\"", "\", nix\"");
-    let build = ok(command(&new, "sh")
+    let build = run_in(&new, "sh")
         .args(["-c", "set -e; eval \"$PRE_BUILD\"; make"])
         .env("PRE_BUILD", field("rebuild"))
-        .env("PATH", system_path));
-    assert_eq!(
-        compiled(&build.stdout),
-        ["obj/greet.o"],
-        "{}",
-        explain(&build)
-    );
-    let printed = ok(&mut command(&new, "./hello")).stdout;
+        .env("PATH", SYSTEM_PATH)
+        .success();
+    assert_eq!(compiled(&build.stdout), ["obj/greet.o"], "{build}");
+    let printed = run_in(&new, "./hello").success().stdout;
     assert!(
         text(&printed).contains("Hello, nix!\n"),
         "{}",
         text(&printed)
     );
+}
+
+/// The string value of `key` in the flat JSON object `json` (as `nix-instantiate --json`
+/// prints it: keys sorted, strings with `\"`, `\\` and `\n` escapes).
+fn json_string(json: &str, key: &str) -> String {
+    let start = json
+        .find(&format!("\"{key}\":\""))
+        .unwrap_or_else(|| panic!("no string {key:?} in {json}"));
+    let mut chars = json[start + key.len() + 4..].chars();
+    let mut value = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return value,
+            '\\' => match chars.next() {
+                Some('n') => value.push('\n'),
+                Some('t') => value.push('\t'),
+                Some(other) => value.push(other),
+                None => break,
+            },
+            c => value.push(c),
+        }
+    }
+    panic!("unterminated string {key:?} in {json}")
 }
