@@ -24,7 +24,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use checkpoint_tests::{
-    Compare, Kind, Listing, Output, Run, assert_unchanged, bin, cmd, compare, tempdir,
+    Compare, Kind, Listing, Output, Run, Scratch, assert_unchanged, bin, cmd, compare, scratch,
+    tempdir,
 };
 
 /// The workspace root.
@@ -90,48 +91,16 @@ fn prepare(tree: &Path, checkpoint: &Path) -> Output {
         .success()
 }
 
-/// A scratch directory; on drop, made writable again first (a checkpoint made read-only like
-/// the Nix store would otherwise stay behind).
-struct Scratch(tempfile::TempDir);
-
-impl Scratch {
-    fn new() -> Self {
-        Scratch(tempdir())
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    /// A fresh copy of the example's sources (no build outputs) at `name`.
-    fn fresh(&self, name: &str) -> PathBuf {
-        let dest = self.path().join(name);
-        cmd("cp")
-            .arg("-RP")
-            .arg(repo().join("examples/hello-c"))
-            .arg(&dest)
-            .success();
-        run_in(&dest, "make").args(["-s", "clean"]).success();
-        dest
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        make_writable(self.path());
-    }
-}
-
-fn make_writable(dir: &Path) {
-    let Ok(meta) = fs::symlink_metadata(dir) else {
-        return;
-    };
-    if meta.is_dir() {
-        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o755));
-        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-            make_writable(&entry.path());
-        }
-    }
+/// A fresh copy of the example's sources (no build outputs) at `scratch/name`.
+fn fresh(scratch: &Scratch, name: &str) -> PathBuf {
+    let dest = scratch.join(name);
+    cmd("cp")
+        .arg("-RP")
+        .arg(repo().join("examples/hello-c"))
+        .arg(&dest)
+        .success();
+    run_in(&dest, "make").args(["-s", "clean"]).success();
+    dest
 }
 
 /// The objects a build log says were compiled (`CC obj/NAME.o` lines), sorted.
@@ -211,10 +180,10 @@ fn unchanged(_: &Path) {}
 
 impl Scenario {
     fn check(&self) {
-        let scratch = Scratch::new();
+        let scratch = scratch();
         let checkpoint = scratch.path().join("checkpoint");
 
-        let old = scratch.fresh("old");
+        let old = fresh(&scratch, "old");
         (self.old)(&old);
         prepare(&old, &checkpoint);
         if self.store_like {
@@ -222,7 +191,7 @@ impl Scenario {
         }
         let snapshot = Listing::read(checkpoint.join("outputs"));
 
-        let new = scratch.fresh("new");
+        let new = fresh(&scratch, "new");
         (self.old)(&new);
         (self.change)(&new);
         let build = run_in(&new, "checkpoint-build")
@@ -230,7 +199,7 @@ impl Scenario {
             .args(["--", "make"])
             .success();
 
-        let clean = scratch.fresh("clean");
+        let clean = fresh(&scratch, "clean");
         (self.old)(&clean);
         (self.change)(&clean);
         let clean_build = run_in(&clean, "make").success();
@@ -463,13 +432,13 @@ fn read_only_checkpoint_with_mtime_1() {
 /// script stops there with a message naming the step, and the build does not run.
 #[test]
 fn corrupt_checkpoint_stops_at_applypatch() {
-    let scratch = Scratch::new();
+    let scratch = scratch();
     let checkpoint = scratch.path().join("checkpoint");
-    let old = scratch.fresh("old");
+    let old = fresh(&scratch, "old");
     prepare(&old, &checkpoint);
     fs::write(checkpoint.join("outputs/src/greet.c"), "garbage\n").expect("write");
 
-    let new = scratch.fresh("new");
+    let new = fresh(&scratch, "new");
     edit(&new.join("src/greet.c"), "\", world\"", "\", checkpoint\"");
     let output = fails(
         run_in(&new, "checkpoint-build")
@@ -489,13 +458,13 @@ fn corrupt_checkpoint_stops_at_applypatch() {
 /// A checkpoint without its outputs snapshot: refused before the tree is touched.
 #[test]
 fn incomplete_checkpoint_is_refused_before_anything_changes() {
-    let scratch = Scratch::new();
+    let scratch = scratch();
     let checkpoint = scratch.path().join("checkpoint");
-    let old = scratch.fresh("old");
+    let old = fresh(&scratch, "old");
     prepare(&old, &checkpoint);
     fs::remove_dir_all(checkpoint.join("outputs")).expect("rm");
 
-    let new = scratch.fresh("new");
+    let new = fresh(&scratch, "new");
     edit(&new.join("src/greet.c"), "\", world\"", "\", checkpoint\"");
     let before = Listing::read(&new);
     let output = fails(
@@ -513,9 +482,9 @@ fn incomplete_checkpoint_is_refused_before_anything_changes() {
 /// A failing build stops the script with the build's exit status and a message.
 #[test]
 fn failing_build_is_reported_with_its_status() {
-    let scratch = Scratch::new();
+    let scratch = scratch();
     let checkpoint = scratch.path().join("checkpoint");
-    let old = scratch.fresh("old");
+    let old = fresh(&scratch, "old");
     let output = run_in(&old, "prepare-checkpoint-build")
         .arg(&checkpoint)
         .args(["--", "sh", "-c", "exit 7"])
@@ -531,7 +500,7 @@ fn failing_build_is_reported_with_its_status() {
 
     fs::remove_dir_all(&checkpoint).expect("rm");
     prepare(&old, &checkpoint);
-    let new = scratch.fresh("new");
+    let new = fresh(&scratch, "new");
     edit(&new.join("src/greet.c"), "return", "retur");
     let output = run_in(&new, "checkpoint-build")
         .arg(&checkpoint)
@@ -547,8 +516,8 @@ fn failing_build_is_reported_with_its_status() {
 /// both scripts refuse, and change nothing.
 #[test]
 fn artifacts_inside_the_tree_are_refused() {
-    let scratch = Scratch::new();
-    let old = scratch.fresh("old");
+    let scratch = scratch();
+    let old = fresh(&scratch, "old");
     let before = Listing::read(&old);
     for artifacts in ["ckpt", ".", "src/../ckpt"] {
         let output = fails(
@@ -590,7 +559,7 @@ fn scripts_have_help_and_usage_errors() {
 /// overrides both that and PATH.
 #[test]
 fn tools_are_found_next_to_the_scripts_or_in_checkpoint_tools_dir() {
-    let scratch = Scratch::new();
+    let scratch = scratch();
     let bindir = scratch.path().join("bin");
     fs::create_dir(&bindir).expect("mkdir");
     for script in ["prepare-checkpoint-build", "checkpoint-build"] {
@@ -600,14 +569,14 @@ fn tools_are_found_next_to_the_scripts_or_in_checkpoint_tools_dir() {
         symlink(bin(tool), bindir.join(tool)).expect("symlink");
     }
     let checkpoint = scratch.path().join("checkpoint");
-    let old = scratch.fresh("old");
+    let old = fresh(&scratch, "old");
     // PATH without the tools.
     run_in(&old, bindir.join("prepare-checkpoint-build"))
         .env("PATH", SYSTEM_PATH)
         .arg(&checkpoint)
         .args(["--", "make"])
         .success();
-    let new = scratch.fresh("new");
+    let new = fresh(&scratch, "new");
     run_in(&new, bindir.join("checkpoint-build"))
         .env("PATH", SYSTEM_PATH)
         .arg(&checkpoint)
@@ -703,7 +672,7 @@ fn nix_expression_drives_a_checkpoint_build() {
     if !have_nix() {
         return;
     }
-    let scratch = Scratch::new();
+    let scratch = scratch();
     // A stand-in for the checkpoint-tools package: bin/ with the tools and the scripts.
     let package = scratch.path().join("checkpoint-tools");
     fs::create_dir_all(package.join("bin")).expect("mkdir");
@@ -746,7 +715,7 @@ fn nix_expression_drives_a_checkpoint_build() {
 
     // stdenv's order: preBuild, buildPhase (make), installPhase.
     let stdenv = "set -e; runHook() { :; }; eval \"$PRE_BUILD\"; make; eval \"$INSTALL\"";
-    let old = scratch.fresh("old");
+    let old = fresh(&scratch, "old");
     let prepared = run_in(&old, "sh")
         .args(["-c", stdenv])
         .env("out", &checkpoint)
@@ -773,7 +742,7 @@ fn nix_expression_drives_a_checkpoint_build() {
         "outputs snapshot taken before the build"
     );
 
-    let new = scratch.fresh("new");
+    let new = fresh(&scratch, "new");
     edit(&new.join("src/greet.c"), "\", world\"", "\", nix\"");
     let build = run_in(&new, "sh")
         .args(["-c", "set -e; eval \"$PRE_BUILD\"; make"])
