@@ -1,0 +1,265 @@
+//! Applying the text hunks of one file patch to one file's bytes.
+//!
+//! Hunks are all located against the *original* lines (as GNU patch does, reading its input
+//! front to back), then the result is built in one pass: context lines are copied from the file
+//! (so lines ignored by fuzz keep the file's version), removed lines are skipped, added lines
+//! come from the patch.
+//!
+//! Line endings: a file whose lines all end in CRLF, patched by a patch whose lines carry no
+//! CR, is matched with its CRs set aside and written back with CRLF on every line, added ones
+//! included (neither GNU patch nor git apply does this). A CRLF patch on an LF file has its
+//! CRs stripped, as GNU patch does.
+
+use treepatch::{Hunk, LineKind};
+
+use crate::locate::{Found, HunkShape, locate};
+
+/// One line of a file: its bytes without the newline (and without the CR in CRLF mode), and
+/// whether a newline ended it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileLine<'a> {
+    text: &'a [u8],
+    newline: bool,
+}
+
+/// What happened to one hunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HunkResult {
+    /// Applied; `at` is the 1-based line GNU patch reports, `offset` and `fuzz` as it reports.
+    Applied {
+        /// Reported line (new-file numbering, like GNU patch).
+        at: i64,
+        /// Lines away from the stated place.
+        offset: i64,
+        /// Context lines ignored.
+        fuzz: usize,
+    },
+    /// Could not be placed; `at` is the line GNU patch names in `Hunk #N FAILED at L.`.
+    Failed {
+        /// Reported line.
+        at: i64,
+    },
+}
+
+/// The outcome of applying all hunks of one file.
+#[derive(Debug)]
+pub struct Applied {
+    /// The new content (only meaningful when no hunk failed, or for `--reject`).
+    pub content: Vec<u8>,
+    /// One result per hunk, in order.
+    pub hunks: Vec<HunkResult>,
+}
+
+impl Applied {
+    /// Number of failed hunks.
+    pub fn failed(&self) -> usize {
+        self.hunks
+            .iter()
+            .filter(|h| matches!(h, HunkResult::Failed { .. }))
+            .count()
+    }
+}
+
+fn split_lines(data: &[u8]) -> Vec<FileLine<'_>> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                out.push(FileLine {
+                    text: &rest[..i],
+                    newline: true,
+                });
+                rest = &rest[i + 1..];
+            }
+            None => {
+                out.push(FileLine {
+                    text: rest,
+                    newline: false,
+                });
+                rest = &[];
+            }
+        }
+    }
+    out
+}
+
+/// True when every newline-terminated line ends in CR (and there is at least one).
+fn is_crlf(lines: &[FileLine<'_>]) -> bool {
+    let mut any = false;
+    for l in lines.iter().filter(|l| l.newline) {
+        if !l.text.ends_with(b"\r") {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Applies `hunks` to `data`, locating each like GNU patch with at most `max_fuzz` fuzz.
+pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
+    let mut lines = split_lines(data);
+    let patch_lines = || hunks.iter().flat_map(|h| h.lines.iter());
+    let patch_has_cr = patch_lines().any(|l| l.text.ends_with(b"\r"));
+    let patch_all_cr = patch_lines().all(|l| l.text.ends_with(b"\r") || l.no_newline);
+    let file_crlf = is_crlf(&lines);
+    // Which CRs to set aside.
+    let strip_file_cr = file_crlf && !patch_has_cr;
+    let strip_patch_cr = !file_crlf && patch_has_cr && patch_all_cr;
+    if strip_file_cr {
+        for l in lines.iter_mut().filter(|l| l.newline) {
+            l.text = &l.text[..l.text.len() - 1];
+        }
+    }
+    let patch_text = |t: &[u8]| -> Vec<u8> {
+        if strip_patch_cr {
+            t.strip_suffix(b"\r").unwrap_or(t).to_vec()
+        } else {
+            t.to_vec()
+        }
+    };
+    let texts: Vec<&[u8]> = lines.iter().map(|l| l.text).collect();
+
+    let mut results = Vec::with_capacity(hunks.len());
+    let mut placed: Vec<Option<Found>> = Vec::with_capacity(hunks.len());
+    let mut min_pos = 0usize;
+    let mut last_offset = 0i64;
+    let mut applied_delta = 0i64;
+    for h in hunks {
+        let old_owned: Vec<Vec<u8>> = h
+            .lines
+            .iter()
+            .filter(|l| l.kind != LineKind::Add)
+            .map(|l| patch_text(&l.text))
+            .collect();
+        let old: Vec<&[u8]> = old_owned.iter().map(Vec::as_slice).collect();
+        let kinds: Vec<LineKind> = h.lines.iter().map(|l| l.kind).collect();
+        let shape = HunkShape::new(&old, &kinds);
+        // A hunk that removes or keeps nothing inserts after its stated line.
+        let base = if h.old_len == 0 {
+            h.old_start as i64
+        } else {
+            h.old_start as i64 - 1
+        };
+        let found = locate(&texts, &shape, base + last_offset, min_pos, max_fuzz);
+        match found {
+            Some(f) => {
+                let offset = f.pos as i64 - base;
+                let new_base = if h.new_len == 0 {
+                    h.new_start as i64
+                } else {
+                    h.new_start as i64 - 1
+                };
+                results.push(HunkResult::Applied {
+                    at: new_base + 1 + offset,
+                    offset,
+                    fuzz: f.fuzz,
+                });
+                last_offset = offset;
+                applied_delta += h.new_len as i64 - h.old_len as i64;
+                min_pos = f.pos + old.len();
+            }
+            None => results.push(HunkResult::Failed {
+                at: h.old_start as i64 + applied_delta,
+            }),
+        }
+        placed.push(found);
+    }
+
+    // Build the result front to back.
+    let eol: &[u8] = if strip_file_cr { b"\r\n" } else { b"\n" };
+    let mut out = Vec::with_capacity(data.len());
+    let push = |out: &mut Vec<u8>, text: &[u8], newline: bool| {
+        out.extend_from_slice(text);
+        if newline {
+            out.extend_from_slice(eol);
+        }
+    };
+    let mut cur = 0usize;
+    for (h, found) in hunks.iter().zip(&placed) {
+        let Some(f) = found else { continue };
+        for l in &lines[cur..f.pos] {
+            push(&mut out, l.text, l.newline);
+        }
+        cur = f.pos;
+        for pl in &h.lines {
+            match pl.kind {
+                LineKind::Context => {
+                    if let Some(l) = lines.get(cur) {
+                        push(&mut out, l.text, l.newline);
+                    }
+                    cur += 1;
+                }
+                LineKind::Remove => cur += 1,
+                LineKind::Add => push(&mut out, &patch_text(&pl.text), !pl.no_newline),
+            }
+        }
+    }
+    for l in lines.get(cur..).unwrap_or_default() {
+        push(&mut out, l.text, l.newline);
+    }
+    Applied {
+        content: out,
+        hunks: results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use treepatch::parse::parse_all;
+    use treepatch::{FilePatch, Item};
+
+    fn hunks(patch: &[u8]) -> Vec<Hunk> {
+        match parse_all(patch).unwrap().remove(0) {
+            Item::File(FilePatch { hunks, .. }) => hunks,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn applies_with_offset_and_keeps_missing_newline() {
+        let h = hunks(b"--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+B\n\\ No newline at end of file\n");
+        let r = apply_hunks(b"x\na\nb", &h, 2);
+        assert_eq!(r.content, b"x\na\nB");
+        assert_eq!(
+            r.hunks,
+            vec![HunkResult::Applied {
+                at: 2,
+                offset: 1,
+                fuzz: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn crlf_file_lf_patch_keeps_crlf() {
+        let h = hunks(b"--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n+new\n c\n");
+        let r = apply_hunks(b"a\r\nb\r\nc\r\n", &h, 0);
+        assert_eq!(r.content, b"a\r\nB\r\nnew\r\nc\r\n");
+    }
+
+    #[test]
+    fn crlf_patch_on_lf_file_is_stripped() {
+        let h = hunks(b"--- a/f\r\n+++ b/f\r\n@@ -1,2 +1,2 @@\r\n a\r\n-b\r\n+B\r\n");
+        let r = apply_hunks(b"a\nb\n", &h, 0);
+        assert_eq!(r.content, b"a\nB\n");
+    }
+
+    #[test]
+    fn fuzzed_context_keeps_the_file_version() {
+        let h = hunks(b"--- a/f\n+++ b/f\n@@ -1,5 +1,5 @@\n 1\n 2\n-3\n+T\n 4\n 5\n");
+        let r = apply_hunks(b"0\n1\n2\n3\n4\nX\n", &h, 1);
+        assert_eq!(r.content, b"0\n1\n2\nT\n4\nX\n");
+        assert_eq!(r.failed(), 0);
+    }
+
+    #[test]
+    fn failed_hunk_reports_line_and_leaves_others() {
+        let h = hunks(b"--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n+a2\n b\n@@ -3 +4 @@\n-zz\n+ZZ\n");
+        let r = apply_hunks(b"a\nb\nc\n", &h, 2);
+        assert_eq!(r.failed(), 1);
+        assert_eq!(r.hunks[1], HunkResult::Failed { at: 4 });
+        assert_eq!(r.content, b"a\na2\nb\nc\n");
+    }
+}
