@@ -538,6 +538,31 @@ fn artifacts_inside_the_tree_are_refused() {
     assert_unchanged(&before);
 }
 
+/// CHANGES must not land in the tree (treediff would see it): a TMPDIR inside the tree is
+/// refused, and the temporary file is removed.
+#[test]
+fn temporary_directory_inside_the_tree_is_refused() {
+    let scratch = scratch();
+    let checkpoint = scratch.join("checkpoint");
+    let old = fresh(&scratch, "old");
+    prepare(&old, &checkpoint);
+    let new = fresh(&scratch, "new");
+    fs::create_dir(new.join("tmp")).expect("mkdir");
+    let output = fails(
+        run_in(&new, "checkpoint-build")
+            .env("TMPDIR", new.join("tmp"))
+            .arg(&checkpoint)
+            .args(["--", "make"]),
+    );
+    assert!(
+        text(&output.stderr).contains("set TMPDIR elsewhere"),
+        "{output}"
+    );
+    let left: Vec<_> = fs::read_dir(new.join("tmp")).expect("tmp/").collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    assert!(!new.join("hello").exists(), "the tree was restored anyway");
+}
+
 /// `--help` on each script; a usage error exits 64 and says how to get help.
 #[test]
 fn scripts_have_help_and_usage_errors() {
