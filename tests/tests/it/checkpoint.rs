@@ -453,6 +453,19 @@ fn corrupt_checkpoint_stops_at_applypatch() {
         compiled(&output.stdout).is_empty(),
         "the build ran\n{output}"
     );
+    // The changes are kept for inspection, at the path the message gives.
+    let stderr = text(&output.stderr);
+    let kept = stderr
+        .split("applypatch -p1 -i ")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no CHANGES path in the message\n{output}"));
+    let changes = fs::read_to_string(kept).unwrap_or_else(|e| panic!("{kept}: {e}"));
+    assert!(
+        changes.contains("+    return LANG_HELLO \", checkpoint\""),
+        "{changes}"
+    );
+    fs::remove_file(kept).expect("rm");
 }
 
 /// A checkpoint without its outputs snapshot: refused before the tree is touched.
