@@ -90,6 +90,7 @@ pub fn snapshot(
         }
         Ok(_) => return Err(SnapError::DestExists(dest.to_path_buf())),
     };
+    remove_stale_siblings(dest);
     let tmp = temp_sibling(dest);
     std::fs::create_dir(&tmp).ctx(Op::Mkdir, &tmp)?;
     let guard = RemoveOnDrop(Some(tmp.clone()));
@@ -411,19 +412,55 @@ fn stamped(e: &Entry, opts: &Options) -> Entry {
     e
 }
 
-fn temp_sibling(dest: &Path) -> PathBuf {
+/// `.NAME.snap-` for DEST `.../NAME`: the start of every temporary sibling's name.
+fn temp_prefix(dest: &Path) -> Vec<u8> {
     let name = dest
         .file_name()
         .map(|n| n.as_bytes().to_vec())
         .unwrap_or_else(|| b"snapshot".to_vec());
     let mut tmp = b".".to_vec();
     tmp.extend_from_slice(&name[..name.len().min(180)]);
-    tmp.extend_from_slice(format!(".snap-{}.tmp~", std::process::id()).as_bytes());
-    let parent = dest
-        .parent()
+    tmp.extend_from_slice(b".snap-");
+    tmp
+}
+
+fn dest_parent(dest: &Path) -> &Path {
+    dest.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(OsString::from(std::ffi::OsStr::from_bytes(&tmp)))
+        .unwrap_or(Path::new("."))
+}
+
+fn temp_sibling(dest: &Path) -> PathBuf {
+    let mut tmp = temp_prefix(dest);
+    tmp.extend_from_slice(format!("{}.tmp~", std::process::id()).as_bytes());
+    dest_parent(dest).join(OsString::from(std::ffi::OsStr::from_bytes(&tmp)))
+}
+
+/// Removes temporary siblings left by snaps of the same DEST that were killed (their process
+/// is gone), so re-running after a crash converges instead of piling up hidden copies.
+fn remove_stale_siblings(dest: &Path) {
+    let prefix = temp_prefix(dest);
+    let Ok(dir) = std::fs::read_dir(dest_parent(dest)) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.as_bytes().strip_prefix(&prefix[..]) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .strip_suffix(b".tmp~")
+            .and_then(|p| std::str::from_utf8(p).ok())
+        else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+            drop(RemoveOnDrop(Some(entry.path())));
+        }
+    }
 }
 
 fn same_file_id(p: &Path) -> Option<(u64, u64)> {

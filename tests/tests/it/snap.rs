@@ -205,6 +205,20 @@ fn killed_snapshot_leaves_no_destination() {
     assert!(!status.success(), "snap finished before it could be killed; make the tree larger");
     assert!(!dest.exists(), "a killed snap left a half snapshot at DEST");
     assert!(!t.path().join("m").exists(), "a killed snap left a manifest");
+
+    // Running it again converges: the snapshot is complete and the killed run's hidden
+    // temporary copy is gone.
+    snap().arg(&src).arg(&dest).arg("--manifest").arg(t.path().join("m")).success();
+    assert_same_tree(&src, &dest, Compare::faithful());
+    // (The killed run's manifest temporary, `.m.XXXXXXXX.tmp~`, may remain: hidden, never
+    // under a final name.)
+    let names: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !(n.starts_with(".m.") && n.ends_with(".tmp~")))
+        .collect();
+    assert_eq!(names.len(), 3, "only src, snap and m are left: {names:?}");
 }
 
 fn make_writable(p: &Path) {
