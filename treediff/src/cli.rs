@@ -65,7 +65,7 @@ pub struct Cli {
     #[arg(short = 'X', long = "exclude-from", value_name = "FILE")]
     pub exclude_from: Vec<PathBuf>,
     /// Color the output: never, always, or auto (only on a terminal, never with NO_COLOR).
-    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, default_value_t = ColorWhen::Never, default_missing_value = "auto")]
+    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true, default_value_t = ColorWhen::Never, default_missing_value = "auto")]
     pub color: ColorWhen,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
