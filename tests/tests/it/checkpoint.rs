@@ -372,29 +372,74 @@ fn changed_generated_header_input_recompiles_its_dependents() {
     .check();
 }
 
-/// Scenario 5: a binary asset changed, a symlink retargeted, a script made executable, a file
-/// replaced by a directory, an empty directory added (`git diff | git apply` loses it).
+/// Scenario 5a: a binary asset changed (embedded by a generated C file).
 #[test]
-fn binary_symlink_mode_and_type_changes() {
+fn changed_binary_asset_is_reembedded() {
     Scenario {
         old: unchanged,
         change: |tree| {
             let mut logo = fs::read(tree.join("assets/logo.bin")).expect("read");
             logo.iter_mut().for_each(|b| *b ^= 1);
             fs::write(tree.join("assets/logo.bin"), logo).expect("write");
+        },
+        store_like: false,
+        recompiled: &["obj/logo.o"],
+        stale: &[],
+        prints: "##....##",
+    }
+    .check();
+}
+
+/// Scenario 5b: a symlinked header retargeted (make counts the link's own mtime).
+#[test]
+fn retargeted_symlink_recompiles_its_dependents() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
             fs::remove_file(tree.join("include/lang.h")).expect("rm");
             symlink("lang/fr.h", tree.join("include/lang.h")).expect("symlink");
+        },
+        store_like: false,
+        recompiled: &["obj/farewell.o", "obj/greet.o"],
+        stale: &[],
+        prints: "Bonjour, world!",
+    }
+    .check();
+}
+
+/// Scenario 5c: a script made executable, and a new empty directory (`git diff | git apply`
+/// loses it): no recompilation, but the tree must match.
+#[test]
+fn mode_change_and_empty_directory() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
             let script = tree.join("scripts/show.sh");
             fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
-            fs::remove_file(tree.join("docs/notes")).expect("rm");
-            fs::create_dir(tree.join("docs/notes")).expect("mkdir");
-            fs::write(tree.join("docs/notes/README"), "Notes live here now.\n").expect("write");
             fs::create_dir(tree.join("docs/drafts")).expect("mkdir");
         },
         store_like: false,
-        recompiled: &["obj/farewell.o", "obj/greet.o", "obj/logo.o"],
+        recompiled: &[],
         stale: &[],
-        prints: "Bonjour, world!",
+        prints: "Hello, world!",
+    }
+    .check();
+}
+
+/// Scenario 5d: a file replaced by a directory (a delete and an add in one patch).
+#[test]
+fn file_replaced_by_a_directory() {
+    Scenario {
+        old: unchanged,
+        change: |tree| {
+            fs::remove_file(tree.join("docs/notes")).expect("rm");
+            fs::create_dir(tree.join("docs/notes")).expect("mkdir");
+            fs::write(tree.join("docs/notes/README"), "Notes live here now.\n").expect("write");
+        },
+        store_like: false,
+        recompiled: &[],
+        stale: &[],
+        prints: "Hello, world!",
     }
     .check();
 }
