@@ -1,1 +1,156 @@
-//! `treesync`: (in progress)
+//! `treesync`: make a destination tree equal to a source tree on the local machine, with
+//! rsync's meaning for every flag it accepts, rewriting only what differs.
+//!
+//! The engine ([`sync`]) walks SRC and DEST together one directory at a time (memory holds one
+//! directory listing per level, never the whole tree), decides per entry whether content must be
+//! written or only attributes fixed, does the per-file work on all cores (rayon) and prints
+//! rsync's `--itemize-changes` lines in rsync's order. DEST is only ever touched through
+//! directory file descriptors opened with `O_NOFOLLOW` ([`dest`]), so a symlink planted in DEST
+//! can be replaced but never written or deleted through. The pure parts are [`chmod`] (rsync's
+//! `--chmod` language), [`filter`] (`--exclude`/`--include`), [`itemize`] (the 11-character
+//! codes) and [`owner`] (`--chown`).
+
+pub mod chmod;
+pub mod cli;
+mod dest;
+pub mod filter;
+pub mod itemize;
+pub mod owner;
+mod stats;
+mod sync;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+pub use chmod::ChmodSpec;
+pub use filter::{Action, Filters};
+pub use owner::Chown;
+pub use stats::Stats;
+
+/// Everything a run needs to know, already parsed (the binary maps flags onto it).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-r`: descend into directories.
+    pub recursive: bool,
+    /// `-l`: copy symlinks as symlinks (without it they are skipped, as rsync does).
+    pub links: bool,
+    /// `-p`: set permissions of existing entries too (without it only new entries get
+    /// source mode & ~umask).
+    pub perms: bool,
+    /// `-t`: copy modification times.
+    pub times: bool,
+    /// `-U`: copy access times (files and symlinks, whole seconds, as rsync).
+    pub atimes: bool,
+    /// `-o`: copy the owner (as root).
+    pub owner: bool,
+    /// `-g`: copy the group.
+    pub group: bool,
+    /// `--devices`: recreate block and character devices.
+    pub devices: bool,
+    /// `--specials`: recreate FIFOs and sockets.
+    pub specials: bool,
+    /// `--chown`: owner/group forced on everything (implies `-o`/`-g` for the given side).
+    pub chown: Chown,
+    /// `--chmod`.
+    pub chmod: Option<ChmodSpec>,
+    /// `-c`: compare contents when sizes match, instead of size + mtime.
+    pub checksum: bool,
+    /// `--delete`: remove DEST entries that SRC lacks, inside the transferred directories.
+    pub delete: bool,
+    /// `-n`: print what would happen, change nothing.
+    pub dry_run: bool,
+    /// `-i`: itemize changes.
+    pub itemize: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `--stats`.
+    pub stats: bool,
+    /// `--progress`.
+    pub progress: bool,
+    /// `--exclude`/`--include` rules in order.
+    pub filters: Filters,
+    /// `--safe-links`: ignore symlinks whose target leaves the transferred tree.
+    pub safe_links: bool,
+    /// `--manifest`: an mtree manifest of the (single) source tree, trusted with `-c`.
+    pub manifest: Option<PathBuf>,
+    /// The umask applied to new entries without `-p` (the process umask in the binary).
+    pub umask: u32,
+}
+
+/// How a run ended; [`Outcome::exit_code`] maps it to rsync's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything was done.
+    Done,
+    /// Some entries could not be transferred (each was named on the error stream): 23.
+    Partial,
+    /// Some source files vanished while the run was reading them: 24.
+    Vanished,
+}
+
+impl Outcome {
+    /// rsync's exit status for this outcome.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Partial => 23,
+            Outcome::Vanished => 24,
+        }
+    }
+}
+
+/// A failure that stops the whole run before anything useful can be done.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad arguments (rsync exit 1).
+    #[error("{0}")]
+    Usage(String),
+    /// DEST (or its parent) could not be created or opened (rsync exit 11).
+    #[error("{op} {path:?} failed")]
+    Dest {
+        /// What was attempted.
+        op: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The manifest could not be read.
+    #[error("cannot read manifest {path:?}")]
+    Manifest {
+        /// The manifest path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Writing to the output stream failed (e.g. a closed pipe).
+    #[error("writing output")]
+    Output(#[source] io::Error),
+}
+
+impl Error {
+    /// rsync's exit status for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 1,
+            Error::Manifest { .. } => 1,
+            Error::Dest { .. } | Error::Output(_) => 11,
+        }
+    }
+}
+
+/// Synchronise `sources` into `dest` with rsync's rules (trailing slash = contents, no slash =
+/// the directory by name; several sources or a trailing slash on `dest` = into that directory).
+/// Itemize, verbose and stats lines go to `out`; per-file error messages to `err`.
+pub fn run(
+    opts: &Options,
+    sources: &[OsString],
+    dest: &OsString,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(Outcome, Stats), Error> {
+    sync::run(opts, sources, dest, out, err)
+}

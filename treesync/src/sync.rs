@@ -1,0 +1,1423 @@
+//! The engine: a deletion pass (with `--delete`), then one depth-first pass that creates,
+//! rewrites or fixes the attributes of every entry, directory by directory.
+//!
+//! Order of output, matched to rsync 3.5 (local, incremental recursion) on small trees:
+//! every `*deleting` line comes first (rsync's generator deletes ahead of the receiver's
+//! output); within a deleted directory its contents come before it, and within one directory
+//! entries are visited in reverse of rsync's sort (files by name, then directories by name).
+//! Then the transfer: for each directory its own line, then its non-directories sorted by
+//! name, then each subdirectory (line, then its contents) in name order. Names sort by bytes.
+//!
+//! Decisions, per regular file: without `-c`, equal size and equal mtime *seconds* mean "up to
+//! date" (rsync compares whole seconds); with `-c`, equal size and equal bytes do. An up-to-date
+//! file only gets its attributes fixed (times, mode with `-p`, owner, atime); everything else is
+//! written to `.NAME.XXXXXX` in the same directory and renamed over NAME.
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rustix::fs::FileType;
+
+use crate::dest::{self, Meta};
+use crate::itemize::{self, Change, Type};
+use crate::stats::Stats;
+use crate::{Error, Options, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    Link,
+    Device,
+    Special,
+}
+
+impl Kind {
+    fn of(ft: &fs::FileType) -> Kind {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_symlink() {
+            Kind::Link
+        } else if ft.is_file() {
+            Kind::File
+        } else if ft.is_block_device() || ft.is_char_device() {
+            Kind::Device
+        } else {
+            Kind::Special
+        }
+    }
+
+    fn item(self) -> Type {
+        match self {
+            Kind::File => Type::File,
+            Kind::Dir => Type::Dir,
+            Kind::Link => Type::Link,
+            Kind::Device => Type::Device,
+            Kind::Special => Type::Special,
+        }
+    }
+}
+
+/// One source entry, as listed.
+#[derive(Debug, Clone)]
+struct Src {
+    name: OsString,
+    path: PathBuf,
+    /// Path relative to the transfer root, as printed.
+    rel: Vec<u8>,
+    kind: Kind,
+    ft: FileType,
+    mode: u32,
+    size: u64,
+    mtime: (i64, u32),
+    atime: (i64, u32),
+    uid: u32,
+    gid: u32,
+    rdev: u64,
+}
+
+impl Src {
+    fn new(name: OsString, path: PathBuf, rel: Vec<u8>, m: &fs::Metadata) -> Src {
+        Src {
+            name,
+            path,
+            rel,
+            kind: Kind::of(&m.file_type()),
+            ft: FileType::from_raw_mode(m.mode()),
+            mode: m.mode() & 0o7777,
+            size: m.len(),
+            mtime: (m.mtime(), u32::try_from(m.mtime_nsec()).unwrap_or(0)),
+            atime: (m.atime(), u32::try_from(m.atime_nsec()).unwrap_or(0)),
+            uid: m.uid(),
+            gid: m.gid(),
+            rdev: m.rdev(),
+        }
+    }
+}
+
+/// Output and status of one unit of work, merged into the run in order.
+#[derive(Default)]
+struct Res {
+    out: Vec<u8>,
+    err: Vec<u8>,
+    partial: bool,
+    vanished: bool,
+    stats: Stats,
+}
+
+impl Res {
+    fn error(&mut self, msg: impl std::fmt::Display) {
+        let _ = writeln!(self.err, "treesync: {msg}");
+        self.partial = true;
+    }
+
+    fn io_error(&mut self, op: &str, rel: &[u8], e: &io::Error) {
+        self.error(format_args!("{op} \"{}\" failed: {e}", show(rel)));
+    }
+
+    fn vanished(&mut self, rel: &[u8]) {
+        let _ = writeln!(self.err, "file has vanished: \"{}\"", show(rel));
+        self.vanished = true;
+    }
+}
+
+fn show(rel: &[u8]) -> String {
+    let mut v = Vec::new();
+    itemize::push_name(&mut v, rel);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+fn join_rel(rel: &[u8], name: &OsStr) -> Vec<u8> {
+    let mut r = rel.to_vec();
+    if !r.is_empty() {
+        r.push(b'/');
+    }
+    r.extend_from_slice(name.as_bytes());
+    r
+}
+
+/// rsync sorts a directory's name as if it ended in `/` (so `a.d` comes before `a`).
+fn dir_order(a: &OsStr, b: &OsStr) -> std::cmp::Ordering {
+    a.as_bytes()
+        .iter()
+        .chain(b"/")
+        .cmp(b.as_bytes().iter().chain(b"/"))
+}
+
+/// rsync's order of a directory's entries: files by name, then directories (see
+/// [`dir_order`]); deletions walk it backwards.
+fn sort_for_delete(l: &mut [(OsString, bool)]) {
+    l.sort_by(|a, b| {
+        a.1.cmp(&b.1).then_with(|| {
+            if a.1 {
+                dir_order(&a.0, &b.0)
+            } else {
+                a.0.cmp(&b.0)
+            }
+        })
+    });
+}
+
+/// One source directory's entries: `all` non-directories (also those left out with a note),
+/// `files` the carried ones, `dirs` the subdirectories.
+struct Listing {
+    all: Vec<Src>,
+    files: Vec<Src>,
+    dirs: Vec<Src>,
+}
+
+struct Sink<'w> {
+    out: &'w mut dyn Write,
+    err: &'w mut dyn Write,
+    partial: bool,
+    vanished: bool,
+    stats: Stats,
+}
+
+impl Sink<'_> {
+    fn take(&mut self, r: Res) -> Result<(), Error> {
+        self.out.write_all(&r.out).map_err(Error::Output)?;
+        if !r.err.is_empty() {
+            self.out.flush().map_err(Error::Output)?;
+            // A failing error stream must not abort the run; the exit code still tells.
+            let _ = self.err.write_all(&r.err);
+        }
+        self.partial |= r.partial;
+        self.vanished |= r.vanished;
+        self.stats.add(&r.stats);
+        Ok(())
+    }
+}
+
+struct Engine<'a> {
+    o: &'a Options,
+    manifest: Option<(fstree::manifest::Manifest, PathBuf)>,
+    is_root: bool,
+    xfr: std::sync::atomic::AtomicU64,
+}
+
+/// See [`crate::run`].
+pub fn run(
+    o: &Options,
+    sources: &[OsString],
+    dest_arg: &OsString,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(Outcome, Stats), Error> {
+    if sources.is_empty() {
+        return Err(Error::Usage("missing SRC or DEST".into()));
+    }
+    let manifest = match &o.manifest {
+        None => None,
+        Some(p) => {
+            let f = fs::File::open(p).map_err(|e| Error::Manifest {
+                path: p.clone(),
+                source: Box::new(e),
+            })?;
+            let m = fstree::manifest::Manifest::read(io::BufReader::new(f)).map_err(|e| {
+                Error::Manifest {
+                    path: p.clone(),
+                    source: Box::new(e),
+                }
+            })?;
+            Some((m, PathBuf::from(&sources[0])))
+        }
+    };
+    let engine = Engine {
+        o,
+        manifest,
+        is_root: rustix::process::geteuid().is_root(),
+        xfr: std::sync::atomic::AtomicU64::new(0),
+    };
+    let mut sink = Sink {
+        out,
+        err,
+        partial: false,
+        vanished: false,
+        stats: Stats::default(),
+    };
+    if o.verbose > 0 && !o.itemize {
+        writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
+    }
+    let dest_bytes = dest_arg.as_bytes();
+    let dest_path = PathBuf::from(dest_arg);
+    let dest_meta = fs::metadata(&dest_path).ok();
+    let into_dir = sources.len() > 1
+        || dest_bytes.ends_with(b"/")
+        || dest_meta.as_ref().is_some_and(|m| m.is_dir());
+    for s in sources {
+        engine.one_source(&mut sink, s, &dest_path, into_dir)?;
+    }
+    if o.stats {
+        sink.stats.write(sink.out).map_err(Error::Output)?;
+    } else if o.verbose > 0 {
+        writeln!(
+            sink.out,
+            "\ntotal size is {}",
+            crate::stats::commas(sink.stats.total_size)
+        )
+        .map_err(Error::Output)?;
+    }
+    sink.out.flush().map_err(Error::Output)?;
+    let outcome = if sink.partial {
+        Outcome::Partial
+    } else if sink.vanished {
+        Outcome::Vanished
+    } else {
+        Outcome::Done
+    };
+    Ok((outcome, sink.stats))
+}
+
+/// `src/`, `src/.`, `.` and `/` copy the contents; anything else copies the entry by name.
+fn copies_contents(src: &[u8]) -> bool {
+    src.ends_with(b"/") || src == b"." || src.ends_with(b"/.")
+}
+
+fn trim_slashes(p: &[u8]) -> &[u8] {
+    let mut p = p;
+    while p.len() > 1 && p.ends_with(b"/") {
+        p = &p[..p.len() - 1];
+    }
+    p
+}
+
+impl Engine<'_> {
+    fn one_source(
+        &self,
+        sink: &mut Sink<'_>,
+        src_arg: &OsString,
+        dest: &Path,
+        into_dir: bool,
+    ) -> Result<(), Error> {
+        let o = self.o;
+        let sb = src_arg.as_bytes();
+        let contents = copies_contents(sb);
+        let src_path = PathBuf::from(src_arg);
+        let meta = if contents {
+            fs::metadata(&src_path)
+        } else {
+            fs::symlink_metadata(&src_path)
+        };
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => {
+                let mut r = Res::default();
+                r.error(format_args!("link_stat \"{}\" failed: {e}", show(sb)));
+                return sink.take(r);
+            }
+        };
+        let base: OsString = {
+            let t = trim_slashes(sb);
+            let b = t.rsplit(|&c| c == b'/').next().unwrap_or(t);
+            OsStr::from_bytes(if b.is_empty() || b == b"." { b"." } else { b }).to_os_string()
+        };
+        let is_dir = meta.is_dir();
+        if is_dir && !o.recursive {
+            let shown = if contents {
+                ".".to_string()
+            } else {
+                show(base.as_bytes())
+            };
+            let mut r = Res::default();
+            let _ = writeln!(r.out, "skipping directory {shown}");
+            return sink.take(r);
+        }
+        let dest_show =
+            String::from_utf8_lossy(trim_slashes(dest.as_os_str().as_bytes())).into_owned();
+
+        if is_dir && contents {
+            // DEST itself is the directory that corresponds to SRC.
+            let top = Src::new(base, src_path.clone(), Vec::new(), &meta);
+            let existing = fs::metadata(dest).ok();
+            let mut fd = None;
+            let mut created = false;
+            match existing {
+                Some(m) if m.is_dir() => {
+                    fd = Some(open_root(dest)?);
+                }
+                Some(_) => {
+                    return Err(Error::Dest {
+                        op: "mkdir",
+                        path: dest.to_path_buf(),
+                        source: io::Error::from_raw_os_error(libc::EEXIST),
+                    });
+                }
+                None => {
+                    created = true;
+                    if !o.dry_run {
+                        fs::create_dir(dest).map_err(|e| Error::Dest {
+                            op: "mkdir",
+                            path: dest.to_path_buf(),
+                            source: e,
+                        })?;
+                        fd = Some(open_root(dest)?);
+                    }
+                    if o.itemize || o.verbose > 0 {
+                        writeln!(sink.out, "created directory {dest_show}")
+                            .map_err(Error::Output)?;
+                    }
+                }
+            }
+            let dmeta = match &fd {
+                Some(f) => Some(Meta::from(rustix::fs::fstat(f).map_err(|e| {
+                    Error::Dest {
+                        op: "stat",
+                        path: dest.to_path_buf(),
+                        source: e.into(),
+                    }
+                })?)),
+                None => None,
+            };
+            let plan = self.dir_plan(&top, if created { None } else { dmeta.as_ref() });
+            let listing = self.listing(sink, &top)?;
+            self.prescan(sink, &top, true, false)?;
+            if o.delete
+                && let Some(fd) = &fd
+            {
+                self.delete_in_dir(sink, &listing, b"", fd)?;
+            }
+            self.print_dir_line(sink, &plan.change, b"./")?;
+            sink.stats.files.dir += 1;
+            if plan.change.new {
+                sink.stats.created.dir += 1;
+            }
+            self.sync_dir(sink, &top, fd.as_ref(), true, listing)?;
+            if let Some(fd) = &fd {
+                let mut r = Res::default();
+                self.finish_dir(&mut r, fd, &plan, b".");
+                sink.take(r)?;
+            }
+            return Ok(());
+        }
+
+        // Everything else lands in a directory (DEST, or DEST's parent for a single file
+        // copied to a new name).
+        let (parent_path, name): (PathBuf, OsString) = if into_dir || is_dir {
+            (dest.to_path_buf(), base.clone())
+        } else {
+            let parent = dest
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = dest
+                .file_name()
+                .map(OsStr::to_os_string)
+                .unwrap_or_else(|| base.clone());
+            (parent.to_path_buf(), name)
+        };
+        let mut parent_fd = None;
+        match fs::metadata(&parent_path) {
+            Ok(m) if m.is_dir() => parent_fd = Some(open_root(&parent_path)?),
+            Ok(_) => {
+                return Err(Error::Dest {
+                    op: "mkdir",
+                    path: parent_path,
+                    source: io::Error::from_raw_os_error(libc::ENOTDIR),
+                });
+            }
+            Err(_) => {
+                if !o.dry_run {
+                    fs::create_dir(&parent_path).map_err(|e| Error::Dest {
+                        op: "mkdir",
+                        path: parent_path.clone(),
+                        source: e,
+                    })?;
+                    parent_fd = Some(open_root(&parent_path)?);
+                }
+                if o.itemize || o.verbose > 0 {
+                    writeln!(sink.out, "created directory {dest_show}").map_err(Error::Output)?;
+                }
+            }
+        }
+        let rel = base.as_bytes().to_vec();
+        let mut src = Src::new(name, src_path, rel, &meta);
+        if o.filters.is_excluded(&src.rel, is_dir) {
+            return Ok(());
+        }
+        if is_dir {
+            self.sync_subdir(sink, parent_fd.as_ref(), &src, true)
+        } else {
+            let mut r = Res::default();
+            if let Some(note) = self.skip_note(&src) {
+                r.out.extend_from_slice(&note);
+                return sink.take(r);
+            }
+            src.rel = base.as_bytes().to_vec();
+            let r = self.sync_entry(parent_fd.as_ref(), &src);
+            sink.take(r)
+        }
+    }
+
+    /// rsync's note for an entry it does not carry with the given flags.
+    fn skip_note(&self, s: &Src) -> Option<Vec<u8>> {
+        let skip = match s.kind {
+            Kind::Link => !self.o.links,
+            Kind::Device => !self.o.devices,
+            Kind::Special => !self.o.specials,
+            Kind::File | Kind::Dir => false,
+        };
+        skip.then(|| format!("skipping non-regular file \"{}\"\n", show(&s.rel)).into_bytes())
+    }
+
+    /// `--safe-links`: a symlink whose target is absolute, empty, or climbs above the top of
+    /// the transfer (counted lexically from the link's own directory) is unsafe.
+    fn unsafe_link(rel: &[u8], target: &[u8]) -> bool {
+        if target.is_empty() || target.starts_with(b"/") {
+            return true;
+        }
+        let mut depth = rel.iter().filter(|&&b| b == b'/').count() as i64;
+        for comp in target.split(|&b| b == b'/') {
+            match comp {
+                b"" | b"." => {}
+                b".." => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return true;
+                    }
+                }
+                _ => depth += 1,
+            }
+        }
+        false
+    }
+
+    /// List a source directory: non-directories and directories, each sorted as rsync sorts
+    /// them, after filters and the `-l`/`-D`/`--safe-links` rules; listing errors are reported
+    /// in `r` when `notes` is set.
+    fn listing(&self, sink: &mut Sink<'_>, dir: &Src) -> Result<Listing, Error> {
+        let mut r = Res::default();
+        let (all, dirs) = self.list_raw(&mut r, dir, true);
+        sink.take(r)?;
+        let files = all
+            .iter()
+            .filter(|f| self.note(f).is_none())
+            .cloned()
+            .collect();
+        Ok(Listing { all, files, dirs })
+    }
+
+    /// All entries of a source directory after filters, sorted as rsync sorts them.
+    fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        let rd = match fs::read_dir(&dir.path) {
+            Ok(rd) => rd,
+            Err(e) => {
+                if notes {
+                    r.io_error(
+                        "opendir",
+                        if dir.rel.is_empty() { b"." } else { &dir.rel },
+                        &e,
+                    );
+                }
+                return (files, dirs);
+            }
+        };
+        for ent in rd {
+            let ent = match ent {
+                Ok(e) => e,
+                Err(e) => {
+                    if notes {
+                        r.io_error("readdir", &dir.rel, &e);
+                    }
+                    continue;
+                }
+            };
+            let name = ent.file_name();
+            let rel = join_rel(&dir.rel, &name);
+            let path = dir.path.join(&name);
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    if notes {
+                        r.vanished(&rel);
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    if notes {
+                        r.io_error("readlink_stat", &rel, &e);
+                    }
+                    continue;
+                }
+            };
+            let s = Src::new(name, path, rel, &meta);
+            if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
+                continue;
+            }
+            if s.kind == Kind::Dir {
+                dirs.push(s);
+            } else {
+                files.push(s);
+            }
+        }
+        files.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        dirs.sort_by(|a, b| dir_order(&a.name, &b.name));
+        (files, dirs)
+    }
+
+    /// Why rsync would leave out this non-directory with the given flags (the note it
+    /// prints), or `None` if it is carried.
+    fn note(&self, f: &Src) -> Option<Vec<u8>> {
+        if let Some(n) = self.skip_note(f) {
+            return Some(n);
+        }
+        if f.kind == Kind::Link && self.o.safe_links {
+            let t = fs::read_link(&f.path).ok()?;
+            let t = t.as_os_str().as_bytes();
+            if Self::unsafe_link(&f.rel, t) {
+                let text = if self.o.verbose > 0 {
+                    format!(
+                        "ignoring unsafe symlink \"{}\" -> \"{}\"\n",
+                        show(&f.rel),
+                        show(t)
+                    )
+                    .into_bytes()
+                } else {
+                    Vec::new()
+                };
+                return Some(text);
+            }
+        }
+        None
+    }
+
+    /// Whether any entry can be left out with a note under these flags (else no pre-scan).
+    fn may_note(&self) -> bool {
+        let o = self.o;
+        !o.links || !o.devices || !o.specials || (o.safe_links && o.verbose > 0)
+    }
+
+    /// rsync's sender announces skipped entries ahead of the transfer: the top directory's
+    /// own before its line, every deeper one (depth first) right after it. `own` emits the
+    /// notes for `dir`'s direct children, `deep` those of all its subdirectories.
+    fn prescan(&self, sink: &mut Sink<'_>, dir: &Src, own: bool, deep: bool) -> Result<(), Error> {
+        if !self.may_note() {
+            return Ok(());
+        }
+        let mut r = Res::default();
+        let (files, dirs) = self.list_src_all(&mut r, dir);
+        if own {
+            for f in &files {
+                if let Some(n) = self.note(f) {
+                    r.out.extend_from_slice(&n);
+                }
+            }
+        }
+        // Listing errors are reported by the transfer pass, not here.
+        r.err.clear();
+        r.partial = false;
+        r.vanished = false;
+        sink.take(r)?;
+        if deep {
+            for d in &dirs {
+                self.prescan(sink, d, true, true)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`Self::list_src`] but keeping the entries that would be skipped.
+    fn list_src_all(&self, r: &mut Res, dir: &Src) -> (Vec<Src>, Vec<Src>) {
+        self.list_raw(r, dir, false)
+    }
+
+    // ----- deletion pass -------------------------------------------------------------------
+
+    /// `--delete` for one directory, just before its line is printed (rsync's
+    /// `--delete-during`): every DEST name that SRC lacks (an entry SRC has but does not carry,
+    /// like a symlink without `-l`, still protects its name) and that no exclude rule protects.
+    fn delete_in_dir(
+        &self,
+        sink: &mut Sink<'_>,
+        listing: &Listing,
+        rel: &[u8],
+        dfd: &OwnedFd,
+    ) -> Result<(), Error> {
+        let mut r = Res::default();
+        let mut names: Vec<&[u8]> = listing
+            .all
+            .iter()
+            .chain(listing.dirs.iter())
+            .map(|s| s.name.as_bytes())
+            .collect();
+        names.sort_unstable();
+        let dest_names = match dest::list(dfd.as_fd()) {
+            Ok(l) => l,
+            Err(e) => {
+                r.io_error("opendir", rel, &e);
+                return sink.take(r);
+            }
+        };
+        let mut extra: Vec<(OsString, bool)> = dest_names
+            .into_iter()
+            .filter(|(n, is_dir)| {
+                names.binary_search(&n.as_bytes()).is_err()
+                    && !self.o.filters.is_excluded(&join_rel(rel, n), *is_dir)
+            })
+            .collect();
+        sort_for_delete(&mut extra);
+        for (name, is_dir) in extra.iter().rev() {
+            let crel = join_rel(rel, name);
+            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, true);
+        }
+        sink.take(r)
+    }
+
+    /// Delete `name` (recursively for a directory), printing `*deleting` lines in rsync's
+    /// order; `announce_self` is false when a directory is emptied to make way for a file.
+    fn delete_entry(
+        &self,
+        r: &mut Res,
+        dfd: &OwnedFd,
+        name: &OsStr,
+        rel: &[u8],
+        is_dir: bool,
+        announce_self: bool,
+    ) {
+        if is_dir {
+            match dest::open_dir(dfd.as_fd(), name) {
+                Ok(sub) => match dest::list(sub.as_fd()) {
+                    Ok(mut l) => {
+                        sort_for_delete(&mut l);
+                        for (n, d) in l.iter().rev() {
+                            self.delete_entry(r, &sub, n, &join_rel(rel, n), *d, true);
+                        }
+                    }
+                    Err(e) => r.io_error("opendir", rel, &e),
+                },
+                Err(e) => r.io_error("opendir", rel, &e),
+            }
+        }
+        if announce_self {
+            if self.o.itemize {
+                r.out.extend_from_slice(&itemize::deleting(rel, is_dir));
+            } else if self.o.verbose > 0 {
+                let _ = writeln!(
+                    r.out,
+                    "deleting {}{}",
+                    show(rel),
+                    if is_dir { "/" } else { "" }
+                );
+            }
+            if is_dir {
+                r.stats.deleted.dir += 1;
+            } else {
+                r.stats.deleted.reg += 1;
+            }
+        }
+        if self.o.dry_run {
+            return;
+        }
+        let res = if is_dir {
+            dest::rmdir(dfd.as_fd(), name)
+        } else {
+            dest::unlink(dfd.as_fd(), name)
+        };
+        if let Err(e) = res {
+            r.io_error(
+                if is_dir {
+                    "delete_file: rmdir"
+                } else {
+                    "delete_file: unlink"
+                },
+                rel,
+                &e,
+            );
+        }
+    }
+
+    // ----- directories ---------------------------------------------------------------------
+
+    fn print_dir_line(
+        &self,
+        sink: &mut Sink<'_>,
+        change: &Change,
+        name: &[u8],
+    ) -> Result<(), Error> {
+        let o = self.o;
+        if o.itemize && change.is_change() {
+            sink.out
+                .write_all(&itemize::line(
+                    &change.code(Type::Dir),
+                    name,
+                    Type::Dir,
+                    None,
+                ))
+                .map_err(Error::Output)?;
+        } else if !o.itemize && o.verbose > 0 && change.new {
+            let mut l = Vec::new();
+            itemize::push_name(&mut l, name);
+            if !l.ends_with(b"/") {
+                l.push(b'/');
+            }
+            l.push(b'\n');
+            sink.out.write_all(&l).map_err(Error::Output)?;
+        }
+        Ok(())
+    }
+
+    fn want_mode(&self, s: &Src, new: bool) -> u32 {
+        let is_dir = s.kind == Kind::Dir;
+        let m = match &self.o.chmod {
+            Some(c) => c.apply(s.mode, is_dir, self.o.umask),
+            None => s.mode,
+        };
+        if new && !self.o.perms {
+            m & !self.o.umask
+        } else {
+            m
+        }
+    }
+
+    fn want_owner(&self, s: &Src) -> (Option<u32>, Option<u32>) {
+        if !self.is_root && self.o.chown.uid.is_none() && self.o.chown.gid.is_none() {
+            return (
+                None,
+                if self.o.group { Some(s.gid) } else { None }.filter(|_| false),
+            );
+        }
+        let uid = if self.o.owner || self.o.chown.uid.is_some() {
+            Some(self.o.chown.uid.unwrap_or(s.uid))
+        } else {
+            None
+        };
+        let gid = if self.o.group || self.o.chown.gid.is_some() {
+            Some(self.o.chown.gid.unwrap_or(s.gid))
+        } else {
+            None
+        };
+        (uid, gid)
+    }
+
+    fn dir_plan(&self, s: &Src, existing: Option<&Meta>) -> DirPlan {
+        let (uid, gid) = self.want_owner(s);
+        match existing {
+            None => DirPlan {
+                change: Change {
+                    new: true,
+                    ..Default::default()
+                },
+                mode: Some(self.want_mode(s, true)),
+                uid,
+                gid,
+                mtime: self.o.times.then_some(s.mtime),
+            },
+            Some(m) => {
+                let orig = m.mtime;
+                let want = self.want_mode(s, false);
+                let change = Change {
+                    time: (self.o.times && orig.0 != s.mtime.0).then_some(true),
+                    perms: self.o.perms && want != m.mode,
+                    owner: uid.is_some_and(|u| u != m.uid),
+                    group: gid.is_some_and(|g| g != m.gid),
+                    ..Default::default()
+                };
+                DirPlan {
+                    change,
+                    mode: self.o.perms.then_some(want),
+                    uid,
+                    gid,
+                    mtime: self.o.times.then_some(s.mtime),
+                }
+            }
+        }
+    }
+
+    /// Set a directory's final attributes after its contents are done, touching only what
+    /// differs (so a no-op run changes no ctime).
+    fn finish_dir(&self, r: &mut Res, fd: &OwnedFd, plan: &DirPlan, rel: &[u8]) {
+        let cur = match rustix::fs::fstat(fd) {
+            Ok(s) => Meta::from(s),
+            Err(e) => {
+                r.io_error("stat", rel, &e.into());
+                return;
+            }
+        };
+        let uid = plan.uid.filter(|u| *u != cur.uid);
+        let gid = plan.gid.filter(|g| *g != cur.gid);
+        if let Err(e) = dest::chown_fd(fd.as_fd(), uid, gid) {
+            r.io_error("chown", rel, &e);
+        }
+        let cur_mode = if uid.is_some() || gid.is_some() {
+            rustix::fs::fstat(fd)
+                .map(|s| Meta::from(s).mode)
+                .unwrap_or(cur.mode)
+        } else {
+            cur.mode
+        };
+        if let Some(mode) = plan.mode.filter(|m| *m != cur_mode)
+            && let Err(e) = dest::chmod_fd(fd.as_fd(), mode)
+        {
+            r.io_error("chmod", rel, &e);
+        }
+        if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime)
+            && let Err(e) = dest::set_times_fd(fd.as_fd(), None, Some(mt))
+        {
+            r.io_error("set times", rel, &e);
+        }
+    }
+
+    /// Create or update the DEST directory for the source directory `s` inside `parent`, then
+    /// its contents.
+    fn sync_subdir(
+        &self,
+        sink: &mut Sink<'_>,
+        parent: Option<&OwnedFd>,
+        s: &Src,
+        top: bool,
+    ) -> Result<(), Error> {
+        let o = self.o;
+        let mut r = Res::default();
+        let existing = match parent {
+            Some(p) => match dest::lstat(p.as_fd(), &s.name) {
+                Ok(m) => m,
+                Err(e) => {
+                    r.io_error("stat", &s.rel, &e);
+                    return sink.take(r);
+                }
+            },
+            None => None,
+        };
+        let existing_dir = existing.filter(|m| m.ty == FileType::Directory);
+        let plan = self.dir_plan(s, existing_dir.as_ref());
+        sink.stats.files.dir += 1;
+        if plan.change.new {
+            sink.stats.created.dir += 1;
+        }
+        let mut fd = None;
+        if let Some(p) = parent {
+            if let Some(m) = existing
+                && m.ty != FileType::Directory
+                && !o.dry_run
+            {
+                // A file, symlink or special where SRC has a directory: replace it (a
+                // symlink is removed, never followed).
+                if let Err(e) = dest::unlink(p.as_fd(), &s.name) {
+                    r.io_error("unlink", &s.rel, &e);
+                    return sink.take(r);
+                }
+            }
+            if existing_dir.is_none()
+                && !o.dry_run
+                && let Err(e) = dest::mkdir(p.as_fd(), &s.name, 0o700)
+            {
+                r.io_error("mkdir", &s.rel, &e);
+                self.print_dir_line(sink, &plan.change, &s.rel)?;
+                return sink.take(r);
+            }
+            if existing_dir.is_some() || !o.dry_run {
+                match dest::open_dir(p.as_fd(), &s.name) {
+                    Ok(f) => fd = Some(f),
+                    Err(e) => {
+                        r.io_error("opendir", &s.rel, &e);
+                        self.print_dir_line(sink, &plan.change, &s.rel)?;
+                        return sink.take(r);
+                    }
+                }
+            }
+        }
+        sink.take(r)?;
+        let listing = self.listing(sink, s)?;
+        if top {
+            self.prescan(sink, s, true, false)?;
+        }
+        if o.delete
+            && existing_dir.is_some()
+            && let Some(fd) = &fd
+        {
+            self.delete_in_dir(sink, &listing, &s.rel, fd)?;
+        }
+        self.print_dir_line(sink, &plan.change, &s.rel)?;
+        self.sync_dir(sink, s, fd.as_ref(), top, listing)?;
+        if let Some(fd) = &fd
+            && !o.dry_run
+        {
+            let mut r = Res::default();
+            self.finish_dir(&mut r, fd, &plan, &s.rel);
+            sink.take(r)?;
+        }
+        Ok(())
+    }
+
+    /// The contents of one directory: non-directories in parallel (output in name order),
+    /// then each subdirectory in name order.
+    /// For the top directory, the notes of deeper levels come after its files (rsync's sender
+    /// has usually scanned them by then; its exact interleaving is timing-dependent).
+    fn sync_dir(
+        &self,
+        sink: &mut Sink<'_>,
+        dir: &Src,
+        dfd: Option<&OwnedFd>,
+        top: bool,
+        listing: Listing,
+    ) -> Result<(), Error> {
+        let Listing { files, dirs, .. } = listing;
+        let results: Vec<Res> = files.par_iter().map(|f| self.sync_entry(dfd, f)).collect();
+        for r in results {
+            sink.take(r)?;
+        }
+        if top {
+            self.prescan(sink, dir, false, true)?;
+        }
+        for d in &dirs {
+            self.sync_subdir(sink, dfd, d, false)?;
+        }
+        Ok(())
+    }
+
+    // ----- non-directories -----------------------------------------------------------------
+
+    fn sync_entry(&self, dfd: Option<&OwnedFd>, s: &Src) -> Res {
+        let mut r = Res::default();
+        match s.kind {
+            Kind::File => {
+                r.stats.files.reg += 1;
+                r.stats.total_size += s.size;
+            }
+            Kind::Link => {
+                r.stats.files.link += 1;
+                r.stats.total_size += s.size;
+            }
+            Kind::Device => r.stats.files.dev += 1,
+            Kind::Special => r.stats.files.special += 1,
+            Kind::Dir => {}
+        }
+        let existing = match dfd {
+            Some(d) => match dest::lstat(d.as_fd(), &s.name) {
+                Ok(m) => m,
+                Err(e) => {
+                    r.io_error("stat", &s.rel, &e);
+                    return r;
+                }
+            },
+            None => None,
+        };
+        let target = if s.kind == Kind::Link {
+            match fs::read_link(&s.path) {
+                Ok(t) => Some(t.into_os_string().into_vec_bytes()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    r.vanished(&s.rel);
+                    return r;
+                }
+                Err(e) => {
+                    r.io_error("readlink", &s.rel, &e);
+                    return r;
+                }
+            }
+        } else {
+            None
+        };
+        // Is the existing DEST entry the same kind of thing (so it can be updated in place)?
+        let same_kind = existing.filter(|m| match s.kind {
+            Kind::File => m.ty == FileType::RegularFile,
+            Kind::Link => m.ty == FileType::Symlink,
+            Kind::Device | Kind::Special => m.ty == s.ft,
+            Kind::Dir => false,
+        });
+        if let (Some(m), None) = (existing, same_kind)
+            && m.ty == FileType::Directory
+            && let Some(d) = dfd
+            && !self.make_way(&mut r, d, s)
+        {
+            return r;
+        }
+        let up_to_date = match (same_kind, s.kind) {
+            (Some(m), Kind::File) => {
+                if self.o.checksum {
+                    m.size == s.size && self.same_content(&mut r, dfd, s, &m)
+                } else {
+                    m.size == s.size && m.mtime.0 == s.mtime.0
+                }
+            }
+            (Some(_), Kind::Link) => {
+                let cur = dfd.and_then(|d| dest::readlink(d.as_fd(), &s.name).ok());
+                cur.as_deref() == target.as_deref()
+            }
+            (Some(m), Kind::Device) => m.rdev == s.rdev,
+            (Some(_), Kind::Special) => true,
+            _ => false,
+        };
+        if r.partial || r.vanished {
+            return r;
+        }
+        let (uid, gid) = self.want_owner(s);
+        if up_to_date {
+            if let Some(m) = same_kind {
+                self.fix_attrs(&mut r, dfd, s, &m, uid, gid, target.as_deref());
+            }
+            return r;
+        }
+        // Write a new entry under a temporary name and rename it over.
+        let new = same_kind.is_none();
+        let mut change = Change {
+            new,
+            ..Default::default()
+        };
+        if let Some(m) = same_kind {
+            change.transferred = true;
+            change.checksum = match s.kind {
+                Kind::File => self.o.checksum,
+                _ => true,
+            };
+            change.size = s.kind == Kind::File && m.size != s.size;
+            change.time = if self.o.times {
+                (m.mtime.0 != s.mtime.0).then_some(true)
+            } else {
+                Some(false)
+            };
+            if s.kind == Kind::File {
+                change.perms = self.o.perms && self.want_mode(s, false) != m.mode;
+            }
+            change.owner = uid.is_some_and(|u| u != m.uid);
+            change.group = gid.is_some_and(|g| g != m.gid);
+            change.atime = self.o.atimes && s.kind != Kind::Special && m.atime.0 != s.atime.0;
+        }
+        let mode = match same_kind {
+            Some(m) if !self.o.perms && s.kind == Kind::File => m.mode,
+            _ => self.want_mode(s, new),
+        };
+        let mtime = self.o.times.then_some(s.mtime);
+        let atime = self.o.atimes.then_some((s.atime.0, 0));
+        if !self.o.dry_run
+            && let Some(d) = dfd
+        {
+            let written = match s.kind {
+                Kind::File => self.write_file(&mut r, d, s, mode, uid, gid, atime, mtime),
+                Kind::Link => self.write_other(
+                    &mut r,
+                    d,
+                    s,
+                    target.as_deref(),
+                    mode,
+                    uid,
+                    gid,
+                    atime,
+                    mtime,
+                ),
+                _ => self.write_other(&mut r, d, s, None, mode, uid, gid, atime, mtime),
+            };
+            if !written {
+                return r;
+            }
+        }
+        if new {
+            match s.kind {
+                Kind::File => r.stats.created.reg += 1,
+                Kind::Link => r.stats.created.link += 1,
+                Kind::Device => r.stats.created.dev += 1,
+                _ => r.stats.created.special += 1,
+            }
+        }
+        if s.kind == Kind::File {
+            r.stats.transferred += 1;
+            r.stats.transferred_size += s.size;
+        }
+        self.announce(&mut r, s, &change, target.as_deref());
+        r
+    }
+
+    fn announce(&self, r: &mut Res, s: &Src, change: &Change, target: Option<&[u8]>) {
+        let o = self.o;
+        let ty = s.kind.item();
+        if o.itemize {
+            if change.is_change() {
+                r.out
+                    .extend_from_slice(&itemize::line(&change.code(ty), &s.rel, ty, target));
+            }
+        } else if o.verbose > 0 && (change.new || change.transferred) {
+            itemize::push_name(&mut r.out, &s.rel);
+            if let Some(t) = target {
+                r.out.extend_from_slice(b" -> ");
+                itemize::push_name(&mut r.out, t);
+            }
+            r.out.push(b'\n');
+        }
+        if o.progress && s.kind == Kind::File && (change.new || change.transferred) {
+            if o.verbose == 0 && !o.itemize {
+                itemize::push_name(&mut r.out, &s.rel);
+                r.out.push(b'\n');
+            }
+            let n = self.xfr.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let _ = writeln!(
+                r.out,
+                "{:>15} 100%    0.00kB/s    0:00:00 (xfr#{n})",
+                crate::stats::commas(s.size)
+            );
+        }
+    }
+
+    /// A DEST directory stands where SRC has a non-directory: remove it (its contents only
+    /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
+    fn make_way(&self, r: &mut Res, d: &OwnedFd, s: &Src) -> bool {
+        if self.o.delete {
+            self.delete_entry(r, d, &s.name, &s.rel, true, false);
+            return !r.partial;
+        }
+        let empty = dest::open_dir(d.as_fd(), &s.name)
+            .and_then(|f| dest::list(f.as_fd()))
+            .map(|l| l.is_empty())
+            .unwrap_or(false);
+        if empty {
+            if !self.o.dry_run
+                && let Err(e) = dest::rmdir(d.as_fd(), &s.name)
+            {
+                r.io_error("rmdir", &s.rel, &e);
+                return false;
+            }
+            return true;
+        }
+        let what = match s.kind {
+            Kind::File => "regular file",
+            Kind::Link => "symlink",
+            Kind::Device => "device",
+            _ => "special file",
+        };
+        // rsync prints this one on stdout, the next on stderr.
+        let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
+        let _ = writeln!(r.err, "could not make way for new {what}: {}", show(&s.rel));
+        r.partial = true;
+        false
+    }
+
+    fn same_content(&self, r: &mut Res, dfd: Option<&OwnedFd>, s: &Src, _m: &Meta) -> bool {
+        let Some(d) = dfd else { return false };
+        let mut dst = match dest::open_file(d.as_fd(), &s.name) {
+            Ok(f) => f,
+            Err(e) => {
+                r.io_error("open", &s.rel, &e);
+                return false;
+            }
+        };
+        if let Some(digest) = self.trusted_digest(s) {
+            return match fstree::content::sha256(&mut dst) {
+                Ok(h) => h == digest,
+                Err(e) => {
+                    r.io_error("read", &s.rel, &e);
+                    false
+                }
+            };
+        }
+        let mut src = match dest::open_source(&s.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                r.vanished(&s.rel);
+                return false;
+            }
+            Err(e) => {
+                r.io_error("send_files failed to open", &s.rel, &e);
+                return false;
+            }
+        };
+        match fstree::content::same_content(&mut src, &mut dst) {
+            Ok(same) => same,
+            Err(e) => {
+                r.io_error("read", &s.rel, &e);
+                false
+            }
+        }
+    }
+
+    /// The manifest's SHA-256 for `s`, if the manifest describes this very file (same size
+    /// and, when recorded, same mtime as SRC has now).
+    fn trusted_digest(&self, s: &Src) -> Option<[u8; 32]> {
+        let (m, root) = self.manifest.as_ref()?;
+        let rel = s.path.strip_prefix(root).ok()?;
+        let e = m.get(rel)?;
+        if e.size != Some(s.size) {
+            return None;
+        }
+        if let Some(t) = e.time
+            && (t.secs, t.nanos) != s.mtime
+        {
+            return None;
+        }
+        e.sha256
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fix_attrs(
+        &self,
+        r: &mut Res,
+        dfd: Option<&OwnedFd>,
+        s: &Src,
+        m: &Meta,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        target: Option<&[u8]>,
+    ) {
+        let o = self.o;
+        let want = self.want_mode(s, false);
+        let is_link = s.kind == Kind::Link;
+        let change = Change {
+            time: (o.times && m.mtime.0 != s.mtime.0).then_some(true),
+            perms: o.perms && !is_link && want != m.mode,
+            owner: uid.is_some_and(|u| u != m.uid),
+            group: gid.is_some_and(|g| g != m.gid),
+            atime: o.atimes && m.atime.0 != s.atime.0,
+            ..Default::default()
+        };
+        // rsync also corrects sub-second mtime differences it does not itemize, except for
+        // regular files judged by the quick check (equal seconds = "up to date").
+        let set_mtime = o.times
+            && (change.time.is_some()
+                || (m.mtime != s.mtime && (o.checksum || s.kind != Kind::File)));
+        if !o.dry_run
+            && let Some(d) = dfd
+        {
+            let name = &s.name;
+            if (change.owner || change.group)
+                && let Err(e) = dest::chown(
+                    d.as_fd(),
+                    name,
+                    uid.filter(|_| change.owner),
+                    gid.filter(|_| change.group),
+                )
+            {
+                r.io_error("chown", &s.rel, &e);
+            }
+            if (change.perms || ((change.owner || change.group) && o.perms && !is_link))
+                && let Err(e) = dest::chmod(d.as_fd(), name, m.ty, want)
+            {
+                r.io_error("chmod", &s.rel, &e);
+            }
+            // rsync carries atimes in whole seconds and resets any sub-second remainder
+            // (without itemizing it).
+            let atime = (o.atimes && m.atime != (s.atime.0, 0)).then_some((s.atime.0, 0));
+            let mtime = set_mtime.then_some(s.mtime);
+            if let Err(e) = dest::set_times(d.as_fd(), name, atime, mtime) {
+                r.io_error("set times", &s.rel, &e);
+            }
+        }
+        self.announce(r, s, &change, target);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_file(
+        &self,
+        r: &mut Res,
+        d: &OwnedFd,
+        s: &Src,
+        mode: u32,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        atime: Option<(i64, u32)>,
+        mtime: Option<(i64, u32)>,
+    ) -> bool {
+        let mut src = match dest::open_source(&s.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                r.vanished(&s.rel);
+                return false;
+            }
+            Err(e) => {
+                r.io_error("send_files failed to open", &s.rel, &e);
+                return false;
+            }
+        };
+        let (mut tmp, tmp_name) = match dest::create_temp(d.as_fd(), &s.name) {
+            Ok(t) => t,
+            Err(e) => {
+                r.io_error("mkstemp", &s.rel, &e);
+                return false;
+            }
+        };
+        let result = (|| -> io::Result<()> {
+            fstree::content::copy(&mut src, &mut tmp)?;
+            dest::chown_fd(tmp.as_fd(), uid, gid)?;
+            dest::chmod_fd(tmp.as_fd(), mode)?;
+            dest::set_times_fd(tmp.as_fd(), atime, mtime)?;
+            dest::rename(d.as_fd(), &tmp_name, &s.name)
+        })();
+        if let Err(e) = result {
+            let _ = dest::unlink(d.as_fd(), &tmp_name);
+            r.io_error("write", &s.rel, &e);
+            return false;
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_other(
+        &self,
+        r: &mut Res,
+        d: &OwnedFd,
+        s: &Src,
+        target: Option<&[u8]>,
+        mode: u32,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        atime: Option<(i64, u32)>,
+        mtime: Option<(i64, u32)>,
+    ) -> bool {
+        let made = match target {
+            Some(t) => dest::symlink_temp(d.as_fd(), &s.name, t),
+            None => dest::mknod_temp(d.as_fd(), &s.name, s.ft, mode, s.rdev),
+        };
+        let tmp_name = match made {
+            Ok(n) => n,
+            Err(e) => {
+                r.io_error(
+                    if target.is_some() { "symlink" } else { "mknod" },
+                    &s.rel,
+                    &e,
+                );
+                return false;
+            }
+        };
+        let result = (|| -> io::Result<()> {
+            dest::chown(d.as_fd(), &tmp_name, uid, gid)?;
+            if target.is_none() {
+                dest::chmod(d.as_fd(), &tmp_name, s.ft, mode)?;
+            }
+            dest::set_times(d.as_fd(), &tmp_name, atime, mtime)?;
+            dest::rename(d.as_fd(), &tmp_name, &s.name)
+        })();
+        if let Err(e) = result {
+            let _ = dest::unlink(d.as_fd(), &tmp_name);
+            r.io_error("create", &s.rel, &e);
+            return false;
+        }
+        true
+    }
+}
+
+/// What a directory needs once its contents are done.
+struct DirPlan {
+    change: Change,
+    mode: Option<u32>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    mtime: Option<(i64, u32)>,
+}
+
+fn open_root(p: &Path) -> Result<OwnedFd, Error> {
+    rustix::fs::open(
+        p,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| Error::Dest {
+        op: "open",
+        path: p.to_path_buf(),
+        source: e.into(),
+    })
+}
+
+trait IntoVecBytes {
+    fn into_vec_bytes(self) -> Vec<u8>;
+}
+
+impl IntoVecBytes for OsString {
+    fn into_vec_bytes(self) -> Vec<u8> {
+        std::os::unix::ffi::OsStringExt::into_vec(self)
+    }
+}
