@@ -676,3 +676,27 @@ proptest! {
         prop_assert!(modes.is_empty(), "{:?}\npatch:\n{}", modes, String::from_utf8_lossy(&out.stdout));
     }
 }
+
+#[test]
+fn text_flag_diffs_binary_files_as_text() {
+    let old = Tree::new().file("b", b"one\n\0two\nthree\n");
+    let new = Tree::new().file("b", b"one\n\0TWO\nthree\n");
+    let dir = setup(&old, &new);
+    let binary = treediff(dir.path(), &[], 1);
+    assert!(
+        binary.stdout_str().contains("GIT binary patch\n"),
+        "{binary}"
+    );
+    let text = treediff(dir.path(), &["-a"], 1);
+    assert!(
+        !text.stdout.windows(16).any(|w| w == b"GIT binary patch"),
+        "{text}"
+    );
+    assert!(text.stdout.windows(7).any(|w| w == b"-\0two\n+"), "{text}");
+    git()
+        .args(["apply", "-p1", "-"])
+        .cwd(dir.join("w"))
+        .stdin(text.stdout)
+        .success();
+    assert_same_tree(dir.join("w"), dir.join("b"), Compare::contents());
+}
