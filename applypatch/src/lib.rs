@@ -148,6 +148,13 @@ pub fn run<R: BufRead>(
     if opts.reverse {
         items = items.into_iter().rev().map(plan::invert).collect();
     }
+    // As git apply does: deletions first, then directory removals, then everything else, so a
+    // path can change type (git writes the new file before the deletions below it).
+    items.sort_by_key(|i| match i {
+        treepatch::Item::File(fp) if fp.op == treepatch::Operation::Delete => 0,
+        treepatch::Item::Rmdir { .. } => 1,
+        _ => 2,
+    });
     let mut planner = Planner::new(root, opts);
     for item in &items {
         planner.item(item, out, err)?;

@@ -314,6 +314,10 @@ impl<'o> Planner<'o> {
         if fp.op == Operation::Create
             && let Some(d) = dst
             && self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent
+            && !self
+                .tree
+                .is_empty_dir(d)
+                .map_err(|e| Self::tree_err(e, fp.line))?
         {
             if idem && self.already_created(fp, d, is_link)? {
                 w(
@@ -625,18 +629,18 @@ impl<'o> Planner<'o> {
 
     fn reject_for(
         &self,
-        fp: &FilePatch,
+        _fp: &FilePatch,
         beside: Option<&Path>,
         failed: Vec<(&Hunk, i64)>,
     ) -> Option<(PathBuf, Vec<u8>)> {
         let d = beside?;
         let mut name = d.as_os_str().to_os_string();
         name.push(".rej");
-        let old = fp.old_path.clone().unwrap_or_else(|| b"/dev/null".to_vec());
-        let new = fp.new_path.clone().unwrap_or_else(|| b"/dev/null".to_vec());
+        // GNU patch heads a reject file with the name of the file it patched, on both lines.
+        let shown = d.as_os_str().as_bytes();
         Some((
             PathBuf::from(name),
-            crate::reject::format(&old, &new, &failed),
+            crate::reject::format(shown, shown, &failed),
         ))
     }
 
@@ -752,6 +756,7 @@ pub fn invert(item: Item) -> Item {
             if let Some((a, b)) = fp.index.take() {
                 fp.index = Some((b, a));
             }
+            let was_copy = fp.op == Operation::Copy;
             fp.op = match fp.op {
                 Operation::Create => Operation::Delete,
                 Operation::Delete => Operation::Create,
@@ -759,7 +764,7 @@ pub fn invert(item: Item) -> Item {
                 Operation::Copy => Operation::Delete,
                 other => other,
             };
-            if fp.op == Operation::Delete && fp.new_path.is_some() && fp.old_path.is_some() {
+            if was_copy {
                 // A reversed copy: the copy (now old_path) goes away.
                 fp.new_path = None;
                 fp.hunks.clear();

@@ -126,8 +126,13 @@ impl Tree {
         }
         // A parent planned absent (or to be created) means nothing is below it on disk.
         for a in p.ancestors().skip(1) {
-            if matches!(self.over.get(a), Some(Node::Absent)) {
-                return Ok(Shape::Absent);
+            match self.over.get(a) {
+                Some(Node::Absent) => return Ok(Shape::Absent),
+                // A directory the patch creates (where there was none, or something else).
+                Some(Node::Dir { .. }) if !matches!(self.disk_shape(a), Ok(Shape::Dir)) => {
+                    return Ok(Shape::Absent);
+                }
+                _ => {}
             }
         }
         self.disk_shape(p)
@@ -209,6 +214,12 @@ impl Tree {
         self.over.insert(p.to_path_buf(), Node::Absent);
         self.rmdirs.push(p.to_path_buf());
         Ok(true)
+    }
+
+    /// True when `p` is a directory that holds nothing in the planned tree (a file may
+    /// replace it).
+    pub fn is_empty_dir(&self, p: &Path) -> Result<bool, TreeError> {
+        Ok(self.shape(p)? == Shape::Dir && !self.is_planned_nonempty(p)?)
     }
 
     fn is_planned_nonempty(&self, p: &Path) -> Result<bool, TreeError> {

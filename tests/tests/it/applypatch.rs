@@ -1,1 +1,595 @@
-//! Tests of applypatch (being written).
+//! applypatch against its oracles (GNU patch 2.7.6 and git apply) on the same inputs, plus the
+//! safety rules: nothing outside the target, nothing through a symlink, nothing written when
+//! anything fails (unless `--reject`).
+
+use std::path::Path;
+
+use checkpoint_tests::*;
+
+/// Runs `applypatch ARGS` in `dir` with `patch` on stdin.
+fn apply(dir: &Path, args: &[&str], patch: &[u8]) -> Output {
+    tool("applypatch")
+        .args(args)
+        .cwd(dir)
+        .stdin(patch.to_vec())
+        .run()
+}
+
+/// Runs GNU `patch ARGS` in `dir` with `patch` on stdin.
+fn gnu_patch(dir: &Path, args: &[&str], patch: &[u8]) -> Output {
+    require_tool("patch");
+    cmd("patch").args(args).cwd(dir).stdin(patch.to_vec()).run()
+}
+
+/// Nothing written: the same tree, inodes, mtimes and ctimes (atimes move: checking reads).
+fn unchanged(before: &Listing) {
+    let after = Listing::read(&before.dir);
+    assert_same_listing(
+        before,
+        &after,
+        Compare {
+            atimes: false,
+            ..Compare::identical()
+        },
+    );
+}
+
+fn seq(n: usize) -> String {
+    (1..=n).map(|i| format!("{i}\n")).collect()
+}
+
+fn edit(text: &str, f: impl Fn(usize, &str) -> Option<String>) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| f(i + 1, l).unwrap_or_else(|| l.to_string()) + "\n")
+        .collect()
+}
+
+/// `diff -u` of two strings as files `f`.
+fn unified(old: &str, new: &str) -> Vec<u8> {
+    let dir = scratch();
+    std::fs::write(dir.join("old"), old).unwrap();
+    std::fs::write(dir.join("new"), new).unwrap();
+    let out = cmd("diff")
+        .args(["-u", "--label", "a/f", "--label", "b/f", "old", "new"])
+        .cwd(dir.path())
+        .run();
+    assert_eq!(out.code(), Some(1), "{out}");
+    out.stdout
+}
+
+/// The `Hunk #...` lines of an output.
+fn hunk_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Hunk #"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn offsets_and_fuzz_decide_and_report_like_gnu_patch() {
+    let base = seq(30);
+    // (line changed by the patch, edits to the target before patching)
+    type Edit = fn(usize, &str) -> Option<String>;
+    let targets: Vec<(&str, Edit)> = vec![
+        ("exact", |_, _| None),
+        ("prepend", |i, l| (i == 1).then(|| format!("a\nb\n{l}"))),
+        ("append", |i, l| (i == 30).then(|| format!("{l}\nz"))),
+        ("ctx7", |i, _| (i == 7).then(|| "X".into())),
+        ("ctx7-8", |i, _| matches!(i, 7 | 8).then(|| "X".into())),
+        ("ctx7-12", |i, _| matches!(i, 7 | 12).then(|| "Y".into())),
+        ("ctx9", |i, _| (i == 9).then(|| "X".into())),
+        ("line1", |i, _| (i == 1).then(|| "X".into())),
+        ("line4", |i, _| (i == 4).then(|| "X".into())),
+        ("line27", |i, _| (i == 27).then(|| "X".into())),
+        ("line30", |i, _| (i == 30).then(|| "X".into())),
+        ("prepend+ctx7", |i, l| match i {
+            1 => Some(format!("a\nb\n{l}")),
+            7 => Some("X".into()),
+            _ => None,
+        }),
+    ];
+    let mut compared = 0;
+    for changed in [1, 2, 10, 29, 30] {
+        let new = edit(&base, |i, _| (i == changed).then(|| "CHANGED".into()));
+        let patch = unified(&base, &new);
+        for (name, f) in &targets {
+            for fuzz in ["0", "1", "2", "3"] {
+                let target = edit(&base, f);
+                let (ours, theirs) = (scratch(), scratch());
+                std::fs::write(ours.join("f"), &target).unwrap();
+                std::fs::write(theirs.join("f"), &target).unwrap();
+                let args = ["-p1", "-F", fuzz];
+                let o = apply(ours.path(), &args, &patch);
+                let t = gnu_patch(
+                    theirs.path(),
+                    &[&args[..], &["--no-backup-if-mismatch", "-r", "-"]].concat(),
+                    &patch,
+                );
+                let ctx =
+                    format!("change at {changed}, target {name}, -F {fuzz}\nours: {o}\ngnu: {t}");
+                assert_eq!(o.code(), t.code(), "{ctx}");
+                assert_eq!(hunk_lines(&o), hunk_lines(&t), "{ctx}");
+                if o.code() == Some(0) {
+                    assert_eq!(
+                        std::fs::read(ours.join("f")).unwrap(),
+                        std::fs::read(theirs.join("f")).unwrap(),
+                        "{ctx}"
+                    );
+                } else {
+                    assert_eq!(
+                        std::fs::read(ours.join("f")).unwrap(),
+                        target.as_bytes(),
+                        "all or nothing: {ctx}"
+                    );
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 5 * 12 * 4);
+}
+
+#[test]
+fn multi_hunk_offsets_report_like_gnu_patch() {
+    let base = seq(40);
+    let new = edit(&base, |i, l| match i {
+        5 => Some(format!("{l}\na\nb")),
+        30 => Some("THIRTY".into()),
+        _ => None,
+    });
+    let patch = unified(&base, &new);
+    for (name, target) in [
+        (
+            "inserted",
+            edit(&base, |i, l| (i == 20).then(|| format!("{l}\nzz"))),
+        ),
+        (
+            "removed-first",
+            edit(&base, |i, _| (i == 1).then(String::new)).replacen("\n", "", 1),
+        ),
+    ] {
+        let (ours, theirs) = (scratch(), scratch());
+        std::fs::write(ours.join("f"), &target).unwrap();
+        std::fs::write(theirs.join("f"), &target).unwrap();
+        let o = apply(ours.path(), &["-p1"], &patch).expect_code(0);
+        let t = gnu_patch(theirs.path(), &["-p1"], &patch).expect_code(0);
+        assert_eq!(hunk_lines(&o), hunk_lines(&t), "{name}");
+        assert!(!hunk_lines(&o).is_empty(), "{name}: offsets expected");
+        assert_eq!(
+            std::fs::read(ours.join("f")).unwrap(),
+            std::fs::read(theirs.join("f")).unwrap()
+        );
+    }
+}
+
+#[test]
+fn diff_run_output_applies_like_gnu_patch() {
+    let (old, new) = edge_case_pair_text_only();
+    let (old, new) = (
+        old.retain(|p, _| !has_newline_name(p)),
+        new.retain(|p, _| !has_newline_name(p)),
+    );
+    let dir = scratch();
+    old.build(dir.join("a"));
+    new.build(dir.join("b"));
+    old.build(dir.join("ours"));
+    old.build(dir.join("gnu"));
+    let patch = cmd("diff").args(["-ruN", "a", "b"]).cwd(dir.path()).run();
+    assert_eq!(patch.code(), Some(1), "{patch}");
+    apply(&dir.join("ours"), &["-p1"], &patch.stdout).expect_code(0);
+    gnu_patch(&dir.join("gnu"), &["-p1"], &patch.stdout).expect_code(0);
+    assert_same_tree(dir.join("ours"), dir.join("gnu"), Compare::default());
+    assert_same_tree(dir.join("ours"), dir.join("b"), Compare::default());
+    // The seed's spelling: -p 1 -i FILE.
+    std::fs::write(dir.join("p"), &patch.stdout).unwrap();
+    old.build(dir.join("seed"));
+    tool("applypatch")
+        .args(["-p", "1", "-i"])
+        .arg(dir.join("p"))
+        .cwd(dir.join("seed"))
+        .expect_code(0);
+    assert_same_tree(dir.join("seed"), dir.join("b"), Compare::default());
+}
+
+/// `git diff --binary -M` over the edge-case pair (every kind of change git can express):
+/// our result equals git apply's, and B apart from empty directories (git cannot say them).
+#[test]
+fn git_binary_rename_patch_applies_like_git_apply() {
+    let (old, new) = edge_case_pair_portable();
+    let dir = scratch();
+    old.build(dir.join("a"));
+    new.build(dir.join("b"));
+    let patch = git()
+        .args(["diff", "--no-index", "--binary", "-M", "a", "b"])
+        .cwd(dir.path())
+        .run();
+    assert_eq!(patch.code(), Some(1), "{patch}");
+    for who in ["ours", "git"] {
+        old.build(dir.join(who));
+    }
+    apply(&dir.join("ours"), &["-p2"], &patch.stdout).expect_code(0);
+    git()
+        .args(["apply", "-p2", "--unsafe-paths"])
+        .cwd(dir.join("git"))
+        .stdin(patch.stdout.clone())
+        .expect_code(0);
+    let no_empty_dirs = |p: &Path| {
+        let l = Listing::read(p);
+        let files: Vec<Vec<u8>> = l
+            .paths()
+            .iter()
+            .filter(|p| l.get(p).is_some_and(|e| e.kind != Kind::Dir))
+            .map(|p| p.to_vec())
+            .collect();
+        l.without(|e| {
+            e.kind == Kind::Dir
+                && !files
+                    .iter()
+                    .any(|f| f.starts_with(&e.path) && f.get(e.path.len()) == Some(&b'/'))
+        })
+    };
+    // git apply knows only 0644/0755 and writes 0644 over a 0444 file; modes are compared with B.
+    assert_same_listing(
+        &no_empty_dirs(&dir.join("ours")),
+        &no_empty_dirs(&dir.join("git")),
+        Compare::contents(),
+    );
+    assert_same_listing(
+        &no_empty_dirs(&dir.join("ours")),
+        &no_empty_dirs(&dir.join("b")),
+        Compare::default(),
+    );
+}
+
+#[test]
+fn reverse_matches_gnu_patch() {
+    let (old, new) = edge_case_pair_text_only();
+    let (old, new) = (
+        old.retain(|p, _| !has_newline_name(p)),
+        new.retain(|p, _| !has_newline_name(p)),
+    );
+    let dir = scratch();
+    old.build(dir.join("a"));
+    new.build(dir.join("b"));
+    new.build(dir.join("ours"));
+    new.build(dir.join("gnu"));
+    let patch = cmd("diff").args(["-ruN", "a", "b"]).cwd(dir.path()).run();
+    apply(&dir.join("ours"), &["-p1", "-R"], &patch.stdout).expect_code(0);
+    gnu_patch(&dir.join("gnu"), &["-p1", "-R"], &patch.stdout).expect_code(0);
+    assert_same_tree(dir.join("ours"), dir.join("gnu"), Compare::default());
+    assert_same_tree(dir.join("ours"), dir.join("a"), Compare::default());
+}
+
+fn second_file_fails() -> (Tree, Vec<u8>) {
+    let tree = Tree::new()
+        .file("f1", "one\n")
+        .file("f2", seq(10))
+        .file("f3", "three\n");
+    let patch = b"--- a/f1\n+++ b/f1\n@@ -1 +1 @@\n-one\n+ONE\n\
+--- a/f2\n+++ b/f2\n@@ -1,3 +1,3 @@\n 1\n-2\n+TWO\n 3\n@@ -7,3 +7,3 @@\n 7\n-NOT-EIGHT\n+EIGHT\n 9\n\
+--- a/f3\n+++ b/f3\n@@ -1 +1 @@\n-three\n+THREE\n"
+        .to_vec();
+    (tree, patch)
+}
+
+#[test]
+fn failure_on_second_file_writes_nothing_by_default() {
+    let (tree, patch) = second_file_fails();
+    let dir = scratch();
+    tree.build(dir.path());
+    let before = Listing::read(dir.path());
+    let out = apply(dir.path(), &["-p1"], &patch).expect_code(1);
+    assert!(out.stdout_str().contains("Hunk #2 FAILED at 7."), "{out}");
+    assert!(out.stderr_text().contains("nothing was written"), "{out}");
+    unchanged(&before);
+    // --dry-run on a good patch writes nothing either and says "checking".
+    let good = b"--- a/f1\n+++ b/f1\n@@ -1 +1 @@\n-one\n+ONE\n";
+    let out = apply(dir.path(), &["-p1", "--dry-run"], good).expect_code(0);
+    assert!(out.stdout_str().contains("checking file f1"), "{out}");
+    unchanged(&before);
+}
+
+#[test]
+fn reject_mode_behaves_like_gnu_patch() {
+    let (tree, patch) = second_file_fails();
+    let dir = scratch();
+    tree.build(dir.join("ours"));
+    tree.build(dir.join("gnu"));
+    let o = apply(&dir.join("ours"), &["-p1", "--reject"], &patch).expect_code(1);
+    let t = gnu_patch(
+        &dir.join("gnu"),
+        &["-p1", "--no-backup-if-mismatch"],
+        &patch,
+    )
+    .expect_code(1);
+    assert_eq!(o.stdout_str(), t.stdout_str());
+    // Same tree, rejects included (GNU's .rej repeats its own header with timestamps; ours
+    // has none here either since the input had none).
+    assert_same_tree(dir.join("ours"), dir.join("gnu"), Compare::contents());
+}
+
+#[test]
+fn crlf_file_keeps_crlf_under_an_lf_patch() {
+    let dir = scratch();
+    Tree::new().file("f", "a\r\nb\r\nc\r\n").build(dir.path());
+    apply(
+        dir.path(),
+        &["-p1"],
+        b"--- a/f\n+++ b/f\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n+new\n c\n",
+    )
+    .expect_code(0);
+    assert_eq!(
+        std::fs::read(dir.join("f")).unwrap(),
+        b"a\r\nB\r\nnew\r\nc\r\n"
+    );
+}
+
+#[test]
+fn notices_are_warned_about_and_exit_1() {
+    let dir = scratch();
+    Tree::new().file("f", "a\n").build(dir.path());
+    let p = b"Only in b: lost-file\nBinary files a/x and b/x differ\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+    let out = apply(dir.path(), &["-p1"], p).expect_code(1);
+    let err = out.stderr_text();
+    assert!(
+        err.contains("Only in b: lost-file") && err.contains("Binary files a/x and b/x differ"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("f")).unwrap(),
+        b"b\n",
+        "the rest is applied"
+    );
+}
+
+#[test]
+fn empty_directory_lines_create_and_remove_directories() {
+    let dir = scratch();
+    Tree::new()
+        .dir("old/inner")
+        .file("keep", "k\n")
+        .build(dir.path());
+    let p = b"# treediff: mkdir b/new/deep 700\n# treediff: rmdir a/old/inner\n# treediff: rmdir a/old\n";
+    apply(dir.path(), &["-p1"], p).expect_code(0);
+    assert_tree_matches(
+        dir.path(),
+        &Tree::new().dir_mode("new/deep", 0o700).file("keep", "k\n"),
+        Compare::default(),
+    );
+}
+
+#[test]
+fn already_applied_patch_forward_and_idempotent() {
+    let dir = scratch();
+    Tree::new().file("f", "a\nB\nc\n").build(dir.path());
+    let p = b"--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n";
+    let before = Listing::read(dir.path());
+    let out = apply(dir.path(), &["-p1", "-N"], p).expect_code(1);
+    assert!(
+        out.stdout_str()
+            .contains("Reversed (or previously applied) patch detected!  Skipping patch."),
+        "{out}"
+    );
+    unchanged(&before);
+    apply(dir.path(), &["-p1", "--idempotent"], p).expect_code(0);
+    unchanged(&before);
+    // -t is GNU's trap: it un-applies.
+    apply(dir.path(), &["-p1", "-t"], p).expect_code(0);
+    assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"a\nb\nc\n");
+}
+
+#[test]
+fn binary_patch_refused_when_preimage_hash_differs() {
+    let dir = scratch();
+    Tree::new()
+        .file("x", b"x\0y".as_slice())
+        .build(dir.join("a"));
+    Tree::new()
+        .file("x", b"x\0yz".as_slice())
+        .build(dir.join("b"));
+    let patch = git()
+        .args(["diff", "--no-index", "--binary", "a", "b"])
+        .cwd(dir.path())
+        .run();
+    Tree::new()
+        .file("x", b"x\0Q".as_slice())
+        .build(dir.join("t"));
+    let before = Listing::read(dir.join("t"));
+    let out = apply(&dir.join("t"), &["-p2"], &patch.stdout).expect_code(1);
+    assert!(
+        out.stdout_str()
+            .contains("not the one the patch was made from"),
+        "{out}"
+    );
+    unchanged(&before);
+    Tree::new()
+        .file("x", b"x\0y".as_slice())
+        .build(dir.join("u"));
+    apply(&dir.join("u"), &["-p2"], &patch.stdout).expect_code(0);
+    assert_eq!(std::fs::read(dir.join("u/x")).unwrap(), b"x\0yz");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safety: each refused, nothing outside touched, nothing inside written.
+
+/// A target `t` with a file, and an `outside` directory next to it holding `victim`.
+fn safety_setup() -> (Scratch, Listing, Listing) {
+    let dir = scratch();
+    Tree::new().file("f", "a\n").build(dir.join("t"));
+    Tree::new()
+        .file("victim", "precious\n")
+        .build(dir.join("outside"));
+    std::os::unix::fs::symlink(dir.join("outside"), dir.join("t/lnk")).unwrap();
+    let t = Listing::read(dir.join("t"));
+    let o = Listing::read(dir.join("outside"));
+    (dir, t, o)
+}
+
+fn refused(patch: &[u8], args: &[&str], code: i32, says: &str) {
+    let (dir, t, o) = safety_setup();
+    let out = apply(&dir.join("t"), args, patch).expect_code(code);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        out.stderr_text()
+    );
+    assert!(all.contains(says), "expected {says:?}\n{out}");
+    unchanged(&t);
+    unchanged(&o);
+}
+
+const NEW_VICTIM: &[u8] = b"@@ -0,0 +1 @@\n+pwned\n";
+
+#[test]
+fn refuses_absolute_paths() {
+    let p = [&b"--- /dev/null\n+++ /tmp/abs-victim\n"[..], NEW_VICTIM].concat();
+    refused(&p, &["-p0"], 2, "absolute file name");
+}
+
+#[test]
+fn refuses_dotdot_paths_also_in_rename_to() {
+    let p = [
+        &b"--- /dev/null\n+++ b/../outside/victim2\n"[..],
+        NEW_VICTIM,
+    ]
+    .concat();
+    refused(&p, &["-p1"], 2, "'..'");
+    let r = b"diff --git a/f b/../outside/f\nsimilarity index 100%\nrename from f\nrename to ../outside/f\n";
+    refused(r, &["-p1"], 2, "'..'");
+    let c = b"diff --git a/f b/x\nsimilarity index 100%\ncopy from f\ncopy to ../outside/x\n";
+    refused(c, &[], 2, "'..'");
+}
+
+#[test]
+fn refuses_paths_through_a_symlink() {
+    let p = [&b"--- /dev/null\n+++ b/lnk/victim3\n"[..], NEW_VICTIM].concat();
+    refused(&p, &["-p1"], 2, "beyond a symbolic link");
+    let m = b"--- a/lnk/victim\n+++ b/lnk/victim\n@@ -1 +1 @@\n-precious\n+pwned\n";
+    refused(m, &["-p1"], 2, "beyond a symbolic link");
+}
+
+#[test]
+fn refuses_paths_through_a_symlink_the_same_patch_creates() {
+    let p = b"diff --git a/evil b/evil\nnew file mode 120000\n--- /dev/null\n+++ b/evil\n@@ -0,0 +1 @@\n+../outside\n\\ No newline at end of file\n\
+diff --git a/evil/victim4 b/evil/victim4\nnew file mode 100644\n--- /dev/null\n+++ b/evil/victim4\n@@ -0,0 +1 @@\n+pwned\n";
+    refused(p, &["-p1"], 2, "beyond a symbolic link");
+}
+
+#[test]
+fn refuses_to_patch_a_symlink_as_a_file() {
+    let dir = scratch();
+    Tree::new().symlink("f", "/etc/hostname").build(dir.path());
+    let before = Listing::read(dir.path());
+    let out = apply(
+        dir.path(),
+        &["-p1"],
+        b"--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n",
+    )
+    .expect_code(1);
+    assert!(out.stdout_str().contains("is a symbolic link"), "{out}");
+    unchanged(&before);
+}
+
+#[test]
+fn never_writes_a_reject_file_through_a_symlink() {
+    let (dir, _, o) = safety_setup();
+    std::os::unix::fs::symlink(dir.join("outside/victim"), dir.join("t/f.rej")).unwrap();
+    let p = b"--- a/f\n+++ b/f\n@@ -1 +1 @@\n-zzz\n+b\n";
+    let out = apply(&dir.join("t"), &["-p1", "--reject"], p).expect_code(1);
+    assert!(
+        out.stdout_str().contains("not writing reject file"),
+        "{out}"
+    );
+    unchanged(&o);
+    assert!(
+        std::fs::symlink_metadata(dir.join("t/f.rej"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn refuses_names_with_nul_or_newline() {
+    let p = [&b"--- /dev/null\n+++ \"b/new\\nline\"\n"[..], NEW_VICTIM].concat();
+    refused(&p, &["-p1"], 2, "newline");
+    let p = [&b"--- /dev/null\n+++ b/nul\0byte\n"[..], NEW_VICTIM].concat();
+    refused(&p, &["-p1"], 2, "NUL");
+}
+
+#[test]
+fn refuses_absurd_hunk_numbers_and_truncated_patches() {
+    let p = b"--- a/f\n+++ b/f\n@@ -1,99999999999999999999999 +1 @@\n-a\n+b\n";
+    refused(p, &["-p1"], 2, "patch line 3: number out of range");
+    let p = b"--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n-a\n+b\n";
+    refused(p, &["-p1"], 2, "patch ends inside the hunk");
+    let p = b"*** a/f\n--- b/f\n***************\n";
+    refused(p, &["-p1"], 2, "context diffs are not supported");
+    let p = b"1c\nhello\n.\n";
+    refused(p, &["-p1"], 2, "ed scripts are refused");
+}
+
+#[test]
+fn writes_no_temporary_files_and_stamps_now() {
+    let dir = scratch();
+    Tree::new()
+        .file("d/f", "a\n")
+        .mtime("d/f", 1_000_000_000 * NS)
+        .build(dir.path());
+    apply(
+        dir.path(),
+        &["-p1"],
+        b"--- a/d/f\n+++ b/d/f\n@@ -1 +1 @@\n-a\n+b\n",
+    )
+    .expect_code(0);
+    let names: Vec<_> = std::fs::read_dir(dir.join("d"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("f")]);
+    let m = std::fs::metadata(dir.join("d/f"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert!(m.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() > 1_600_000_000);
+}
+
+#[test]
+fn deletion_removes_emptied_parent_directories() {
+    let dir = scratch();
+    Tree::new()
+        .file("a/b/f", "x\n")
+        .file("keep", "k\n")
+        .build(dir.path());
+    let p = b"diff --git a/a/b/f b/a/b/f\ndeleted file mode 100644\n--- a/a/b/f\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n";
+    apply(dir.path(), &[], p).expect_code(0);
+    assert_tree_matches(
+        dir.path(),
+        &Tree::new().file("keep", "k\n"),
+        Compare::default(),
+    );
+}
+
+/// The round trip the checkpoint build relies on: `treediff A B | applypatch -d COPY_OF_A`.
+#[test]
+fn treediff_round_trip_on_the_edge_case_pair() {
+    // Names with a newline are refused by applypatch (see refuses_names_with_nul_or_newline).
+    let (old, new) = edge_case_pair_portable();
+    let dir = scratch();
+    old.build(dir.join("a"));
+    new.build(dir.join("b"));
+    old.build(dir.join("w"));
+    let patch = tool("treediff")
+        .args(["-urN", "a", "b"])
+        .cwd(dir.path())
+        .run();
+    assert_eq!(patch.code(), Some(1), "{patch}");
+    tool("applypatch")
+        .args(["-p1", "-d"])
+        .arg(dir.join("w"))
+        .stdin(patch.stdout.clone())
+        .expect_code(0);
+    assert_same_tree(dir.join("w"), dir.join("b"), Compare::default());
+}
