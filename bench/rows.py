@@ -120,8 +120,14 @@ def c_unquote(s):
     return bytes(out)
 
 
+def strip1(path):
+    """-p1: drop the first path component (the `a/` or `b/` prefix)."""
+    return path.split(b"/", 1)[1] if b"/" in path else path
+
+
 def apply_treediff_extensions(patch, tree):
-    """Apply the `# treediff: mkdir PATH MODE` / `rmdir PATH` lines git apply skips."""
+    """Apply the `# treediff: mkdir PATH MODE` / `rmdir PATH` lines git apply skips.
+    PATH carries the `b/` (mkdir) or `a/` (rmdir) prefix, stripped like `-p1`."""
     with open(patch, "rb") as f:
         for line in f:
             if not line.startswith(b"# treediff: "):
@@ -129,11 +135,11 @@ def apply_treediff_extensions(patch, tree):
             rest = line[len(b"# treediff: "):].rstrip(b"\n")
             if rest.startswith(b"mkdir "):
                 path, _, mode = rest[6:].rpartition(b" ")
-                p = os.path.join(os.fsencode(tree), c_unquote(path))
+                p = os.path.join(os.fsencode(tree), strip1(c_unquote(path)))
                 os.makedirs(p, exist_ok=True)
                 os.chmod(p, int(mode, 8) & 0o7777)
             elif rest.startswith(b"rmdir "):
-                p = os.path.join(os.fsencode(tree), c_unquote(rest[6:]))
+                p = os.path.join(os.fsencode(tree), strip1(c_unquote(rest[6:])))
                 if os.path.isdir(p) and not os.path.islink(p):
                     os.rmdir(p)
 
@@ -222,8 +228,8 @@ class Rows:
 
         gs.append(Group(
             key="snap", title=f"copy {n['base']} into a new directory",
-            ours=Side("snap SRC DST --manifest M", [self.bin("snap"), str(B), str(O / "copy"),
-                                                    "--manifest", str(O / "copy.mtree")],
+            ours=Side("snap --manifest M SRC DST", [self.bin("snap"), "--manifest", str(O / "copy.mtree"),
+                                                    str(B), str(O / "copy")],
                       cwd=O, prepare=lambda: rmrf(O / "copy", O / "copy.mtree")),
             baselines=[Side("cp -a", ["cp", "-a", str(B), str(G / "copy")], cwd=G,
                             prepare=lambda: rmrf(G / "copy"), target=Target(1 / 1.5, 1 / 1.05))],
