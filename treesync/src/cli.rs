@@ -178,6 +178,7 @@ impl Cli {
             safe_links: self.safe_links,
             manifest: self.manifest,
             umask,
+            charset: crate::itemize::Charset::from_locale(locale().as_deref()),
         };
         let _accepted = self.whole_file;
         let mut paths = self.paths;
@@ -190,6 +191,14 @@ impl Cli {
             dest,
         })
     }
+}
+
+/// The locale name that decides the character type (`LC_ALL`, `LC_CTYPE`, `LANG`).
+fn locale() -> Option<String> {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
 }
 
 #[cfg(test)]

@@ -108,46 +108,67 @@ impl Change {
     }
 }
 
-/// Append `name` escaped as rsync prints names (observed under a UTF-8 locale): control bytes
-/// other than tab, DEL, and bytes that are not valid UTF-8 become `\#ooo`; valid UTF-8 and
-/// backslashes are printed as they are.
-pub fn push_name(out: &mut Vec<u8>, name: &[u8]) {
+/// How names are escaped: rsync follows the locale's idea of a printable character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Charset {
+    /// C/POSIX locale: every byte outside printable ASCII (and tab) is escaped.
+    #[default]
+    Ascii,
+    /// A UTF-8 locale: valid UTF-8 sequences are printed as they are.
+    Utf8,
+}
+
+impl Charset {
+    /// The charset of a locale name (`LC_ALL`, else `LC_CTYPE`, else `LANG`).
+    pub fn from_locale(name: Option<&str>) -> Charset {
+        match name {
+            Some(n) if n.to_ascii_lowercase().replace('-', "").contains("utf8") => Charset::Utf8,
+            _ => Charset::Ascii,
+        }
+    }
+}
+
+/// Append `name` escaped as rsync prints names (observed): control bytes other than tab, DEL,
+/// and bytes that are not printable in the locale become `\#ooo`; backslashes are printed as
+/// they are.
+pub fn push_name(out: &mut Vec<u8>, name: &[u8], cs: Charset) {
+    let esc = |out: &mut Vec<u8>, b: u8| out.extend_from_slice(format!("\\#{b:03o}").as_bytes());
     for chunk in name.utf8_chunks() {
         for &b in chunk.valid().as_bytes() {
-            if (b < 0x20 && b != b'\t') || b == 0x7f {
-                out.extend_from_slice(format!("\\#{b:03o}").as_bytes());
+            if (b < 0x20 && b != b'\t') || b == 0x7f || (b >= 0x80 && cs == Charset::Ascii) {
+                esc(out, b);
             } else {
                 out.push(b);
             }
         }
         for &b in chunk.invalid() {
-            out.extend_from_slice(format!("\\#{b:03o}").as_bytes());
+            esc(out, b);
         }
     }
 }
 
 /// One full itemize line (with newline): code, space, name (`/` added for directories), and
 /// ` -> target` for symlinks.
-pub fn line(code: &[u8; 11], name: &[u8], ty: Type, target: Option<&[u8]>) -> Vec<u8> {
+pub fn line(code: &[u8; 11], name: &[u8], ty: Type, target: Option<&[u8]>, cs: Charset) -> Vec<u8> {
     let mut l = Vec::with_capacity(name.len() + 16);
     l.extend_from_slice(code);
     l.push(b' ');
-    push_name(&mut l, name);
+    push_name(&mut l, name, cs);
     if ty == Type::Dir && !name.ends_with(b"/") {
         l.push(b'/');
     }
     if let Some(t) = target {
         l.extend_from_slice(b" -> ");
-        push_name(&mut l, t);
+        push_name(&mut l, t, cs);
     }
     l.push(b'\n');
     l
 }
 
 /// The `*deleting   NAME` line (`NAME/` for a directory).
-pub fn deleting(name: &[u8], is_dir: bool) -> Vec<u8> {
+pub fn deleting(name: &[u8], is_dir: bool, cs: Charset) -> Vec<u8> {
     let mut l = b"*deleting   ".to_vec();
-    push_name(&mut l, name);
+    push_name(&mut l, name, cs);
     if is_dir {
         l.push(b'/');
     }
@@ -213,6 +234,19 @@ mod tests {
         assert!(!Change::default().is_change());
     }
 
+    const U: Charset = Charset::Utf8;
+
+    #[test]
+    fn c_locale_escapes_every_high_byte() {
+        let mut v = Vec::new();
+        push_name(&mut v, "utf\u{e9}".as_bytes(), Charset::Ascii);
+        assert_eq!(v, b"utf\\#303\\#251");
+        assert_eq!(Charset::from_locale(Some("C.UTF-8")), Charset::Utf8);
+        assert_eq!(Charset::from_locale(Some("en_US.utf8")), Charset::Utf8);
+        assert_eq!(Charset::from_locale(Some("C")), Charset::Ascii);
+        assert_eq!(Charset::from_locale(None), Charset::Ascii);
+    }
+
     #[test]
     fn lines() {
         let new = Change {
@@ -220,20 +254,20 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            line(&new.code(Type::Link), b"l", Type::Link, Some(b"t")),
+            line(&new.code(Type::Link), b"l", Type::Link, Some(b"t"), U),
             b"cL+++++++++ l -> t\n"
         );
         assert_eq!(
-            line(&new.code(Type::Dir), b"./", Type::Dir, None),
+            line(&new.code(Type::Dir), b"./", Type::Dir, None, U),
             b"cd+++++++++ ./\n"
         );
         assert_eq!(
-            line(&new.code(Type::Dir), b"a b", Type::Dir, None),
+            line(&new.code(Type::Dir), b"a b", Type::Dir, None, U),
             b"cd+++++++++ a b/\n"
         );
-        assert_eq!(deleting(b"old", true), b"*deleting   old/\n");
+        assert_eq!(deleting(b"old", true, U), b"*deleting   old/\n");
         assert_eq!(
-            line(&new.code(Type::File), b"a\nb", Type::File, None),
+            line(&new.code(Type::File), b"a\nb", Type::File, None, U),
             b">f+++++++++ a\\#012b\n"
         );
     }

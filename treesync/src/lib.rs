@@ -76,6 +76,8 @@ pub struct Options {
     pub manifest: Option<PathBuf>,
     /// The umask applied to new entries without `-p` (the process umask in the binary).
     pub umask: u32,
+    /// How names are escaped on output (the binary takes it from the locale, as rsync).
+    pub charset: itemize::Charset,
 }
 
 /// How a run ended; [`Outcome::exit_code`] maps it to rsync's numbers.

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use rustix::fs::FileType;
 
 use crate::dest::{self, Meta};
-use crate::itemize::{self, Change, Type};
+use crate::itemize::{self, Change, Charset, Type};
 use crate::stats::Stats;
 use crate::{Error, Options, Outcome};
 
@@ -128,9 +128,17 @@ impl Res {
     }
 }
 
+/// The charset of the current run (set once by [`run`]; every run in a process uses the
+/// locale of that process).
+static CHARSET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn cs() -> Charset {
+    if CHARSET.load(std::sync::atomic::Ordering::Relaxed) { Charset::Utf8 } else { Charset::Ascii }
+}
+
 fn show(rel: &[u8]) -> String {
     let mut v = Vec::new();
-    itemize::push_name(&mut v, rel);
+    itemize::push_name(&mut v, rel, cs());
     String::from_utf8_lossy(&v).into_owned()
 }
 
@@ -214,6 +222,7 @@ pub fn run(
     if sources.is_empty() {
         return Err(Error::Usage("missing SRC or DEST".into()));
     }
+    CHARSET.store(o.charset == Charset::Utf8, std::sync::atomic::Ordering::Relaxed);
     let manifest = match &o.manifest {
         None => None,
         Some(p) => {
@@ -699,7 +708,7 @@ impl Engine<'_> {
         }
         if announce_self {
             if self.o.itemize {
-                r.out.extend_from_slice(&itemize::deleting(rel, is_dir));
+                r.out.extend_from_slice(&itemize::deleting(rel, is_dir, cs()));
             } else if self.o.verbose > 0 {
                 let _ = writeln!(
                     r.out,
@@ -751,11 +760,12 @@ impl Engine<'_> {
                     name,
                     Type::Dir,
                     None,
+                    cs(),
                 ))
                 .map_err(Error::Output)?;
         } else if !o.itemize && o.verbose > 0 && change.new {
             let mut l = Vec::new();
-            itemize::push_name(&mut l, name);
+            itemize::push_name(&mut l, name, cs());
             if !l.ends_with(b"/") {
                 l.push(b'/');
             }
@@ -1131,19 +1141,19 @@ impl Engine<'_> {
         if o.itemize {
             if change.is_change() {
                 r.out
-                    .extend_from_slice(&itemize::line(&change.code(ty), &s.rel, ty, target));
+                    .extend_from_slice(&itemize::line(&change.code(ty), &s.rel, ty, target, cs()));
             }
         } else if o.verbose > 0 && (change.new || change.transferred) {
-            itemize::push_name(&mut r.out, &s.rel);
+            itemize::push_name(&mut r.out, &s.rel, cs());
             if let Some(t) = target {
                 r.out.extend_from_slice(b" -> ");
-                itemize::push_name(&mut r.out, t);
+                itemize::push_name(&mut r.out, t, cs());
             }
             r.out.push(b'\n');
         }
         if o.progress && s.kind == Kind::File && (change.new || change.transferred) {
             if o.verbose == 0 && !o.itemize {
-                itemize::push_name(&mut r.out, &s.rel);
+                itemize::push_name(&mut r.out, &s.rel, cs());
                 r.out.push(b'\n');
             }
             let n = self.xfr.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
