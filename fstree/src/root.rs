@@ -406,9 +406,18 @@ impl TempFile {
         rustix::fs::futimens(&self.file, &timestamps(atime, mtime)).ctx(Op::SetTimes, &self.full)
     }
 
-    /// Renames the file over its final name. Errors from closing surface here, so a full disk
-    /// is reported rather than leaving a short file in place.
+    /// Renames the file over its final name. A killed process leaves either the old file or the
+    /// new one under the name, never a torn one (rename is atomic); data is not forced to disk
+    /// (no fsync, as GNU patch and rsync), see [`TempFile::commit_durable`] for that.
     pub fn commit(mut self) -> Result<()> {
+        rustix::fs::renameat(&self.dir, &self.tmp, &self.dir, &self.name)
+            .ctx(Op::Rename, &self.full)?;
+        self.done = true;
+        Ok(())
+    }
+
+    /// [`TempFile::commit`] after `fsync`, so the new content survives a power loss too.
+    pub fn commit_durable(self) -> Result<()> {
         rustix::fs::fsync(&self.file)
             .or_else(|e| {
                 if e == rustix::io::Errno::INVAL {
@@ -418,10 +427,7 @@ impl TempFile {
                 }
             })
             .ctx(Op::Write, &self.full)?;
-        rustix::fs::renameat(&self.dir, &self.tmp, &self.dir, &self.name)
-            .ctx(Op::Rename, &self.full)?;
-        self.done = true;
-        Ok(())
+        self.commit()
     }
 }
 

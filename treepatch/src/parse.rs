@@ -516,7 +516,10 @@ impl<R: BufRead> Iterator for Parser<R> {
         if self.done {
             return None;
         }
-        match self.read_item() {
+        match self
+            .read_item()
+            .and_then(|item| item.map(no_nul_in_names).transpose())
+        {
             Ok(Some(item)) => Some(Ok(item)),
             Ok(None) => {
                 self.done = true;
@@ -528,6 +531,26 @@ impl<R: BufRead> Iterator for Parser<R> {
             }
         }
     }
+}
+
+/// Refuses an item whose (unquoted, raw) names hold a NUL byte: no path can, and a quoted name
+/// with `\000` is refused the same way, so what the parser accepts the writer can spell.
+fn no_nul_in_names(item: Item) -> Result<Item, ParseError> {
+    let (line, names): (usize, Vec<&Vec<u8>>) = match &item {
+        Item::File(fp) => (
+            fp.line,
+            fp.old_path.iter().chain(fp.new_path.iter()).collect(),
+        ),
+        Item::Mkdir { path, line, .. } | Item::Rmdir { path, line } => (*line, vec![path]),
+        Item::Notice { .. } => return Ok(item),
+    };
+    if names.iter().any(|n| n.contains(&0)) {
+        return Err(ParseError::BadName {
+            line,
+            source: QuoteError::Nul,
+        });
+    }
+    Ok(item)
 }
 
 fn trim_cr(l: &[u8]) -> &[u8] {
