@@ -93,6 +93,7 @@ def section(which, ds, env, results, args, median):
                  "peak RSS baseline | target (DESIGN.md) | result |")
     lines.append("|---|---|---|--:|--:|--:|--:|--:|---|---|")
     memory_bad = []
+    verdicts = []  # one per row with a target, or that failed
     for res in results:
         g = res.group
         ours_t = med(res.ours.samples, median) if res.ours and res.state == "ok" else None
@@ -104,11 +105,19 @@ def section(which, ds, env, results, args, median):
             speed = base_t / ours_t if ours_t and base_t else None
             target = side.target
             base_rss = max((s.rss_kib for s in sr.samples), default=0)
+            v = verdict(res.state, speed, target)
+            if target is not None or res.state != "ok":
+                verdicts.append(v)
             lines.append(
                 f"| {g.title} | `{g.ours.label}` | `{side.label}` | {secs(ours_t)} | {secs(base_t)} | "
                 f"{f'{speed:.2f}x' if speed else '—'} | "
                 f"{mib(ours_rss) if res.ours and res.state == 'ok' else '—'} | {mib(base_rss)} | "
-                f"{target.text() if target else '—'} | {verdict(res.state, speed, target)} |")
+                f"{target.text() if target else '—'} | {v} |")
+    lines.append("")
+    counts = {}
+    for v in verdicts:
+        counts[v] = counts.get(v, 0) + 1
+    lines.append("Summary: " + ", ".join(f"{n} {v.strip('*')}" for v, n in sorted(counts.items())) + ".")
     lines.append("")
     lines.append(f"Peak memory (target: bounded, i.e. under {MEMORY_BOUND_MIB} MiB plus the largest "
                  f"input file, {largest / 2**20:.1f} MiB here): "
