@@ -50,14 +50,14 @@ pub fn lstat(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<Option<Meta>> {
     }
 }
 
-/// Open a subdirectory without following a symlink.
+/// Open a subdirectory without following a symlink (and, where allowed, without updating its
+/// atime when it is listed, so a run that changes nothing leaves DEST exactly as it was).
 pub fn open_dir(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<OwnedFd> {
-    Ok(rustix::fs::openat(
-        dir,
-        name,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?)
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    match rustix::fs::openat(dir, name, flags | OFlags::NOATIME, Mode::empty()) {
+        Err(rustix::io::Errno::PERM) => Ok(rustix::fs::openat(dir, name, flags, Mode::empty())?),
+        other => Ok(other?),
+    }
 }
 
 /// Open a regular file for reading without following a symlink (and without touching its

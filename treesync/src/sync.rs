@@ -683,64 +683,67 @@ impl Engine<'_> {
 
     /// Delete `name` (recursively for a directory), printing `*deleting` lines in rsync's
     /// order; `announce_self` is false when a directory is emptied to make way for a file.
-    fn delete_entry(
-        &self,
-        r: &mut Res,
-        dfd: &OwnedFd,
-        name: &OsStr,
-        rel: &[u8],
-        is_dir: bool,
-        announce_self: bool,
-    ) {
+    /// Returns whether the entry is gone (or would be, in a dry run).
+    ///
+    /// Entries that an exclude rule protects stay, and so does every directory holding one:
+    /// rsync then says `cannot delete non-empty directory: DIR` on stdout (twice for the
+    /// directory that holds the protected entry, once for each one above it; in a dry run once,
+    /// followed by the `*deleting` it would have attempted) and it is not an error.
+    fn delete_entry(&self, r: &mut Res, dfd: &OwnedFd, name: &OsStr, rel: &[u8], is_dir: bool, announce_self: bool) -> bool {
         if is_dir {
-            match dest::open_dir(dfd.as_fd(), name) {
-                Ok(sub) => match dest::list(sub.as_fd()) {
-                    Ok(mut l) => {
-                        sort_for_delete(&mut l);
-                        for (n, d) in l.iter().rev() {
-                            self.delete_entry(r, &sub, n, &join_rel(rel, n), *d, true);
+            let (mut protected, mut blocked) = (false, false);
+            match dest::open_dir(dfd.as_fd(), name).and_then(|sub| Ok((dest::list(sub.as_fd())?, sub))) {
+                Ok((mut l, sub)) => {
+                    sort_for_delete(&mut l);
+                    for (n, d) in l.iter().rev() {
+                        let crel = join_rel(rel, n);
+                        if self.o.filters.is_excluded(&crel, *d) {
+                            protected = true;
+                        } else if !self.delete_entry(r, &sub, n, &crel, *d, true) {
+                            blocked = true;
                         }
                     }
-                    Err(e) => r.io_error("opendir", rel, &e),
-                },
-                Err(e) => r.io_error("opendir", rel, &e),
+                }
+                Err(e) => {
+                    r.io_error("opendir", rel, &e);
+                    return false;
+                }
+            }
+            if protected || blocked {
+                let msg = format!("cannot delete non-empty directory: {}\n", show(rel));
+                r.out.extend_from_slice(msg.as_bytes());
+                if protected && self.o.dry_run && announce_self {
+                    self.announce_delete(r, rel, true);
+                } else if protected {
+                    r.out.extend_from_slice(msg.as_bytes());
+                }
+                return false;
             }
         }
         if announce_self {
-            if self.o.itemize {
-                r.out.extend_from_slice(&itemize::deleting(rel, is_dir, cs()));
-            } else if self.o.verbose > 0 {
-                let _ = writeln!(
-                    r.out,
-                    "deleting {}{}",
-                    show(rel),
-                    if is_dir { "/" } else { "" }
-                );
-            }
-            if is_dir {
-                r.stats.deleted.dir += 1;
-            } else {
-                r.stats.deleted.reg += 1;
-            }
+            self.announce_delete(r, rel, is_dir);
         }
         if self.o.dry_run {
-            return;
+            return true;
         }
-        let res = if is_dir {
-            dest::rmdir(dfd.as_fd(), name)
-        } else {
-            dest::unlink(dfd.as_fd(), name)
-        };
+        let res = if is_dir { dest::rmdir(dfd.as_fd(), name) } else { dest::unlink(dfd.as_fd(), name) };
         if let Err(e) = res {
-            r.io_error(
-                if is_dir {
-                    "delete_file: rmdir"
-                } else {
-                    "delete_file: unlink"
-                },
-                rel,
-                &e,
-            );
+            r.io_error(if is_dir { "delete_file: rmdir" } else { "delete_file: unlink" }, rel, &e);
+            return false;
+        }
+        true
+    }
+
+    fn announce_delete(&self, r: &mut Res, rel: &[u8], is_dir: bool) {
+        if self.o.itemize {
+            r.out.extend_from_slice(&itemize::deleting(rel, is_dir, cs()));
+        } else if self.o.verbose > 0 {
+            let _ = writeln!(r.out, "deleting {}{}", show(rel), if is_dir { "/" } else { "" });
+        }
+        if is_dir {
+            r.stats.deleted.dir += 1;
+        } else {
+            r.stats.deleted.reg += 1;
         }
     }
 
@@ -1169,8 +1172,12 @@ impl Engine<'_> {
     /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
     fn make_way(&self, r: &mut Res, d: &OwnedFd, s: &Src) -> bool {
         if self.o.delete {
-            self.delete_entry(r, d, &s.name, &s.rel, true, false);
-            return !r.partial;
+            if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
+                return true;
+            }
+            let _ = writeln!(r.err, "could not make way for new {}: {}", what(s.kind), show(&s.rel));
+            r.partial = true;
+            return false;
         }
         let empty = dest::open_dir(d.as_fd(), &s.name)
             .and_then(|f| dest::list(f.as_fd()))
@@ -1185,15 +1192,9 @@ impl Engine<'_> {
             }
             return true;
         }
-        let what = match s.kind {
-            Kind::File => "regular file",
-            Kind::Link => "symlink",
-            Kind::Device => "device",
-            _ => "special file",
-        };
         // rsync prints this one on stdout, the next on stderr.
         let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
-        let _ = writeln!(r.err, "could not make way for new {what}: {}", show(&s.rel));
+        let _ = writeln!(r.err, "could not make way for new {}: {}", what(s.kind), show(&s.rel));
         r.partial = true;
         false
     }
@@ -1400,6 +1401,16 @@ impl Engine<'_> {
     }
 }
 
+/// rsync's word for a kind in "could not make way for new ...".
+fn what(k: Kind) -> &'static str {
+    match k {
+        Kind::File => "regular file",
+        Kind::Link => "symlink",
+        Kind::Device => "device",
+        _ => "special file",
+    }
+}
+
 /// What a directory needs once its contents are done.
 struct DirPlan {
     change: Change,
@@ -1410,11 +1421,12 @@ struct DirPlan {
 }
 
 fn open_root(p: &Path) -> Result<OwnedFd, Error> {
-    rustix::fs::open(
-        p,
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    match rustix::fs::open(p, flags | OFlags::NOATIME, Mode::empty()) {
+        Err(rustix::io::Errno::PERM) => rustix::fs::open(p, flags, Mode::empty()),
+        other => other,
+    }
     .map_err(|e| Error::Dest {
         op: "open",
         path: p.to_path_buf(),
