@@ -98,7 +98,8 @@ def environment(built):
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    fs = subprocess.run(["stat", "-f", "-c", "%T", str(REPO)], capture_output=True, text=True).stdout.strip()
+    fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", str(REPO)], capture_output=True,
+                        text=True).stdout.strip() or "unknown filesystem"
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                          text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
@@ -153,7 +154,10 @@ def run_group(g, built, args):
                     err = " | ".join(sample.stderr.strip().splitlines()[-3:])
                     res.state, res.problems = "WRONG", [f"exit status {sample.rc}" + (f": {err}" if err else "")]
                 elif r == 0 or args.check == "all":
-                    problems = g.verify()
+                    try:
+                        problems = g.verify()
+                    except (OSError, ValueError, subprocess.SubprocessError) as e:
+                        problems = [f"the check itself failed on this result: {e}"]
                     res.checked_runs += 1
                     if problems:
                         res.state, res.problems = "WRONG", problems

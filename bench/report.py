@@ -62,6 +62,10 @@ def describe_data(ds, names):
         i = d[key]
         out.append(f"- `{names[key]}`: {i['files']:,} files, {i['symlinks']:,} symlinks, "
                    f"{i['dirs']:,} directories, {i['bytes'] / 2**20:,.0f} MiB")
+    o = d.get("outputs")
+    if o:
+        out.append(f"- checkpoint outputs: `{names['base']}` + {o['files'] - d['base']['files']:,} build "
+                   f"products (`.o` beside ~10% of the `.c` files, {(o['bytes'] - d['base']['bytes']) / 2**20:,.0f} MiB)")
     if "edit_log" in d:
         e = d["edit_log"]
         out.append(f"- the 1% edit (seeded, `bench/data.py`): {e['edited']} .c/.h files edited in place, "

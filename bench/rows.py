@@ -144,6 +144,25 @@ def apply_treediff_extensions(patch, tree):
                     os.rmdir(p)
 
 
+def plant_canary(tree):
+    """One byte changed in one file, size and mtime kept: only --checksum sees it.
+
+    An equal tree alone cannot tell a tool that checked everything from one that did
+    nothing; with the canary, both rsync and a correct tool rewrite exactly one file."""
+    for dirpath, dirnames, filenames in os.walk(tree):
+        dirnames.sort()
+        for name in sorted(filenames):
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            if name.endswith(".c") and st.st_size > 0 and not os.path.islink(p):
+                with open(p, "r+b") as f:
+                    first = f.read(1)
+                    f.seek(0)
+                    f.write(bytes([first[0] ^ 0x01]))
+                os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+                return
+
+
 class Rows:
     """Builds the groups for one data set, with a work dir per side."""
 
@@ -165,6 +184,8 @@ class Rows:
     def verify_patch(self, patch, old, new):
         """A treediff patch is right when git apply (+ the mkdir/rmdir lines) turns
         old into new."""
+        if not os.path.exists(patch):
+            return ["no patch written"]
         digest = sha256(patch)
         if digest in self.verified_patches:
             return []
@@ -270,10 +291,12 @@ class Rows:
                 tools=("applypatch",)))
 
         # treesync vs rsync
-        def sync_row(key, title, flags, src, start, target, dest="tree", extra=()):
+        def sync_row(key, title, flags, src, start, target, dest="tree", extra=(), canary=False):
             def prep(side_dir):
                 if start is None:
                     return lambda: (rmrf(side_dir / dest), (side_dir / dest).mkdir())
+                if canary:
+                    return lambda: (sync(start, side_dir / dest), plant_canary(side_dir / dest))
                 return lambda: sync(start, side_dir / dest)
             fl = " ".join(flags)
             baselines = [Side(f"rsync {fl}", ["rsync", *flags, f"{src}/", f"{G / dest}/"], cwd=G,
@@ -290,8 +313,8 @@ class Rows:
 
         gs.append(sync_row("treesync-c-near", f"sync {n['edit']} onto {n['base']} (almost equal)",
                            ["-r", "-c", "-t"], E, B, Target(3.0, 5.0)))
-        gs.append(sync_row("treesync-c-noop", f"sync {n['base']} onto an equal copy (no-op)",
-                           ["-r", "-c", "-t"], B, B, Target(3.0, 5.0)))
+        gs.append(sync_row("treesync-c-noop", f"sync {n['base']} onto an equal copy (no-op + canary)",
+                           ["-r", "-c", "-t"], B, B, Target(3.0, 5.0), canary=True))
         gs.append(sync_row("treesync-c-empty", f"sync {n['base']} into an empty directory",
                            ["-r", "-c", "-t"], B, None, None, dest="empty",
                            extra=[("cp -a", ["cp", "-a", f"{B}/.", f"{G2 / 'empty'}/"],
@@ -299,15 +322,18 @@ class Rows:
         gs.append(sync_row("treesync-t-near", f"sync {n['edit']} onto {n['base']}, quick check",
                            ["-r", "-t"], E, B, None))
 
-        # the checkpoint restore phase, build skipped: sources = outputs = base
+        # the checkpoint restore phase, build skipped: the snapshot's sources are base, its
+        # outputs base + build products; "." holds the edited sources; the result must be
+        # the edited sources + the products
+        OUT, R = ds.outputs, ds.restored
         q = shlex.quote
         gnu_seq = (f"diff -ur {q(str(B))} ./ > {q(str(G / 'changes.patch'))}; "
                    f"shopt -s dotglob; rm -r ./*; "
-                   f"rsync --checksum --times --atimes --chmod=+w -r {q(str(B))}/ .; "
+                   f"rsync --checksum --times --atimes --chmod=+w -r {q(str(OUT))}/ .; "
                    f"patch -p1 -i {q(str(G / 'changes.patch'))} > /dev/null")
         our_seq = (f"set -eu; {q(self.bin('treediff'))} {q(str(B))} . > {q(str(O / 'changes.patch'))} "
                    f"|| [ $? -eq 1 ]; "
-                   f"{q(self.bin('treesync'))} -r -l --delete --checksum --times --chmod=u+w {q(str(B))}/ .; "
+                   f"{q(self.bin('treesync'))} -r -l --delete --checksum --times --chmod=u+w {q(str(OUT))}/ .; "
                    f"{q(self.bin('applypatch'))} -p1 -i {q(str(O / 'changes.patch'))} > /dev/null")
         gs.append(Group(
             key="checkpoint", title=f"checkpoint restore phase, {n['edit']} (build skipped)",
@@ -315,7 +341,7 @@ class Rows:
                       prepare=lambda: sync(E, O / "tree")),
             baselines=[Side("diff -ur; rm -r; rsync -c; patch -p1", gnu_seq, cwd=G / "tree",
                             ok=frozenset(range(256)), prepare=lambda: sync(E, G / "tree"),
-                            target=Target(None, 15.0), inform=self.inform_tree(G / "tree", E))],
-            verify=lambda: treecmp.compare(O / "tree", E, modes="exec", limit=10),
+                            target=Target(None, 15.0), inform=self.inform_tree(G / "tree", R))],
+            verify=lambda: treecmp.compare(O / "tree", R, modes="exec", limit=10),
             tools=("treediff", "treesync", "applypatch")))
         return gs

@@ -57,6 +57,9 @@ def same_content(a, b):
 
 def compare(got, want, *, modes="full", mtimes=False, limit=None):
     """Differences between tree `got` and tree `want`, as strings."""
+    for root in (got, want):
+        if not os.path.isdir(root) or os.path.islink(root):
+            return [f"missing: the directory {str(root)!r} does not exist"]
     g, w = scan(got), scan(want)
     diffs = []
     for r in sorted(set(g) | set(w)):
