@@ -133,7 +133,11 @@ impl Res {
 static CHARSET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn cs() -> Charset {
-    if CHARSET.load(std::sync::atomic::Ordering::Relaxed) { Charset::Utf8 } else { Charset::Ascii }
+    if CHARSET.load(std::sync::atomic::Ordering::Relaxed) {
+        Charset::Utf8
+    } else {
+        Charset::Ascii
+    }
 }
 
 fn show(rel: &[u8]) -> String {
@@ -222,7 +226,10 @@ pub fn run(
     if sources.is_empty() {
         return Err(Error::Usage("missing SRC or DEST".into()));
     }
-    CHARSET.store(o.charset == Charset::Utf8, std::sync::atomic::Ordering::Relaxed);
+    CHARSET.store(
+        o.charset == Charset::Utf8,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let manifest = match &o.manifest {
         None => None,
         Some(p) => {
@@ -686,19 +693,30 @@ impl Engine<'_> {
     /// Returns whether the entry is gone (or would be, in a dry run).
     ///
     /// Entries that an exclude rule protects stay, and so does every directory holding one:
-    /// rsync then says `cannot delete non-empty directory: DIR` on stdout (twice for the
-    /// directory that holds the protected entry, once for each one above it; in a dry run once,
+    /// rsync then says `cannot delete non-empty directory: DIR` on stdout (twice for a
+    /// directory that directly holds a protected non-directory, else once; in a dry run once,
     /// followed by the `*deleting` it would have attempted) and it is not an error.
-    fn delete_entry(&self, r: &mut Res, dfd: &OwnedFd, name: &OsStr, rel: &[u8], is_dir: bool, announce_self: bool) -> bool {
+    fn delete_entry(
+        &self,
+        r: &mut Res,
+        dfd: &OwnedFd,
+        name: &OsStr,
+        rel: &[u8],
+        is_dir: bool,
+        announce_self: bool,
+    ) -> bool {
         if is_dir {
-            let (mut protected, mut blocked) = (false, false);
-            match dest::open_dir(dfd.as_fd(), name).and_then(|sub| Ok((dest::list(sub.as_fd())?, sub))) {
+            let (mut protected, mut protected_file, mut blocked) = (false, false, false);
+            match dest::open_dir(dfd.as_fd(), name)
+                .and_then(|sub| Ok((dest::list(sub.as_fd())?, sub)))
+            {
                 Ok((mut l, sub)) => {
                     sort_for_delete(&mut l);
                     for (n, d) in l.iter().rev() {
                         let crel = join_rel(rel, n);
                         if self.o.filters.is_excluded(&crel, *d) {
                             protected = true;
+                            protected_file |= !*d;
                         } else if !self.delete_entry(r, &sub, n, &crel, *d, true) {
                             blocked = true;
                         }
@@ -714,7 +732,7 @@ impl Engine<'_> {
                 r.out.extend_from_slice(msg.as_bytes());
                 if protected && self.o.dry_run && announce_self {
                     self.announce_delete(r, rel, true);
-                } else if protected {
+                } else if protected_file && announce_self {
                     r.out.extend_from_slice(msg.as_bytes());
                 }
                 return false;
@@ -726,9 +744,21 @@ impl Engine<'_> {
         if self.o.dry_run {
             return true;
         }
-        let res = if is_dir { dest::rmdir(dfd.as_fd(), name) } else { dest::unlink(dfd.as_fd(), name) };
+        let res = if is_dir {
+            dest::rmdir(dfd.as_fd(), name)
+        } else {
+            dest::unlink(dfd.as_fd(), name)
+        };
         if let Err(e) = res {
-            r.io_error(if is_dir { "delete_file: rmdir" } else { "delete_file: unlink" }, rel, &e);
+            r.io_error(
+                if is_dir {
+                    "delete_file: rmdir"
+                } else {
+                    "delete_file: unlink"
+                },
+                rel,
+                &e,
+            );
             return false;
         }
         true
@@ -736,9 +766,15 @@ impl Engine<'_> {
 
     fn announce_delete(&self, r: &mut Res, rel: &[u8], is_dir: bool) {
         if self.o.itemize {
-            r.out.extend_from_slice(&itemize::deleting(rel, is_dir, cs()));
+            r.out
+                .extend_from_slice(&itemize::deleting(rel, is_dir, cs()));
         } else if self.o.verbose > 0 {
-            let _ = writeln!(r.out, "deleting {}{}", show(rel), if is_dir { "/" } else { "" });
+            let _ = writeln!(
+                r.out,
+                "deleting {}{}",
+                show(rel),
+                if is_dir { "/" } else { "" }
+            );
         }
         if is_dir {
             r.stats.deleted.dir += 1;
@@ -778,16 +814,19 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// The mode an entry should end with. Without `-p` a new entry gets the source mode
+    /// (after `--chmod`) masked by the umask, and a new directory additionally loses its
+    /// set-id bits, as `mkdir(2)` drops them (observed: `--chmod=Dg+s` without `-p` gives 0755).
     fn want_mode(&self, s: &Src, new: bool) -> u32 {
         let is_dir = s.kind == Kind::Dir;
         let m = match &self.o.chmod {
             Some(c) => c.apply(s.mode, is_dir, self.o.umask),
             None => s.mode,
         };
-        if new && !self.o.perms {
-            m & !self.o.umask
-        } else {
-            m
+        match (new && !self.o.perms, is_dir) {
+            (true, true) => m & !self.o.umask & 0o1777,
+            (true, false) => m & !self.o.umask,
+            (false, _) => m,
         }
     }
 
@@ -1175,7 +1214,12 @@ impl Engine<'_> {
             if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
                 return true;
             }
-            let _ = writeln!(r.err, "could not make way for new {}: {}", what(s.kind), show(&s.rel));
+            let _ = writeln!(
+                r.err,
+                "could not make way for new {}: {}",
+                what(s.kind),
+                show(&s.rel)
+            );
             r.partial = true;
             return false;
         }
@@ -1194,7 +1238,12 @@ impl Engine<'_> {
         }
         // rsync prints this one on stdout, the next on stderr.
         let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
-        let _ = writeln!(r.err, "could not make way for new {}: {}", what(s.kind), show(&s.rel));
+        let _ = writeln!(
+            r.err,
+            "could not make way for new {}: {}",
+            what(s.kind),
+            show(&s.rel)
+        );
         r.partial = true;
         false
     }
