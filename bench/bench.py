@@ -18,6 +18,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,10 +215,12 @@ def main():
     if args.only:
         groups = [g for g in groups if re.search(args.only, g.key)]
     env = environment(built)
+    started = time.monotonic()
     results = []
     for g in groups:
         data.log(f"row {g.key}: {g.title}")
         results.append(run_group(g, built, args))
+    env["duration"] = time.monotonic() - started
     text = report.section(args.data, ds, env, results, args, median=statistics.median)
     print(text)
     if not args.no_write:

@@ -86,7 +86,8 @@ def section(which, ds, env, results, args, median):
     lines.append(f"{env['date']} · {env['cores']} cores ({env['cpu']}), {env['mem_gib']:.0f} GiB RAM, "
                  f"Linux {env['kernel']}, {env['fs']} · commit {env['commit']} · "
                  f"{args.warmup} warm-up + {args.runs} measured runs per command, "
-                 f"results checked after {'every run' if args.check == 'all' else 'the first run'}.")
+                 f"results checked after {'every run' if args.check == 'all' else 'the first run'}; "
+                 f"the rows took {env['duration'] / 60:.1f} min.")
     lines.append("")
     lines += describe_data(ds, names)
     lines.append("")
