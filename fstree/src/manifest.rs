@@ -74,6 +74,24 @@ pub fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
             b'v' => 0x0b,
             b'E' => 0x1b,
             b'\\' | b'#' | b'*' | b'?' | b'[' | b' ' | b'=' | b'"' => c,
+            // vis(3) forms NetBSD mtree writes: `\^C` control, `\M-C` meta, `\M^C` both.
+            b'^' => {
+                let c = *s.get(i).ok_or("a truncated \\^ escape")?;
+                i += 1;
+                c ^ 0x40
+            }
+            b'M' => {
+                let (kind, c) = match (s.get(i), s.get(i + 1)) {
+                    (Some(&k), Some(&c)) if k == b'-' || k == b'^' => (k, c),
+                    _ => return Err("a truncated \\M escape".into()),
+                };
+                i += 2;
+                if kind == b'-' {
+                    c | 0x80
+                } else {
+                    (c ^ 0x40) | 0x80
+                }
+            }
             other => return Err(format!("unknown escape \\{}", char::from(other))),
         };
         out.push(decoded);
@@ -402,12 +420,14 @@ fn unset_keyword(kw: &mut Keywords, key: &[u8]) {
 }
 
 fn parse_time(s: &str) -> Option<Timestamp> {
+    // `S.N` where N counts nanoseconds (NetBSD and libarchive write it unpadded:
+    // `123.1` is 123 s + 1 ns); we always write nine digits, which reads the same.
     let (secs, frac) = s.split_once('.').unwrap_or((s, "0"));
     let secs: i64 = secs.parse().ok()?;
     if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let nanos: u32 = format!("{frac:0<9}").parse().ok()?;
+    let nanos: u32 = frac.parse().ok()?;
     Some(Timestamp { secs, nanos })
 }
 
@@ -434,11 +454,17 @@ mod tests {
         assert!(e.bytes().all(|b| b > b' ' && b < 0x7f && b != b'#'));
         assert_eq!(unescape(e.as_bytes()).unwrap(), all);
         assert_eq!(unescape(br"sp\sace\#\t").unwrap(), b"sp ace#\t");
+        // NetBSD vis(3): ü as meta escapes, 0xff, 0x80, a control byte, DEL.
+        assert_eq!(
+            unescape(br"\M-C\M-<\M^?\M^@\^A\^?").unwrap(),
+            b"\xc3\xbc\xff\x80\x01\x7f"
+        );
+        assert!(unescape(br"\M").is_err() && unescape(br"\^").is_err());
     }
 
     #[test]
     fn reads_our_lines_and_netbsd_hierarchical_form() {
-        let ours = b"#mtree\n. type=dir mode=0755 time=5.000000001\n./a\\040b type=file mode=0644 size=3 time=1.5 sha256digest=98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\n./l type=link mode=0777 time=0.0 link=a\\040b\n";
+        let ours = b"#mtree\n. type=dir mode=0755 time=5.000000001\n./a\\040b type=file mode=0644 size=3 time=1.500000000 sha256digest=98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\n./l type=link mode=0777 time=0.0 link=a\\040b\n";
         let m = Manifest::read(&ours[..]).unwrap();
         assert_eq!(m.entries.len(), 3);
         let f = m.get(Path::new("a b")).unwrap();

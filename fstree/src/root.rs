@@ -161,25 +161,12 @@ impl Root {
         Ok(Some(entry_from_stat(rel.to_path_buf(), &st, link)))
     }
 
-    /// Opens the regular file `rel` for reading, refusing a symlink.
+    /// Opens the regular file `rel` for reading, refusing a symlink, and refusing (rather than
+    /// blocking on or reading forever from) a FIFO, socket or device.
     pub fn open_file(&self, rel: &Path) -> Result<File> {
         let full = self.display(rel);
         let (dir, name) = self.parent(rel).ctx(Op::Open, &full)?;
-        let fd = rustix::fs::openat(
-            &dir,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| {
-            if e == rustix::io::Errno::LOOP {
-                escapes_root()
-            } else {
-                e.into()
-            }
-        })
-        .ctx(Op::Open, &full)?;
-        Ok(File::from(fd))
+        open_regular(&dir, name).ctx(Op::Open, &full)
     }
 
     /// Reads the whole regular file `rel`.
@@ -333,6 +320,10 @@ impl Root {
     }
 
     /// Sets the permission bits of `rel` (a no-op for a symlink: Linux links have none).
+    ///
+    /// The name is opened with `O_PATH | O_NOFOLLOW` and the mode set on what was opened (via
+    /// `/proc/self/fd`), so a name swapped for a symlink between checking and changing cannot
+    /// redirect the change outside the root.
     pub fn set_mode(&self, rel: &Path, mode: u32) -> Result<()> {
         let full = self.display(rel);
         let m = Mode::from_raw_mode(mode & 0o7777);
@@ -340,11 +331,33 @@ impl Root {
             return rustix::fs::fchmod(&self.fd, m).ctx(Op::Chmod, &full);
         }
         let (dir, name) = self.parent(rel).ctx(Op::Chmod, &full)?;
-        let st = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).ctx(Op::Chmod, &full)?;
+        let fd = rustix::fs::openat(
+            &dir,
+            name,
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ctx(Op::Chmod, &full)?;
+        let st = rustix::fs::fstat(&fd).ctx(Op::Chmod, &full)?;
         if kind_of(st.st_mode) == Kind::Symlink {
             return Ok(());
         }
-        rustix::fs::chmodat(&dir, name, m, AtFlags::empty()).ctx(Op::Chmod, &full)
+        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+        match rustix::fs::chmod(proc_path.as_str(), m) {
+            Ok(()) => Ok(()),
+            // No /proc: open the object itself (it is not a symlink: O_NOFOLLOW) and fchmod it.
+            Err(rustix::io::Errno::NOENT) => {
+                let flags = OFlags::RDONLY
+                    | OFlags::NOFOLLOW
+                    | OFlags::NONBLOCK
+                    | OFlags::CLOEXEC
+                    | OFlags::NOCTTY;
+                let fd =
+                    rustix::fs::openat(&dir, name, flags, Mode::empty()).ctx(Op::Chmod, &full)?;
+                rustix::fs::fchmod(&fd, m).ctx(Op::Chmod, &full)
+            }
+            Err(e) => Err(Error::new(Op::Chmod, full, e.into())),
+        }
     }
 
     /// Sets the access and/or modification time of `rel` (the link itself for a symlink);
@@ -443,6 +456,29 @@ impl AsFd for TempFile {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.file.as_fd()
     }
+}
+
+/// Opens the regular file `name` in `dir` without following a symlink and without blocking on
+/// a FIFO; anything but a regular file is refused.
+pub fn open_regular(dir: impl AsFd, name: &OsStr) -> io::Result<File> {
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(|e| {
+        if e == rustix::io::Errno::LOOP {
+            escapes_root()
+        } else {
+            e.into()
+        }
+    })?;
+    let st = rustix::fs::fstat(&fd)?;
+    if kind_of(st.st_mode) != Kind::File {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
+    Ok(File::from(fd))
 }
 
 fn temp_name(name: &OsStr) -> OsString {
@@ -569,6 +605,47 @@ mod tests {
             "final symlink not followed for reading"
         );
         assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn reading_refuses_fifos_instead_of_blocking() {
+        let (t, r) = root();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            t.path().join("p").as_path(),
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        let e = r.read(Path::new("p")).unwrap_err();
+        assert_eq!(e.source.kind(), io::ErrorKind::InvalidInput, "{e}");
+    }
+
+    #[test]
+    fn set_mode_changes_files_and_leaves_symlink_targets_alone() {
+        let (t, r) = root();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "s").unwrap();
+        std::fs::set_permissions(
+            outside.path().join("secret"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), t.path().join("l")).unwrap();
+        r.set_mode(Path::new("l"), 0o777).unwrap();
+        let m = std::fs::metadata(outside.path().join("secret"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777;
+        assert_eq!(m, 0o600);
+        r.write_file(Path::new("f"), b"", 0o644).unwrap();
+        r.set_mode(Path::new("f"), 0o4750).unwrap();
+        let m = std::fs::metadata(t.path().join("f"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777;
+        assert_eq!(m, 0o4750);
     }
 
     #[test]

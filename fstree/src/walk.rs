@@ -1,5 +1,6 @@
 //! The one way the tools walk a tree: depth-first, siblings sorted by name bytes, the root
-//! first, directories before their contents, symlinks reported and never followed, dotfiles
+//! first, directories before their contents, symlinks reported and never followed (except the
+//! root itself, which the operator named: `snap link-to-dir out` copies the directory), dotfiles
 //! included, excluded names pruned with everything under them.
 //!
 //! The order is the mtree manifest's order and is deterministic, so two walks of equal trees
@@ -32,7 +33,7 @@ impl Walk {
         let root = root.into();
         let inner = walkdir::WalkDir::new(&root)
             .follow_links(false)
-            .follow_root_links(false)
+            .follow_root_links(true)
             .sort_by_file_name()
             .into_iter();
         Walk {
@@ -58,7 +59,12 @@ impl Walk {
             .strip_prefix(&self.root)
             .unwrap_or(de.path())
             .to_path_buf();
-        let meta = std::fs::symlink_metadata(de.path()).ctx(Op::Stat, de.path())?;
+        let meta = if de.depth() == 0 {
+            std::fs::metadata(de.path())
+        } else {
+            std::fs::symlink_metadata(de.path())
+        }
+        .ctx(Op::Stat, de.path())?;
         let link = if Kind::of(&meta) == Kind::Symlink {
             Some(std::fs::read_link(de.path()).ctx(Op::ReadLink, de.path())?)
         } else {
@@ -143,6 +149,22 @@ mod tests {
         assert_eq!(link.kind, Kind::Symlink);
         assert_eq!(link.link.as_deref(), Some(Path::new("b")));
         assert_eq!(got[0].depth, 0);
+    }
+
+    #[test]
+    fn a_root_named_through_a_symlink_is_walked_as_the_directory() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("real")).unwrap();
+        std::fs::write(t.path().join("real/f"), "x").unwrap();
+        std::os::unix::fs::symlink("real", t.path().join("alias")).unwrap();
+        let got: Vec<_> = Walk::new(t.path().join("alias"))
+            .map(|e| e.unwrap())
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].kind, got[1].path.as_path()),
+            (Kind::Dir, Path::new("f"))
+        );
     }
 
     #[test]

@@ -39,9 +39,9 @@ pub struct Cli {
     /// exit 0 when equal, 2 with one line per difference otherwise.
     #[arg(long, value_name = "MANIFEST")]
     pub verify: Option<PathBuf>,
-    /// Stamp every entry with this modification and access time (seconds since the Epoch;
-    /// the Nix store uses 1).
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    /// Stamp every entry with this modification and access time (seconds since the Epoch,
+    /// 0 to 4294967295; the Nix store uses 1).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(i64).range(0..=0xffff_ffff))]
     pub mtime: Option<i64>,
     /// Drop all write permission bits in the snapshot (as the Nix store does).
     #[arg(long)]
@@ -53,6 +53,19 @@ pub struct Cli {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// True when `path` would be inside the directory `dir` (which may not exist yet).
+pub fn is_inside(path: &Path, dir: &Path) -> bool {
+    let abs = |p: &Path| -> Option<PathBuf> {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(std::fs::canonicalize(parent).ok()?.join(p.file_name()?))
+    };
+    let dir = std::fs::canonicalize(dir).ok().or_else(|| abs(dir));
+    matches!((abs(path), dir), (Some(p), Some(d)) if p.starts_with(&d))
 }
 
 /// Reads a manifest file, naming it (and the line) on error.

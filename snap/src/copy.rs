@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -53,6 +53,9 @@ pub enum SnapError {
     /// The source is missing or not a directory.
     #[error("source {} is not a directory", fstree::error::display_path(.0))]
     SourceNotDir(PathBuf),
+    /// The destination's parent directory does not exist.
+    #[error("the parent directory of destination {} does not exist", fstree::error::display_path(.0))]
+    NoParent(PathBuf),
     /// The destination exists and is not an empty directory.
     #[error("destination {} already exists and is not an empty directory", fstree::error::display_path(.0))]
     DestExists(PathBuf),
@@ -76,18 +79,22 @@ pub fn snapshot(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Outcome, SnapError> {
     check_source(src)?;
+    // `.` or `..` have no name to build a sibling from: use the directory's real path.
+    let named;
+    let dest = if dest.file_name().is_none() {
+        named = std::fs::canonicalize(dest).ctx(Op::Stat, dest)?;
+        named.as_path()
+    } else {
+        dest
+    };
+    let parent = dest_parent(dest);
+    if !parent.is_dir() {
+        return Err(SnapError::NoParent(dest.to_path_buf()));
+    }
     let empty_dest = match std::fs::symlink_metadata(dest) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
         Err(e) => return Err(fstree::Error::new(Op::Stat, dest, e).into()),
-        Ok(m)
-            if m.is_dir()
-                && std::fs::read_dir(dest)
-                    .ctx(Op::ReadDir, dest)?
-                    .next()
-                    .is_none() =>
-        {
-            true
-        }
+        Ok(m) if m.is_dir() && is_empty_but_for(dest, &opts.skip)? => true,
         Ok(_) => return Err(SnapError::DestExists(dest.to_path_buf())),
     };
     remove_stale_siblings(dest);
@@ -114,6 +121,7 @@ pub fn manifest_only(
     out: &mut dyn Write,
 ) -> Result<Outcome, SnapError> {
     check_source(src)?;
+    let src_root = Root::open(src)?;
     let mut w = manifest::Writer::new(out).map_err(SnapError::Manifest)?;
     let mut outcome = Outcome::default();
     let mut batch: Vec<Entry> = Vec::with_capacity(BATCH);
@@ -126,9 +134,10 @@ pub fn manifest_only(
                 if e.kind != Kind::File {
                     return Ok(None);
                 }
-                let p = src.join(&e.path);
-                let mut f = open_source(&p)?;
-                content::sha256(&mut f).ctx(Op::Read, &p).map(Some)
+                let mut f = open_source(&src_root, e)?;
+                content::sha256(&mut f)
+                    .ctx(Op::Read, &src.join(&e.path))
+                    .map(Some)
             })
             .collect();
         for (e, d) in batch.drain(..).zip(digests) {
@@ -137,7 +146,7 @@ pub fn manifest_only(
                 outcome.files += 1;
                 outcome.bytes += e.size;
             }
-            w.entry(&stamped(&e, opts), d.as_ref())
+            w.entry(&shown(&e, opts), d.as_ref())
                 .map_err(SnapError::Manifest)?;
         }
         Ok::<(), SnapError>(())
@@ -161,6 +170,18 @@ pub fn manifest_only(
     Ok(outcome)
 }
 
+/// True when `dir` holds nothing but entries in `skip` (snap's own manifest temporary).
+fn is_empty_but_for(dir: &Path, skip: &[(u64, u64)]) -> Result<bool, SnapError> {
+    for e in std::fs::read_dir(dir).ctx(Op::ReadDir, dir)? {
+        let e = e.ctx(Op::ReadDir, dir)?;
+        let m = e.metadata().ctx(Op::Stat, &e.path())?;
+        if !skip.contains(&(m.dev(), m.ino())) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 fn check_source(src: &Path) -> Result<(), SnapError> {
     match std::fs::metadata(src) {
         Ok(m) if m.is_dir() => Ok(()),
@@ -181,6 +202,7 @@ type HardLinks = HashMap<(u64, u64), (PathBuf, Option<[u8; 32]>)>;
 /// The state of one copy run.
 struct Copier<'a> {
     src: &'a Path,
+    src_root: &'a Root,
     root: &'a Root,
     opts: &'a Options,
     am_root: bool,
@@ -201,8 +223,10 @@ fn copy_tree(
         Some(m) => Some(manifest::Writer::new(m).map_err(SnapError::Manifest)?),
         None => None,
     };
+    let src_root = Root::open(src)?;
     let mut c = Copier {
         src,
+        src_root: &src_root,
         root,
         opts,
         am_root: rustix::process::geteuid().is_root(),
@@ -297,7 +321,14 @@ impl Copier<'_> {
             .par_iter()
             .map(|(e, job)| match job {
                 Job::Copy => {
-                    let d = copy_file(this.src, this.root, e, this.opts, this.am_root)?;
+                    let d = copy_file(
+                        this.src,
+                        this.src_root,
+                        this.root,
+                        e,
+                        this.opts,
+                        this.am_root,
+                    )?;
                     (this.progress)(this.done.fetch_add(1, Ordering::Relaxed) + 1);
                     Ok(d)
                 }
@@ -321,11 +352,7 @@ impl Copier<'_> {
                 Job::Done => {}
             }
             if let Some(w) = w.as_deref_mut() {
-                let mut shown = stamped(&e, self.opts);
-                if e.kind != Kind::Symlink {
-                    shown.mode = final_mode(e.mode, self.opts);
-                }
-                w.entry(&shown, digest.as_ref())
+                w.entry(&shown(&e, self.opts), digest.as_ref())
                     .map_err(SnapError::Manifest)?;
             }
         }
@@ -335,13 +362,14 @@ impl Copier<'_> {
 
 fn copy_file(
     src: &Path,
+    src_root: &Root,
     root: &Root,
     e: &Entry,
     opts: &Options,
     am_root: bool,
 ) -> Result<Option<[u8; 32]>, fstree::Error> {
     let from = src.join(&e.path);
-    let mut input = open_source(&from)?;
+    let mut input = open_source(src_root, e)?;
     let dest_name = root.display(&e.path);
     let mut out = root.create_new(&e.path, 0o600)?;
     let digest = if opts.hash {
@@ -392,22 +420,35 @@ fn copy_error(from: &Path, to: &Path, err: io::Error) -> fstree::Error {
     }
 }
 
-fn open_source(p: &Path) -> Result<File, fstree::Error> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(p)
-        .ctx(Op::Open, p)
+/// Opens the walked file `e` beneath the source root (no symlink anywhere on the way, no
+/// blocking on a FIFO) and checks it is still the object the walk saw, so a tree changed under
+/// snap cannot make it copy something else (e.g. a file outside SRC) under `e`'s name.
+fn open_source(src_root: &Root, e: &Entry) -> Result<File, fstree::Error> {
+    let f = src_root.open_file(&e.path)?;
+    let m = f.metadata().ctx(Op::Stat, &src_root.display(&e.path))?;
+    if (m.dev(), m.ino()) != (e.dev, e.ino) {
+        return Err(fstree::Error::new(
+            Op::Open,
+            src_root.display(&e.path),
+            io::Error::other("replaced while being copied"),
+        ));
+    }
+    Ok(f)
 }
 
 fn final_mode(mode: u32, opts: &Options) -> u32 {
     if opts.read_only { mode & !0o222 } else { mode }
 }
 
-fn stamped(e: &Entry, opts: &Options) -> Entry {
+/// The entry as the snapshot holds it (and its manifest line says): `--mtime` and
+/// `--read-only` applied (symlinks keep their mode: Linux links have none to change).
+fn shown(e: &Entry, opts: &Options) -> Entry {
     let mut e = e.clone();
     if let Some(t) = opts.mtime {
         e.mtime = t;
+    }
+    if e.kind != Kind::Symlink {
+        e.mode = final_mode(e.mode, opts);
     }
     e
 }

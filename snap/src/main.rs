@@ -12,7 +12,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,
-        Err(e) if fstree::error::is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
+        // `snap --manifest-only SRC | head` is a reader leaving early; a snapshot whose manifest
+        // could not be written is a failure (the snapshot was removed), so it is reported.
+        Err(e) if fstree::error::is_broken_pipe(e.as_ref()) && cli.dest.is_none() => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("snap: {e:#}");
             ExitCode::from(1)
@@ -49,6 +53,13 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         })?
     } else {
         let dest = cli.dest.as_ref().context("missing DEST (see --help)")?;
+        if let Some(m) = &cli.manifest {
+            anyhow::ensure!(
+                !snap::cli::is_inside(m, dest),
+                "--manifest {} is inside DEST",
+                m.display()
+            );
+        }
         with_manifest_output(cli.manifest.as_deref(), |w, id| {
             opts.skip.extend(id);
             Ok(snap::snapshot(src, dest, &opts, w, &tick)?)
