@@ -7,17 +7,20 @@
 PREFIX  ?= /usr/local
 CARGO   ?= cargo
 TOOLS   := snap treediff treesync applypatch
-SCRIPTS := .ci/run checkpoint/prepare-checkpoint-build checkpoint/checkpoint-build examples/demo.sh
+SCRIPTS := .ci/run fuzz/run.sh checkpoint/prepare-checkpoint-build checkpoint/checkpoint-build examples/demo.sh
 DOCDIR  := target/docs
+FUZZ_TARGETS = $(shell sed -n 's/^name = "\([a-z_]*\)"$$/\1/p' fuzz/Cargo.toml | grep -v '^checkpoint')
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_SECONDS ?= 600
 
-.PHONY: all build test lint unit shellcheck install docs demo clean bench bench-quick fuzz
+.PHONY: all build test lint unit shellcheck fuzz-smoke install docs demo clean bench bench-quick fuzz
 
 all: build
 
 build:
 	$(CARGO) build --release --locked --bins
 
-test: lint unit shellcheck
+test: lint unit shellcheck fuzz-smoke
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -29,6 +32,13 @@ unit:
 
 shellcheck:
 	shellcheck $(SCRIPTS) $(wildcard bench/*.sh)
+
+# Every fuzz target briefly, from the committed seeds (crash inputs there are regressions).
+fuzz-smoke:
+	for t in $(FUZZ_TARGETS); do fuzz/run.sh $$t $(FUZZ_SMOKE_SECONDS) || exit 1; done
+
+fuzz:
+	for t in $(FUZZ_TARGETS); do fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 docs:
 	$(CARGO) run --quiet --locked -p xtask -- $(DOCDIR)
