@@ -43,10 +43,38 @@ impl<'a> TextDiff<'a> {
         if old_lines.len() > MAX_LINES || new_lines.len() > MAX_LINES {
             return None;
         }
-        let input = InternedInput::new(old, new);
+        // Lines equal at both ends cannot be part of a change: leave them out of the diff
+        // engine (a one-line edit of a huge file then costs a scan, not an interning of every
+        // line), and shift the changes back afterwards.
+        let prefix = old_lines
+            .iter()
+            .zip(&new_lines)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let room = old_lines.len().min(new_lines.len()) - prefix;
+        let suffix = old_lines
+            .iter()
+            .rev()
+            .zip(new_lines.iter().rev())
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let middle = |data: &'a [u8], all: &[&'a [u8]]| -> &'a [u8] {
+            let head: usize = all[..prefix].iter().map(|l| l.len()).sum();
+            let tail: usize = all[all.len() - suffix..].iter().map(|l| l.len()).sum();
+            &data[head..data.len() - tail]
+        };
+        let input = InternedInput::new(middle(old, &old_lines), middle(new, &new_lines));
         let mut diff = Diff::compute(Algorithm::Myers, &input);
         diff.postprocess_lines(&input);
-        let changes = diff.hunks().collect();
+        let shift = u32::try_from(prefix).ok()?;
+        let changes = diff
+            .hunks()
+            .map(|h| imara_diff::Hunk {
+                before: h.before.start + shift..h.before.end + shift,
+                after: h.after.start + shift..h.after.end + shift,
+            })
+            .collect();
         Some(TextDiff {
             old: old_lines,
             new: new_lines,
@@ -240,6 +268,29 @@ mod tests {
         assert_eq!(
             out,
             b"@@ -1,2 +0,0 @@\n-1\n-2\n\\ No newline at end of file\n"
+        );
+    }
+
+    #[test]
+    fn equal_ends_are_trimmed_without_moving_the_hunks() {
+        // Changes at the very first and last lines, a repeated line at the edge of the trimmed
+        // part, and an insertion into a run of equal lines.
+        let old = "x\na\na\na\nb\nz\n";
+        assert_eq!(
+            udiff(old, "y\na\na\na\nb\nz\n", 1),
+            "@@ -1,2 +1,2 @@\n-x\n+y\n a\n"
+        );
+        assert_eq!(
+            udiff(old, "x\na\na\na\nb\nw\n", 1),
+            "@@ -5,2 +5,2 @@\n b\n-z\n+w\n"
+        );
+        let d = TextDiff::new(old.as_bytes(), b"x\na\na\na\na\nb\nz\n").unwrap();
+        assert_eq!((d.added(), d.removed()), (1, 0));
+        let big = numbered(100_000);
+        let edited = big.replace("\n50000\n", "\nfifty thousand\n");
+        assert_eq!(
+            udiff(&big, &edited, 1),
+            "@@ -49999,3 +49999,3 @@\n 49999\n-50000\n+fifty thousand\n 50001\n"
         );
     }
 
