@@ -217,14 +217,17 @@ def main():
     env = environment(built)
     started = time.monotonic()
     results = []
-    for g in groups:
+    for i, g in enumerate(groups):
         data.log(f"row {g.key}: {g.title}")
         results.append(run_group(g, built, args))
-    env["duration"] = time.monotonic() - started
-    text = report.section(args.data, ds, env, results, args, median=statistics.median)
+        env["duration"] = time.monotonic() - started
+        partial = None if i + 1 == len(groups) else f"{i + 1} of {len(groups)} rows"
+        text = report.section(args.data, ds, env, results, args, median=statistics.median, partial=partial)
+        if not args.no_write:
+            # after every row, so a long run that is stopped still leaves its figures
+            report.write(Path(args.output), args.data, text)
     print(text)
     if not args.no_write:
-        report.write(Path(args.output), args.data, text)
         data.log(f"wrote {args.output}")
 
 

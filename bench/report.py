@@ -77,12 +77,14 @@ def describe_data(ds, names):
     return out
 
 
-def section(which, ds, env, results, args, median):
+def section(which, ds, env, results, args, median, partial=None):
     names = {"quick": {"base": "gen", "edit": "gen 1% edit", "next": "gen-next"},
              "linux": {"base": "6.1", "edit": "6.1 1% edit", "next": "6.12"}}[which]
     largest = max(ds.describe[k].get("largest", 0) for k in ("base", "edit", "next"))
     bound_kib = MEMORY_BOUND_MIB * 1024 + largest / 1024
     lines = [f"## {TITLES[which]}", ""]
+    if partial:
+        lines += [f"**Partial run: {partial} so far.**", ""]
     lines.append(f"{env['date']} · {env['cores']} cores ({env['cpu']}), {env['mem_gib']:.0f} GiB RAM, "
                  f"Linux {env['kernel']}, {env['fs']} · commit {env['commit']} · "
                  f"{args.warmup} warm-up + {args.runs} measured runs per command, "

@@ -231,32 +231,6 @@ class Rows:
         O, G, G2 = self.ours, self.gnu, self.gnu2
         gs = []
 
-        # snap vs cp -a
-        def snap_verify():
-            diffs = treecmp.compare(O / "copy", B, modes="full", mtimes=True, limit=10)
-            m = O / "copy.mtree"
-            if not m.exists():
-                return diffs + ["no manifest written"]
-            with open(m, "rb") as f:
-                first = f.readline()
-                lines = sum(1 for line in f if line.startswith(b"."))
-            want = treecmp.count_entries(B)
-            if not first.startswith(b"#mtree"):
-                diffs.append("manifest does not start with #mtree")
-            if lines not in (want, want + 1):
-                diffs.append(f"manifest has {lines} entry lines, the tree {want} entries")
-            return diffs
-
-        gs.append(Group(
-            key="snap", title=f"copy {n['base']} into a new directory",
-            ours=Side("snap --manifest M SRC DST", [self.bin("snap"), "--manifest", str(O / "copy.mtree"),
-                                                    str(B), str(O / "copy")],
-                      cwd=O, prepare=lambda: rmrf(O / "copy", O / "copy.mtree")),
-            baselines=[Side("cp -a", ["cp", "-a", str(B), str(G / "copy")], cwd=G,
-                            prepare=lambda: rmrf(G / "copy"), target=Target(1 / 1.5, 1 / 1.05))],
-            verify=snap_verify, tools=("snap",),
-            cleanup=lambda: rmrf(O / "copy", O / "copy.mtree", G / "copy")))
-
         # treediff vs diff -urN and git diff
         for key, new, tmin, tgoal in (("edit", "edit", 2.0, 4.0), ("next", "next", 1.0, 1.5)):
             newp = getattr(ds, new)
@@ -315,10 +289,6 @@ class Rows:
                            ["-r", "-c", "-t"], E, B, Target(3.0, 5.0)))
         gs.append(sync_row("treesync-c-noop", f"sync {n['base']} onto an equal copy (no-op + canary)",
                            ["-r", "-c", "-t"], B, B, Target(3.0, 5.0), canary=True))
-        gs.append(sync_row("treesync-c-empty", f"sync {n['base']} into an empty directory",
-                           ["-r", "-c", "-t"], B, None, None, dest="empty",
-                           extra=[("cp -a", ["cp", "-a", f"{B}/.", f"{G2 / 'empty'}/"],
-                                   Target(1 / 1.2, 1 / 1.05))]))
         gs.append(sync_row("treesync-t-near", f"sync {n['edit']} onto {n['base']}, quick check",
                            ["-r", "-t"], E, B, None))
 
@@ -344,4 +314,35 @@ class Rows:
                             target=Target(None, 15.0), inform=self.inform_tree(G / "tree", R))],
             verify=lambda: treecmp.compare(O / "tree", R, modes="exec", limit=10),
             tools=("treediff", "treesync", "applypatch")))
+        # the full copies last: the slowest rows on a big tree
+        # snap vs cp -a
+        def snap_verify():
+            diffs = treecmp.compare(O / "copy", B, modes="full", mtimes=True, limit=10)
+            m = O / "copy.mtree"
+            if not m.exists():
+                return diffs + ["no manifest written"]
+            with open(m, "rb") as f:
+                first = f.readline()
+                lines = sum(1 for line in f if line.startswith(b"."))
+            want = treecmp.count_entries(B)
+            if not first.startswith(b"#mtree"):
+                diffs.append("manifest does not start with #mtree")
+            if lines not in (want, want + 1):
+                diffs.append(f"manifest has {lines} entry lines, the tree {want} entries")
+            return diffs
+
+        gs.append(Group(
+            key="snap", title=f"copy {n['base']} into a new directory",
+            ours=Side("snap --manifest M SRC DST", [self.bin("snap"), "--manifest", str(O / "copy.mtree"),
+                                                    str(B), str(O / "copy")],
+                      cwd=O, prepare=lambda: rmrf(O / "copy", O / "copy.mtree")),
+            baselines=[Side("cp -a", ["cp", "-a", str(B), str(G / "copy")], cwd=G,
+                            prepare=lambda: rmrf(G / "copy"), target=Target(1 / 1.5, 1 / 1.05))],
+            verify=snap_verify, tools=("snap",),
+            cleanup=lambda: rmrf(O / "copy", O / "copy.mtree", G / "copy")))
+
+        gs.append(sync_row("treesync-c-empty", f"sync {n['base']} into an empty directory",
+                           ["-r", "-c", "-t"], B, None, None, dest="empty",
+                           extra=[("cp -a", ["cp", "-a", f"{B}/.", f"{G2 / 'empty'}/"],
+                                   Target(1 / 1.2, 1 / 1.05))]))
         return gs
