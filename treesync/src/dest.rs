@@ -2,6 +2,10 @@
 //! a symlink: `openat(O_NOFOLLOW)`, `*at(AT_SYMLINK_NOFOLLOW)`, temporary names created with
 //! `O_EXCL` and renamed over the final name. A symlink found where a directory is expected is
 //! therefore replaced, never entered, and nothing outside DEST can be reached through it.
+//!
+//! The engine reads SRC through the same calls (relative to an open source directory, so no
+//! full path is resolved per file): [`open_dir`], [`open_file`], [`read_dir`], [`lstat`] and
+//! [`readlink`] never follow a symlink either, which is what a walk of SRC wants too.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -283,24 +287,38 @@ pub fn chmod(dir: BorrowedFd<'_>, name: &OsStr, ty: FileType, mode: u32) -> io::
     }
 }
 
-/// The names in a DEST directory (without `.`/`..`) and, where readdir tells, whether each is
-/// a real directory (not a symlink to one).
-pub fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, bool)>> {
+/// The names in a directory (without `.`/`..`) with the type `getdents` reports
+/// (`FileType::Unknown` where the filesystem does not say), in directory order. Reads through
+/// `dir` itself (no second descriptor), so call it once per open directory.
+pub fn read_dir(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, FileType)>> {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
+    let mut rd = rustix::fs::RawDir::new(dir, &mut buf);
     let mut out = Vec::new();
-    let d = rustix::fs::Dir::read_from(dir)?;
-    for ent in d {
+    while let Some(ent) = rd.next() {
         let ent = ent?;
         let name = ent.file_name().to_bytes();
         if name == b"." || name == b".." {
             continue;
         }
-        let name = OsString::from_vec(name.to_vec());
-        let is_dir = match ent.file_type() {
-            FileType::Directory => true,
-            FileType::Unknown => lstat(dir, &name)?.is_some_and(|m| m.ty == FileType::Directory),
-            _ => false,
-        };
-        out.push((name, is_dir));
+        out.push((OsString::from_vec(name.to_vec()), ent.file_type()));
     }
     Ok(out)
+}
+
+/// The names in a DEST directory (without `.`/`..`) and, where readdir tells, whether each is
+/// a real directory (not a symlink to one).
+pub fn list(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, bool)>> {
+    read_dir(dir)?
+        .into_iter()
+        .map(|(name, ty)| {
+            let is_dir = match ty {
+                FileType::Directory => true,
+                FileType::Unknown => {
+                    lstat(dir, &name)?.is_some_and(|m| m.ty == FileType::Directory)
+                }
+                _ => false,
+            };
+            Ok((name, is_dir))
+        })
+        .collect()
 }

@@ -12,10 +12,12 @@
 
 pub mod chmod;
 pub mod cli;
+mod compare;
 mod dest;
 pub mod filter;
 pub mod itemize;
 pub mod owner;
+mod pipeline;
 mod stats;
 mod sync;
 

@@ -20,12 +20,13 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 
-use rayon::prelude::*;
-use rustix::fs::FileType;
+use rustix::fs::{AtFlags, FileType};
 
 use crate::dest::{self, Meta};
 use crate::itemize::{self, Change, Charset, Type};
+use crate::pipeline::{Pending, Sink};
 use crate::stats::Stats;
 use crate::{Error, Options, Outcome};
 
@@ -54,6 +55,18 @@ impl Kind {
         }
     }
 
+    /// The kind `getdents` reports, if it says.
+    fn of_dirent(ft: FileType) -> Option<Kind> {
+        Some(match ft {
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Link,
+            FileType::RegularFile => Kind::File,
+            FileType::BlockDevice | FileType::CharacterDevice => Kind::Device,
+            FileType::Fifo | FileType::Socket => Kind::Special,
+            FileType::Unknown => return None,
+        })
+    }
+
     fn item(self) -> Type {
         match self {
             Kind::File => Type::File,
@@ -65,14 +78,18 @@ impl Kind {
     }
 }
 
-/// One source entry, as listed.
+/// One source entry, as listed. Non-directories are listed from `getdents` alone; their
+/// metadata is filled in (`statted`) by the worker that handles them.
 #[derive(Debug, Clone)]
 struct Src {
     name: OsString,
     path: PathBuf,
     /// Path relative to the transfer root, as printed.
     rel: Vec<u8>,
+    /// The open source directory holding it (`None`: reach it by `path`).
+    dir: Option<Arc<OwnedFd>>,
     kind: Kind,
+    statted: bool,
     ft: FileType,
     mode: u32,
     size: u64,
@@ -89,7 +106,9 @@ impl Src {
             name,
             path,
             rel,
+            dir: None,
             kind: Kind::of(&m.file_type()),
+            statted: true,
             ft: FileType::from_raw_mode(m.mode()),
             mode: m.mode() & 0o7777,
             size: m.len(),
@@ -100,16 +119,95 @@ impl Src {
             rdev: m.rdev(),
         }
     }
+
+    /// An entry of the open source directory `dir` (not yet `stat`ed).
+    fn listed(parent: &Src, dir: &Arc<OwnedFd>, name: OsString, kind: Kind) -> Src {
+        Src {
+            path: parent.path.join(&name),
+            rel: join_rel(&parent.rel, &name),
+            name,
+            dir: Some(Arc::clone(dir)),
+            kind,
+            statted: false,
+            ft: FileType::Unknown,
+            mode: 0,
+            size: 0,
+            mtime: (0, 0),
+            atime: (0, 0),
+            uid: 0,
+            gid: 0,
+            rdev: 0,
+        }
+    }
+
+    /// Fill in the metadata from an `lstat`.
+    fn set_meta(&mut self, m: &Meta) {
+        self.kind = Kind::of_meta(m.ty);
+        self.statted = true;
+        self.ft = m.ty;
+        self.mode = m.mode;
+        self.size = m.size;
+        self.mtime = m.mtime;
+        self.atime = m.atime;
+        self.uid = m.uid;
+        self.gid = m.gid;
+        self.rdev = m.rdev;
+    }
+
+    /// `lstat` it (relative to its directory when open).
+    fn lstat(&self) -> io::Result<Meta> {
+        match &self.dir {
+            Some(d) => rustix::fs::statat(&**d, &self.name, AtFlags::SYMLINK_NOFOLLOW)
+                .map(Meta::from)
+                .map_err(io::Error::from),
+            None => rustix::fs::lstat(&self.path)
+                .map(Meta::from)
+                .map_err(io::Error::from),
+        }
+    }
+
+    /// Its symlink target.
+    fn readlink(&self) -> io::Result<Vec<u8>> {
+        match &self.dir {
+            Some(d) => dest::readlink(d.as_fd(), &self.name),
+            None => fs::read_link(&self.path).map(|t| t.into_os_string().into_vec_bytes()),
+        }
+    }
+
+    /// Open it for reading (a regular file).
+    fn open(&self) -> io::Result<fs::File> {
+        match &self.dir {
+            Some(d) => dest::open_file(d.as_fd(), &self.name),
+            None => dest::open_source(&self.path),
+        }
+    }
+
+    /// Open it as a directory: by name without following a symlink inside the tree, by path
+    /// (following, as `src/` asks) at the top.
+    fn open_dir(&self) -> io::Result<OwnedFd> {
+        match &self.dir {
+            Some(d) => dest::open_dir(d.as_fd(), &self.name),
+            None => open_dir_path(&self.path),
+        }
+    }
+}
+
+impl Kind {
+    fn of_meta(ft: FileType) -> Kind {
+        Kind::of_dirent(ft).unwrap_or(Kind::Special)
+    }
 }
 
 /// Output and status of one unit of work, merged into the run in order.
 #[derive(Default)]
-struct Res {
-    out: Vec<u8>,
-    err: Vec<u8>,
-    partial: bool,
-    vanished: bool,
-    stats: Stats,
+pub(crate) struct Res {
+    pub(crate) out: Vec<u8>,
+    pub(crate) err: Vec<u8>,
+    pub(crate) partial: bool,
+    pub(crate) vanished: bool,
+    pub(crate) stats: Stats,
+    /// Offsets in `out` where the `--progress` transfer number goes (counted on output).
+    pub(crate) xfr_at: Vec<usize>,
 }
 
 impl Res {
@@ -185,34 +283,10 @@ struct Listing {
     dirs: Vec<Src>,
 }
 
-struct Sink<'w> {
-    out: &'w mut dyn Write,
-    err: &'w mut dyn Write,
-    partial: bool,
-    vanished: bool,
-    stats: Stats,
-}
-
-impl Sink<'_> {
-    fn take(&mut self, r: Res) -> Result<(), Error> {
-        self.out.write_all(&r.out).map_err(Error::Output)?;
-        if !r.err.is_empty() {
-            self.out.flush().map_err(Error::Output)?;
-            // A failing error stream must not abort the run; the exit code still tells.
-            let _ = self.err.write_all(&r.err);
-        }
-        self.partial |= r.partial;
-        self.vanished |= r.vanished;
-        self.stats.add(&r.stats);
-        Ok(())
-    }
-}
-
 struct Engine<'a> {
     o: &'a Options,
     manifest: Option<(fstree::manifest::Manifest, PathBuf)>,
     is_root: bool,
-    xfr: std::sync::atomic::AtomicU64,
 }
 
 /// See [`crate::run`].
@@ -250,15 +324,8 @@ pub fn run(
         o,
         manifest,
         is_root: rustix::process::geteuid().is_root(),
-        xfr: std::sync::atomic::AtomicU64::new(0),
     };
-    let mut sink = Sink {
-        out,
-        err,
-        partial: false,
-        vanished: false,
-        stats: Stats::default(),
-    };
+    let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
     }
@@ -268,9 +335,14 @@ pub fn run(
     let into_dir = sources.len() > 1
         || dest_bytes.ends_with(b"/")
         || dest_meta.as_ref().is_some_and(|m| m.is_dir());
-    for s in sources {
-        engine.one_source(&mut sink, s, &dest_path, into_dir)?;
-    }
+    let engine = &engine;
+    rayon::in_place_scope(|sc| -> Result<(), Error> {
+        for s in sources {
+            engine.one_source(sc, &mut sink, s, &dest_path, into_dir)?;
+            sink.drain(0)?;
+        }
+        Ok(())
+    })?;
     if o.stats {
         sink.stats.write(sink.out).map_err(Error::Output)?;
     } else if o.verbose > 0 {
@@ -305,10 +377,11 @@ fn trim_slashes(p: &[u8]) -> &[u8] {
     p
 }
 
-impl Engine<'_> {
-    fn one_source(
-        &self,
-        sink: &mut Sink<'_>,
+impl<'e> Engine<'e> {
+    fn one_source<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
         src_arg: &OsString,
         dest: &Path,
         into_dir: bool,
@@ -394,7 +467,7 @@ impl Engine<'_> {
             };
             let plan = self.dir_plan(&top, if created { None } else { dmeta.as_ref() });
             let listing = self.listing(sink, &top)?;
-            self.prescan(sink, &top, true, false)?;
+            self.own_notes(sink, &listing)?;
             if o.delete
                 && let Some(fd) = &fd
             {
@@ -405,11 +478,14 @@ impl Engine<'_> {
             if plan.change.new {
                 sink.stats.created.dir += 1;
             }
-            self.sync_dir(sink, &top, fd.as_ref(), true, listing)?;
-            if let Some(fd) = &fd {
-                let mut r = Res::default();
-                self.finish_dir(&mut r, fd, &plan, b".");
-                sink.take(r)?;
+            let fd = fd.map(Arc::new);
+            self.sync_dir(sc, sink, fd.as_ref(), created, true, listing)?;
+            if let Some(fd) = fd {
+                sink.push(Pending::Later(Box::new(move || {
+                    let mut r = Res::default();
+                    self.finish_dir(&mut r, &fd, &plan, b".");
+                    r
+                })))?;
             }
             return Ok(());
         }
@@ -459,7 +535,14 @@ impl Engine<'_> {
             return Ok(());
         }
         if is_dir {
-            self.sync_subdir(sink, parent_fd.as_ref(), &src, true)
+            self.sync_subdir(
+                sc,
+                sink,
+                parent_fd.map(Arc::new).as_ref(),
+                false,
+                &src,
+                true,
+            )
         } else {
             let mut r = Res::default();
             if let Some(note) = self.skip_note(&src) {
@@ -467,7 +550,7 @@ impl Engine<'_> {
                 return sink.take(r);
             }
             src.rel = base.as_bytes().to_vec();
-            let r = self.sync_entry(parent_fd.as_ref(), &src);
+            let r = self.sync_entry(parent_fd.as_ref(), false, &mut src);
             sink.take(r)
         }
     }
@@ -506,9 +589,8 @@ impl Engine<'_> {
     }
 
     /// List a source directory: non-directories and directories, each sorted as rsync sorts
-    /// them, after filters and the `-l`/`-D`/`--safe-links` rules; listing errors are reported
-    /// in `r` when `notes` is set.
-    fn listing(&self, sink: &mut Sink<'_>, dir: &Src) -> Result<Listing, Error> {
+    /// them, after filters and the `-l`/`-D`/`--safe-links` rules; listing errors are reported.
+    fn listing(&self, sink: &mut Sink<'_, '_>, dir: &Src) -> Result<Listing, Error> {
         let mut r = Res::default();
         let (all, dirs) = self.list_raw(&mut r, dir, true);
         sink.take(r)?;
@@ -520,52 +602,49 @@ impl Engine<'_> {
         Ok(Listing { all, files, dirs })
     }
 
-    /// All entries of a source directory after filters, sorted as rsync sorts them.
+    /// All entries of a source directory after filters, sorted as rsync sorts them. Only the
+    /// directories (and entries whose type `getdents` does not tell) are `stat`ed here.
     fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
         let mut files = Vec::new();
         let mut dirs = Vec::new();
-        let rd = match fs::read_dir(&dir.path) {
-            Ok(rd) => rd,
+        let shown: &[u8] = if dir.rel.is_empty() { b"." } else { &dir.rel };
+        let fd = match dir.open_dir() {
+            Ok(fd) => Arc::new(fd),
             Err(e) => {
                 if notes {
-                    r.io_error(
-                        "opendir",
-                        if dir.rel.is_empty() { b"." } else { &dir.rel },
-                        &e,
-                    );
+                    r.io_error("opendir", shown, &e);
                 }
                 return (files, dirs);
             }
         };
-        for ent in rd {
-            let ent = match ent {
-                Ok(e) => e,
-                Err(e) => {
-                    if notes {
-                        r.io_error("readdir", &dir.rel, &e);
-                    }
-                    continue;
+        let names = match dest::read_dir(fd.as_fd()) {
+            Ok(n) => n,
+            Err(e) => {
+                if notes {
+                    r.io_error("readdir", shown, &e);
                 }
-            };
-            let name = ent.file_name();
-            let rel = join_rel(&dir.rel, &name);
-            let path = dir.path.join(&name);
-            let meta = match fs::symlink_metadata(&path) {
-                Ok(m) => m,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    if notes {
-                        r.vanished(&rel);
+                return (files, dirs);
+            }
+        };
+        for (name, ty) in names {
+            let mut s = Src::listed(dir, &fd, name, Kind::of_dirent(ty).unwrap_or(Kind::Dir));
+            if ty == FileType::Directory || ty == FileType::Unknown {
+                match s.lstat() {
+                    Ok(m) => s.set_meta(&m),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        if notes {
+                            r.vanished(&s.rel);
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                Err(e) => {
-                    if notes {
-                        r.io_error("readlink_stat", &rel, &e);
+                    Err(e) => {
+                        if notes {
+                            r.io_error("readlink_stat", &s.rel, &e);
+                        }
+                        continue;
                     }
-                    continue;
                 }
-            };
-            let s = Src::new(name, path, rel, &meta);
+            }
             if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
                 continue;
             }
@@ -587,8 +666,8 @@ impl Engine<'_> {
             return Some(n);
         }
         if f.kind == Kind::Link && self.o.safe_links {
-            let t = fs::read_link(&f.path).ok()?;
-            let t = t.as_os_str().as_bytes();
+            let t = f.readlink().ok()?;
+            let t = &t[..];
             if Self::unsafe_link(&f.rel, t) {
                 let text = if self.o.verbose > 0 {
                     format!(
@@ -613,37 +692,34 @@ impl Engine<'_> {
     }
 
     /// rsync's sender announces skipped entries ahead of the transfer: the top directory's
-    /// own before its line, every deeper one (depth first) right after it. `own` emits the
-    /// notes for `dir`'s direct children, `deep` those of all its subdirectories.
-    fn prescan(&self, sink: &mut Sink<'_>, dir: &Src, own: bool, deep: bool) -> Result<(), Error> {
+    /// own before its line ([`Self::own_notes`]), every deeper one (depth first) right after
+    /// its files ([`Self::deep_notes`]).
+    fn own_notes(&self, sink: &mut Sink<'_, '_>, listing: &Listing) -> Result<(), Error> {
         if !self.may_note() {
             return Ok(());
         }
         let mut r = Res::default();
-        let (files, dirs) = self.list_src_all(&mut r, dir);
-        if own {
+        for f in &listing.all {
+            if let Some(n) = self.note(f) {
+                r.out.extend_from_slice(&n);
+            }
+        }
+        sink.take(r)
+    }
+
+    /// The notes of every directory below `dirs`, depth first (listing errors are reported by
+    /// the transfer pass, not here).
+    fn deep_notes(&self, r: &mut Res, dirs: &[Src]) {
+        for d in dirs {
+            let mut scratch = Res::default();
+            let (files, sub) = self.list_raw(&mut scratch, d, false);
             for f in &files {
                 if let Some(n) = self.note(f) {
                     r.out.extend_from_slice(&n);
                 }
             }
+            self.deep_notes(r, &sub);
         }
-        // Listing errors are reported by the transfer pass, not here.
-        r.err.clear();
-        r.partial = false;
-        r.vanished = false;
-        sink.take(r)?;
-        if deep {
-            for d in &dirs {
-                self.prescan(sink, d, true, true)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Like [`Self::list_src`] but keeping the entries that would be skipped.
-    fn list_src_all(&self, r: &mut Res, dir: &Src) -> (Vec<Src>, Vec<Src>) {
-        self.list_raw(r, dir, false)
     }
 
     // ----- deletion pass -------------------------------------------------------------------
@@ -653,7 +729,7 @@ impl Engine<'_> {
     /// like a symlink without `-l`, still protects its name) and that no exclude rule protects.
     fn delete_in_dir(
         &self,
-        sink: &mut Sink<'_>,
+        sink: &mut Sink<'_, '_>,
         listing: &Listing,
         rel: &[u8],
         dfd: &OwnedFd,
@@ -787,31 +863,22 @@ impl Engine<'_> {
 
     fn print_dir_line(
         &self,
-        sink: &mut Sink<'_>,
+        sink: &mut Sink<'_, '_>,
         change: &Change,
         name: &[u8],
     ) -> Result<(), Error> {
         let o = self.o;
+        let mut r = Res::default();
         if o.itemize && change.is_change() {
-            sink.out
-                .write_all(&itemize::line(
-                    &change.code(Type::Dir),
-                    name,
-                    Type::Dir,
-                    None,
-                    cs(),
-                ))
-                .map_err(Error::Output)?;
+            r.out = itemize::line(&change.code(Type::Dir), name, Type::Dir, None, cs());
         } else if !o.itemize && o.verbose > 0 && change.new {
-            let mut l = Vec::new();
-            itemize::push_name(&mut l, name, cs());
-            if !l.ends_with(b"/") {
-                l.push(b'/');
+            itemize::push_name(&mut r.out, name, cs());
+            if !r.out.ends_with(b"/") {
+                r.out.push(b'/');
             }
-            l.push(b'\n');
-            sink.out.write_all(&l).map_err(Error::Output)?;
+            r.out.push(b'\n');
         }
-        Ok(())
+        sink.take(r)
     }
 
     /// The mode an entry should end with. Without `-p` a new entry gets the source mode
@@ -919,17 +986,20 @@ impl Engine<'_> {
     }
 
     /// Create or update the DEST directory for the source directory `s` inside `parent`, then
-    /// its contents.
-    fn sync_subdir(
-        &self,
-        sink: &mut Sink<'_>,
-        parent: Option<&OwnedFd>,
+    /// its contents. `fresh`: `parent` was created by this run (so `s` is not there yet).
+    fn sync_subdir<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        parent: Option<&Arc<OwnedFd>>,
+        fresh: bool,
         s: &Src,
         top: bool,
     ) -> Result<(), Error> {
         let o = self.o;
         let mut r = Res::default();
         let existing = match parent {
+            Some(_) if fresh => None,
             Some(p) => match dest::lstat(p.as_fd(), &s.name) {
                 Ok(m) => m,
                 Err(e) => {
@@ -963,16 +1033,16 @@ impl Engine<'_> {
                 && let Err(e) = dest::mkdir(p.as_fd(), &s.name, 0o700)
             {
                 r.io_error("mkdir", &s.rel, &e);
-                self.print_dir_line(sink, &plan.change, &s.rel)?;
-                return sink.take(r);
+                sink.take(r)?;
+                return self.print_dir_line(sink, &plan.change, &s.rel);
             }
             if existing_dir.is_some() || !o.dry_run {
                 match dest::open_dir(p.as_fd(), &s.name) {
-                    Ok(f) => fd = Some(f),
+                    Ok(f) => fd = Some(Arc::new(f)),
                     Err(e) => {
                         r.io_error("opendir", &s.rel, &e);
-                        self.print_dir_line(sink, &plan.change, &s.rel)?;
-                        return sink.take(r);
+                        sink.take(r)?;
+                        return self.print_dir_line(sink, &plan.change, &s.rel);
                     }
                 }
             }
@@ -980,7 +1050,7 @@ impl Engine<'_> {
         sink.take(r)?;
         let listing = self.listing(sink, s)?;
         if top {
-            self.prescan(sink, s, true, false)?;
+            self.own_notes(sink, &listing)?;
         }
         if o.delete
             && existing_dir.is_some()
@@ -989,47 +1059,91 @@ impl Engine<'_> {
             self.delete_in_dir(sink, &listing, &s.rel, fd)?;
         }
         self.print_dir_line(sink, &plan.change, &s.rel)?;
-        self.sync_dir(sink, s, fd.as_ref(), top, listing)?;
-        if let Some(fd) = &fd
+        self.sync_dir(sc, sink, fd.as_ref(), existing_dir.is_none(), top, listing)?;
+        if let Some(fd) = fd
             && !o.dry_run
         {
-            let mut r = Res::default();
-            self.finish_dir(&mut r, fd, &plan, &s.rel);
-            sink.take(r)?;
+            let rel = s.rel.clone();
+            sink.push(Pending::Later(Box::new(move || {
+                let mut r = Res::default();
+                self.finish_dir(&mut r, &fd, &plan, &rel);
+                r
+            })))?;
         }
         Ok(())
     }
 
-    /// The contents of one directory: non-directories in parallel (output in name order),
-    /// then each subdirectory in name order.
+    /// The contents of one directory: its non-directories handed to the pool in chunks
+    /// (results queued in name order), then each subdirectory in name order. `fresh`: `dfd`
+    /// was just created, so nothing in it needs looking at.
     /// For the top directory, the notes of deeper levels come after its files (rsync's sender
     /// has usually scanned them by then; its exact interleaving is timing-dependent).
-    fn sync_dir(
-        &self,
-        sink: &mut Sink<'_>,
-        dir: &Src,
-        dfd: Option<&OwnedFd>,
+    fn sync_dir<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        dfd: Option<&Arc<OwnedFd>>,
+        fresh: bool,
         top: bool,
         listing: Listing,
     ) -> Result<(), Error> {
         let Listing { files, dirs, .. } = listing;
-        let results: Vec<Res> = files.par_iter().map(|f| self.sync_entry(dfd, f)).collect();
-        for r in results {
-            sink.take(r)?;
+        let mut files = files.into_iter().peekable();
+        while files.peek().is_some() {
+            let mut chunk: Vec<Src> = files.by_ref().take(JOB_FILES).collect();
+            let dfd = dfd.cloned();
+            let (tx, rx) = mpsc::sync_channel(1);
+            sc.spawn(move |_| {
+                let done = chunk
+                    .iter_mut()
+                    .map(|f| self.sync_entry(dfd.as_deref(), fresh, f))
+                    .collect();
+                let _ = tx.send(done);
+            });
+            sink.push(Pending::Job(rx))?;
         }
-        if top {
-            self.prescan(sink, dir, false, true)?;
+        if top && self.may_note() {
+            let dirs = dirs.clone();
+            let (tx, rx) = mpsc::sync_channel(1);
+            sc.spawn(move |_| {
+                let mut r = Res::default();
+                self.deep_notes(&mut r, &dirs);
+                let _ = tx.send(vec![r]);
+            });
+            sink.push(Pending::Job(rx))?;
         }
         for d in &dirs {
-            self.sync_subdir(sink, dfd, d, false)?;
+            self.sync_subdir(sc, sink, dfd, fresh, d, false)?;
         }
         Ok(())
     }
 
     // ----- non-directories -----------------------------------------------------------------
 
-    fn sync_entry(&self, dfd: Option<&OwnedFd>, s: &Src) -> Res {
+    /// Bring one non-directory up to date. `fresh`: `dfd` was created by this run, so there
+    /// is nothing to compare with.
+    fn sync_entry(&self, dfd: Option<&OwnedFd>, fresh: bool, s: &mut Src) -> Res {
         let mut r = Res::default();
+        if !s.statted {
+            let listed = s.kind;
+            match s.lstat() {
+                Ok(m) => s.set_meta(&m),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    r.vanished(&s.rel);
+                    return r;
+                }
+                Err(e) => {
+                    r.io_error("readlink_stat", &s.rel, &e);
+                    return r;
+                }
+            }
+            if s.kind != listed {
+                // Replaced since it was listed: as good as vanished for this run.
+                r.vanished(&s.rel);
+                return r;
+            }
+        }
+        let s = &*s;
         match s.kind {
             Kind::File => {
                 r.stats.files.reg += 1;
@@ -1044,6 +1158,7 @@ impl Engine<'_> {
             Kind::Dir => {}
         }
         let existing = match dfd {
+            Some(_) if fresh => None,
             Some(d) => match dest::lstat(d.as_fd(), &s.name) {
                 Ok(m) => m,
                 Err(e) => {
@@ -1054,8 +1169,8 @@ impl Engine<'_> {
             None => None,
         };
         let target = if s.kind == Kind::Link {
-            match fs::read_link(&s.path) {
-                Ok(t) => Some(t.into_os_string().into_vec_bytes()),
+            match s.readlink() {
+                Ok(t) => Some(t),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     r.vanished(&s.rel);
                     return r;
@@ -1198,12 +1313,13 @@ impl Engine<'_> {
                 itemize::push_name(&mut r.out, &s.rel, cs());
                 r.out.push(b'\n');
             }
-            let n = self.xfr.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            let _ = writeln!(
+            let _ = write!(
                 r.out,
-                "{:>15} 100%    0.00kB/s    0:00:00 (xfr#{n})",
+                "{:>15} 100%    0.00kB/s    0:00:00 (xfr#",
                 crate::stats::commas(s.size)
             );
+            r.xfr_at.push(r.out.len());
+            r.out.extend_from_slice(b")\n");
         }
     }
 
@@ -1266,7 +1382,7 @@ impl Engine<'_> {
                 }
             };
         }
-        let mut src = match dest::open_source(&s.path) {
+        let src = match s.open() {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 r.vanished(&s.rel);
@@ -1277,7 +1393,7 @@ impl Engine<'_> {
                 return false;
             }
         };
-        match fstree::content::same_content(&mut src, &mut dst) {
+        match crate::compare::same_content(&src, &dst, s.size) {
             Ok(same) => same,
             Err(e) => {
                 r.io_error("read", &s.rel, &e);
@@ -1372,7 +1488,7 @@ impl Engine<'_> {
         atime: Option<(i64, u32)>,
         mtime: Option<(i64, u32)>,
     ) -> bool {
-        let mut src = match dest::open_source(&s.path) {
+        let mut src = match s.open() {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 r.vanished(&s.rel);
@@ -1460,6 +1576,10 @@ fn what(k: Kind) -> &'static str {
     }
 }
 
+/// How many non-directories one pool job handles (one directory's files are split into such
+/// chunks so that both cores share a large directory).
+const JOB_FILES: usize = 16;
+
 /// What a directory needs once its contents are done.
 struct DirPlan {
     change: Change,
@@ -1469,17 +1589,23 @@ struct DirPlan {
     mtime: Option<(i64, u32)>,
 }
 
-fn open_root(p: &Path) -> Result<OwnedFd, Error> {
+/// Open a directory by path (following a symlink, as a command-line `src/` or DEST does).
+fn open_dir_path(p: &Path) -> io::Result<OwnedFd> {
     use rustix::fs::{Mode, OFlags};
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    match rustix::fs::open(p, flags | OFlags::NOATIME, Mode::empty()) {
-        Err(rustix::io::Errno::PERM) => rustix::fs::open(p, flags, Mode::empty()),
-        other => other,
-    }
-    .map_err(|e| Error::Dest {
+    Ok(
+        match rustix::fs::open(p, flags | OFlags::NOATIME, Mode::empty()) {
+            Err(rustix::io::Errno::PERM) => rustix::fs::open(p, flags, Mode::empty()),
+            other => other,
+        }?,
+    )
+}
+
+fn open_root(p: &Path) -> Result<OwnedFd, Error> {
+    open_dir_path(p).map_err(|e| Error::Dest {
         op: "open",
         path: p.to_path_buf(),
-        source: e.into(),
+        source: e,
     })
 }
 

@@ -1,0 +1,126 @@
+//! The ordered pipeline between the walk and the output: the walk (one thread) pushes, in
+//! rsync's output order, results it already has, per-file work it has handed to the thread
+//! pool, and directory work that must wait for everything before it (a directory's mtime is
+//! set once its contents are written). The front of the queue is emitted as soon as it is
+//! done, so output streams in exactly the order a serial run would print it, and the walk
+//! blocks once [`WINDOW`] entries are pending: memory and open descriptors stay bounded by
+//! the window, not by the size of the tree.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use crate::Error;
+use crate::stats::Stats;
+use crate::sync::Res;
+
+/// How many entries may be pending before the walk waits for the oldest (each holds at most
+/// two directory descriptors).
+pub const WINDOW: usize = 64;
+
+/// One entry of the queue.
+pub enum Pending<'a> {
+    /// Output already known.
+    Ready(Box<Res>),
+    /// Work running on the pool; yields the results of its entries in order.
+    Job(Receiver<Vec<Res>>),
+    /// Work to run on the walking thread once everything before it is done.
+    Later(Box<dyn FnOnce() -> Res + Send + 'a>),
+}
+
+/// Where results go, in order, and what the run remembers of them.
+pub struct Sink<'w, 'a> {
+    pub out: &'w mut dyn Write,
+    pub err: &'w mut dyn Write,
+    pub partial: bool,
+    pub vanished: bool,
+    pub stats: Stats,
+    queue: VecDeque<Pending<'a>>,
+    /// `--progress` transfer number, counted in output order.
+    xfr: u64,
+}
+
+impl<'w, 'a> Sink<'w, 'a> {
+    pub fn new(out: &'w mut dyn Write, err: &'w mut dyn Write) -> Self {
+        Sink {
+            out,
+            err,
+            partial: false,
+            vanished: false,
+            stats: Stats::default(),
+            queue: VecDeque::new(),
+            xfr: 0,
+        }
+    }
+
+    /// Emit `r` after everything pending.
+    pub fn take(&mut self, r: Res) -> Result<(), Error> {
+        if self.queue.is_empty() {
+            self.emit(r)
+        } else {
+            self.queue.push_back(Pending::Ready(Box::new(r)));
+            Ok(())
+        }
+    }
+
+    /// Queue `p` and emit whatever is done at the front; wait for the oldest entries while
+    /// more than [`WINDOW`] are pending.
+    pub fn push(&mut self, p: Pending<'a>) -> Result<(), Error> {
+        self.queue.push_back(p);
+        self.drain(WINDOW)
+    }
+
+    /// Emit from the front until at most `keep` entries are pending and the front is not done
+    /// yet (`keep == 0`: wait for everything).
+    pub fn drain(&mut self, keep: usize) -> Result<(), Error> {
+        while let Some(front) = self.queue.pop_front() {
+            let wait = self.queue.len() >= keep;
+            match front {
+                Pending::Ready(r) => self.emit(*r)?,
+                Pending::Later(f) => {
+                    let r = f();
+                    self.emit(r)?;
+                }
+                Pending::Job(rx) => {
+                    let done = if wait {
+                        // A job that panicked drops its sender; the scope re-raises the panic.
+                        rx.recv().unwrap_or_default()
+                    } else {
+                        match rx.try_recv() {
+                            Ok(v) => v,
+                            Err(TryRecvError::Empty) => {
+                                self.queue.push_front(Pending::Job(rx));
+                                return Ok(());
+                            }
+                            Err(TryRecvError::Disconnected) => Vec::new(),
+                        }
+                    };
+                    for r in done {
+                        self.emit(r)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, r: Res) -> Result<(), Error> {
+        let mut at = 0;
+        for &pos in &r.xfr_at {
+            self.xfr += 1;
+            self.out.write_all(&r.out[at..pos]).map_err(Error::Output)?;
+            write!(self.out, "{}", self.xfr).map_err(Error::Output)?;
+            at = pos;
+        }
+        self.out.write_all(&r.out[at..]).map_err(Error::Output)?;
+        if !r.err.is_empty() {
+            self.out.flush().map_err(Error::Output)?;
+            // A failing error stream must not abort the run; the exit code still tells.
+            let _ = self.err.write_all(&r.err);
+        }
+        self.partial |= r.partial;
+        self.vanished |= r.vanished;
+        self.stats.add(&r.stats);
+        Ok(())
+    }
+}
