@@ -135,6 +135,23 @@ impl Run {
         self
     }
 
+    /// Runs this command under another one (`/usr/bin/time -f %M -o FILE`, `setpriv ...`):
+    /// `program` and `args` come first, then this command's program and arguments.
+    pub fn wrap<I, S>(mut self, program: impl AsRef<OsStr>, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut all: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        all.push(std::mem::replace(
+            &mut self.program,
+            program.as_ref().to_owned(),
+        ));
+        all.append(&mut self.args);
+        self.args = all;
+        self
+    }
+
     /// The command line, shell-quoted enough to read (and usually to paste).
     pub fn command_line(&self) -> String {
         let quote = |s: &OsStr| {

@@ -4,6 +4,7 @@
 mod applypatch;
 mod checkpoint;
 mod harness;
+mod large;
 mod snap;
 mod treediff;
 mod treesync;
