@@ -608,7 +608,7 @@ fn extension_line(l: &[u8], no: usize) -> Result<Option<Item>, ParseError> {
     Ok(None)
 }
 
-/// A name that is either C-quoted (the whole of `s`) or plain.
+/// A name that is either C-quoted (the whole of `s`) or plain; never empty (`""` is no name).
 fn plain_or_quoted(s: &[u8], no: usize) -> Result<Vec<u8>, ParseError> {
     if s.first() == Some(&b'"') {
         let (name, used) =
@@ -618,6 +618,9 @@ fn plain_or_quoted(s: &[u8], no: usize) -> Result<Vec<u8>, ParseError> {
                 line: no,
                 source: QuoteError::Trailing,
             });
+        }
+        if name.is_empty() {
+            return Err(ParseError::NoName { line: no });
         }
         Ok(name)
     } else if s.is_empty() {
@@ -711,10 +714,13 @@ type NamePair = (Vec<u8>, Vec<u8>);
 /// may hold spaces) are split where both halves name the same path after their first
 /// component, as git does. `None` when the split is ambiguous or impossible (a rename whose
 /// names have spaces): the `rename`/`---` lines then give the names.
-fn git_header_names(s: &[u8], no: usize) -> Result<Option<NamePair>, ParseError> {
+pub(crate) fn git_header_names(s: &[u8], no: usize) -> Result<Option<NamePair>, ParseError> {
     let bad = |source| ParseError::BadName { line: no, source };
     if s.first() == Some(&b'"') {
         let (a, used) = unquote_prefix(s).map_err(bad)?;
+        if a.is_empty() {
+            return Err(ParseError::NoName { line: no });
+        }
         let rest = s[used..]
             .strip_prefix(b" ")
             .ok_or(ParseError::NoName { line: no })?;
@@ -724,11 +730,11 @@ fn git_header_names(s: &[u8], no: usize) -> Result<Option<NamePair>, ParseError>
     if s.ends_with(b"\"")
         && let Some(q) = s.windows(2).position(|w| w == b" \"")
     {
-        {
-            let a = s[..q].to_vec();
-            let b = plain_or_quoted(&s[q + 1..], no)?;
-            return Ok(Some((a, b)));
+        if q == 0 {
+            return Err(ParseError::NoName { line: no });
         }
+        let b = plain_or_quoted(&s[q + 1..], no)?;
+        return Ok(Some((s[..q].to_vec(), b)));
     }
     let after_first =
         |p: &[u8]| -> Option<usize> { p.iter().position(|&b| b == b'/').map(|i| i + 1) };
@@ -751,6 +757,8 @@ fn git_header_names(s: &[u8], no: usize) -> Result<Option<NamePair>, ParseError>
         let spaces = s.iter().filter(|&&b| b == b' ').count();
         if spaces == 1
             && let Some(i) = s.iter().position(|&b| b == b' ')
+            && i > 0
+            && i + 1 < s.len()
         {
             found = Some((s[..i].to_vec(), s[i + 1..].to_vec()));
         }
@@ -857,7 +865,11 @@ fn parse_hunk_header(l: &[u8], no: usize) -> Result<Hunk, ParseError> {
         .ok_or(ParseError::BadHunkHeader { line: no })?;
     let (new, rest) = (&rest[..sp], &rest[sp + 1..]);
     let section = rest.strip_prefix(b"@@").ok_or(bad)?;
-    let section = section.strip_prefix(b" ").unwrap_or(section).to_vec();
+    let section = section.strip_prefix(b" ").unwrap_or(section);
+    // Carriage returns at the end are line-ending debris (`\r\r\n`), not function context:
+    // kept, they could not be written back (a reader takes one `\r` off every header line).
+    let end = section.len() - section.iter().rev().take_while(|&&b| b == b'\r').count();
+    let section = section[..end].to_vec();
     let range = |r: &[u8]| -> Result<(u64, u64), ParseError> {
         let (start, len) = match r.iter().position(|&b| b == b',') {
             Some(c) => (parse_u64(&r[..c], no)?, parse_u64(&r[c + 1..], no)?),
@@ -1228,6 +1240,14 @@ rename to n e w\n--- a/o l d\n+++ b/n e w\n@@ -1 +1 @@\n-a\n+b\n";
     }
 
     #[test]
+    fn hunk_section_drops_trailing_carriage_returns() {
+        let p = b"--- a/f\n+++ b/f\n@@ -1 +1 @@ fn x()\r\r\r\n-a\n+b\n";
+        assert_eq!(files(&parse_all(p).unwrap())[0].hunks[0].section, b"fn x()");
+        let p = b"--- a/f\n+++ b/f\n@@ -1 +1 @@\r\r\n-a\n+b\n";
+        assert!(files(&parse_all(p).unwrap())[0].hunks[0].section.is_empty());
+    }
+
+    #[test]
     fn bad_modes_and_quotes() {
         assert!(matches!(
             err(b"diff --git a/x b/x\nold mode 10064x\n"),
@@ -1248,6 +1268,22 @@ rename to n e w\n--- a/o l d\n+++ b/n e w\n@@ -1 +1 @@\n-a\n+b\n";
                 source: QuoteError::Nul
             }
         ));
+    }
+
+    #[test]
+    fn empty_quoted_names_are_no_names() {
+        for p in [
+            &b"# treediff: mkdir \"\" 755\n"[..],
+            b"# treediff: rmdir \"\"\n",
+            b"diff --git \"\" b/x\n",
+            b"diff --git  \"b/x\"\n",
+            b"diff --git a/x b/x\nrename from \"\"\n",
+            // One space, at an end: the split leaves an empty name.
+            b"diff --git a/x \n",
+            b"diff --git  b/x\n",
+        ] {
+            assert!(matches!(err(p), ParseError::NoName { .. }), "{p:?}");
+        }
     }
 
     #[test]

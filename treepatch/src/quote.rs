@@ -53,6 +53,16 @@ pub fn quote_git(name: &[u8]) -> Cow<'_, [u8]> {
     quote_with(name, git_needs_quote)
 }
 
+/// Quotes `name` git-style even when git would leave it bare: for a `diff --git` line whose
+/// bare names could be split in more than one place (names with spaces that look like ` b/`).
+/// git and GNU patch both read a quoted name whatever it holds.
+pub fn quote_git_always(name: &[u8]) -> Vec<u8> {
+    match quote_git(name) {
+        Cow::Owned(q) => q,
+        Cow::Borrowed(n) => [&b"\""[..], n, b"\""].concat(),
+    }
+}
+
 /// Quotes `name` exactly as GNU diff 3.8 does in `diff -r` lines and `---`/`+++` headers;
 /// borrows when no quoting is needed.
 pub fn quote_gnu(name: &[u8]) -> Cow<'_, [u8]> {

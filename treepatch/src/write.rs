@@ -32,7 +32,7 @@
 use std::io::{self, Write};
 
 use crate::binary::{self, BlockKind, EncodedBlock};
-use crate::quote::{quote_git, quote_gnu};
+use crate::quote::{quote_git, quote_git_always, quote_gnu};
 use crate::types::{BinaryBlock, BinaryPatch, FilePatch, Hunk, Line, LineKind, Operation};
 
 /// The prefix of the extension lines.
@@ -89,14 +89,29 @@ fn write_octal<W: Write + ?Sized>(w: &mut W, mode: u32) -> io::Result<()> {
     write!(w, "{mode:o}")
 }
 
+/// The names of a `diff --git` line: each quoted as git quotes it, unless the bare spelling
+/// could be split elsewhere (`a/x b/y b/x b/y`: names with spaces that look like ` b/`, as
+/// git writes them for a rename or a section without `---`/`+++` lines); then both are quoted,
+/// which git and GNU patch read exactly.
+fn git_header_names(old: &[u8], new: &[u8]) -> Vec<u8> {
+    let plain = [&quote_git(old)[..], b" ", &quote_git(new)[..]].concat();
+    let reads_back = crate::parse::git_header_names(&plain, 0)
+        .ok()
+        .flatten()
+        .is_some_and(|(o, n)| o == old && n == new);
+    if reads_back {
+        plain
+    } else {
+        [quote_git_always(old), b" ".to_vec(), quote_git_always(new)].concat()
+    }
+}
+
 /// Writes `diff --git`, the mode/rename lines and the `index` line of one file patch.
 pub fn write_git_header<W: Write + ?Sized>(w: &mut W, h: &GitHeader<'_>) -> io::Result<()> {
     let old = join(h.src_prefix, h.old);
     let new = join(h.dst_prefix, h.new);
     w.write_all(b"diff --git ")?;
-    w.write_all(&quote_git(&old))?;
-    w.write_all(b" ")?;
-    w.write_all(&quote_git(&new))?;
+    w.write_all(&git_header_names(&old, &new))?;
     w.write_all(b"\n")?;
     let modes_differ = h.old_mode != h.new_mode;
     match h.op {
@@ -285,11 +300,12 @@ pub fn write_binary_patch<W: Write + ?Sized>(w: &mut W, b: &BinaryPatch) -> io::
     Ok(())
 }
 
-/// Splits `a/x` into (`a/`, `x`); a name without `/` has an empty prefix.
+/// Splits `a/x` into (`a/`, `x`); a name without `/`, or with nothing after its first `/`
+/// (`/`, `a/`), has an empty prefix: `rename from` and `copy from` cannot spell an empty name.
 fn split_prefix(path: &[u8]) -> (&[u8], &[u8]) {
     match path.iter().position(|&b| b == b'/') {
-        Some(i) => path.split_at(i + 1),
-        None => (b"", path),
+        Some(i) if i + 1 < path.len() => path.split_at(i + 1),
+        _ => (b"", path),
     }
 }
 
