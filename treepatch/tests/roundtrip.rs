@@ -11,9 +11,11 @@ fn spell(items: &[Item]) -> Vec<u8> {
     let mut out = Vec::new();
     for item in items {
         match item {
-            Item::File(fp) => write::write_file_patch(&mut out, fp).unwrap(),
-            Item::Mkdir { path, mode, .. } => write::write_mkdir(&mut out, path, *mode).unwrap(),
-            Item::Rmdir { path, .. } => write::write_rmdir(&mut out, path).unwrap(),
+            Item::File(fp) => write::write_file_patch(&mut out, fp).expect("writing to a Vec"),
+            Item::Mkdir { path, mode, .. } => {
+                write::write_mkdir(&mut out, path, *mode).expect("Vec")
+            }
+            Item::Rmdir { path, .. } => write::write_rmdir(&mut out, path).expect("Vec"),
             Item::Notice { .. } => {}
         }
     }
