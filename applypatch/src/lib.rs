@@ -4,12 +4,16 @@
 //! The patch is parsed by `treepatch`; every file patch is then checked against an in-memory
 //! overlay of the target ([`tree`]): names are stripped and checked ([`paths`]), hunks are
 //! located like GNU patch with offsets and fuzz ([`locate`], [`text`]), binary patches are
-//! verified against their full `index` hashes. Only when every file passed (or with
-//! `--reject`, which writes `.rej` files like GNU patch, [`reject`]) is anything written, each
-//! file to a temporary name beside it and renamed into place. Messages follow GNU patch's
+//! verified against their full `index` hashes. The patch is read one item at a time, in two
+//! passes ([`run`]), and each new content is staged in a hidden temporary file as soon as it is
+//! checked ([`tree`]), so memory stays bounded by the largest file, not by the patch. Only when
+//! every file passed (or with `--reject`, which writes `.rej` files like GNU patch,
+//! [`reject`]) does anything visible change: the temporaries are renamed into place; otherwise
+//! they are removed. Messages follow GNU patch's
 //! wording on the `out` writer; warnings and failures go to `err`. Nothing here prints to the
 //! terminal or exits.
 
+pub mod cli;
 pub mod locate;
 pub mod paths;
 pub mod reject;
@@ -18,7 +22,8 @@ pub mod tree;
 
 mod plan;
 
-use std::io::{BufRead, Write};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 pub use plan::Planner;
@@ -124,6 +129,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Reading or rewinding the patch failed.
+    #[error("cannot read the patch")]
+    Input(#[source] std::io::Error),
+    /// Copying a piped patch to a temporary file (to read it twice) failed.
+    #[error("cannot copy the patch to a temporary file in {}", std::env::temp_dir().display())]
+    Spool(#[source] std::io::Error),
     /// Writing messages failed.
     #[error("cannot write messages")]
     Output(#[source] std::io::Error),
@@ -132,34 +143,110 @@ pub enum Error {
 /// The exit code for trouble.
 pub const EXIT_TROUBLE: i32 = 2;
 
-/// Applies the patch read from `patch` to `opts.dir`, writing GNU-style progress to `out` and
-/// warnings to `err`.
-pub fn run<R: BufRead>(
-    patch: R,
+/// The order items are planned in, as git apply does: deletions first, then directory
+/// removals, then everything else, so a path can change type (git writes the new file before
+/// the deletions below it). Within each class, patch order.
+fn class(item: &treepatch::Item) -> u8 {
+    match item {
+        treepatch::Item::File(fp) if fp.op == treepatch::Operation::Delete => 0,
+        treepatch::Item::Rmdir { .. } => 1,
+        _ => 2,
+    }
+}
+
+/// A streaming parser over `patch` from its current position.
+fn parse<S: Read>(patch: &mut S) -> treepatch::parse::Parser<BufReader<&mut S>> {
+    treepatch::parse::Parser::new(BufReader::with_capacity(1 << 16, patch))
+}
+
+/// Applies the patch read from `patch` (from its current position) to `opts.dir`, writing
+/// GNU-style progress to `out` and warnings to `err`.
+///
+/// The patch is read twice, one item at a time, so memory does not grow with it: the first
+/// pass parses all of it (a malformed patch is refused before anything is planned) and plans
+/// the deletions and directory removals, the second plans everything else. `-R` is the
+/// exception: the items are planned in reverse order, so the parsed patch is held in memory.
+pub fn run<S: Read + Seek>(
+    mut patch: S,
     opts: &Options,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Status, Error> {
     let root = fstree::Root::open(&opts.dir)?;
-    let mut items = Vec::new();
-    for item in treepatch::parse::Parser::new(patch) {
-        items.push(item?);
-    }
-    if opts.reverse {
-        items = items.into_iter().rev().map(plan::invert).collect();
-    }
-    // As git apply does: deletions first, then directory removals, then everything else, so a
-    // path can change type (git writes the new file before the deletions below it).
-    items.sort_by_key(|i| match i {
-        treepatch::Item::File(fp) if fp.op == treepatch::Operation::Delete => 0,
-        treepatch::Item::Rmdir { .. } => 1,
-        _ => 2,
-    });
     let mut planner = Planner::new(root, opts);
-    for item in &items {
+    if opts.reverse {
+        let mut items = Vec::new();
+        for item in parse(&mut patch) {
+            items.push(plan::invert(item?));
+        }
+        items.reverse();
+        items.sort_by_key(class);
+        for item in &items {
+            planner.item(item, out, err)?;
+        }
+        return planner.finish(out, err);
+    }
+    let start = patch.stream_position().map_err(Error::Input)?;
+    let mut rmdirs = Vec::new();
+    for item in parse(&mut patch) {
+        let item = item?;
+        match class(&item) {
+            0 => planner.item(&item, out, err)?,
+            1 => rmdirs.push(item),
+            _ => {}
+        }
+    }
+    for item in &rmdirs {
         planner.item(item, out, err)?;
     }
+    drop(rmdirs);
+    patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
+    for item in parse(&mut patch) {
+        let item = item?;
+        if class(&item) == 2 {
+            planner.item(&item, out, err)?;
+        }
+    }
     planner.finish(out, err)
+}
+
+/// Makes `input` readable twice: a regular file is returned as it is; anything else (a pipe,
+/// a terminal) is copied into an unnamed temporary file in `$TMPDIR` (or `/tmp`), which
+/// disappears when closed.
+pub fn seekable(input: File) -> Result<File, Error> {
+    if input.metadata().map_err(Error::Input)?.is_file() {
+        return Ok(input);
+    }
+    let mut spool = unnamed_temp().map_err(Error::Spool)?;
+    std::io::copy(&mut BufReader::new(input), &mut spool).map_err(Error::Spool)?;
+    spool.seek(SeekFrom::Start(0)).map_err(Error::Spool)?;
+    Ok(spool)
+}
+
+fn unnamed_temp() -> std::io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let dir = std::env::temp_dir();
+    let mode = Mode::from_raw_mode(0o600);
+    match rustix::fs::open(&dir, OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC, mode) {
+        Ok(fd) => return Ok(File::from(fd)),
+        // No O_TMPFILE on this file system: a named file, unlinked at once.
+        Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL) => {
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for n in 0u32.. {
+        let p = dir.join(format!(".applypatch-{}-{n}.spool", std::process::id()));
+        let flags = OFlags::CREATE | OFlags::EXCL | OFlags::RDWR | OFlags::CLOEXEC;
+        match rustix::fs::open(&p, flags, mode) {
+            Ok(fd) => {
+                let _ = std::fs::remove_file(&p);
+                return Ok(File::from(fd));
+            }
+            Err(rustix::io::Errno::EXIST) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(std::io::Error::other("no free temporary name"))
 }
 
 #[cfg(test)]

@@ -4,8 +4,14 @@
 //! GNU patch); without `-p`, a GNU diff's name is cut to its basename (GNU patch's default) and
 //! a git diff's loses one component (git apply's default). Only then is the name checked, so
 //! `/dev/null`-style absolute names that `-p1` makes relative behave as in GNU patch, and what
-//! remains must be relative, free of `..`, NUL and newline. `.` components and repeated slashes
-//! are dropped. Symlinks along the path are the tree's business ([`crate::tree`]).
+//! remains must be relative, free of `..` and NUL. `.` components and repeated slashes are
+//! dropped. Symlinks along the path are the tree's business ([`crate::tree`]).
+//!
+//! A newline in a name is accepted: it can only arrive C-quoted (`"b/new\nline"`, as git and
+//! GNU diff write it; a raw newline ends the header line), git apply and GNU patch both apply
+//! such names, and the round trip `treediff A B | applypatch` must reproduce every name of B.
+//! A NUL is refused: no path can hold one (the parser already refuses it; this is the second
+//! line of defence).
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -32,9 +38,6 @@ pub enum PathError {
     /// A NUL byte.
     #[error("file name with a NUL byte")]
     Nul,
-    /// A newline byte.
-    #[error("file name with a newline")]
-    Newline,
     /// Nothing left (or nothing to start with).
     #[error("empty file name")]
     Empty,
@@ -67,9 +70,6 @@ pub fn strip(name: &[u8], strip: Strip) -> Result<&[u8], PathError> {
 pub fn validate(name: &[u8]) -> Result<PathBuf, PathError> {
     if name.contains(&0) {
         return Err(PathError::Nul);
-    }
-    if name.contains(&b'\n') {
-        return Err(PathError::Newline);
     }
     if name.first() == Some(&b'/') {
         return Err(PathError::Absolute);
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(validate(b"a/../../x"), Err(PathError::DotDot));
         assert_eq!(validate(b".."), Err(PathError::DotDot));
         assert_eq!(validate(b"a\0b"), Err(PathError::Nul));
-        assert_eq!(validate(b"a\nb"), Err(PathError::Newline));
+        assert_eq!(validate(b"a\nb/c"), Ok(PathBuf::from("a\nb/c")));
         assert_eq!(validate(b"./"), Err(PathError::Empty));
         assert_eq!(validate(b"./a//b/."), Ok(PathBuf::from("a/b")));
         assert_eq!(validate(b"a/..b"), Ok(PathBuf::from("a/..b")));

@@ -16,7 +16,7 @@ use treepatch::{BinaryPatch, FilePatch, Hunk, Item, LineKind, Operation, mode};
 
 use crate::paths::{self, Strip, display};
 use crate::text::{HunkResult, apply_hunks};
-use crate::tree::{Node, Shape, Tree, TreeError};
+use crate::tree::{Node, Shape, Staging, Tree, TreeError};
 use crate::{Applied, Error, OnFailure, Options, Status};
 
 /// Walks the patch items, checks them and plans their effect.
@@ -54,7 +54,14 @@ impl<'o> Planner<'o> {
     /// A planner over `root`.
     pub fn new(root: fstree::Root, opts: &'o Options) -> Self {
         Planner {
-            tree: Tree::new(root),
+            tree: Tree::new(
+                root,
+                if opts.dry_run {
+                    Staging::Memory
+                } else {
+                    Staging::Temporaries
+                },
+            ),
             opts,
             failed_files: 0,
             notices: 0,

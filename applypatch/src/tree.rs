@@ -4,18 +4,30 @@
 //!
 //! Checking happens against the overlay, so a later file patch sees what earlier ones did
 //! (a file created then modified, a symlink created and then used as a directory — refused).
-//! Nothing touches the disk until [`Tree::commit`], which works in an order that makes type
-//! changes possible: removals deepest first, then directories shallowest first, then files and
-//! symlinks (each written to a temporary name in its directory and renamed into place), then
-//! explicit and emptied directories are removed deepest first.
+//!
+//! Memory stays bounded by the largest file, not by the patch: when staging is on (every run
+//! but `--dry-run`), each planned file's new content is written during the check to a hidden
+//! temporary file, `.NAME.XXXXXXXX.tmp~`, in the deepest directory on its way that exists on
+//! disk and stays a directory (its own directory, unless the patch creates that), with its
+//! final mode; the overlay keeps only the temporary's name. Nothing visible changes until
+//! [`Tree::commit`], which first checks that every directory it will change is writable and
+//! then works in an order that makes type changes possible: removals deepest first, then new
+//! directories shallowest first, then each file is renamed from its temporary into place (so
+//! none is ever torn) and symlinks are created, then directory modes, then directories
+//! emptied by deletions are removed deepest first. Dropping a tree that was not committed
+//! (a failed check, an error, all-or-nothing refusing) removes every temporary, so the
+//! visible tree is exactly as before. A killed process can leave hidden `.tmp~` files behind,
+//! never a partial file under a final name. `--dry-run` keeps new contents in memory instead
+//! and writes nothing at all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use fstree::{Kind, Root};
 
-/// A path's state in the overlay.
+/// A path's state as the planner asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     /// Nothing there.
@@ -37,6 +49,33 @@ pub enum Node {
         /// Permission bits for a new one, or `None` to keep/use the default.
         mode: Option<u32>,
     },
+}
+
+/// Where a planned file's content is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Content {
+    /// In memory (`--dry-run`).
+    Memory(Vec<u8>),
+    /// In this temporary file (relative to the root), already with its final mode.
+    Staged(PathBuf),
+}
+
+/// A path's state in the overlay: a [`Node`] whose file content may live in a temporary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Planned {
+    Absent,
+    File { content: Content, mode: u32 },
+    Link { target: Vec<u8> },
+    Dir { mode: Option<u32> },
+}
+
+/// Whether new file contents are written to temporaries during the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staging {
+    /// Stage each new content in a hidden temporary beside its target (a real run).
+    Temporaries,
+    /// Keep new contents in memory and never write (`--dry-run`).
+    Memory,
 }
 
 /// What is at a path, without content.
@@ -71,7 +110,10 @@ pub enum TreeError {
 /// The overlay.
 pub struct Tree {
     root: Root,
-    over: BTreeMap<PathBuf, Node>,
+    staging: Staging,
+    over: BTreeMap<PathBuf, Planned>,
+    /// Temporaries this tree created and has not yet renamed into place or removed.
+    temps: BTreeSet<PathBuf>,
     /// Files deleted by the patch, whose parents are removed when left empty.
     deleted: Vec<PathBuf>,
     /// Directories the patch removes explicitly (`# treediff: rmdir`).
@@ -80,10 +122,12 @@ pub struct Tree {
 
 impl Tree {
     /// An empty overlay on `root`.
-    pub fn new(root: Root) -> Self {
+    pub fn new(root: Root, staging: Staging) -> Self {
         Tree {
             root,
+            staging,
             over: BTreeMap::new(),
+            temps: BTreeSet::new(),
             deleted: Vec::new(),
             rmdirs: Vec::new(),
         }
@@ -113,23 +157,27 @@ impl Tree {
         }
     }
 
+    fn planned_shape(n: &Planned) -> Shape {
+        match n {
+            Planned::Absent => Shape::Absent,
+            Planned::File { mode, .. } => Shape::File(*mode),
+            Planned::Link { .. } => Shape::Link,
+            Planned::Dir { .. } => Shape::Dir,
+        }
+    }
+
     /// The planned shape of `p`, checking that every parent is (or will be) a directory.
     pub fn shape(&self, p: &Path) -> Result<Shape, TreeError> {
         self.check_parents(p)?;
         if let Some(n) = self.over.get(p) {
-            return Ok(match n {
-                Node::Absent => Shape::Absent,
-                Node::File { mode, .. } => Shape::File(*mode),
-                Node::Link { .. } => Shape::Link,
-                Node::Dir { .. } => Shape::Dir,
-            });
+            return Ok(Self::planned_shape(n));
         }
         // A parent planned absent (or to be created) means nothing is below it on disk.
         for a in p.ancestors().skip(1) {
             match self.over.get(a) {
-                Some(Node::Absent) => return Ok(Shape::Absent),
+                Some(Planned::Absent) => return Ok(Shape::Absent),
                 // A directory the patch creates (where there was none, or something else).
-                Some(Node::Dir { .. }) if !matches!(self.disk_shape(a), Ok(Shape::Dir)) => {
+                Some(Planned::Dir { .. }) if !matches!(self.disk_shape(a), Ok(Shape::Dir)) => {
                     return Ok(Shape::Absent);
                 }
                 _ => {}
@@ -145,10 +193,8 @@ impl Tree {
         ancestors.reverse();
         for a in ancestors {
             let shape = match self.over.get(a) {
-                Some(Node::Absent) => return Ok(()),
-                Some(Node::Dir { .. }) => Shape::Dir,
-                Some(Node::Link { .. }) => Shape::Link,
-                Some(Node::File { mode, .. }) => Shape::File(*mode),
+                Some(Planned::Absent) => return Ok(()),
+                Some(n) => Self::planned_shape(n),
                 None => self.disk_shape(a)?,
             };
             match shape {
@@ -166,21 +212,28 @@ impl Tree {
     /// The planned content of the regular file `p`.
     pub fn read(&self, p: &Path) -> Result<Vec<u8>, TreeError> {
         match self.over.get(p) {
-            Some(Node::File { data, .. }) => Ok(data.clone()),
+            Some(Planned::File {
+                content: Content::Memory(data),
+                ..
+            }) => Ok(data.clone()),
+            Some(Planned::File {
+                content: Content::Staged(tmp),
+                ..
+            }) => Ok(self.root.read(tmp)?),
             _ => Ok(self.root.read(p)?),
         }
     }
 
     /// The planned target of the symlink `p`.
     pub fn read_link(&self, p: &Path) -> Result<Vec<u8>, TreeError> {
-        use std::os::unix::ffi::OsStrExt;
         match self.over.get(p) {
-            Some(Node::Link { target }) => Ok(target.clone()),
+            Some(Planned::Link { target }) => Ok(target.clone()),
             _ => Ok(self.root.read_link(p)?.as_os_str().as_bytes().to_vec()),
         }
     }
 
-    /// Plans `p` to become `node`; missing parents are planned as new directories.
+    /// Plans `p` to become `node`; missing parents are planned as new directories. A file's
+    /// content is staged in a temporary now (see the module documentation).
     pub fn set(&mut self, p: &Path, node: Node) -> Result<(), TreeError> {
         self.check_parents(p)?;
         let mut missing = Vec::new();
@@ -194,13 +247,80 @@ impl Tree {
             }
         }
         for a in missing {
-            self.over.insert(a, Node::Dir { mode: None });
+            self.over.insert(a, Planned::Dir { mode: None });
         }
-        if node == Node::Absent {
-            self.deleted.push(p.to_path_buf());
+        let planned = match node {
+            Node::Absent => {
+                self.deleted.push(p.to_path_buf());
+                Planned::Absent
+            }
+            Node::File { data, mode } => {
+                let content = match self.staging {
+                    Staging::Memory => Content::Memory(data),
+                    Staging::Temporaries => Content::Staged(self.stage(p, &data, mode)?),
+                };
+                Planned::File { content, mode }
+            }
+            Node::Link { target } => Planned::Link { target },
+            Node::Dir { mode } => Planned::Dir { mode },
+        };
+        if let Some(Planned::File {
+            content: Content::Staged(old),
+            ..
+        }) = self.over.insert(p.to_path_buf(), planned)
+        {
+            self.unstage(&old);
         }
-        self.over.insert(p.to_path_buf(), node);
         Ok(())
+    }
+
+    /// The directory a temporary for `p` goes into: the deepest ancestor that is a directory on
+    /// disk and stays one (so the rename into place never crosses a file system).
+    fn staging_dir<'p>(&self, p: &'p Path) -> Result<&'p Path, TreeError> {
+        for a in p.ancestors().skip(1) {
+            if a.as_os_str().is_empty() {
+                return Ok(a);
+            }
+            let stays = matches!(self.over.get(a), None | Some(Planned::Dir { .. }));
+            if stays && self.disk_shape(a)? == Shape::Dir {
+                return Ok(a);
+            }
+        }
+        Ok(Path::new(""))
+    }
+
+    /// Writes `data` with permission bits `mode` to a new hidden temporary for `p`.
+    fn stage(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.staging_dir(p)?.to_path_buf();
+        let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
+        let full = self.root.display(p);
+        let (tmp, mut file) = loop {
+            let tmp = dir.join(temp_name(name));
+            match self.root.create_new(&tmp, 0o600) {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.source.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(fstree::Error::new(e.op, full, e.source).into()),
+            }
+        };
+        self.temps.insert(tmp.clone());
+        let write = |f: &mut std::fs::File| -> std::io::Result<()> {
+            f.write_all(data)?;
+            f.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
+        };
+        if let Err(e) = write(&mut file) {
+            drop(file);
+            self.unstage(&tmp);
+            return Err(fstree::Error::new(fstree::Op::Write, full, e).into());
+        }
+        Ok(tmp)
+    }
+
+    /// Removes a temporary this tree no longer needs.
+    fn unstage(&mut self, tmp: &Path) {
+        if self.temps.remove(tmp) {
+            let _ = self.root.remove_file(tmp);
+        }
     }
 
     /// Plans the removal of the directory `p`, which must be empty in the planned tree.
@@ -211,7 +331,7 @@ impl Tree {
         if self.is_planned_nonempty(p)? {
             return Ok(false);
         }
-        self.over.insert(p.to_path_buf(), Node::Absent);
+        self.over.insert(p.to_path_buf(), Planned::Absent);
         self.rmdirs.push(p.to_path_buf());
         Ok(true)
     }
@@ -228,15 +348,15 @@ impl Tree {
             if !k.starts_with(p) {
                 break;
             }
-            if k != p && k.parent() == Some(p) && *n != Node::Absent {
+            if k != p && k.parent() == Some(p) && *n != Planned::Absent {
                 return Ok(true);
             }
         }
-        // Children on disk that are not planned away.
+        // Children on disk that are not planned away (our own temporaries do not count).
         if matches!(self.disk_shape(p)?, Shape::Dir) {
             for name in list_dir(&self.root, p)? {
                 let c = p.join(name);
-                if !matches!(self.over.get(&c), Some(Node::Absent)) {
+                if !matches!(self.over.get(&c), Some(Planned::Absent)) && !self.temps.contains(&c) {
                     return Ok(true);
                 }
             }
@@ -244,25 +364,61 @@ impl Tree {
         Ok(false)
     }
 
+    /// Fails, before anything is changed, when a directory the commit will write in is not
+    /// writable (a read-only mount, or permissions without root's override).
+    fn check_writable(&self, plan: &[(&PathBuf, Shape)]) -> Result<(), fstree::Error> {
+        let mut parents: BTreeSet<&Path> = BTreeSet::new();
+        for (p, disk) in plan {
+            let unchanged = matches!(
+                (disk, &self.over[*p]),
+                (Shape::Dir, Planned::Dir { mode: None })
+            );
+            if !unchanged {
+                parents.insert(p.parent().unwrap_or(Path::new("")));
+            }
+        }
+        // The nearest directory on disk is where each change lands first.
+        let mut dirs: BTreeSet<&Path> = BTreeSet::new();
+        for par in parents {
+            for a in par.ancestors() {
+                if matches!(self.root.lstat(a), Ok(Some(e)) if e.kind == Kind::Dir) {
+                    dirs.insert(a);
+                    break;
+                }
+            }
+        }
+        for d in dirs {
+            let fd = self.root.open_dir(d)?;
+            rustix::fs::accessat(
+                &fd,
+                ".",
+                rustix::fs::Access::WRITE_OK,
+                rustix::fs::AtFlags::EACCESS,
+            )
+            .map_err(|e| fstree::Error::new(fstree::Op::Write, self.root.display(d), e.into()))?;
+        }
+        Ok(())
+    }
+
     /// Writes the planned tree. `rejects` are written last, each beside its file.
-    pub fn commit(self, rejects: &[(PathBuf, Vec<u8>)]) -> Result<(), fstree::Error> {
+    pub fn commit(mut self, rejects: &[(PathBuf, Vec<u8>)]) -> Result<(), fstree::Error> {
         let depth = |p: &Path| p.components().count();
-        let disk: Vec<(PathBuf, Shape)> = self
+        let disk: Vec<(&PathBuf, Shape)> = self
             .over
             .keys()
-            .map(|p| (p.clone(), self.disk_shape(p).unwrap_or(Shape::Absent)))
+            .map(|p| (p, self.disk_shape(p).unwrap_or(Shape::Absent)))
             .collect();
+        self.check_writable(&disk)?;
         // 1. Removals, deepest first: anything whose kind changes or that goes away.
-        let mut removals: Vec<&(PathBuf, Shape)> = disk
+        let mut removals: Vec<&(&PathBuf, Shape)> = disk
             .iter()
             .filter(|(p, d)| {
-                let want = &self.over[p];
                 !matches!(
-                    (d, want),
+                    (d, &self.over[*p]),
                     (Shape::Absent, _)
-                        | (Shape::Dir, Node::Dir { .. })
-                        | (Shape::File(_), Node::File { .. })
-                        | (Shape::Link, Node::Link { .. })
+                        | (Shape::Dir, Planned::Dir { .. })
+                        | (Shape::File(_), Planned::File { .. })
+                        | (Shape::Link, Planned::Link { .. })
                 )
             })
             .collect();
@@ -274,37 +430,46 @@ impl Tree {
                 self.root.remove_file(p)?;
             }
         }
-        // 2. Directories, shallowest first (the BTreeMap order puts parents first).
+        drop(removals);
+        drop(disk);
+        // 2. New directories, shallowest first (the BTreeMap order puts parents first).
         for (p, n) in &self.over {
-            if let Node::Dir { mode } = n {
-                if self.root.lstat(p)?.is_none() {
-                    self.root.mkdir(p, 0o777)?;
-                }
-                if let Some(m) = mode {
-                    self.root.set_mode(p, *m)?;
-                }
+            if matches!(n, Planned::Dir { .. }) && self.root.lstat(p)?.is_none() {
+                self.root.mkdir(p, 0o777)?;
             }
         }
-        // 3. Files and symlinks.
+        // 3. Files (renamed from their temporaries) and symlinks.
+        let mut renamed = Vec::new();
         for (p, n) in &self.over {
             match n {
-                Node::File { data, mode } => {
-                    let mut t = self.root.create_temp(p, 0o600)?;
-                    t.file.write_all(data).map_err(|e| {
-                        fstree::Error::new(fstree::Op::Write, self.root.display(p), e)
-                    })?;
-                    t.set_mode(*mode)?;
-                    t.commit()?;
+                Planned::File {
+                    content: Content::Staged(tmp),
+                    ..
+                } => {
+                    self.root.rename(tmp, p)?;
+                    renamed.push(tmp.clone());
                 }
-                Node::Link { target } => {
-                    use std::os::unix::ffi::OsStrExt;
+                Planned::File {
+                    content: Content::Memory(data),
+                    mode,
+                } => self.root.write_file(p, data, *mode)?,
+                Planned::Link { target } => {
                     self.root
                         .symlink(p, Path::new(std::ffi::OsStr::from_bytes(target)))?;
                 }
                 _ => {}
             }
         }
-        // 4. Parents left empty by deletions (GNU patch does this), deepest first.
+        for tmp in renamed {
+            self.temps.remove(&tmp);
+        }
+        // 4. Directory modes, deepest first (a read-only directory is filled before).
+        for (p, n) in self.over.iter().rev() {
+            if let Planned::Dir { mode: Some(m) } = n {
+                self.root.set_mode(p, *m)?;
+            }
+        }
+        // 5. Parents left empty by deletions (GNU patch does this), deepest first.
         let mut parents: Vec<PathBuf> = self
             .deleted
             .iter()
@@ -315,7 +480,7 @@ impl Tree {
                     .collect::<Vec<_>>()
             })
             .filter(|a| {
-                !a.as_os_str().is_empty() && !matches!(self.over.get(a), Some(Node::Dir { .. }))
+                !a.as_os_str().is_empty() && !matches!(self.over.get(a), Some(Planned::Dir { .. }))
             })
             .collect();
         parents.sort();
@@ -330,7 +495,7 @@ impl Tree {
                 self.root.remove_dir(&a)?;
             }
         }
-        // 5. Rejects.
+        // 6. Rejects.
         for (p, data) in rejects {
             self.root.write_file(p, data, 0o644)?;
         }
@@ -338,9 +503,32 @@ impl Tree {
     }
 }
 
+impl Drop for Tree {
+    /// Removes the temporaries of a plan that was not (or not fully) committed.
+    fn drop(&mut self) {
+        for tmp in std::mem::take(&mut self.temps) {
+            let _ = self.root.remove_file(&tmp);
+        }
+    }
+}
+
+/// A hidden temporary name for `name`, as `fstree` makes them: `.NAME.XXXXXXXX.tmp~`.
+fn temp_name(name: &[u8]) -> std::ffi::OsString {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = fstree::Timestamp::now().nanos;
+    let tag = u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ n.wrapping_mul(0x0000_0100_0000_01B3)
+        ^ u64::from(nanos);
+    let mut out = b".".to_vec();
+    out.extend_from_slice(&name[..name.len().min(180)]);
+    out.extend_from_slice(format!(".{:08x}.tmp~", tag & 0xffff_ffff).as_bytes());
+    std::ffi::OsString::from_vec(out)
+}
+
 /// Names in the directory `p` (no `.`/`..`), read without following symlinks.
 pub fn list_dir(root: &Root, p: &Path) -> Result<Vec<std::ffi::OsString>, fstree::Error> {
-    use std::os::unix::ffi::OsStrExt;
     let fd = root.open_dir(p)?;
     let dir = rustix::fs::Dir::read_from(&fd)
         .map_err(|e| fstree::Error::new(fstree::Op::ReadDir, root.display(p), e.into()))?;
