@@ -1090,7 +1090,10 @@ impl<'e> Engine<'e> {
         let Listing { files, dirs, .. } = listing;
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
-            let mut chunk: Vec<Src> = files.by_ref().take(JOB_FILES).collect();
+            // Files created in one directory contend for its lock (create, rename): a new
+            // directory goes to one worker whole, so the workers fill different directories.
+            let per_job = if fresh { usize::MAX } else { JOB_FILES };
+            let mut chunk: Vec<Src> = files.by_ref().take(per_job).collect();
             let dfd = dfd.cloned();
             let (tx, rx) = mpsc::sync_channel(1);
             sc.spawn(move |_| {
@@ -1124,6 +1127,22 @@ impl<'e> Engine<'e> {
     /// is nothing to compare with.
     fn sync_entry(&self, dfd: Option<&OwnedFd>, fresh: bool, s: &mut Src) -> Res {
         let mut r = Res::default();
+        // A regular file that will be read anyway is opened first and `fstat`ed (one name
+        // lookup instead of two); if it cannot be opened, the `lstat` path below reports why
+        // where rsync does.
+        let mut src_file = None;
+        if !s.statted && s.kind == Kind::File && (self.o.checksum || fresh) {
+            if let Ok(f) = s.open()
+                && let Ok(st) = rustix::fs::fstat(&f)
+            {
+                s.set_meta(&Meta::from(st));
+                src_file = Some(f);
+            }
+            if s.statted && s.kind != Kind::File {
+                r.vanished(&s.rel);
+                return r;
+            }
+        }
         if !s.statted {
             let listed = s.kind;
             match s.lstat() {
@@ -1200,7 +1219,7 @@ impl<'e> Engine<'e> {
         let up_to_date = match (same_kind, s.kind) {
             (Some(m), Kind::File) => {
                 if self.o.checksum {
-                    m.size == s.size && self.same_content(&mut r, dfd, s, &m)
+                    m.size == s.size && self.same_content(&mut r, dfd, s, src_file.take())
                 } else {
                     m.size == s.size && m.mtime.0 == s.mtime.0
                 }
@@ -1258,7 +1277,7 @@ impl<'e> Engine<'e> {
             && let Some(d) = dfd
         {
             let written = match s.kind {
-                Kind::File => self.write_file(&mut r, d, s, mode, uid, gid, atime, mtime),
+                Kind::File => self.write_file(&mut r, d, s, src_file, mode, uid, gid, atime, mtime),
                 Kind::Link => self.write_other(
                     &mut r,
                     d,
@@ -1364,7 +1383,15 @@ impl<'e> Engine<'e> {
         false
     }
 
-    fn same_content(&self, r: &mut Res, dfd: Option<&OwnedFd>, s: &Src, _m: &Meta) -> bool {
+    /// With `-c`: is DEST's file (known to have `s`'s size) equal to `s`? `src` is `s`
+    /// already open, if it is.
+    fn same_content(
+        &self,
+        r: &mut Res,
+        dfd: Option<&OwnedFd>,
+        s: &Src,
+        src: Option<fs::File>,
+    ) -> bool {
         let Some(d) = dfd else { return false };
         let mut dst = match dest::open_file(d.as_fd(), &s.name) {
             Ok(f) => f,
@@ -1382,7 +1409,7 @@ impl<'e> Engine<'e> {
                 }
             };
         }
-        let src = match s.open() {
+        let src = match src.map_or_else(|| s.open(), Ok) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 r.vanished(&s.rel);
@@ -1482,13 +1509,14 @@ impl<'e> Engine<'e> {
         r: &mut Res,
         d: &OwnedFd,
         s: &Src,
+        src: Option<fs::File>,
         mode: u32,
         uid: Option<u32>,
         gid: Option<u32>,
         atime: Option<(i64, u32)>,
         mtime: Option<(i64, u32)>,
     ) -> bool {
-        let mut src = match s.open() {
+        let mut src = match src.map_or_else(|| s.open(), Ok) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 r.vanished(&s.rel);
