@@ -361,6 +361,8 @@ impl<'o> Planner<'o> {
                     }
                 ),
             )?;
+            // Finish what an interrupted run began: parents it emptied still go.
+            self.tree.note_deleted(s);
             return Ok(Check::Nothing);
         }
         let Some((pre, old_perm)) = self.pre_image(fp, src, dst, is_link, out)? else {

@@ -323,6 +323,12 @@ impl Tree {
         }
     }
 
+    /// Records that `p` is gone already (an idempotent run after an interrupted one), so its
+    /// parents are removed when left empty, as if this run had deleted it.
+    pub fn note_deleted(&mut self, p: &Path) {
+        self.deleted.push(p.to_path_buf());
+    }
+
     /// Plans the removal of the directory `p`, which must be empty in the planned tree.
     pub fn rmdir(&mut self, p: &Path) -> Result<bool, TreeError> {
         if self.shape(p)? != Shape::Dir {

@@ -2,6 +2,7 @@
 //! safety rules: nothing outside the target, nothing through a symlink, nothing written when
 //! anything fails (unless `--reject`).
 
+use std::io::Write;
 use std::path::Path;
 
 use checkpoint_tests::*;
@@ -519,7 +520,10 @@ fn refuses_nul_names_and_applies_quoted_newline_names() {
     let p = b"--- /dev/null\n+++ \"b/new\\nline\"\n@@ -0,0 +1 @@\n+made\n\
 --- \"a/d/old\\nname\"\n+++ \"b/d/old\\nname\"\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n";
     let out = apply(dir.path(), &["-p1"], p).expect_code(0);
-    assert!(out.stdout_str().contains("patching file 'new\\012line'"), "{out}");
+    assert!(
+        out.stdout_str().contains("patching file 'new\\012line'"),
+        "{out}"
+    );
     assert_tree_matches(
         dir.path(),
         &Tree::new()
@@ -602,4 +606,382 @@ fn treediff_round_trip_on_the_edge_case_pair() {
         .stdin(patch.stdout.clone())
         .expect_code(0);
     assert_same_tree(dir.join("w"), dir.join("b"), Compare::default());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 8): memory, interrupted runs, full disks, read-only targets.
+
+const MIB: u64 = 1024 * 1024;
+
+/// Runs `run` under `/usr/bin/time -f %M` and returns its output and peak RSS in bytes.
+fn with_peak_rss(run: Run, dir: &Path) -> (Output, u64) {
+    require_tool("/usr/bin/time");
+    let report = dir.join(".rss");
+    let line = run.command_line();
+    let out = run
+        .wrap(
+            "/usr/bin/time",
+            [
+                std::ffi::OsStr::new("-f"),
+                "%M".as_ref(),
+                "-o".as_ref(),
+                report.as_os_str(),
+            ],
+        )
+        .run();
+    let kib: u64 = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or_else(|| panic!("no RSS figure from /usr/bin/time for {line}"));
+    (out, kib * 1024)
+}
+
+/// The tree is as before in everything a reader sees (kinds, contents, modes, file mtimes,
+/// inodes); only directory times may move (a temporary was created and removed in them).
+fn unchanged_but_dir_times(before: &Listing) {
+    let after = Listing::read(&before.dir);
+    assert_same_listing(
+        before,
+        &after,
+        Compare {
+            atimes: false,
+            dir_mtimes: false,
+            ctimes: false,
+            ..Compare::identical()
+        },
+    );
+}
+
+/// Names in `dir` (recursively) that are not in `expected`: leftovers such as temporaries.
+fn hidden_temporaries(dir: &Path) -> Vec<Vec<u8>> {
+    Listing::read(dir)
+        .paths()
+        .into_iter()
+        .filter(|p| {
+            let name = p.rsplit(|&b| b == b'/').next().unwrap_or(p);
+            name.starts_with(b".") && name.ends_with(b".tmp~")
+        })
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Content of a new file in the 100k-file patch: 24 lines of 64 bytes.
+fn block_of_lines(i: usize) -> String {
+    (0..24)
+        .map(|l| format!("file {i:>7} line {l:>2} of a generated tree, with some padding..\n"))
+        .collect()
+}
+
+/// 100,000 new files in 300 directories (about 150 MiB of new content): applied exactly, and
+/// the peak RSS stays far below what holding the patch or the new contents would take.
+#[test]
+fn a_patch_of_100k_files_applies_with_memory_bounded() {
+    const FILES: usize = 100_000;
+    let t = scratch();
+    let patch_path = t.join("p");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&patch_path).unwrap());
+        for i in 0..FILES {
+            let name = format!("d{:03}/f{i:06}", i % 300);
+            let body = block_of_lines(i);
+            write!(
+                w,
+                "diff --git a/{name} b/{name}\nnew file mode 100644\n--- /dev/null\n+++ b/{name}\n@@ -0,0 +1,24 @@\n"
+            )
+            .unwrap();
+            for l in body.lines() {
+                writeln!(w, "+{l}").unwrap();
+            }
+        }
+        w.flush().unwrap();
+    }
+    let size = std::fs::metadata(&patch_path).unwrap().len();
+    assert!(
+        size > 150 * MIB,
+        "the patch should be larger than the bound"
+    );
+    std::fs::create_dir(t.join("w")).unwrap();
+    let (out, rss) = with_peak_rss(
+        tool("applypatch")
+            .args(["-p1", "-s", "-i"])
+            .arg(&patch_path)
+            .cwd(t.join("w"))
+            .timeout(std::time::Duration::from_secs(600)),
+        t.path(),
+    );
+    out.expect_code(0);
+    eprintln!(
+        "applypatch, 100k new files ({} MiB patch): peak RSS {} MiB",
+        size / MIB,
+        rss / MIB
+    );
+    assert!(
+        rss < 200 * MIB,
+        "peak RSS {} MiB is over 200 MiB",
+        rss / MIB
+    );
+    let mut count = 0;
+    for d in std::fs::read_dir(t.join("w")).unwrap() {
+        count += std::fs::read_dir(d.unwrap().path()).unwrap().count();
+    }
+    assert_eq!(count, FILES, "every file created, nothing else left");
+    for i in [0, 1, 299, 300, 54_321, FILES - 1] {
+        let p = t.join(format!("w/d{:03}/f{i:06}", i % 300));
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            block_of_lines(i),
+            "{}",
+            p.display()
+        );
+    }
+}
+
+/// An OLD/NEW pair of about 3000 files in 30 directories: 2400 edited, 300 added, 300 deleted.
+fn three_thousand_files() -> (Tree, Tree) {
+    let (mut old, mut new) = (Tree::new(), Tree::new());
+    for i in 0..3000 {
+        let name = format!("d{:02}/f{i:04}.txt", i % 30);
+        let body = |tag: &str| format!("header {i}\n{tag}\nline a\nline b\nline c\n");
+        match i % 10 {
+            0 => new = new.file(&name, body("added")),
+            1 => old = old.file(&name, body("deleted")),
+            _ => {
+                old = old.file(&name, body("old"));
+                new = new.file(&name, body("NEW"));
+            }
+        }
+    }
+    (old, new)
+}
+
+/// SIGKILL at many points while applying a patch of 3000 files: every file has its old or its
+/// new content (or is absent where one side has no file), no temporary sits under a final
+/// name, and running the same patch again with --idempotent gives NEW exactly.
+#[test]
+fn killed_runs_leave_old_or_new_content_and_rerun_converges() {
+    let (old, new) = three_thousand_files();
+    let t = scratch();
+    old.build(t.join("a"));
+    new.build(t.join("b"));
+    let patch = cmd("diff").args(["-ruN", "a", "b"]).cwd(t.path()).run();
+    assert_eq!(patch.code(), Some(1), "{patch}");
+    std::fs::write(t.join("p"), &patch.stdout).unwrap();
+    let (a, b) = (Listing::read(t.join("a")), Listing::read(t.join("b")));
+    // How long a whole run takes here, to spread the kill points over it.
+    let mut whole = std::time::Duration::MAX;
+    for run in ["timing1", "timing2"] {
+        old.build(t.join(run));
+        let start = std::time::Instant::now();
+        apply(&t.join(run), &["-p1", "-s"], &patch.stdout).expect_code(0);
+        whole = whole.min(start.elapsed());
+        assert_same_tree(t.join(run), t.join("b"), Compare::default());
+    }
+    eprintln!("a whole run takes {whole:?}");
+
+    let spawn = |dir: &Path| {
+        std::process::Command::new(bin("applypatch"))
+            .args(["-p1", "-s", "-i"])
+            .arg(t.join("p"))
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut killed, mut mixed) = (0, 0);
+    // Fractions of a whole run; the last point waits for the commit to start (the first
+    // deleted file is gone) and kills at once.
+    let points = [0.0, 0.2, 0.4, 0.6, 0.8, 0.95, -1.0];
+    for (k, f) in points.into_iter().enumerate() {
+        let w = t.join(format!("w{k}"));
+        old.build(&w);
+        let mut child = spawn(&w);
+        let t0 = std::time::Instant::now();
+        if f >= 0.0 {
+            std::thread::sleep(whole.mul_f64(f));
+        } else {
+            let first_deleted = w.join("d01/f0001.txt");
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while first_deleted.exists()
+                && std::time::Instant::now() < until
+                && child.try_wait().ok().flatten().is_none()
+            {
+                std::hint::spin_loop();
+            }
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        eprintln!("point {k}: {:?} after start, {status}", t0.elapsed());
+        if !status.success() {
+            killed += 1;
+        }
+        // Every path: old content, new content, or absent where a side has nothing.
+        let now = Listing::read(&w);
+        let temps = hidden_temporaries(&w);
+        for p in now.paths() {
+            if temps.iter().any(|t| t == p) {
+                continue;
+            }
+            let e = now.get(p).unwrap();
+            if e.kind == Kind::Dir {
+                continue;
+            }
+            let same = |l: &Listing| {
+                l.get(p)
+                    .is_some_and(|x| x.kind == e.kind && x.content == e.content)
+            };
+            assert!(
+                same(&a) || same(&b),
+                "point {k}: {} is neither old nor new",
+                show(p)
+            );
+        }
+        for p in a.paths().into_iter().chain(b.paths()) {
+            assert!(
+                now.get(p).is_some() || a.get(p).is_none() || b.get(p).is_none(),
+                "point {k}: {} vanished",
+                show(p)
+            );
+        }
+        let changed = a.paths().iter().filter(|p| now.get(p).is_none()).count()
+            + b.paths()
+                .iter()
+                .filter(|p| a.get(p).is_none() && now.get(p).is_some())
+                .count();
+        if changed > 0
+            && !now
+                .paths()
+                .iter()
+                .all(|p| b.get(p).is_some() || temps.iter().any(|t| t == p))
+        {
+            mixed += 1;
+        }
+        // Converges: the same patch again, already-applied parts skipped.
+        tool("applypatch")
+            .args(["-p1", "-s", "--idempotent", "-i"])
+            .arg(t.join("p"))
+            .cwd(&w)
+            .expect_code(0);
+        let after = Listing::read(&w).without(|e| {
+            let name = e.path.rsplit(|&b| b == b'/').next().unwrap_or(&e.path);
+            name.starts_with(b".") && name.ends_with(b".tmp~")
+        });
+        assert_same_listing(&after, &b, Compare::default());
+    }
+    eprintln!(
+        "{killed} of {} runs killed before the end, {mixed} half-committed",
+        points.len()
+    );
+    assert!(
+        killed > 0,
+        "no run was killed before it finished; make the tree larger"
+    );
+}
+
+/// A small file system the test mounts itself (root only; skipped otherwise).
+struct SmallFs(std::path::PathBuf);
+
+impl SmallFs {
+    fn mount(dir: &Path, size: &str) -> Option<SmallFs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = cmd("mount")
+            .args(["-t", "tmpfs", "-o"])
+            .arg(format!("size={size}"))
+            .arg("tmpfs")
+            .arg(dir)
+            .run();
+        if out.code() == Some(0) {
+            return Some(SmallFs(dir.to_path_buf()));
+        }
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {}",
+            out.stderr_text()
+        );
+        None
+    }
+
+    /// Makes it read-only.
+    fn remount_ro(&self) {
+        cmd("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .success();
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn full_disk_fails_naming_the_file_and_changes_nothing() {
+    let t = scratch();
+    let Some(_fs) = SmallFs::mount(&t.join("small"), "1m") else {
+        return;
+    };
+    let w = t.join("small/w");
+    Tree::new()
+        .file("a.txt", "a\n")
+        .file("sub/b.txt", "b\n")
+        .build(&w);
+    let before = Listing::read(&w);
+    // Edit a.txt (fits), then create sub/big.txt of 2 MiB (does not).
+    let mut p = b"--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+A\n--- /dev/null\n+++ b/sub/big.txt\n@@ -0,0 +1,32768 @@\n".to_vec();
+    for i in 0..32768 {
+        p.extend_from_slice(format!("+{i:>62}\n").as_bytes());
+    }
+    let out = apply(&w, &["-p1"], &p).expect_code(2);
+    let err = out.stderr_text();
+    assert!(
+        err.contains("No space left on device") && err.contains("sub/big.txt"),
+        "{out}"
+    );
+    unchanged_but_dir_times(&before);
+    assert!(hidden_temporaries(&w).is_empty(), "temporaries left behind");
+}
+
+#[test]
+fn read_only_targets_fail_clearly_or_behave_like_gnu_patch() {
+    // A read-only file is patched as GNU patch does it: replaced, mode kept.
+    let t = scratch();
+    for who in ["ours", "gnu"] {
+        Tree::new()
+            .file_mode("f", "one\n", 0o444)
+            .build(t.join(who));
+    }
+    let p = b"--- a/f\n+++ b/f\n@@ -1 +1 @@\n-one\n+ONE\n";
+    apply(&t.join("ours"), &["-p1"], p).expect_code(0);
+    gnu_patch(&t.join("gnu"), &["-p1"], p).expect_code(0);
+    assert_same_tree(t.join("ours"), t.join("gnu"), Compare::default());
+    assert_tree_matches(
+        t.join("ours"),
+        &Tree::new().file_mode("f", "ONE\n", 0o444),
+        Compare::default(),
+    );
+    // A directory that cannot be written (a read-only mount, which binds root too): exit 2,
+    // the path named, nothing changed, for an edit and for a deletion alone.
+    let Some(fs) = SmallFs::mount(&t.join("ro"), "1m") else {
+        return;
+    };
+    let w = t.join("ro/w");
+    Tree::new()
+        .file("f", "one\n")
+        .file("d/g", "gone\n")
+        .build(&w);
+    fs.remount_ro();
+    let before = Listing::read(&w);
+    let out = apply(&w, &["-p1"], p).expect_code(2);
+    assert!(
+        out.stderr_text().contains("Read-only file system") && out.stderr_text().contains("./f"),
+        "{out}"
+    );
+    unchanged(&before);
+    let del = b"--- a/d/g\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n";
+    let out = apply(&w, &["-p1"], del).expect_code(2);
+    assert!(
+        out.stderr_text().contains("Read-only file system") && out.stderr_text().contains("./d"),
+        "{out}"
+    );
+    unchanged(&before);
 }
