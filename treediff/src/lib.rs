@@ -7,8 +7,9 @@
 //! and the `# treediff: mkdir`/`rmdir` extension lines for directories (see DESIGN.md).
 //! `--format=gnu` writes what GNU `diff -ruN` writes instead; `-q` and `--stat` summarise.
 //!
-//! How a run goes: load both sides as path-sorted node lists ([`side`]; the old one possibly
-//! from an mtree manifest), merge them into an ordered action list ([`plan`]), optionally pair
+//! How a run goes: scan both sides into path-sorted node lists, comparing files present on both
+//! while their directories are open ([`scan`], [`side`]; the old side possibly from an mtree
+//! manifest), merge them into an ordered action list ([`plan`]), optionally pair
 //! deletions with additions of equal content ([`rename`]), then render the actions in parallel
 //! chunks ([`render`], [`hunk`]) and write each chunk's results in order, so the output is
 //! deterministic and streamed. Per-file problems are reported and remembered, never fatal;
@@ -20,6 +21,7 @@ pub mod hunk;
 pub mod plan;
 pub mod rename;
 pub mod render;
+pub mod scan;
 pub mod side;
 pub mod stat;
 
@@ -158,14 +160,19 @@ fn label(root: &Path) -> Vec<u8> {
 
 /// Compares the trees and writes the result to `out`, messages to `err`.
 pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result<Exit, Error> {
-    let (old, new) = rayon::join(
-        || match &cfg.manifest {
-            Some(m) => side::from_manifest(m, &cfg.exclude),
-            None => side::walk(&cfg.old, &cfg.exclude),
-        },
-        || side::walk(&cfg.new, &cfg.exclude),
-    );
-    let (old, new) = (old?, new?);
+    let (old, new) = match &cfg.manifest {
+        Some(m) => {
+            let (old, new) = rayon::join(
+                || side::from_manifest(m, &cfg.exclude),
+                || scan::scan(None, &cfg.new, &cfg.exclude),
+            );
+            (old?, new?.new)
+        }
+        None => {
+            let s = scan::scan(Some(&cfg.old), &cfg.new, &cfg.exclude)?;
+            (s.old.unwrap_or_default(), s.new)
+        }
+    };
     let mut status = Exit::Same;
     for p in old.problems.iter().chain(&new.problems) {
         let _ = writeln!(err, "treediff: {p}");

@@ -198,6 +198,7 @@ mod tests {
             mtime: Timestamp::default(),
             link: None,
             sha256: None,
+            content: crate::side::Content::Unknown,
         }
     }
 

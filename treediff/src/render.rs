@@ -17,7 +17,7 @@ use treepatch::{LineKind, Operation, binary};
 
 use crate::hunk::{TextDiff, write_all_lines};
 use crate::plan::Action;
-use crate::side::{Node, join};
+use crate::side::{Content, Node, join};
 use crate::{Config, Format, Output, TextMode};
 
 /// Everything a render needs besides the action.
@@ -183,6 +183,8 @@ impl Ctx<'_> {
         let (old_bytes, new_bytes, same) = if a.kind == Kind::Symlink {
             let same = a.link == b.link;
             (None, None, same)
+        } else if b.content != Content::Unknown {
+            (None, None, b.content == Content::Same)
         } else if a.size != b.size {
             (None, None, false)
         } else if let Some(digest) = a.sha256 {

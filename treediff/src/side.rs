@@ -1,16 +1,17 @@
-//! One side of the comparison as a flat list of nodes sorted by whole-path bytes: either walked
-//! from disk (never following symlinks) or read from an mtree manifest of that tree, which
-//! supplies sizes, modes, link targets and SHA-256 digests so the tree need not be read.
+//! One side of the comparison as a flat list of nodes sorted by whole-path bytes: either scanned
+//! from disk ([`crate::scan`], never following symlinks) or read from an mtree manifest of that
+//! tree, which supplies sizes, modes, link targets and SHA-256 digests so the tree need not be
+//! read.
 //!
-//! A walk problem on one entry (unreadable directory, vanished entry) is recorded as a message
-//! and the walk goes on; the run then ends with exit status 2.
+//! A scan problem on one entry (unreadable directory, vanished entry) is recorded as a message
+//! and the scan goes on; the run then ends with exit status 2.
 
 use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use fstree::manifest::Manifest;
-use fstree::{Exclude, Kind, Timestamp, Walk};
+use fstree::{Exclude, Kind, Timestamp};
 
 use crate::Error;
 
@@ -31,6 +32,20 @@ pub struct Node {
     pub link: Option<Vec<u8>>,
     /// SHA-256 of the content, when a manifest supplied it.
     pub sha256: Option<[u8; 32]>,
+    /// For a regular file on both sides, whether the scan found the contents equal.
+    pub content: Content,
+}
+
+/// What the scan learned about a regular file present on both sides ([`crate::scan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Content {
+    /// Not compared (not a file pair, read from a manifest, or unreadable during the scan).
+    #[default]
+    Unknown,
+    /// Same bytes on both sides.
+    Same,
+    /// Different sizes or bytes.
+    Differs,
 }
 
 impl Node {
@@ -56,34 +71,6 @@ pub struct Side {
 
 fn bytes(p: &Path) -> &[u8] {
     p.as_os_str().as_bytes()
-}
-
-/// Walks `root`, pruning what `exclude` matches.
-pub fn walk(root: &Path, exclude: &Exclude) -> Result<Side, Error> {
-    let mut side = Side::default();
-    let mut walk = Walk::with_exclude(root, exclude.clone());
-    match walk.next() {
-        Some(Ok(e)) if e.kind == Kind::Dir => {}
-        Some(Ok(_)) => return Err(Error::NotADirectory(root.to_path_buf())),
-        Some(Err(e)) => return Err(Error::Tree(e)),
-        None => return Err(Error::NotADirectory(root.to_path_buf())),
-    }
-    for item in walk {
-        match item {
-            Ok(e) => side.nodes.push(Node {
-                path: bytes(&e.path).to_vec(),
-                kind: e.kind,
-                mode: e.mode,
-                size: e.size,
-                mtime: e.mtime,
-                link: e.link.as_deref().map(|l| bytes(l).to_vec()),
-                sha256: None,
-            }),
-            Err(e) => side.problems.push(format!("{e}: {}", e.source)),
-        }
-    }
-    side.nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    Ok(side)
 }
 
 /// True when `rel` or one of its ancestors is excluded.
@@ -145,6 +132,7 @@ pub fn from_manifest(manifest: &Path, exclude: &Exclude) -> Result<Side, Error> 
             mtime: e.time.unwrap_or_default(),
             link: e.link.as_deref().map(|l| bytes(l).to_vec()),
             sha256: e.sha256,
+            content: Content::Unknown,
         });
     }
     side.nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
