@@ -708,7 +708,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// An old and a new path.
-type NamePair = (Vec<u8>, Vec<u8>);
+pub(crate) type NamePair = (Vec<u8>, Vec<u8>);
 
 /// Splits the names of a `diff --git` line. Quoted names are read exactly; unquoted ones (which
 /// may hold spaces) are split where both halves name the same path after their first
@@ -768,7 +768,7 @@ pub(crate) fn git_header_names(s: &[u8], no: usize) -> Result<Option<NamePair>, 
 
 /// The `a/`, `b/` prefixes of a rename or copy, found by taking the un-prefixed `rename
 /// from`/`to` names off the end of the header's names; git's defaults when that fails.
-fn header_prefixes(
+pub(crate) fn header_prefixes(
     header: Option<&NamePair>,
     from: Option<&[u8]>,
     to: Option<&[u8]>,

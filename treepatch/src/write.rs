@@ -32,6 +32,7 @@
 use std::io::{self, Write};
 
 use crate::binary::{self, BlockKind, EncodedBlock};
+use crate::parse;
 use crate::quote::{quote_git, quote_git_always, quote_gnu};
 use crate::types::{BinaryBlock, BinaryPatch, FilePatch, Hunk, Line, LineKind, Operation};
 
@@ -89,16 +90,20 @@ fn write_octal<W: Write + ?Sized>(w: &mut W, mode: u32) -> io::Result<()> {
     write!(w, "{mode:o}")
 }
 
-/// The names of a `diff --git` line: each quoted as git quotes it, unless the bare spelling
-/// could be split elsewhere (`a/x b/y b/x b/y`: names with spaces that look like ` b/`, as
-/// git writes them for a rename or a section without `---`/`+++` lines); then both are quoted,
-/// which git and GNU patch read exactly.
-fn git_header_names(old: &[u8], new: &[u8]) -> Vec<u8> {
+/// The names of a `diff --git` line: each quoted as git quotes it, unless a reader could not
+/// get the names back from the section's header lines alone (bare names with spaces split in
+/// another place, `a/x b/y b/x b/y`, when no `rename from`/`to` lines say them); then both are
+/// quoted, which git and GNU patch read exactly. (The `---`/`+++` lines, when hunks follow,
+/// would say the names too; a section without hunks has only these.)
+fn git_header_names(h: &GitHeader<'_>, old: &[u8], new: &[u8]) -> Vec<u8> {
     let plain = [&quote_git(old)[..], b" ", &quote_git(new)[..]].concat();
-    let reads_back = crate::parse::git_header_names(&plain, 0)
-        .ok()
-        .flatten()
-        .is_some_and(|(o, n)| o == old && n == new);
+    let split = parse::git_header_names(&plain, 0).ok().flatten();
+    let reads_back = if matches!(h.op, Operation::Rename | Operation::Copy) {
+        let (pa, pb) = parse::header_prefixes(split.as_ref(), Some(h.old), Some(h.new));
+        pa == h.src_prefix && pb == h.dst_prefix
+    } else {
+        split.is_some_and(|(o, n)| o == old && n == new)
+    };
     if reads_back {
         plain
     } else {
@@ -111,7 +116,7 @@ pub fn write_git_header<W: Write + ?Sized>(w: &mut W, h: &GitHeader<'_>) -> io::
     let old = join(h.src_prefix, h.old);
     let new = join(h.dst_prefix, h.new);
     w.write_all(b"diff --git ")?;
-    w.write_all(&git_header_names(&old, &new))?;
+    w.write_all(&git_header_names(h, &old, &new))?;
     w.write_all(b"\n")?;
     let modes_differ = h.old_mode != h.new_mode;
     match h.op {

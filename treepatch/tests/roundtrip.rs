@@ -89,3 +89,11 @@ fn hunk_section_ending_in_carriage_returns() {
     // Each write + read took one `\r` off the end of the `@@` line's function context.
     assert_round_trips(b"--- a/f\n+++ b/f\n@@ -0,0 +1 @@\r\r\r\r\n+f\n");
 }
+
+#[test]
+fn rename_with_spaces_stays_bare_as_git_writes_it() {
+    // The bare header cannot be split, but the `rename` lines say both names: git's spelling.
+    let p = b"diff --git a/old/name.txt b/new dir/name.txt\nold mode 100644\nnew mode 100755\n\
+              similarity index 100%\nrename from old/name.txt\nrename to new dir/name.txt\n";
+    assert_eq!(assert_round_trips(p), p);
+}
