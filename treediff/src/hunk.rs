@@ -15,20 +15,71 @@
 
 use std::io::{self, Write};
 
+use bstr::ByteSlice;
 use imara_diff::{Algorithm, Diff, InternedInput};
 use treepatch::LineKind;
 use treepatch::write::{write_hunk_header, write_line};
 
 /// A computed line diff of two byte strings.
+///
+/// Only the middle part between the equal leading and trailing lines is split into lines (by
+/// the diff engine's interner); the few context lines needed from the equal ends are found by
+/// scanning for newlines around the cut, so a one-line edit of a large file never builds a
+/// line table of the whole file.
 pub struct TextDiff<'a> {
-    old: Vec<&'a [u8]>,
-    new: Vec<&'a [u8]>,
+    old: &'a [u8],
+    /// Equal leading lines, and their length in bytes (the same on both sides).
+    prefix: usize,
+    head: usize,
+    /// The middle lines of both sides.
+    input: InternedInput<&'a [u8]>,
+    /// Where the equal trailing lines start in `old`, and how many there are.
+    tail: usize,
+    suffix: usize,
     changes: Vec<imara_diff::Hunk>,
 }
 
-/// Splits into lines, each keeping its `\n` (the last one may lack it).
-fn lines(data: &[u8]) -> Vec<&[u8]> {
-    data.split_inclusive(|&b| b == b'\n').collect()
+/// Lines in `data`: newlines, plus a last line without one.
+pub fn count_lines(data: &[u8]) -> usize {
+    let newlines = data.iter().filter(|&&b| b == b'\n').count();
+    newlines + usize::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+/// Length of the common prefix of two byte strings.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Length of the common suffix of two byte strings.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    i + a[..n - i]
+        .iter()
+        .rev()
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// True when `at` starts a line of `data`.
+fn line_start(data: &[u8], at: usize) -> bool {
+    at == 0 || data[at - 1] == b'\n'
 }
 
 /// The most lines imara-diff accepts per side.
@@ -38,33 +89,36 @@ impl<'a> TextDiff<'a> {
     /// Diffs `old` against `new` line by line. Returns `None` when a side has more lines than
     /// the diff engine supports (about 2^31).
     pub fn new(old: &'a [u8], new: &'a [u8]) -> Option<Self> {
-        let old_lines = lines(old);
-        let new_lines = lines(new);
-        if old_lines.len() > MAX_LINES || new_lines.len() > MAX_LINES {
+        if (old.len() > MAX_LINES && count_lines(old) > MAX_LINES)
+            || (new.len() > MAX_LINES && count_lines(new) > MAX_LINES)
+        {
             return None;
         }
         // Lines equal at both ends cannot be part of a change: leave them out of the diff
-        // engine (a one-line edit of a huge file then costs a scan, not an interning of every
-        // line), and shift the changes back afterwards.
-        let prefix = old_lines
-            .iter()
-            .zip(&new_lines)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let room = old_lines.len().min(new_lines.len()) - prefix;
-        let suffix = old_lines
-            .iter()
-            .rev()
-            .zip(new_lines.iter().rev())
-            .take(room)
-            .take_while(|(a, b)| a == b)
-            .count();
-        let middle = |data: &'a [u8], all: &[&'a [u8]]| -> &'a [u8] {
-            let head: usize = all[..prefix].iter().map(|l| l.len()).sum();
-            let tail: usize = all[all.len() - suffix..].iter().map(|l| l.len()).sum();
-            &data[head..data.len() - tail]
+        // engine (a one-line edit of a huge file then costs a compare, not an interning of
+        // every line), and shift the changes back afterwards. Equal bytes up to the last
+        // newline before the first difference are whole equal lines on both sides.
+        let common = common_prefix(old, new);
+        let head = if common == old.len() && common == new.len() {
+            common
+        } else {
+            old[..common].rfind_byte(b'\n').map_or(0, |i| i + 1)
         };
-        let input = InternedInput::new(middle(old, &old_lines), middle(new, &new_lines));
+        let prefix = count_lines(&old[..head]);
+        // The equal trailing part must start a line on both sides; else it starts after its
+        // first newline (the bytes before that newline are the end of a differing line).
+        let (ro, rn) = (&old[head..], &new[head..]);
+        let common = common_suffix(ro, rn);
+        let (so, sn) = (ro.len() - common, rn.len() - common);
+        let start = if line_start(ro, so) && line_start(rn, sn) {
+            so
+        } else {
+            ro[so..].find_byte(b'\n').map_or(ro.len(), |i| so + i + 1)
+        };
+        let tail = head + start;
+        let new_tail = new.len() - (old.len() - tail);
+        let suffix = count_lines(&old[tail..]);
+        let input = InternedInput::new(&old[head..tail], &new[head..new_tail]);
         let mut diff = Diff::compute(Algorithm::Myers, &input);
         diff.postprocess_lines(&input);
         let shift = u32::try_from(prefix).ok()?;
@@ -76,10 +130,55 @@ impl<'a> TextDiff<'a> {
             })
             .collect();
         Some(TextDiff {
-            old: old_lines,
-            new: new_lines,
+            old,
+            prefix,
+            head,
+            input,
+            tail,
+            suffix,
             changes,
         })
+    }
+
+    /// Number of lines of the old side.
+    fn old_len(&self) -> usize {
+        self.prefix + self.input.before.len() + self.suffix
+    }
+
+    /// Old lines `from..to`.
+    fn old_lines(&self, from: usize, to: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let mid_end = self.prefix + self.input.before.len();
+        // From the equal leading lines: walk back from their end.
+        let lead = from.min(self.prefix)..to.min(self.prefix);
+        let mut start = self.head;
+        let back = if lead.is_empty() {
+            0
+        } else {
+            self.prefix - lead.start
+        };
+        for _ in 0..back {
+            start = self.old[..start - 1].rfind_byte(b'\n').map_or(0, |i| i + 1);
+        }
+        let lead = self.old[start..self.head]
+            .lines_with_terminator()
+            .take(lead.len());
+        let mid = from.clamp(self.prefix, mid_end)..to.clamp(self.prefix, mid_end);
+        let mid = self.input.before[mid.start - self.prefix..mid.end - self.prefix]
+            .iter()
+            .map(|&t| self.input.interner[t]);
+        let trail = from.max(mid_end)..to.max(mid_end);
+        let trail = self.old[self.tail..]
+            .lines_with_terminator()
+            .skip(trail.start - mid_end)
+            .take(trail.len());
+        lead.chain(mid).chain(trail)
+    }
+
+    /// New lines `from..to`, all within the middle part.
+    fn new_lines(&self, from: usize, to: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.input.after[from - self.prefix..to - self.prefix]
+            .iter()
+            .map(|&t| self.input.interner[t])
     }
 
     /// True when the sides have equal lines.
@@ -134,7 +233,7 @@ impl<'a> TextDiff<'a> {
         let lead = (first.before.start as usize).min(context);
         let old_start = first.before.start as usize - lead;
         let new_start = first.after.start as usize - lead;
-        let trail = (self.old.len() - last.before.end as usize).min(context);
+        let trail = (self.old_len() - last.before.end as usize).min(context);
         let old_end = last.before.end as usize + trail;
         let new_end = last.after.end as usize + trail;
         let old_len = old_end - old_start;
@@ -150,18 +249,19 @@ impl<'a> TextDiff<'a> {
         )?;
         let mut pos = old_start;
         for change in group {
-            for line in &self.old[pos..change.before.start as usize] {
+            let (before, after) = (&change.before, &change.after);
+            for line in self.old_lines(pos, before.start as usize) {
                 emit(w, LineKind::Context, line)?;
             }
-            for line in &self.old[change.before.start as usize..change.before.end as usize] {
+            for line in self.old_lines(before.start as usize, before.end as usize) {
                 emit(w, LineKind::Remove, line)?;
             }
-            for line in &self.new[change.after.start as usize..change.after.end as usize] {
+            for line in self.new_lines(after.start as usize, after.end as usize) {
                 emit(w, LineKind::Add, line)?;
             }
-            pos = change.before.end as usize;
+            pos = before.end as usize;
         }
-        for line in &self.old[pos..old_end] {
+        for line in self.old_lines(pos, old_end) {
             emit(w, LineKind::Context, line)?;
         }
         Ok(())
@@ -181,8 +281,7 @@ pub fn write_all_lines<W: Write + ?Sized>(
     data: &[u8],
     kind: LineKind,
 ) -> io::Result<u64> {
-    let lines = lines(data);
-    let n = lines.len() as u64;
+    let n = count_lines(data) as u64;
     if n == 0 {
         return Ok(0);
     }
@@ -190,7 +289,7 @@ pub fn write_all_lines<W: Write + ?Sized>(
         LineKind::Add => write_hunk_header(w, 0, 0, 1, n, b"")?,
         _ => write_hunk_header(w, 1, n, 0, 0, b"")?,
     }
-    for line in lines {
+    for line in data.lines_with_terminator() {
         emit(w, kind, line)?;
     }
     Ok(n)
@@ -292,6 +391,92 @@ mod tests {
             udiff(&big, &edited, 1),
             "@@ -49999,3 +49999,3 @@\n 49999\n-50000\n+fifty thousand\n 50001\n"
         );
+    }
+
+    /// Applies unified hunks to `old`, checking every context and removed line.
+    fn apply(old: &[u8], patch: &[u8]) -> Vec<u8> {
+        let lines: Vec<&[u8]> = old.lines_with_terminator().collect();
+        let mut out = Vec::new();
+        let mut pos = 0;
+        let mut body = patch.lines_with_terminator().peekable();
+        while let Some(h) = body.next() {
+            let h = std::str::from_utf8(h).unwrap();
+            let old_range = h.split(' ').nth(1).unwrap().trim_start_matches('-');
+            let mut it = old_range.split(',');
+            let start: usize = it.next().unwrap().parse().unwrap();
+            let len: usize = it.next().map_or(1, |l| l.parse().unwrap());
+            let at = if len == 0 { start } else { start - 1 };
+            for l in &lines[pos..at] {
+                out.extend_from_slice(l);
+            }
+            pos = at;
+            while let Some(l) = body.next_if(|l| !l.starts_with(b"@@")) {
+                let mut text = l[1..].to_vec();
+                if body.next_if(|n| n.starts_with(b"\\")).is_some() {
+                    text.pop();
+                }
+                match l[0] {
+                    b' ' | b'-' => {
+                        assert_eq!(lines[pos], &text[..], "line {pos}");
+                        pos += 1;
+                        if l[0] == b' ' {
+                            out.extend_from_slice(&text);
+                        }
+                    }
+                    _ => out.extend_from_slice(&text),
+                }
+            }
+        }
+        for l in &lines[pos..] {
+            out.extend_from_slice(l);
+        }
+        out
+    }
+
+    #[test]
+    fn random_edits_round_trip_with_any_context() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let pieces: [&[u8]; 6] = [b"a\n", b"b\n", b"c\n", b"a", b"\n", b"dd\n"];
+        for _ in 0..3000 {
+            let make = |n: u64, next: &mut dyn FnMut() -> u64| {
+                let mut v = Vec::new();
+                for _ in 0..n {
+                    v.extend_from_slice(pieces[(next() % 6) as usize]);
+                }
+                v
+            };
+            let n = next() % 30;
+            let base = make(n, &mut next);
+            let (h, t) = (next() % 3, next() % 3);
+            let (head, tail) = (make(h, &mut next), make(t, &mut next));
+            let cut = base.len() / 2;
+            let old = [head.as_slice(), &base].concat();
+            let new = [&base[..cut], tail.as_slice(), &base[cut..]].concat();
+            let (old, new) = if next() % 2 == 0 {
+                (old, new)
+            } else {
+                (new, old)
+            };
+            for ctx in 0..4 {
+                let d = TextDiff::new(&old, &new).unwrap();
+                let mut patch = Vec::new();
+                d.write_hunks(&mut patch, ctx).unwrap();
+                assert_eq!(
+                    apply(&old, &patch),
+                    new,
+                    "{:?} -> {:?}\n{}",
+                    old.as_bstr(),
+                    new.as_bstr(),
+                    patch.as_bstr()
+                );
+            }
+        }
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! while their directories are open ([`scan`], [`side`]; the old side possibly from an mtree
 //! manifest), merge them into an ordered action list ([`plan`]), optionally pair
 //! deletions with additions of equal content ([`rename`]), then render the actions in parallel
-//! chunks ([`render`], [`hunk`]) and write each chunk's results in order, so the output is
-//! deterministic and streamed. Per-file problems are reported and remembered, never fatal;
+//! ([`render`], [`hunk`]) and write the results in plan order through a bounded reorder window
+//! ([`stream`]), so the output is deterministic and streamed. Per-file problems are reported and remembered, never fatal;
 //! the remembered state picks the exit status ([`Exit`]).
 
 pub mod cli;
@@ -24,13 +24,13 @@ pub mod render;
 pub mod scan;
 pub mod side;
 pub mod stat;
+pub mod stream;
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use fstree::Exclude;
-use rayon::prelude::*;
 
 /// Which patch dialect to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -145,8 +145,11 @@ impl Exit {
     }
 }
 
-/// How many actions are rendered in parallel before their output is written.
-const CHUNK: usize = 256;
+/// How many actions may be rendered ahead of the one being written.
+const WINDOW: usize = 64;
+
+/// Rendered bytes waiting to be written beyond which rendering pauses.
+const WINDOW_BYTES: usize = 8 << 20;
 
 /// GNU's name for a root in headers: the operand without trailing slashes (`a/` -> `a`).
 fn label(root: &Path) -> Vec<u8> {
@@ -194,10 +197,27 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
     if cfg.renames == Renames::Exact && cfg.format == Format::Git {
         actions = rename::detect(&ctx, actions);
     }
+    // Files the scan found equal, with equal modes, have nothing to say: leave them out.
+    actions.retain(|&a| match a {
+        plan::Action::Pair(o, n) => {
+            let (a, b) = (&old.nodes[o], &new.nodes[n]);
+            !(b.content == side::Content::Same && a.mode == b.mode)
+        }
+        _ => true,
+    });
     let mut stats = Vec::new();
-    for chunk in actions.chunks(CHUNK) {
-        let rendered: Vec<render::Rendered> = chunk.par_iter().map(|&a| ctx.render(a)).collect();
-        for r in rendered {
+    let window = stream::Window {
+        threads: rayon::current_num_threads(),
+        items: WINDOW,
+        bytes: WINDOW_BYTES,
+    };
+    let size = |r: &render::Rendered| r.out.len();
+    stream::ordered(
+        &actions,
+        window,
+        |&a| ctx.render(a),
+        size,
+        |r| {
             if r.differs && status < Exit::Differ {
                 status = Exit::Differ;
             }
@@ -213,8 +233,9 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
                 let _ = writeln!(err, "treediff: {m}");
             }
             stats.extend(r.stat);
-        }
-    }
+            Ok::<(), Error>(())
+        },
+    )?;
     if cfg.output == Output::Stat {
         stat::write(out, &stats, cfg.color).map_err(Error::Output)?;
     }

@@ -516,7 +516,7 @@ impl Ctx<'_> {
 }
 
 fn lines(data: &[u8]) -> u64 {
-    data.split_inclusive(|&b| b == b'\n').count() as u64
+    crate::hunk::count_lines(data) as u64
 }
 
 /// `Only in DIR: NAME` for a GNU-style full name.

@@ -1,0 +1,179 @@
+//! Rendering in parallel while writing in plan order: worker threads take the next item, the
+//! calling thread writes finished results strictly in order. Workers stay at most a window of
+//! items ahead of the writer and pause while finished-but-unwritten results hold more than a
+//! byte budget, so memory stays bounded by the budget plus the largest single result, however
+//! big the tree, and no worker waits for a slow sibling as it would at a batch barrier.
+
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, PoisonError};
+
+/// Limits of the reorder buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    /// Worker threads.
+    pub threads: usize,
+    /// How many items past the next one to write may be taken.
+    pub items: usize,
+    /// Bytes of finished results that make workers wait for the writer.
+    pub bytes: usize,
+}
+
+struct State<R> {
+    /// The next item a worker takes.
+    next: usize,
+    /// The next item the writer writes.
+    written: usize,
+    /// Finished, unwritten results and the sum of their sizes.
+    done: BTreeMap<usize, R>,
+    buffered: usize,
+    /// The writer failed: workers stop taking items.
+    stop: bool,
+}
+
+/// Runs `work` over `items` on `window.threads` threads and feeds each result to `sink` in item
+/// order. Stops at the first error of `sink` and returns it.
+pub fn ordered<T, R, E>(
+    items: &[T],
+    window: Window,
+    work: impl Fn(&T) -> R + Sync,
+    size: impl Fn(&R) -> usize + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Sync,
+    R: Send,
+{
+    let state = Mutex::new(State {
+        next: 0,
+        written: 0,
+        done: BTreeMap::new(),
+        buffered: 0,
+        stop: false,
+    });
+    let changed = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    let worker = || {
+        loop {
+            let i = {
+                let mut s = lock();
+                // The item the writer waits for is always taken, so the budget cannot deadlock.
+                while !s.stop
+                    && s.next < items.len()
+                    && s.next != s.written
+                    && (s.next >= s.written + window.items || s.buffered > window.bytes)
+                {
+                    s = changed.wait(s).unwrap_or_else(PoisonError::into_inner);
+                }
+                if s.stop || s.next >= items.len() {
+                    return;
+                }
+                s.next += 1;
+                s.next - 1
+            };
+            let r = work(&items[i]);
+            let mut s = lock();
+            s.buffered += size(&r);
+            s.done.insert(i, r);
+            changed.notify_all();
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..window.threads.max(1) {
+            scope.spawn(worker);
+        }
+        for i in 0..items.len() {
+            let r = {
+                let mut s = lock();
+                let r = loop {
+                    if let Some(r) = s.done.remove(&i) {
+                        break r;
+                    }
+                    s = changed.wait(s).unwrap_or_else(PoisonError::into_inner);
+                };
+                s.buffered -= size(&r);
+                s.written = i + 1;
+                changed.notify_all();
+                r
+            };
+            if let Err(e) = sink(r) {
+                lock().stop = true;
+                changed.notify_all();
+                return Err(e);
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(items: usize, bytes: usize) -> Window {
+        Window {
+            threads: 3,
+            items,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn results_come_in_item_order_whatever_the_work_takes() {
+        let items: Vec<u64> = (0..500).collect();
+        let mut got = Vec::new();
+        let work = |&i: &u64| {
+            // Uneven work so that later items often finish first.
+            std::thread::sleep(std::time::Duration::from_micros((i * 7919) % 50));
+            i
+        };
+        ordered(
+            &items,
+            window(8, 1 << 20),
+            work,
+            |_| 1,
+            |r| {
+                got.push(r);
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, items);
+    }
+
+    #[test]
+    fn a_tiny_byte_budget_still_finishes() {
+        let items: Vec<usize> = (0..100).collect();
+        let mut n = 0;
+        ordered(
+            &items,
+            window(4, 0),
+            |&i| vec![0u8; i],
+            Vec::len,
+            |r| {
+                assert_eq!(r.len(), n);
+                n += 1;
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(n, 100);
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run() {
+        let items: Vec<usize> = (0..10_000).collect();
+        let mut seen = 0;
+        let r = ordered(
+            &items,
+            window(4, 1 << 20),
+            |&i| i,
+            |_| 1,
+            |i| {
+                seen += 1;
+                if i == 10 { Err("closed") } else { Ok(()) }
+            },
+        );
+        assert_eq!(r, Err("closed"));
+        assert_eq!(seen, 11);
+    }
+}
