@@ -20,10 +20,14 @@
 //! never a partial file under a final name. `--dry-run` keeps new contents in memory instead
 //! and writes nothing at all.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ffi::OsStr;
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use fstree::{Kind, Root};
 
@@ -118,6 +122,11 @@ pub struct Tree {
     deleted: Vec<PathBuf>,
     /// Directories the patch removes explicitly (`# treediff: rmdir`).
     rmdirs: Vec<PathBuf>,
+    /// What is on disk, as first seen (nothing visible changes before the commit).
+    shapes: RefCell<HashMap<PathBuf, Shape>>,
+    /// The directory opened last (beneath the root, no symlinks): patches touch files
+    /// directory by directory, so most lookups reuse it instead of resolving a path again.
+    last_dir: RefCell<Option<(PathBuf, Rc<OwnedFd>)>>,
 }
 
 impl Tree {
@@ -130,7 +139,31 @@ impl Tree {
             temps: BTreeSet::new(),
             deleted: Vec::new(),
             rmdirs: Vec::new(),
+            shapes: RefCell::new(HashMap::new()),
+            last_dir: RefCell::new(None),
         }
+    }
+
+    /// The directory holding `p` (opened through `Root`, so never via a symlink) and `p`'s
+    /// last component.
+    fn parent_fd<'p>(&self, p: &'p Path) -> Result<(Rc<OwnedFd>, &'p OsStr), fstree::Error> {
+        let name = p.file_name().ok_or_else(|| {
+            fstree::Error::new(
+                fstree::Op::Open,
+                self.root.display(p),
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"),
+            )
+        })?;
+        let dir = p.parent().unwrap_or(Path::new(""));
+        let mut last = self.last_dir.borrow_mut();
+        if let Some((d, fd)) = &*last
+            && d == dir
+        {
+            return Ok((fd.clone(), name));
+        }
+        let fd = Rc::new(self.root.open_dir(dir)?);
+        *last = Some((dir.to_path_buf(), fd.clone()));
+        Ok((fd, name))
     }
 
     /// The real root.
@@ -139,22 +172,50 @@ impl Tree {
     }
 
     fn disk_shape(&self, p: &Path) -> Result<Shape, TreeError> {
-        match self.root.lstat(p) {
-            Ok(None) => Ok(Shape::Absent),
-            Ok(Some(e)) => Ok(match e.kind {
-                Kind::File => Shape::File(e.mode),
-                Kind::Dir => Shape::Dir,
-                Kind::Symlink => Shape::Link,
-                _ => Shape::Special,
-            }),
+        if p.as_os_str().is_empty() {
+            return Ok(Shape::Dir);
+        }
+        if let Some(s) = self.shapes.borrow().get(p) {
+            return Ok(*s);
+        }
+        let stat = self.parent_fd(p).and_then(|(dir, name)| {
+            rustix::fs::statat(&*dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| fstree::Error::new(fstree::Op::Stat, self.root.display(p), e.into()))
+        });
+        let shape = match stat {
+            Ok(st) => {
+                use rustix::fs::FileType;
+                match FileType::from_raw_mode(st.st_mode) {
+                    FileType::RegularFile => Shape::File(st.st_mode & 0o7777),
+                    FileType::Directory => Shape::Dir,
+                    FileType::Symlink => Shape::Link,
+                    _ => Shape::Special,
+                }
+            }
+            Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => Shape::Absent,
             Err(e) if e.source.kind() == std::io::ErrorKind::PermissionDenied => {
-                Err(TreeError::BeyondSymlink(p.to_path_buf()))
+                return Err(TreeError::BeyondSymlink(p.to_path_buf()));
             }
             Err(e) if e.source.raw_os_error() == Some(20) => {
-                Err(TreeError::NotADirectory(p.to_path_buf()))
+                return Err(TreeError::NotADirectory(p.to_path_buf()));
             }
-            Err(e) => Err(e.into()),
-        }
+            Err(e) => return Err(e.into()),
+        };
+        self.shapes.borrow_mut().insert(p.to_path_buf(), shape);
+        Ok(shape)
+    }
+
+    /// Reads the regular file `p` on disk (never through a symlink, never a FIFO).
+    fn read_disk(&self, p: &Path) -> Result<Vec<u8>, fstree::Error> {
+        use std::io::Read;
+        let full = || self.root.display(p);
+        let (dir, name) = self.parent_fd(p)?;
+        let mut f = fstree::root::open_regular(&*dir, name)
+            .map_err(|e| fstree::Error::new(fstree::Op::Open, full(), e))?;
+        let mut v = Vec::new();
+        f.read_to_end(&mut v)
+            .map_err(|e| fstree::Error::new(fstree::Op::Read, full(), e))?;
+        Ok(v)
     }
 
     fn planned_shape(n: &Planned) -> Shape {
@@ -219,8 +280,8 @@ impl Tree {
             Some(Planned::File {
                 content: Content::Staged(tmp),
                 ..
-            }) => Ok(self.root.read(tmp)?),
-            _ => Ok(self.root.read(p)?),
+            }) => Ok(self.read_disk(tmp)?),
+            _ => Ok(self.read_disk(p)?),
         }
     }
 
@@ -297,10 +358,18 @@ impl Tree {
         let full = self.root.display(p);
         let (tmp, mut file) = loop {
             let tmp = dir.join(temp_name(name));
-            match self.root.create_new(&tmp, 0o600) {
-                Ok(f) => break (tmp, f),
-                Err(e) if e.source.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(fstree::Error::new(e.op, full, e.source).into()),
+            let (dfd, tname) = self
+                .parent_fd(&tmp)
+                .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
+            let flags = rustix::fs::OFlags::WRONLY
+                | rustix::fs::OFlags::CREATE
+                | rustix::fs::OFlags::EXCL
+                | rustix::fs::OFlags::NOFOLLOW
+                | rustix::fs::OFlags::CLOEXEC;
+            match rustix::fs::openat(&*dfd, tname, flags, rustix::fs::Mode::from_raw_mode(0o600)) {
+                Ok(fd) => break (tmp, std::fs::File::from(fd)),
+                Err(rustix::io::Errno::EXIST) => continue,
+                Err(e) => return Err(fstree::Error::new(fstree::Op::Create, full, e.into()).into()),
             }
         };
         self.temps.insert(tmp.clone());
@@ -444,7 +513,9 @@ impl Tree {
                 self.root.mkdir(p, 0o777)?;
             }
         }
-        // 3. Files (renamed from their temporaries) and symlinks.
+        // 3. Files (renamed from their temporaries) and symlinks. Directories were removed
+        // and made: no descriptor opened before may be reused.
+        self.last_dir.replace(None);
         let mut renamed = Vec::new();
         for (p, n) in &self.over {
             match n {
@@ -452,7 +523,15 @@ impl Tree {
                     content: Content::Staged(tmp),
                     ..
                 } => {
-                    self.root.rename(tmp, p)?;
+                    if tmp.parent() == p.parent()
+                        && let (Some(from), Ok((dir, to))) = (tmp.file_name(), self.parent_fd(p))
+                    {
+                        rustix::fs::renameat(&*dir, from, &*dir, to).map_err(|e| {
+                            fstree::Error::new(fstree::Op::Rename, self.root.display(p), e.into())
+                        })?;
+                    } else {
+                        self.root.rename(tmp, p)?;
+                    }
                     renamed.push(tmp.clone());
                 }
                 Planned::File {
