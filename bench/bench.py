@@ -119,6 +119,7 @@ def environment(built):
         "cpu": cpu,
         "mem_gib": mem,
         "kernel": platform.release(),
+        "load": os.getloadavg()[0],
         "fs": fs,
         "commit": rev + (" (with uncommitted changes)" if dirty else ""),
         "versions": versions,
@@ -214,6 +215,8 @@ def main():
         return
     if args.only:
         groups = [g for g in groups if re.search(args.only, g.key)]
+    if not groups:
+        sys.exit(f"bench: no row matches {args.only!r} (see --list)")
     env = environment(built)
     started = time.monotonic()
     results = []

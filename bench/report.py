@@ -89,7 +89,8 @@ def section(which, ds, env, results, args, median, partial=None):
                  f"Linux {env['kernel']}, {env['fs']} · commit {env['commit']} · "
                  f"{args.warmup} warm-up + {args.runs} measured runs per command, "
                  f"results checked after {'every run' if args.check == 'all' else 'the first run'}; "
-                 f"the rows took {env['duration'] / 60:.1f} min.")
+                 f"the rows took {env['duration'] / 60:.1f} min; load average {env['load']:.1f} at the start "
+                 f"(other work on the machine inflates and scatters the times).")
     lines.append("")
     lines += describe_data(ds, names)
     lines.append("")
