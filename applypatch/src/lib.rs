@@ -115,6 +115,9 @@ impl Status {
 /// Trouble: the patch cannot be read or the tree cannot be read or written (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The input holds text but not one patch (GNU patch: "Only garbage was found").
+    #[error("only garbage was found in the patch input")]
+    OnlyGarbage,
     /// The patch is malformed, truncated, or in a refused format.
     #[error(transparent)]
     Parse(#[from] treepatch::parse::ParseError),
@@ -175,9 +178,13 @@ pub fn run<S: Read + Seek>(
     let root = fstree::Root::open(&opts.dir)?;
     let mut planner = Planner::new(root, opts);
     if opts.reverse {
+        let start = patch.stream_position().map_err(Error::Input)?;
         let mut items = Vec::new();
         for item in parse(&mut patch) {
             items.push(plan::invert(item?));
+        }
+        if items.is_empty() {
+            refuse_garbage(&mut patch, start)?;
         }
         items.reverse();
         items.sort_by_key(class);
@@ -188,13 +195,18 @@ pub fn run<S: Read + Seek>(
     }
     let start = patch.stream_position().map_err(Error::Input)?;
     let mut rmdirs = Vec::new();
+    let mut any = false;
     for item in parse(&mut patch) {
         let item = item?;
+        any = true;
         match class(&item) {
             0 => planner.item(&item, out, err)?,
             1 => rmdirs.push(item),
             _ => {}
         }
+    }
+    if !any {
+        refuse_garbage(&mut patch, start)?;
     }
     for item in &rmdirs {
         planner.item(item, out, err)?;
@@ -208,6 +220,23 @@ pub fn run<S: Read + Seek>(
         }
     }
     planner.finish(out, err)
+}
+
+/// An input without a single patch in it is fine when it is empty or blank (an empty patch
+/// applies as nothing, which `checkpoint-build` relies on for an unchanged tree) and an error
+/// otherwise, as GNU patch says "Only garbage was found in the patch input".
+fn refuse_garbage<S: Read + Seek>(patch: &mut S, start: u64) -> Result<(), Error> {
+    patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
+    let mut buf = [0u8; 1 << 14];
+    loop {
+        let n = patch.read(&mut buf).map_err(Error::Input)?;
+        if n == 0 {
+            return Ok(());
+        }
+        if buf[..n].iter().any(|b| !b.is_ascii_whitespace()) {
+            return Err(Error::OnlyGarbage);
+        }
+    }
 }
 
 /// Makes `input` readable twice: a regular file is returned as it is; anything else (a pipe,

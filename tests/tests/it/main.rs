@@ -4,6 +4,7 @@
 mod applypatch;
 mod checkpoint;
 mod harness;
+mod hostile;
 mod large;
 mod snap;
 mod treediff;
