@@ -1,14 +1,16 @@
 //! `treesync`: make a destination tree equal to a source tree on the local machine, with
 //! rsync's meaning for every flag it accepts, rewriting only what differs.
 //!
-//! The engine (`sync`) walks SRC and DEST together one directory at a time (memory holds one
-//! directory listing per level, never the whole tree), decides per entry whether content must be
-//! written or only attributes fixed, does the per-file work on all cores (rayon) and prints
-//! rsync's `--itemize-changes` lines in rsync's order. DEST is only ever touched through
-//! directory file descriptors opened with `O_NOFOLLOW` (`dest`), so a symlink planted in DEST
-//! can be replaced but never written or deleted through. The pure parts are [`chmod`] (rsync's
-//! `--chmod` language), [`filter`] (`--exclude`/`--include`), [`itemize`] (the 11-character
-//! codes) and [`owner`] (`--chown`).
+//! The engine (`sync`) walks SRC and DEST together, directory by directory, through open
+//! directory descriptors (each SRC directory is listed once, with `getdents` types; files are
+//! `stat`ed and opened relative to their directory). The walk decides per directory, hands
+//! each directory's files to the rayon pool, and a bounded ordered queue (`pipeline`) prints
+//! rsync's `--itemize-changes` lines in rsync's order while both cores work anywhere in the
+//! tree; memory and open descriptors are bounded by that queue, not by the tree. DEST is only
+//! ever touched through directory file descriptors opened with `O_NOFOLLOW` (`dest`), so a
+//! symlink planted in DEST can be replaced but never written or deleted through. The pure parts
+//! are [`chmod`] (rsync's `--chmod` language), [`filter`] (`--exclude`/`--include`),
+//! [`itemize`] (the 11-character codes) and [`owner`] (`--chown`).
 
 pub mod chmod;
 pub mod cli;

@@ -8,6 +8,13 @@
 //! Then the transfer: for each directory its own line, then its non-directories sorted by
 //! name, then each subdirectory (line, then its contents) in name order. Names sort by bytes.
 //!
+//! Work: the walk (the calling thread) lists, creates and deletes directories in that order;
+//! each directory's non-directories go to the rayon pool as jobs (a directory this run created
+//! goes whole, so two workers do not contend for one directory's lock), and the results, the
+//! walk's own output and each directory's final attributes (set once its contents are done)
+//! pass through the ordered queue of [`crate::pipeline`]. `--progress` numbers are counted as
+//! lines are printed, so they run in output order.
+//!
 //! Decisions, per regular file: without `-c`, equal size and equal mtime *seconds* mean "up to
 //! date" (rsync compares whole seconds); with `-c`, equal size and equal bytes do. An up-to-date
 //! file only gets its attributes fixed (times, mode with `-p`, owner, atime); everything else is

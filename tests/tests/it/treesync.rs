@@ -778,6 +778,69 @@ fn stats_and_verbose_are_accepted() {
     assert!(text.contains("big.txt"), "{text}");
 }
 
+/// A tree with more directories and files than the engine keeps in flight (its pipeline
+/// window and per-job chunk): SRC old and new differ in every third file and DEST lacks some
+/// directories, so work finishes out of order on the pool and must still print in rsync's order.
+fn wide_pair() -> (Tree, Tree) {
+    let (mut src, mut old) = (Tree::new(), Tree::new());
+    for d in 0..12 {
+        for e in 0..3 {
+            for f in 0..40 {
+                let path = format!("d{d:02}/e{e}/f{f:03}.txt");
+                let body = format!("{path}\n").repeat(f % 7 + 1);
+                src = src.file(&path, &body);
+                if d % 5 != 4 {
+                    let old_body = if f % 3 == 0 {
+                        format!("old {body}")
+                    } else {
+                        body
+                    };
+                    old = old.file(&path, old_body);
+                }
+            }
+        }
+        src = src.file(format!("d{d:02}/top.txt"), "top\n");
+    }
+    (
+        src.with_mtimes(1_600_000_000 * NS),
+        old.with_mtimes(1_600_000_000 * NS),
+    )
+}
+
+#[test]
+fn wide_tree_itemizes_in_rsync_order() {
+    let (src, old) = wide_pair();
+    for flags in [&["-r", "-c", "-t", "-i"][..], &["-r", "-t", "-i", "-n"][..]] {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+}
+
+#[test]
+fn progress_numbers_transfers_in_output_order() {
+    let (src, _) = wide_pair();
+    let t = tempdir();
+    let s = src.build(t.path().join("src"));
+    let out = treesync()
+        .args(["-r", "--progress"])
+        .arg(format!("{}/", s.display()))
+        .arg(t.path().join("d"))
+        .success();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let numbers: Vec<usize> = text
+        .lines()
+        .filter_map(|l| l.split("(xfr#").nth(1))
+        .map(|n| n.trim_end_matches(')').parse().expect("a number"))
+        .collect();
+    assert_eq!(numbers, (1..=12 * 121).collect::<Vec<_>>(), "{text}");
+}
+
 #[test]
 fn closed_stdout_is_quiet() {
     let (src, _) = src_and_old_dest();
