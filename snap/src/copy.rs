@@ -135,9 +135,12 @@ pub fn manifest_only(
                     return Ok(None);
                 }
                 let mut f = open_source(&src_root, e)?;
-                content::sha256(&mut f)
-                    .ctx(Op::Read, &src.join(&e.path))
-                    .map(Some)
+                let p = src.join(&e.path);
+                let (d, n) = content::copy_and_hash(&mut f, &mut io::sink()).ctx(Op::Read, &p)?;
+                if n != e.size {
+                    return Err(changed_while_read(&p));
+                }
+                Ok(Some(d))
             })
             .collect();
         for (e, d) in batch.drain(..).zip(digests) {
@@ -372,17 +375,21 @@ fn copy_file(
     let mut input = open_source(src_root, e)?;
     let dest_name = root.display(&e.path);
     let mut out = root.create_new(&e.path, 0o600)?;
-    let digest = if opts.hash {
+    let (digest, copied) = if opts.hash {
         let mut bw = io::BufWriter::with_capacity(256 * 1024, &mut out);
-        let (d, _) = content::copy_and_hash(&mut input, &mut bw)
+        let (d, n) = content::copy_and_hash(&mut input, &mut bw)
             .map_err(|err| copy_error(&from, &dest_name, err))?;
         bw.flush().ctx(Op::Write, &dest_name)?;
         drop(bw);
-        Some(d)
+        (Some(d), n)
     } else {
-        content::copy(&mut input, &mut out).map_err(|err| copy_error(&from, &dest_name, err))?;
-        None
+        let n = content::copy(&mut input, &mut out)
+            .map_err(|err| copy_error(&from, &dest_name, err))?;
+        (None, n)
     };
+    if copied != e.size {
+        return Err(changed_while_read(&from));
+    }
     if am_root {
         rustix::fs::fchown(
             &out,
@@ -404,6 +411,16 @@ fn copy_file(
     };
     rustix::fs::futimens(&out, &ts).ctx(Op::SetTimes, &dest_name)?;
     Ok(digest)
+}
+
+/// A file whose size changed between the walk and the read (it is being written to): the
+/// snapshot would hold neither its old nor a settled new state, so the run fails, naming it.
+fn changed_while_read(p: &Path) -> fstree::Error {
+    fstree::Error::new(
+        Op::Copy,
+        p,
+        io::Error::other("file changed size while being read"),
+    )
 }
 
 /// A read error names the source, a write error (e.g. a full disk) the destination.

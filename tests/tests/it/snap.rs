@@ -571,3 +571,41 @@ fn dest_dot_missing_parent_and_manifest_inside_empty_dest() {
     );
     assert_eq!(std::fs::read_dir(&ed).unwrap().count(), 0);
 }
+
+#[test]
+fn a_file_growing_during_the_snapshot_fails_it_naming_the_file() {
+    let t = tempdir();
+    let mut tree = Tree::new();
+    for i in 0..500 {
+        tree = tree.file(format!("a{i:03}"), vec![b'x'; 4096]);
+    }
+    let src = tree
+        .file("zz-growing.log", "start\n")
+        .build(t.path().join("src"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, path) = (stop.clone(), src.join("zz-growing.log"));
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.write_all(b"more\n").unwrap();
+            }
+        })
+    };
+    let out = snap()
+        .arg(&src)
+        .arg(t.path().join("snap"))
+        .arg("--manifest")
+        .arg(t.path().join("m"))
+        .run();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(out.code(), Some(1), "{out}");
+    let err = out.stderr_text();
+    assert!(
+        err.contains("zz-growing.log") && err.contains("changed size while being read"),
+        "{err}"
+    );
+    assert!(!t.path().join("snap").exists() && !t.path().join("m").exists());
+}
