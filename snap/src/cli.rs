@@ -2,7 +2,7 @@
 //! (manifest output written atomically, the progress bar).
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -53,6 +53,56 @@ pub struct Cli {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Runs what `cli` asks for, writing `--verify` lines to `out` and warnings to `err`; returns
+/// the exit status (0 done, 1 special files skipped, 2 `--verify` found differences).
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<u8> {
+    let src = cli.src.as_ref().context("missing SRC (see --help)")?;
+    if let Some(manifest) = &cli.verify {
+        let diffs = crate::verify(&read_manifest(manifest)?, src, out)?;
+        out.flush()?;
+        return Ok(if diffs.is_empty() { 0 } else { 2 });
+    }
+    let mut opts = crate::Options {
+        mtime: cli.mtime.map(fstree::Timestamp::from_secs),
+        read_only: cli.read_only,
+        exclude: fstree::Exclude::new(&cli.exclude)?,
+        hash: cli.manifest.is_some() || cli.manifest_only,
+        skip: Vec::new(),
+    };
+    let bar = progress_bar(io::stderr().is_terminal() && !cli.quiet);
+    let tick = |n: u64| bar.set_position(n);
+    let outcome = if cli.manifest_only {
+        let target = cli.manifest.clone().unwrap_or_else(|| PathBuf::from("-"));
+        with_manifest_output(Some(&target), |w, id| {
+            opts.skip.extend(id);
+            Ok(crate::manifest_only(
+                src,
+                &opts,
+                w.context("no manifest output")?,
+            )?)
+        })?
+    } else {
+        let dest = cli.dest.as_ref().context("missing DEST (see --help)")?;
+        if let Some(m) = &cli.manifest {
+            anyhow::ensure!(
+                !is_inside(m, dest),
+                "--manifest {} is inside DEST",
+                m.display()
+            );
+        }
+        with_manifest_output(cli.manifest.as_deref(), |w, id| {
+            opts.skip.extend(id);
+            Ok(crate::snapshot(src, dest, &opts, w, &tick)?)
+        })?
+    };
+    bar.finish_and_clear();
+    for (path, kind) in &outcome.skipped {
+        let shown = fstree::error::display_path(&src.join(path));
+        writeln!(err, "snap: skipping {} {shown}", kind.describe())?;
+    }
+    Ok(if outcome.skipped.is_empty() { 0 } else { 1 })
 }
 
 /// True when `path` would be inside the directory `dir` (which may not exist yet).
