@@ -39,6 +39,7 @@ mod listing;
 mod run;
 mod show;
 mod strategies;
+mod system;
 mod tree;
 
 pub use bins::{TOOLS, bin, target_profile_dir};
@@ -53,6 +54,7 @@ pub use listing::{
 pub use run::{Output, Run, cmd, git, require_tool, tool};
 pub use show::{show, show_path};
 pub use strategies::{arb_content, arb_tree, arb_tree_pair};
+pub use system::{SmallFs, with_peak_rss};
 pub use tree::{Node, Tree};
 
 /// A fresh temporary directory (removed on drop, as far as permissions allow), under the

@@ -613,29 +613,6 @@ fn treediff_round_trip_on_the_edge_case_pair() {
 
 const MIB: u64 = 1024 * 1024;
 
-/// Runs `run` under `/usr/bin/time -f %M` and returns its output and peak RSS in bytes.
-fn with_peak_rss(run: Run, dir: &Path) -> (Output, u64) {
-    require_tool("/usr/bin/time");
-    let report = dir.join(".rss");
-    let line = run.command_line();
-    let out = run
-        .wrap(
-            "/usr/bin/time",
-            [
-                std::ffi::OsStr::new("-f"),
-                "%M".as_ref(),
-                "-o".as_ref(),
-                report.as_os_str(),
-            ],
-        )
-        .run();
-    let kib: u64 = std::fs::read_to_string(&report)
-        .ok()
-        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()))
-        .unwrap_or_else(|| panic!("no RSS figure from /usr/bin/time for {line}"));
-    (out, kib * 1024)
-}
-
 /// The tree is as before in everything a reader sees (kinds, contents, modes, file mtimes,
 /// inodes); only directory times may move (a temporary was created and removed in them).
 fn unchanged_but_dir_times(before: &Listing) {
@@ -875,43 +852,6 @@ fn killed_runs_leave_old_or_new_content_and_rerun_converges() {
         killed > 0,
         "no run was killed before it finished; make the tree larger"
     );
-}
-
-/// A small file system the test mounts itself (root only; skipped otherwise).
-struct SmallFs(std::path::PathBuf);
-
-impl SmallFs {
-    fn mount(dir: &Path, size: &str) -> Option<SmallFs> {
-        std::fs::create_dir_all(dir).unwrap();
-        let out = cmd("mount")
-            .args(["-t", "tmpfs", "-o"])
-            .arg(format!("size={size}"))
-            .arg("tmpfs")
-            .arg(dir)
-            .run();
-        if out.code() == Some(0) {
-            return Some(SmallFs(dir.to_path_buf()));
-        }
-        eprintln!(
-            "SKIPPED: cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {}",
-            out.stderr_text()
-        );
-        None
-    }
-
-    /// Makes it read-only.
-    fn remount_ro(&self) {
-        cmd("mount")
-            .args(["-o", "remount,ro"])
-            .arg(&self.0)
-            .success();
-    }
-}
-
-impl Drop for SmallFs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
-    }
 }
 
 #[test]

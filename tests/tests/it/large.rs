@@ -11,29 +11,6 @@ use checkpoint_tests::*;
 
 const MIB: u64 = 1024 * 1024;
 
-/// Runs `run` under `/usr/bin/time` and returns its output and peak RSS in bytes.
-fn with_peak_rss(run: Run, dir: &Path) -> (Output, u64) {
-    require_tool("/usr/bin/time");
-    let report = dir.join(".rss");
-    let line = run.command_line();
-    let out = run
-        .wrap(
-            "/usr/bin/time",
-            [
-                std::ffi::OsStr::new("-f"),
-                "%M".as_ref(),
-                "-o".as_ref(),
-                report.as_os_str(),
-            ],
-        )
-        .run();
-    let kib: u64 = std::fs::read_to_string(&report)
-        .ok()
-        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()))
-        .unwrap_or_else(|| panic!("no RSS figure from /usr/bin/time for {line}"));
-    (out, kib * 1024)
-}
-
 fn assert_rss(what: &str, rss: u64, bound: u64) {
     eprintln!(
         "{what}: peak RSS {} MiB (bound {} MiB)",

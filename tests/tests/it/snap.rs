@@ -388,36 +388,6 @@ fn make_writable(p: &Path) {
     cmd("chmod").args(["-R", "u+w"]).arg(p).success();
 }
 
-/// Mounts a size-limited tmpfs at `dir` for the life of the guard, or says why it can't.
-pub(crate) struct SmallFs(std::path::PathBuf);
-
-impl SmallFs {
-    pub(crate) fn mount(dir: &Path, size: &str) -> Option<SmallFs> {
-        std::fs::create_dir_all(dir).unwrap();
-        let out = cmd("mount")
-            .args(["-t", "tmpfs", "-o"])
-            .arg(format!("size={size}"))
-            .arg("tmpfs")
-            .arg(dir)
-            .run();
-        if out.code() == Some(0) {
-            Some(SmallFs(dir.to_path_buf()))
-        } else {
-            eprintln!(
-                "SKIPPED: cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {}",
-                out.stderr_text()
-            );
-            None
-        }
-    }
-}
-
-impl Drop for SmallFs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn full_disk_fails_naming_the_file_and_leaves_nothing() {
     let t = tempdir();
