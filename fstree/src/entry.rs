@@ -46,6 +46,20 @@ impl Kind {
         }
     }
 
+    /// The kind a raw `st_mode` (from `stat`/`statx`) says.
+    pub fn from_mode(mode: u32) -> Kind {
+        use rustix::fs::FileType;
+        match FileType::from_raw_mode(mode) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Symlink,
+            FileType::Fifo => Kind::Fifo,
+            FileType::Socket => Kind::Socket,
+            FileType::CharacterDevice => Kind::CharDevice,
+            _ => Kind::BlockDevice,
+        }
+    }
+
     /// The word for this kind in messages, as GNU diff says it (`regular file`, `fifo`, ...).
     pub fn describe(self) -> &'static str {
         match self {

@@ -152,7 +152,7 @@ impl Root {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::new(Op::Stat, full, e)),
         };
-        let kind = kind_of(st.st_mode);
+        let kind = Kind::from_mode(st.st_mode);
         let link = if kind == Kind::Symlink {
             Some(self.read_link(rel)?)
         } else {
@@ -339,7 +339,7 @@ impl Root {
         )
         .ctx(Op::Chmod, &full)?;
         let st = rustix::fs::fstat(&fd).ctx(Op::Chmod, &full)?;
-        if kind_of(st.st_mode) == Kind::Symlink {
+        if Kind::from_mode(st.st_mode) == Kind::Symlink {
             return Ok(());
         }
         let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
@@ -471,7 +471,7 @@ pub fn open_regular(dir: impl AsFd, name: &OsStr) -> io::Result<File> {
         }
     })?;
     let st = rustix::fs::fstat(&fd)?;
-    if kind_of(st.st_mode) != Kind::File {
+    if Kind::from_mode(st.st_mode) != Kind::File {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
@@ -507,19 +507,6 @@ fn timestamps(atime: Option<Timestamp>, mtime: Option<Timestamp>) -> rustix::fs:
     }
 }
 
-fn kind_of(mode: u32) -> Kind {
-    use rustix::fs::FileType;
-    match FileType::from_raw_mode(mode) {
-        FileType::RegularFile => Kind::File,
-        FileType::Directory => Kind::Dir,
-        FileType::Symlink => Kind::Symlink,
-        FileType::Fifo => Kind::Fifo,
-        FileType::Socket => Kind::Socket,
-        FileType::CharacterDevice => Kind::CharDevice,
-        _ => Kind::BlockDevice,
-    }
-}
-
 /// An [`Entry`] from a raw `stat`.
 pub fn entry_from_stat(path: PathBuf, st: &rustix::fs::Stat, link: Option<PathBuf>) -> Entry {
     let ts = |s: i64, n: i64| Timestamp {
@@ -529,7 +516,7 @@ pub fn entry_from_stat(path: PathBuf, st: &rustix::fs::Stat, link: Option<PathBu
     Entry {
         depth: path.components().count(),
         path,
-        kind: kind_of(st.st_mode),
+        kind: Kind::from_mode(st.st_mode),
         mode: st.st_mode & 0o7777,
         size: u64::try_from(st.st_size).unwrap_or(0),
         mtime: ts(st.st_mtime, st.st_mtime_nsec as i64),

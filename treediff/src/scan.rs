@@ -128,22 +128,10 @@ fn message(op: Op, path: &Path, e: impl Into<io::Error>) -> String {
     format!("{e}: {}", e.source)
 }
 
-fn kind_of(mode: u16) -> Kind {
-    match FileType::from_raw_mode(mode.into()) {
-        FileType::RegularFile => Kind::File,
-        FileType::Directory => Kind::Dir,
-        FileType::Symlink => Kind::Symlink,
-        FileType::Fifo => Kind::Fifo,
-        FileType::Socket => Kind::Socket,
-        FileType::CharacterDevice => Kind::CharDevice,
-        _ => Kind::BlockDevice,
-    }
-}
-
 fn node(path: Vec<u8>, st: &Statx, link: Option<Vec<u8>>) -> Node {
     Node {
         path,
-        kind: kind_of(st.stx_mode),
+        kind: Kind::from_mode(st.stx_mode.into()),
         mode: u32::from(st.stx_mode) & 0o7777,
         size: st.stx_size,
         mtime: Timestamp {
@@ -298,7 +286,7 @@ impl Scan<'_> {
                 return None;
             }
         };
-        let link = if kind_of(st.stx_mode) == Kind::Symlink {
+        let link = if Kind::from_mode(st.stx_mode.into()) == Kind::Symlink {
             match rustix::fs::readlinkat(dir, name, Vec::new()) {
                 Ok(l) => Some(l.into_bytes()),
                 Err(e) => {
