@@ -135,6 +135,11 @@ pub enum Error {
     /// Writing to the output stream failed (e.g. a closed pipe).
     #[error("writing output")]
     Output(#[source] io::Error),
+    /// Writing a file's contents into DEST failed for want of space (`ENOSPC`, `EDQUOT`,
+    /// `EFBIG`): the file was named on the error stream and the run stopped there, as rsync's
+    /// receiver does (rsync exit 11, "error in file IO").
+    #[error("error in file IO (code 11): stopped at the first file DEST has no room for")]
+    FileIo,
 }
 
 impl Error {
@@ -143,7 +148,7 @@ impl Error {
         match self {
             Error::Usage(_) => 1,
             Error::Manifest { .. } => 1,
-            Error::Dest { .. } | Error::Output(_) => 11,
+            Error::Dest { .. } | Error::Output(_) | Error::FileIo => 11,
         }
     }
 }

@@ -121,6 +121,9 @@ impl<'w, 'a> Sink<'w, 'a> {
         self.partial |= r.partial;
         self.vanished |= r.vanished;
         self.stats.add(&r.stats);
+        if r.fatal {
+            return Err(Error::FileIo);
+        }
         Ok(())
     }
 }

@@ -27,6 +27,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
 
 use rustix::fs::{AtFlags, FileType};
@@ -212,6 +213,8 @@ pub(crate) struct Res {
     pub(crate) err: Vec<u8>,
     pub(crate) partial: bool,
     pub(crate) vanished: bool,
+    /// DEST ran out of room: the run stops once this result is emitted (rsync exit 11).
+    pub(crate) fatal: bool,
     pub(crate) stats: Stats,
     /// Offsets in `out` where the `--progress` transfer number goes (counted on output).
     pub(crate) xfr_at: Vec<usize>,
@@ -294,6 +297,8 @@ struct Engine<'a> {
     o: &'a Options,
     manifest: Option<(fstree::manifest::Manifest, PathBuf)>,
     is_root: bool,
+    /// Set by the first fatal write error: workers skip what is left, the walk stops.
+    stop: AtomicBool,
 }
 
 /// See [`crate::run`].
@@ -331,6 +336,7 @@ pub fn run(
         o,
         manifest,
         is_root: rustix::process::geteuid().is_root(),
+        stop: AtomicBool::new(false),
     };
     let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
@@ -1037,7 +1043,7 @@ impl<'e> Engine<'e> {
             }
             if existing_dir.is_none()
                 && !o.dry_run
-                && let Err(e) = dest::mkdir(p.as_fd(), &s.name, 0o700)
+                && let Err(e) = dest::mkdir(p.as_fd(), &s.name, first_mode(plan.mode))
             {
                 r.io_error("mkdir", &s.rel, &e);
                 sink.take(r)?;
@@ -1097,6 +1103,7 @@ impl<'e> Engine<'e> {
         let Listing { files, dirs, .. } = listing;
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
+            self.check_stop(sink)?;
             // Files created in one directory contend for its lock (create, rename): a new
             // directory goes to one worker whole, so the workers fill different directories.
             let per_job = if fresh { usize::MAX } else { JOB_FILES };
@@ -1123,7 +1130,22 @@ impl<'e> Engine<'e> {
             sink.push(Pending::Job(rx))?;
         }
         for d in &dirs {
+            self.check_stop(sink)?;
             self.sync_subdir(sc, sink, dfd, fresh, d, false)?;
+        }
+        Ok(())
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// After a fatal write error: emit everything pending (which ends in that error's
+    /// result, and so in [`Error::FileIo`]) instead of starting more work.
+    fn check_stop(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
+        if self.stopped() {
+            sink.drain(0)?;
+            return Err(Error::FileIo);
         }
         Ok(())
     }
@@ -1134,6 +1156,9 @@ impl<'e> Engine<'e> {
     /// is nothing to compare with.
     fn sync_entry(&self, dfd: Option<&OwnedFd>, fresh: bool, s: &mut Src) -> Res {
         let mut r = Res::default();
+        if self.stopped() {
+            return r;
+        }
         // A regular file that will be read anyway is opened first and `fstat`ed (one name
         // lookup instead of two); if it cannot be opened, the `lstat` path below reports why
         // where rsync does.
@@ -1541,19 +1566,49 @@ impl<'e> Engine<'e> {
                 return false;
             }
         };
-        let result = (|| -> io::Result<()> {
-            fstree::content::copy(&mut src, &mut tmp)?;
+        let result = (|| -> io::Result<Copied> {
+            let copied = copy_consistent(&mut src, &mut tmp)?;
+            if copied == Copied::Changing {
+                return Ok(copied);
+            }
             dest::chown_fd(tmp.as_fd(), uid, gid)?;
             dest::chmod_fd(tmp.as_fd(), mode)?;
+            let mtime = match copied {
+                Copied::Read(m) => mtime.map(|_| m),
+                Copied::Changing => mtime,
+            };
             dest::set_times_fd(tmp.as_fd(), atime, mtime)?;
-            dest::rename(d.as_fd(), &tmp_name, &s.name)
+            dest::rename(d.as_fd(), &tmp_name, &s.name)?;
+            Ok(copied)
         })();
-        if let Err(e) = result {
-            let _ = dest::unlink(d.as_fd(), &tmp_name);
-            r.io_error("write", &s.rel, &e);
-            return false;
+        match result {
+            Ok(Copied::Read(_)) => true,
+            Ok(Copied::Changing) => {
+                let _ = dest::unlink(d.as_fd(), &tmp_name);
+                let _ = writeln!(
+                    r.err,
+                    "file has changed during the transfer: \"{}\" (left as it was)",
+                    show(&s.rel)
+                );
+                r.vanished = true;
+                false
+            }
+            Err(e) => {
+                let _ = dest::unlink(d.as_fd(), &tmp_name);
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
+                ) {
+                    // As rsync's receiver: no room in DEST ends the run (exit 11).
+                    let _ = writeln!(r.err, "treesync: write failed on \"{}\": {e}", show(&s.rel));
+                    r.fatal = true;
+                    self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                } else {
+                    r.io_error("write", &s.rel, &e);
+                }
+                false
+            }
         }
-        true
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1599,6 +1654,62 @@ impl<'e> Engine<'e> {
         }
         true
     }
+}
+
+/// The mode a new directory is created with. Its final mode is set once its contents are
+/// written (so a source directory without `u+w` can still be filled), but a plain mode that
+/// lets the owner write is given at once: a killed run then leaves the directory as a
+/// finished one would have it, where rsync leaves it 0700 (and without `-p` a later run does
+/// not fix that).
+fn first_mode(want: Option<u32>) -> u32 {
+    match want {
+        Some(m) if m & 0o700 == 0o700 && m & 0o7000 == 0 => m,
+        _ => 0o700,
+    }
+}
+
+/// What [`copy_consistent`] copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Copied {
+    /// A consistent read: the source's size, mtime and ctime were the same before and after
+    /// it; carries that mtime.
+    Read((i64, u32)),
+    /// The source kept changing while it was read (every attempt); nothing usable copied.
+    Changing,
+}
+
+/// How often a source file that changes while it is copied is read again.
+const COPY_ATTEMPTS: usize = 3;
+
+/// Copy `src` into `dst` (both at offset 0) so that what lands in `dst` is one consistent
+/// read of `src`: its `fstat` (size, mtime, ctime) is the same before and after the copy and
+/// the bytes copied equal that size. A file that grows or is rewritten during the copy is read
+/// again from the start, a few times; rsync instead copies whatever it happened to read.
+fn copy_consistent(src: &mut fs::File, dst: &mut fs::File) -> io::Result<Copied> {
+    use std::io::Seek;
+    let stamp = |f: &fs::File| -> io::Result<(u64, (i64, u32), (i64, u32))> {
+        let st = rustix::fs::fstat(f)?;
+        let m = Meta::from(st);
+        #[allow(clippy::unnecessary_cast)]
+        Ok((
+            m.size,
+            m.mtime,
+            (st.st_ctime as i64, st.st_ctime_nsec as u32),
+        ))
+    };
+    for attempt in 0..COPY_ATTEMPTS {
+        if attempt > 0 {
+            src.seek(io::SeekFrom::Start(0))?;
+            dst.seek(io::SeekFrom::Start(0))?;
+            dst.set_len(0)?;
+        }
+        let before = stamp(src)?;
+        let n = fstree::content::copy(src, dst)?;
+        if n == before.0 && stamp(src)? == before {
+            return Ok(Copied::Read(before.1));
+        }
+    }
+    Ok(Copied::Changing)
 }
 
 /// rsync's word for a kind in "could not make way for new ...".

@@ -869,3 +869,522 @@ proptest! {
         }
     }
 }
+
+// ----- hardening (issue 8): killed runs, full disks, read-only targets, changing sources ----
+
+/// The flags of the hardening tests: the checkpoint script's comparison rules, with deletion.
+const HARD_FLAGS: [&str; 4] = ["-r", "-c", "-t", "--delete"];
+
+/// Is `name` (a last path component) one of treesync's or rsync's temporaries, `.NAME.XXXXXX`?
+fn is_temporary(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    name.len() > 8
+        && name.starts_with(b".")
+        && name[name.len() - 7] == b'.'
+        && name[name.len() - 6..].iter().all(u8::is_ascii_alphanumeric)
+}
+
+/// OLD (an existing DEST) and NEW (SRC) of 3000 files in 30 directories: a tenth added, a
+/// tenth deleted, three tenths rewritten (same size and other size), the rest equal (some with
+/// other mtimes). Bodies of 4 KiB, so a run takes long enough to be killed at many points.
+fn three_thousand_files() -> (Tree, Tree) {
+    let (mut old, mut new) = (Tree::new(), Tree::new());
+    let pad = "x".repeat(4000);
+    for i in 0..3000 {
+        let name = format!("d{:02}/f{i:04}", i % 30);
+        let body = |tag: &str| format!("{i} {tag}\n{pad}\n");
+        match i % 10 {
+            0 => new = new.file(&name, body("added")),
+            1 => old = old.file(&name, body("deleted")),
+            2 | 3 => {
+                old = old.file(&name, body("old"));
+                new = new.file(&name, body("NEW"));
+            }
+            4 => {
+                old = old.file(&name, body("old"));
+                new = new.file(&name, body("longer"));
+            }
+            _ => {
+                old = old.file(&name, body("same"));
+                new = new.file(&name, body("same"));
+            }
+        }
+    }
+    // A few directories only SRC has, and one only DEST has.
+    for i in 0..50 {
+        new = new.file(format!("new{:02}/g{i}", i % 5), format!("{i}\n{pad}\n"));
+        old = old.file(format!("gone/g{i}"), format!("{i}\n"));
+    }
+    (
+        old.with_mtimes(1_500_000_000 * NS),
+        new.with_mtimes(1_600_000_000 * NS + 123_456_789),
+    )
+}
+
+/// SIGKILL `treesync -r -c -t --delete` at many points of a run over 3000 files: every file
+/// has its old or its new content (whole), no temporary sits under a final name, nothing that
+/// both sides have is lost, and the same command run again makes DEST equal to SRC (contents,
+/// modes, mtimes of everything including directories). A killed run's `.NAME.XXXXXX`
+/// temporaries are extraneous to the next `--delete` run, which removes them, as rsync does.
+#[test]
+fn killed_runs_leave_old_or_new_content_and_rerun_converges() {
+    let (old, new) = three_thousand_files();
+    let t = scratch();
+    let src = new.build(t.join("src"));
+    let src_arg = format!("{}/", src.display());
+    let (a, b) = (Listing::read(old.build(t.join("old"))), Listing::read(&src));
+    // How long a whole run takes here, to spread the kill points over it.
+    let mut whole = std::time::Duration::MAX;
+    for run in ["timing1", "timing2"] {
+        let w = old.build(t.join(run));
+        let start = std::time::Instant::now();
+        treesync().args(HARD_FLAGS).arg(&src_arg).arg(&w).success();
+        whole = whole.min(start.elapsed());
+        assert_same_tree(&src, &w, Compare::faithful());
+    }
+    eprintln!("a whole run takes {whole:?}");
+    let points = [0.0, 0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9];
+    let (mut killed, mut temps_seen) = (0, 0);
+    for (k, f) in points.into_iter().enumerate() {
+        let w = old.build(t.join(format!("w{k}")));
+        let mut child = std::process::Command::new(bin("treesync"))
+            .args(HARD_FLAGS)
+            .arg(&src_arg)
+            .arg(&w)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole.mul_f64(f));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if !status.success() {
+            killed += 1;
+        }
+        let now = Listing::read(&w);
+        for e in &now.entries {
+            if is_temporary(&e.path) {
+                temps_seen += 1;
+                continue;
+            }
+            if e.kind == Kind::Dir {
+                continue;
+            }
+            let same = |l: &Listing| {
+                l.get(&e.path)
+                    .is_some_and(|x| x.kind == e.kind && x.content == e.content)
+            };
+            assert!(
+                same(&a) || same(&b),
+                "point {k} ({status}): {} is neither old nor new",
+                show(&e.path)
+            );
+        }
+        for p in a.paths().into_iter().filter(|p| b.get(p).is_some()) {
+            assert!(now.get(p).is_some(), "point {k}: {} was lost", show(p));
+        }
+        // The same command again converges, and removes the temporaries with --delete.
+        treesync().args(HARD_FLAGS).arg(&src_arg).arg(&w).success();
+        assert_same_tree(&src, &w, Compare::faithful());
+        // And a third run has nothing left to do.
+        let again = treesync()
+            .args(HARD_FLAGS)
+            .arg("-i")
+            .arg(&src_arg)
+            .arg(&w)
+            .success();
+        assert_eq!(again.stdout_str(), "", "point {k}: a third run still works");
+    }
+    eprintln!(
+        "{killed} of {} runs killed before the end, {temps_seen} temporaries left by them",
+        points.len()
+    );
+    assert!(
+        killed >= points.len() / 2,
+        "most runs finished before they were killed; make the tree larger"
+    );
+}
+
+/// A killed run's temporaries survive a run without `--delete` (hidden, never under a final
+/// name), as rsync's do; with `--delete` they are deleted like any extraneous file.
+#[test]
+fn temporaries_of_a_killed_run_are_removed_by_delete_like_rsync() {
+    let src_tree = Tree::new().file("f", "new\n").file("d/g", "g\n");
+    let dest_tree = Tree::new()
+        .file("f", "old\n")
+        .file(".f.a1B2c3", "ne")
+        .file("d/.g.XyZ123", "");
+    for (tool_name, flags) in [("rsync", &["-rc"][..]), ("treesync", &["-rc"][..])] {
+        let t = tempdir();
+        let src = src_tree.build(t.path().join("src"));
+        let dst = dest_tree.build(t.path().join("dst"));
+        let program = if tool_name == "rsync" {
+            require_tool("rsync")
+        } else {
+            bin("treesync")
+        };
+        cmd(&program)
+            .args(flags)
+            .arg(format!("{}/", src.display()))
+            .arg(&dst)
+            .success();
+        assert!(dst.join(".f.a1B2c3").exists(), "{tool_name} kept it");
+        cmd(&program)
+            .args(flags)
+            .arg("--delete")
+            .arg(format!("{}/", src.display()))
+            .arg(&dst)
+            .success();
+        assert_same_tree(&src, &dst, Compare::contents());
+    }
+}
+
+/// DEST on a 1 MiB tmpfs, SRC holding 2 MiB: treesync stops at the first file that does not
+/// fit, names it, exits 11 like rsync ("error in file IO"), leaves no partial file under a
+/// final name and no temporary, and every file in DEST has its old or its new content.
+#[test]
+fn full_disk_stops_naming_the_file_exit_11_like_rsync() {
+    require_tool("rsync");
+    let t = scratch();
+    let mut src_tree = Tree::new().file("a.txt", "a\n");
+    for i in 0..20 {
+        let body: Vec<u8> = (0..100 * 1024).map(|j| (i * 7 + j % 251) as u8).collect();
+        src_tree = src_tree.file(format!("sub/f{i:02}"), body);
+    }
+    let src_tree = src_tree.with_mtimes(1_600_000_000 * NS);
+    let old_tree = Tree::new()
+        .file("a.txt", "old a\n")
+        .file("sub/f03", "old three\n")
+        .file("extra", "extra\n");
+    let src = src_tree.build(t.join("src"));
+    let mut outs = Vec::new();
+    let mut mounts = Vec::new();
+    for side in ["rsync", "ours"] {
+        let Some(fs) = SmallFs::mount(&t.join(side), "1m") else {
+            return;
+        };
+        mounts.push(fs);
+        let dst = old_tree.build(t.join(side).join("dst"));
+        let program = if side == "rsync" {
+            require_tool("rsync")
+        } else {
+            bin("treesync")
+        };
+        outs.push(
+            cmd(program)
+                .args(HARD_FLAGS)
+                .arg(format!("{}/", src.display()))
+                .arg(&dst)
+                .run(),
+        );
+    }
+    let (rsync_out, ours) = (&outs[0], &outs[1]);
+    assert_eq!(rsync_out.code(), Some(11), "{rsync_out}");
+    assert_eq!(ours.code(), Some(11), "{ours}");
+    let err = ours.stderr_text();
+    let failed: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("No space left on device"))
+        .collect();
+    assert_eq!(
+        failed.len(),
+        1,
+        "one file named, then the run stops:\n{err}"
+    );
+    assert!(failed[0].contains("write failed on \"sub/f"), "{err}");
+    assert!(err.contains("error in file IO (code 11)"), "{err}");
+    let named = failed[0]
+        .split('"')
+        .nth(1)
+        .expect("the file is quoted")
+        .to_string();
+    let now = Listing::read(t.join("ours/dst"));
+    for e in now.entries.iter().filter(|e| e.kind == Kind::File) {
+        assert!(!is_temporary(&e.path), "temporary left: {}", show(&e.path));
+        assert!(
+            is_file_of(&old_tree, e) || is_file_of(&src_tree, e),
+            "{} is neither old nor new (partial?)",
+            show(&e.path)
+        );
+    }
+    assert!(
+        now.get(&named).is_none(),
+        "{named} (not written) is not in DEST"
+    );
+    assert!(
+        now.entries
+            .iter()
+            .any(|e| e.path.starts_with(b"sub/f") && is_file_of(&src_tree, e)),
+        "what fitted was written"
+    );
+}
+
+fn is_file_of(tree: &Tree, e: &Entry) -> bool {
+    matches!(tree.get(&e.path), Some(Node::File { content, .. }) if Some(content) == e.content.as_ref())
+}
+
+/// DEST on a read-only file system (which binds root too): every entry that needed a change
+/// is named on stderr, exit 23 as rsync, and nothing in DEST changed.
+#[test]
+fn read_only_dest_names_each_entry_exit_23_like_rsync() {
+    require_tool("rsync");
+    let t = scratch();
+    let src = Tree::new()
+        .file("a.txt", "new\n")
+        .file("same", "same\n")
+        .file("sub/added", "added\n")
+        .with_mtimes(1_600_000_000 * NS)
+        .build(t.join("src"));
+    let old = Tree::new()
+        .file("a.txt", "old\n")
+        .file("same", "same\n")
+        .file("sub/extra", "gone\n")
+        .with_mtimes(1_500_000_000 * NS);
+    let mut outs = Vec::new();
+    let mut mounts = Vec::new();
+    for side in ["rsync", "ours"] {
+        let Some(fs) = SmallFs::mount(&t.join(side), "1m") else {
+            return;
+        };
+        old.build(t.join(side).join("dst"));
+        cmd("mount")
+            .args(["-o", "remount,ro"])
+            .arg(t.join(side))
+            .success();
+        mounts.push(fs);
+        let before = Listing::read(t.join(side).join("dst"));
+        let program = if side == "rsync" {
+            require_tool("rsync")
+        } else {
+            bin("treesync")
+        };
+        let out = cmd(program)
+            .args(HARD_FLAGS)
+            .arg(format!("{}/", src.display()))
+            .arg(t.join(side).join("dst"))
+            .run();
+        assert_same_listing(
+            &before,
+            &Listing::read(t.join(side).join("dst")),
+            Compare {
+                atimes: false,
+                ..Compare::identical()
+            },
+        );
+        outs.push(out);
+    }
+    assert_eq!(outs[0].code(), Some(23), "{}", outs[0]);
+    assert_eq!(outs[1].code(), Some(23), "{}", outs[1]);
+    let err = outs[1].stderr_text();
+    for name in ["a.txt", "same", "sub/extra", "sub/added"] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("\"{name}\"")) && l.contains("Read-only file system")),
+            "{name} is named:\n{err}"
+        );
+    }
+}
+
+/// A DEST directory its user cannot write (mode 0555, run as `nobody`): its entries are named
+/// (mkstemp, unlink), exit 23, and everything else is synced exactly as rsync does it.
+#[test]
+fn unwritable_dest_dir_names_its_entries_exit_23_like_rsync() {
+    require_tool("setpriv");
+    require_tool("rsync");
+    let t = tempdir();
+    let w = t.path();
+    fs::set_permissions(w, fs::Permissions::from_mode(0o777)).unwrap();
+    for side in ["rsync", "ours"] {
+        Tree::new()
+            .file("a.txt", "new\n")
+            .file("ro-file", "replaced\n")
+            .file("sub/b.txt", "new b\n")
+            .file("sub/added", "added\n")
+            .with_mtimes(1_600_000_000 * NS)
+            .build(w.join(side).join("src"));
+        let dst = Tree::new()
+            .file_mode("a.txt", "old\n", 0o666)
+            .file_mode("ro-file", "old\n", 0o444)
+            .file("sub/b.txt", "old b\n")
+            .file("sub/extra", "gone\n")
+            .dir_mode("sub", 0o555)
+            .with_mtimes(1_500_000_000 * NS)
+            .build(w.join(side).join("dst"));
+        fs::set_permissions(w.join(side), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(&dst, fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let as_nobody = |program: PathBuf, side: &str| {
+        cmd("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(program)
+            .args(HARD_FLAGS)
+            .args(["src/", "dst"])
+            .cwd(w.join(side))
+            .run()
+    };
+    let rsync_out = as_nobody(require_tool("rsync"), "rsync");
+    let ours = as_nobody(bin("treesync"), "ours");
+    assert_eq!(rsync_out.code(), Some(23), "{rsync_out}");
+    assert_eq!(ours.code(), Some(23), "{ours}");
+    let err = ours.stderr_text();
+    for name in ["sub/b.txt", "sub/added", "sub/extra"] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("\"{name}\"")) && l.contains("Permission denied")),
+            "{name} is named:\n{err}"
+        );
+    }
+    assert_same_tree(w.join("rsync/dst"), w.join("ours/dst"), Compare::mtimes());
+    assert_tree_matches(
+        w.join("ours/dst"),
+        &Tree::new()
+            .file_mode("a.txt", "new\n", 0o666)
+            .file_mode("ro-file", "replaced\n", 0o444)
+            .file("sub/b.txt", "old b\n")
+            .file("sub/extra", "gone\n")
+            .dir_mode("sub", 0o555),
+        Compare::default(),
+    );
+}
+
+/// Runs `treesync FLAGS src/ dst` in `t` while `meddle` runs on another thread (until the
+/// run ends and `meddle` sees the stop flag).
+fn run_while(
+    t: &Path,
+    flags: &[&str],
+    meddle: impl FnOnce(&std::sync::atomic::AtomicBool) + Send,
+) -> Output {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|sc| {
+        sc.spawn(|| meddle(&stop));
+        let out = treesync().args(flags).args(["src/", "dst"]).cwd(t).run();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        out
+    })
+}
+
+/// A source file that disappears and reappears (renamed out of SRC and back, over and over)
+/// while treesync runs: in every outcome everything else is synced, and either the file was
+/// seen and copied whole, or it was not listed, or the run names it ("file has vanished") and
+/// exits 24, as rsync. Runs again until the vanishing has been seen (bounded).
+#[test]
+fn vanishing_source_file_is_exit_24_naming_it_or_synced() {
+    let mut tree = Tree::new();
+    for i in 0..2000 {
+        tree = tree.file(format!("d{:02}/f{i:04}", i % 20), format!("{i}\n"));
+    }
+    let tree = tree
+        .file("d07/victim", "victim\n".repeat(100))
+        .with_mtimes(1_600_000_000 * NS);
+    let expected = Listing::read(tree.build(tempdir().path().join("x")));
+    let (mut vanished, mut attempts) = (0, 0);
+    while vanished == 0 && attempts < 30 {
+        attempts += 1;
+        let t = scratch();
+        tree.build(t.join("src"));
+        let (here, away) = (t.join("src/d07/victim"), t.join("victim.away"));
+        let out = run_while(t.path(), &["-r", "-c", "-t"], |stop| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                fs::rename(&here, &away).unwrap();
+                fs::rename(&away, &here).unwrap();
+            }
+        });
+        let now = Listing::read(t.join("dst"));
+        let victim = now.get("d07/victim");
+        match out.code() {
+            Some(0) => {
+                if let Some(v) = victim {
+                    assert_eq!(v.content, expected.get("d07/victim").unwrap().content);
+                }
+            }
+            Some(24) => {
+                vanished += 1;
+                assert!(
+                    out.stderr_text()
+                        .contains("file has vanished: \"d07/victim\""),
+                    "{out}"
+                );
+                assert!(victim.is_none(), "a vanished file is not written");
+            }
+            _ => panic!("unexpected outcome: {out}"),
+        }
+        let rest = |l: Listing| l.without(|e| e.path == b"d07/victim");
+        assert_same_listing(&rest(expected.clone()), &rest(now), Compare::mtimes());
+    }
+    eprintln!("{vanished} vanishing seen in {attempts} runs");
+    assert!(vanished > 0, "the file never vanished under a run");
+}
+
+/// A source file appended to (and its mtime set to T0 + number of records after each append)
+/// while treesync copies it: DEST gets one consistent read of it (a whole number of records,
+/// with the mtime that went with them), or the run says "file has changed during the
+/// transfer" naming it, exits 24 and leaves DEST as it was. Everything else is synced.
+#[test]
+fn growing_source_file_is_copied_consistently_or_named_exit_24() {
+    use std::io::Write as _;
+    const T0: i64 = 1_000_000_000;
+    const REC: usize = 64;
+    let record = |k: usize| format!("{:<width$}\n", format!("record {k}"), width = REC - 1);
+    let start_records = 64 * 1024; // 4 MiB
+    let mut tree = Tree::new();
+    for i in 0..200 {
+        tree = tree.file(format!("d{}/f{i:03}", i % 4), format!("{i}\n"));
+    }
+    let tree = tree.with_mtimes(1_600_000_000 * NS);
+    for attempt in 0..4 {
+        let t = scratch();
+        let src = tree.build(t.join("src"));
+        let grow = src.join("d1/grow");
+        fs::write(&grow, (0..start_records).map(record).collect::<String>()).unwrap();
+        let set_mtime = |k: usize| {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs((T0 + k as i64) as u64);
+            fs::File::options()
+                .append(true)
+                .open(&grow)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        };
+        set_mtime(start_records);
+        let out = run_while(t.path(), &["-r", "-t"], |stop| {
+            let mut f = fs::File::options().append(true).open(&grow).unwrap();
+            let mut k = start_records;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.write_all(record(k).as_bytes()).unwrap();
+                k += 1;
+                let t =
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs((T0 + k as i64) as u64);
+                f.set_modified(t).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(200 * (attempt % 2)));
+            }
+        });
+        let now = Listing::read(t.join("dst"));
+        let final_content = fs::read(&grow).unwrap();
+        match out.code() {
+            Some(0) => {
+                let g = now.get("d1/grow").expect("copied");
+                let c = g.content.as_deref().unwrap();
+                assert_eq!(c.len() % REC, 0, "a whole number of records");
+                assert!(final_content.starts_with(c), "a read of the file");
+                let k = (c.len() / REC) as i64;
+                // Between an append and its mtime update the file is (k records, now): a
+                // consistent read then carries a current time.
+                assert!(
+                    g.mtime / NS == T0 + k || g.mtime / NS > 1_500_000_000,
+                    "{k} records copied with the mtime of {} records",
+                    g.mtime / NS - T0
+                );
+            }
+            Some(24) => {
+                assert!(
+                    out.stderr_text()
+                        .contains("file has changed during the transfer: \"d1/grow\""),
+                    "{out}"
+                );
+                assert!(now.get("d1/grow").is_none(), "left as it was (absent)");
+            }
+            _ => panic!("unexpected outcome: {out}"),
+        }
+        let rest = |l: Listing| l.without(|e| e.path == b"d1/grow");
+        assert_same_listing(&rest(Listing::read(&src)), &rest(now), Compare::mtimes());
+    }
+}
