@@ -19,8 +19,15 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         joined.extend(ChmodSpec::parse(clause).expect("a clause of an accepted spec parses"));
     }
     assert_eq!(joined, parsed, "clause-by-clause parse differs");
-    let seed = probe.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
-    for (mode, umask) in [(seed, seed >> 12), (0o100644, 0o022), (0o40755, 0o027), (0, 0o777)] {
+    let seed = probe
+        .bytes()
+        .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    for (mode, umask) in [
+        (seed, seed >> 12),
+        (0o100644, 0o022),
+        (0o40755, 0o027),
+        (0, 0o777),
+    ] {
         for is_dir in [false, true] {
             let out = parsed.apply(mode, is_dir, umask & 0o777);
             assert_eq!(out & !0o7777, 0, "apply gave more than permission bits");
