@@ -14,9 +14,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target}/fuzz"
 # An explicit --target keeps RUSTFLAGS off build scripts (which must not be instrumented).
 host=$(rustc -vV | sed -n 's/^host: //p')
 cargo build --release --quiet --target "$host" --bin "$target"
+# New inputs go to a throw-away corpus; TMPDIR points the targets' scratch files (apply_patch
+# builds a tree per input) into the same place, so nothing is left behind, even after a crash.
 work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$target.XXXXXX")
-trap 'rm -rf -- "$work"' EXIT
-mkdir -p "corpus/$target" "artifacts/$target"
-"$CARGO_TARGET_DIR/$host/release/$target" "$work" "corpus/$target" \
+trap 'chmod -R u+rwx -- "$work" 2>/dev/null; rm -rf -- "$work"' EXIT
+mkdir -p "$work/corpus" "$work/tmp" "corpus/$target" "artifacts/$target"
+TMPDIR="$work/tmp" "$CARGO_TARGET_DIR/$host/release/$target" "$work/corpus" "corpus/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="artifacts/$target/"
