@@ -125,3 +125,15 @@ fn rename_with_spaces_stays_bare_as_git_writes_it() {
               similarity index 100%\nrename from old/name.txt\nrename to new dir/name.txt\n";
     assert_eq!(assert_round_trips(p), p);
 }
+
+#[test]
+fn quoted_names_holding_carriage_returns_with_timestamps() {
+    let p = b"--- \"a/x\\r\"\t2026-11-24 12:30:04.010407618 +0000\r\n\
+              +++ \"b/x\\r\"\t2026-11-24 12:30:04.010407618 +0000\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n\
+              --- a/y\r\r\n+++ b/y\r\t1970-01-01 00:00:00.000000000 +0000\r\n";
+    let out = assert_round_trips(p);
+    assert!(
+        out.starts_with(b"diff --git \"a/x\\r\" \"b/x\\r\"\n"),
+        "{out:?}"
+    );
+}
