@@ -165,3 +165,18 @@ pub fn run(
 ) -> Result<(Outcome, Stats), Error> {
     sync::run(opts, sources, dest, out, err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_rsyncs() {
+        assert_eq!(Outcome::Done.exit_code(), 0);
+        assert_eq!(Outcome::Partial.exit_code(), 23);
+        assert_eq!(Outcome::Vanished.exit_code(), 24);
+        assert_eq!(Error::Usage(String::new()).exit_code(), 1);
+        assert_eq!(Error::FileIo.exit_code(), 11);
+        assert_eq!(Error::Output(io::Error::other("x")).exit_code(), 11);
+    }
+}

@@ -1687,7 +1687,9 @@ const COPY_ATTEMPTS: usize = 3;
 /// again from the start, a few times; rsync instead copies whatever it happened to read.
 fn copy_consistent(src: &mut fs::File, dst: &mut fs::File) -> io::Result<Copied> {
     use std::io::Seek;
-    let stamp = |f: &fs::File| -> io::Result<(u64, (i64, u32), (i64, u32))> {
+    /// Size, mtime and ctime.
+    type Stamp = (u64, (i64, u32), (i64, u32));
+    let stamp = |f: &fs::File| -> io::Result<Stamp> {
         let st = rustix::fs::fstat(f)?;
         let m = Meta::from(st);
         #[allow(clippy::unnecessary_cast)]
