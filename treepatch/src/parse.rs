@@ -143,6 +143,8 @@ pub struct Parser<R> {
     line_no: usize,
     /// A line read but pushed back, with its number.
     pending: Option<(Vec<u8>, usize)>,
+    /// The reused read buffer.
+    buf: Vec<u8>,
     done: bool,
 }
 
@@ -153,6 +155,7 @@ impl<R: BufRead> Parser<R> {
             reader,
             line_no: 0,
             pending: None,
+            buf: Vec::with_capacity(256),
             done: false,
         }
     }
@@ -162,10 +165,12 @@ impl<R: BufRead> Parser<R> {
         if let Some(p) = self.pending.take() {
             return Ok(Some(p));
         }
-        let mut buf = Vec::new();
+        // Read into a reused buffer and copy the line out once: growing a fresh Vec byte by
+        // byte would reallocate several times per line.
+        self.buf.clear();
         let n = self
             .reader
-            .read_until(b'\n', &mut buf)
+            .read_until(b'\n', &mut self.buf)
             .map_err(|source| ParseError::Io {
                 line: self.line_no + 1,
                 source,
@@ -174,10 +179,8 @@ impl<R: BufRead> Parser<R> {
             return Ok(None);
         }
         self.line_no += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-        }
-        Ok(Some((buf, self.line_no)))
+        let line = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+        Ok(Some((line.to_vec(), self.line_no)))
     }
 
     fn push_back(&mut self, line: Vec<u8>, no: usize) {
