@@ -167,7 +167,8 @@ fn parse<S: Read>(patch: &mut S) -> treepatch::parse::Parser<BufReader<&mut S>> 
 ///
 /// The patch is read twice, one item at a time, so memory does not grow with it: the first
 /// pass parses all of it (a malformed patch is refused before anything is planned) and plans
-/// the deletions and directory removals, the second plans everything else. `-R` is the
+/// the deletions and directory removals, keeping no hunk lines but theirs; the second plans
+/// everything else. `-R` is the
 /// exception: the items are planned in reverse order, so the parsed patch is held in memory.
 pub fn run<S: Read + Seek>(
     mut patch: S,
@@ -196,7 +197,7 @@ pub fn run<S: Read + Seek>(
     let start = patch.stream_position().map_err(Error::Input)?;
     let mut rmdirs = Vec::new();
     let mut any = false;
-    for item in parse(&mut patch) {
+    for item in parse(&mut patch).skim_hunks() {
         let item = item?;
         any = true;
         match class(&item) {

@@ -248,7 +248,7 @@ impl<'o> Planner<'o> {
     /// Reads the pre-image of `src` (empty for a creation): `Ok(None)` when it cannot be
     /// patched (message printed).
     fn pre_image(
-        &self,
+        &mut self,
         fp: &FilePatch,
         src: Option<&Path>,
         dst: Option<&Path>,
@@ -452,7 +452,7 @@ impl<'o> Planner<'o> {
         Ok(Check::Plan(nodes))
     }
 
-    fn already_created(&self, fp: &FilePatch, d: &Path, is_link: bool) -> Result<bool, Error> {
+    fn already_created(&mut self, fp: &FilePatch, d: &Path, is_link: bool) -> Result<bool, Error> {
         let shape = self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))?;
         let current = match shape {
             Shape::File(_) if !is_link => self.tree.read(d),

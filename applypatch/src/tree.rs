@@ -27,7 +27,9 @@ use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use fstree::{Kind, Root};
 
@@ -126,7 +128,98 @@ pub struct Tree {
     shapes: RefCell<HashMap<PathBuf, Shape>>,
     /// The directory opened last (beneath the root, no symlinks): patches touch files
     /// directory by directory, so most lookups reuse it instead of resolving a path again.
-    last_dir: RefCell<Option<(PathBuf, Rc<OwnedFd>)>>,
+    last_dir: RefCell<Option<(PathBuf, Arc<OwnedFd>)>>,
+    /// The thread that writes temporaries (started on the first one).
+    writer: Option<Writer>,
+}
+
+/// A temporary to write: created (exclusively) as `name` in `dir`, then filled and chmodded.
+struct Job {
+    tmp: PathBuf,
+    dir: Arc<OwnedFd>,
+    full: PathBuf,
+    data: Vec<u8>,
+    mode: u32,
+}
+
+/// Why a temporary was not written.
+enum Failure {
+    /// The name was taken: the job comes back to be staged again under another name.
+    Exists(Job),
+    /// Anything else (nothing is left behind).
+    Io(fstree::Error),
+}
+
+/// The staging thread: creating inodes is most of the cost of applying a large patch, and it
+/// overlaps with reading and patching the next files. Jobs are done in order; the channel is
+/// bounded, so memory stays a few files' worth.
+struct Writer {
+    jobs: Option<mpsc::SyncSender<Job>>,
+    done: mpsc::Receiver<(PathBuf, Result<(), Failure>)>,
+    thread: Option<JoinHandle<()>>,
+    pending: usize,
+}
+
+impl Writer {
+    fn start() -> Writer {
+        let (jobs, rx) = mpsc::sync_channel::<Job>(2);
+        let (tx, done) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            for job in rx {
+                let tmp = job.tmp.clone();
+                if tx.send((tmp, write_temp(job))).is_err() {
+                    break;
+                }
+            }
+        });
+        Writer {
+            jobs: Some(jobs),
+            done,
+            thread: Some(thread),
+            pending: 0,
+        }
+    }
+}
+
+/// Creates `job.tmp` and writes it (the staging thread's work).
+fn write_temp(job: Job) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let name = job.tmp.file_name().unwrap_or_default();
+    let flags = rustix::fs::OFlags::WRONLY
+        | rustix::fs::OFlags::CREATE
+        | rustix::fs::OFlags::EXCL
+        | rustix::fs::OFlags::NOFOLLOW
+        | rustix::fs::OFlags::CLOEXEC;
+    let mut file = match rustix::fs::openat(
+        &*job.dir,
+        name,
+        flags,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    ) {
+        Ok(fd) => std::fs::File::from(fd),
+        Err(rustix::io::Errno::EXIST) => return Err(Failure::Exists(job)),
+        Err(e) => {
+            return Err(Failure::Io(fstree::Error::new(
+                fstree::Op::Create,
+                job.full,
+                e.into(),
+            )));
+        }
+    };
+    let write = |f: &mut std::fs::File| -> std::io::Result<()> {
+        f.write_all(&job.data)?;
+        f.set_permissions(std::fs::Permissions::from_mode(job.mode & 0o7777))
+    };
+    if let Err(e) = write(&mut file) {
+        drop(file);
+        let _ = rustix::fs::unlinkat(&*job.dir, name, rustix::fs::AtFlags::empty());
+        return Err(Failure::Io(fstree::Error::new(
+            fstree::Op::Write,
+            job.full,
+            e,
+        )));
+    }
+    Ok(())
 }
 
 impl Tree {
@@ -141,12 +234,80 @@ impl Tree {
             rmdirs: Vec::new(),
             shapes: RefCell::new(HashMap::new()),
             last_dir: RefCell::new(None),
+            writer: None,
         }
+    }
+
+    /// Takes the staging thread's answers: all of them (`wait`), or those already there. A
+    /// temporary whose name was taken is staged again, here, under another name.
+    fn collect(&mut self, wait: bool) -> Result<(), TreeError> {
+        let mut first_err = None;
+        while let Some(w) = self.writer.as_mut() {
+            if w.pending == 0 {
+                break;
+            }
+            let answer = if wait {
+                w.done.recv().ok()
+            } else {
+                w.done.try_recv().ok()
+            };
+            let Some((tmp, result)) = answer else { break };
+            w.pending -= 1;
+            match result {
+                Ok(()) => {}
+                Err(Failure::Io(e)) => {
+                    self.temps.remove(&tmp);
+                    first_err.get_or_insert(e);
+                }
+                Err(Failure::Exists(job)) => {
+                    self.temps.remove(&tmp);
+                    let Some(p) = self.staged_by(&tmp) else {
+                        continue;
+                    };
+                    match self.stage_now(&p, &job.data, job.mode) {
+                        Ok(new) => {
+                            self.over.insert(
+                                p,
+                                Planned::File {
+                                    content: Content::Staged(new),
+                                    mode: job.mode,
+                                },
+                            );
+                        }
+                        Err(TreeError::Io(e)) => {
+                            first_err.get_or_insert(e);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        match first_err {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// The path whose planned content is the temporary `tmp` (a rare lookup: only when a
+    /// temporary's name was taken).
+    fn staged_by(&self, tmp: &Path) -> Option<PathBuf> {
+        self.over.iter().find_map(|(p, n)| match n {
+            Planned::File {
+                content: Content::Staged(t),
+                ..
+            } if t == tmp => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    /// Waits for every temporary to be written; the first error, if any.
+    pub fn settle(&mut self) -> Result<(), TreeError> {
+        self.collect(true)
     }
 
     /// The directory holding `p` (opened through `Root`, so never via a symlink) and `p`'s
     /// last component.
-    fn parent_fd<'p>(&self, p: &'p Path) -> Result<(Rc<OwnedFd>, &'p OsStr), fstree::Error> {
+    fn parent_fd<'p>(&self, p: &'p Path) -> Result<(Arc<OwnedFd>, &'p OsStr), fstree::Error> {
         let name = p.file_name().ok_or_else(|| {
             fstree::Error::new(
                 fstree::Op::Open,
@@ -161,7 +322,7 @@ impl Tree {
         {
             return Ok((fd.clone(), name));
         }
-        let fd = Rc::new(self.root.open_dir(dir)?);
+        let fd = Arc::new(self.root.open_dir(dir)?);
         *last = Some((dir.to_path_buf(), fd.clone()));
         Ok((fd, name))
     }
@@ -271,7 +432,14 @@ impl Tree {
     }
 
     /// The planned content of the regular file `p`.
-    pub fn read(&self, p: &Path) -> Result<Vec<u8>, TreeError> {
+    pub fn read(&mut self, p: &Path) -> Result<Vec<u8>, TreeError> {
+        if let Some(Planned::File {
+            content: Content::Staged(_),
+            ..
+        }) = self.over.get(p)
+        {
+            self.settle()?;
+        }
         match self.over.get(p) {
             Some(Planned::File {
                 content: Content::Memory(data),
@@ -318,7 +486,7 @@ impl Tree {
             Node::File { data, mode } => {
                 let content = match self.staging {
                     Staging::Memory => Content::Memory(data),
-                    Staging::Temporaries => Content::Staged(self.stage(p, &data, mode)?),
+                    Staging::Temporaries => Content::Staged(self.stage(p, data, mode)?),
                 };
                 Planned::File { content, mode }
             }
@@ -330,7 +498,7 @@ impl Tree {
             ..
         }) = self.over.insert(p.to_path_buf(), planned)
         {
-            self.unstage(&old);
+            self.unstage(&old)?;
         }
         Ok(())
     }
@@ -350,46 +518,73 @@ impl Tree {
         Ok(Path::new(""))
     }
 
-    /// Writes `data` with permission bits `mode` to a new hidden temporary for `p`.
-    fn stage(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
-        use std::os::unix::fs::PermissionsExt;
+    /// Hands `data` with permission bits `mode` to the staging thread, for a new hidden
+    /// temporary for `p`, and returns the temporary's name.
+    fn stage(&mut self, p: &Path, data: Vec<u8>, mode: u32) -> Result<PathBuf, TreeError> {
+        self.collect(false)?;
         let dir = self.staging_dir(p)?.to_path_buf();
         let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
         let full = self.root.display(p);
-        let (tmp, mut file) = loop {
+        let tmp = dir.join(temp_name(name));
+        let (dfd, _) = self
+            .parent_fd(&tmp)
+            .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
+        let w = self.writer.get_or_insert_with(Writer::start);
+        let job = Job {
+            tmp: tmp.clone(),
+            dir: dfd,
+            full,
+            data,
+            mode,
+        };
+        let sent = w.jobs.as_ref().map(|jobs| jobs.send(job));
+        match sent {
+            Some(Ok(())) => {
+                w.pending += 1;
+                self.temps.insert(tmp.clone());
+                Ok(tmp)
+            }
+            // The thread is gone (it panicked): write here instead.
+            Some(Err(mpsc::SendError(job))) => self.stage_now(p, &job.data, mode),
+            None => self.stage_now(p, &[], mode),
+        }
+    }
+
+    /// Writes `data` with permission bits `mode` to a new hidden temporary for `p`, now.
+    fn stage_now(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
+        let dir = self.staging_dir(p)?.to_path_buf();
+        let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
+        let full = self.root.display(p);
+        loop {
             let tmp = dir.join(temp_name(name));
-            let (dfd, tname) = self
+            let (dfd, _) = self
                 .parent_fd(&tmp)
                 .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
-            let flags = rustix::fs::OFlags::WRONLY
-                | rustix::fs::OFlags::CREATE
-                | rustix::fs::OFlags::EXCL
-                | rustix::fs::OFlags::NOFOLLOW
-                | rustix::fs::OFlags::CLOEXEC;
-            match rustix::fs::openat(&*dfd, tname, flags, rustix::fs::Mode::from_raw_mode(0o600)) {
-                Ok(fd) => break (tmp, std::fs::File::from(fd)),
-                Err(rustix::io::Errno::EXIST) => continue,
-                Err(e) => return Err(fstree::Error::new(fstree::Op::Create, full, e.into()).into()),
+            let job = Job {
+                tmp: tmp.clone(),
+                dir: dfd,
+                full: full.clone(),
+                data: data.to_vec(),
+                mode,
+            };
+            match write_temp(job) {
+                Ok(()) => {
+                    self.temps.insert(tmp.clone());
+                    return Ok(tmp);
+                }
+                Err(Failure::Exists(_)) => continue,
+                Err(Failure::Io(e)) => return Err(e.into()),
             }
-        };
-        self.temps.insert(tmp.clone());
-        let write = |f: &mut std::fs::File| -> std::io::Result<()> {
-            f.write_all(data)?;
-            f.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
-        };
-        if let Err(e) = write(&mut file) {
-            drop(file);
-            self.unstage(&tmp);
-            return Err(fstree::Error::new(fstree::Op::Write, full, e).into());
         }
-        Ok(tmp)
     }
 
     /// Removes a temporary this tree no longer needs.
-    fn unstage(&mut self, tmp: &Path) {
+    fn unstage(&mut self, tmp: &Path) -> Result<(), TreeError> {
+        self.settle()?;
         if self.temps.remove(tmp) {
             let _ = self.root.remove_file(tmp);
         }
+        Ok(())
     }
 
     /// Records that `p` is gone already (an idempotent run after an interrupted one), so its
@@ -477,6 +672,17 @@ impl Tree {
 
     /// Writes the planned tree. `rejects` are written last, each beside its file.
     pub fn commit(mut self, rejects: &[(PathBuf, Vec<u8>)]) -> Result<(), fstree::Error> {
+        match self.settle() {
+            Ok(()) => {}
+            Err(TreeError::Io(e)) => return Err(e),
+            Err(e) => {
+                return Err(fstree::Error::new(
+                    fstree::Op::Create,
+                    self.root.display(Path::new("")),
+                    std::io::Error::other(e.to_string()),
+                ));
+            }
+        }
         let depth = |p: &Path| p.components().count();
         let disk: Vec<(&PathBuf, Shape)> = self
             .over
@@ -591,6 +797,18 @@ impl Tree {
 impl Drop for Tree {
     /// Removes the temporaries of a plan that was not (or not fully) committed.
     fn drop(&mut self) {
+        if let Some(w) = self.writer.as_mut() {
+            // Let the thread finish what it was given, so every temporary it made is known.
+            w.jobs = None;
+            if let Some(t) = w.thread.take() {
+                let _ = t.join();
+            }
+            while let Ok((tmp, result)) = w.done.try_recv() {
+                if result.is_err() {
+                    self.temps.remove(&tmp);
+                }
+            }
+        }
         for tmp in std::mem::take(&mut self.temps) {
             let _ = self.root.remove_file(&tmp);
         }

@@ -146,6 +146,8 @@ pub struct Parser<R> {
     /// The reused read buffer.
     buf: Vec<u8>,
     done: bool,
+    /// Check hunk bodies without keeping their lines (see [`Parser::skim_hunks`]).
+    skim: bool,
 }
 
 impl<R: BufRead> Parser<R> {
@@ -157,16 +159,25 @@ impl<R: BufRead> Parser<R> {
             pending: None,
             buf: Vec::with_capacity(256),
             done: false,
+            skim: false,
         }
     }
 
-    /// The next line without its `\n`, with its number, or `None` at end of input.
-    fn next_line(&mut self) -> Result<Option<(Vec<u8>, usize)>, ParseError> {
-        if let Some(p) = self.pending.take() {
-            return Ok(Some(p));
+    /// Checks every hunk body as usual but keeps no lines, except in deletions (whose hunks
+    /// say what the deleted file must hold): for a first pass over a large patch that only
+    /// needs to validate it and to know its names and operations.
+    pub fn skim_hunks(mut self) -> Self {
+        self.skim = true;
+        self
+    }
+
+    /// Reads the next line into `self.buf`, without its `\n`; its number, or `None` at end of
+    /// input.
+    fn next_line_buf(&mut self) -> Result<Option<usize>, ParseError> {
+        if let Some((line, no)) = self.pending.take() {
+            self.buf = line;
+            return Ok(Some(no));
         }
-        // Read into a reused buffer and copy the line out once: growing a fresh Vec byte by
-        // byte would reallocate several times per line.
         self.buf.clear();
         let n = self
             .reader
@@ -179,8 +190,17 @@ impl<R: BufRead> Parser<R> {
             return Ok(None);
         }
         self.line_no += 1;
-        let line = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
-        Ok(Some((line.to_vec(), self.line_no)))
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        }
+        Ok(Some(self.line_no))
+    }
+
+    /// The next line without its `\n`, with its number, or `None` at end of input.
+    fn next_line(&mut self) -> Result<Option<(Vec<u8>, usize)>, ParseError> {
+        // Read into a reused buffer and copy the line out once: growing a fresh Vec byte by
+        // byte would reallocate several times per line.
+        Ok(self.next_line_buf()?.map(|no| (self.buf.clone(), no)))
     }
 
     fn push_back(&mut self, line: Vec<u8>, no: usize) {
@@ -273,17 +293,20 @@ impl<R: BufRead> Parser<R> {
                 self.push_back(line, no);
                 return Ok(());
             }
-            let hunk = self.hunk(trim_cr(&line), no)?;
+            let keep = !self.skim || fp.op == Operation::Delete;
+            let hunk = self.hunk(trim_cr(&line), no, keep)?;
             fp.hunks.push(hunk);
         }
     }
 
-    /// Reads one hunk whose `@@` line is `header`.
-    fn hunk(&mut self, header: &[u8], hunk_line: usize) -> Result<Hunk, ParseError> {
+    /// Reads one hunk whose `@@` line is `header`; its lines are kept when `keep`.
+    fn hunk(&mut self, header: &[u8], hunk_line: usize, keep: bool) -> Result<Hunk, ParseError> {
         let mut hunk = parse_hunk_header(header, hunk_line)?;
         let (mut old_left, mut new_left) = (hunk.old_len, hunk.new_len);
+        // The last counted line so far: `Some(true)` once it is marked as missing its newline.
+        let mut last: Option<bool> = None;
         while old_left > 0 || new_left > 0 {
-            let Some((line, no)) = self.next_line()? else {
+            let Some(no) = self.next_line_buf()? else {
                 return Err(ParseError::Truncated {
                     line: self.line_no,
                     hunk_line,
@@ -293,17 +316,16 @@ impl<R: BufRead> Parser<R> {
                 line: no,
                 hunk_line,
             };
-            let (kind, text) = match line.first() {
-                None => (LineKind::Context, Vec::new()),
-                Some(b' ') => (LineKind::Context, line[1..].to_vec()),
-                Some(b'-') => (LineKind::Remove, line[1..].to_vec()),
-                Some(b'+') => (LineKind::Add, line[1..].to_vec()),
+            let kind = match self.buf.first() {
+                None | Some(b' ') => LineKind::Context,
+                Some(b'-') => LineKind::Remove,
+                Some(b'+') => LineKind::Add,
                 Some(b'\\') => {
-                    mark_no_newline(&mut hunk, no, hunk_line)?;
+                    mark_no_newline(&mut hunk, &mut last, no, hunk_line)?;
                     continue;
                 }
                 Some(_) => {
-                    return Err(if self.at_section_start(&line) {
+                    return Err(if self.at_section_start(&self.buf) {
                         ParseError::Truncated {
                             line: no,
                             hunk_line,
@@ -322,11 +344,14 @@ impl<R: BufRead> Parser<R> {
                 LineKind::Add if new_left > 0 => new_left -= 1,
                 _ => return Err(bad),
             }
-            hunk.lines.push(Line {
-                kind,
-                text,
-                no_newline: false,
-            });
+            last = Some(false);
+            if keep {
+                hunk.lines.push(Line {
+                    kind,
+                    text: self.buf.get(1..).unwrap_or_default().to_vec(),
+                    no_newline: false,
+                });
+            }
         }
         // A `\ No newline at end of file` may still follow the last counted line.
         if self
@@ -334,7 +359,7 @@ impl<R: BufRead> Parser<R> {
             .is_some_and(|next| next.starts_with(b"\\"))
             && let Some((_, no)) = self.pending.take()
         {
-            mark_no_newline(&mut hunk, no, hunk_line)?;
+            mark_no_newline(&mut hunk, &mut last, no, hunk_line)?;
         }
         Ok(hunk)
     }
@@ -564,10 +589,18 @@ fn strip_any<'a>(l: &'a [u8], prefixes: &[&[u8]]) -> Option<&'a [u8]> {
     prefixes.iter().find_map(|p| l.strip_prefix(*p))
 }
 
-fn mark_no_newline(hunk: &mut Hunk, no: usize, hunk_line: usize) -> Result<(), ParseError> {
-    match hunk.lines.last_mut() {
-        Some(last) if !last.no_newline => {
-            last.no_newline = true;
+fn mark_no_newline(
+    hunk: &mut Hunk,
+    last: &mut Option<bool>,
+    no: usize,
+    hunk_line: usize,
+) -> Result<(), ParseError> {
+    match last {
+        Some(marked @ false) => {
+            *marked = true;
+            if let Some(l) = hunk.lines.last_mut() {
+                l.no_newline = true;
+            }
             Ok(())
         }
         _ => Err(ParseError::BadHunkLine {
