@@ -5,6 +5,7 @@
 pub mod binary;
 pub mod parse;
 pub mod quote;
+pub mod roundtrip;
 pub mod types;
 pub mod write;
 

@@ -34,7 +34,7 @@ use std::io::{self, Write};
 use crate::binary::{self, BlockKind, EncodedBlock};
 use crate::parse;
 use crate::quote::{quote_git, quote_git_always, quote_gnu};
-use crate::types::{BinaryBlock, BinaryPatch, FilePatch, Hunk, Line, LineKind, Operation};
+use crate::types::{BinaryBlock, BinaryPatch, FilePatch, Hunk, Item, Line, LineKind, Operation};
 
 /// The prefix of the extension lines.
 pub const EXTENSION_PREFIX: &[u8] = b"# treediff: ";
@@ -352,6 +352,20 @@ pub fn write_file_patch<W: Write + ?Sized>(w: &mut W, fp: &FilePatch) -> io::Res
         write_git_names(w, &h)?;
         for hunk in &fp.hunks {
             write_hunk(w, hunk)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes every item in order: file patches and the directory extension lines. Notices
+/// (`Only in ...`) are not patch content and are left to the tools that print them.
+pub fn write_items<W: Write + ?Sized>(w: &mut W, items: &[Item]) -> io::Result<()> {
+    for item in items {
+        match item {
+            Item::File(fp) => write_file_patch(w, fp)?,
+            Item::Mkdir { path, mode, .. } => write_mkdir(w, path, *mode)?,
+            Item::Rmdir { path, .. } => write_rmdir(w, path)?,
+            Item::Notice { .. } => {}
         }
     }
     Ok(())

@@ -4,74 +4,17 @@
 //! (normalising) write, writing what was read is a fixpoint, and reading it gives the same
 //! items (line numbers aside).
 
-use treepatch::parse::parse_all;
-use treepatch::{Item, write};
-
-fn spell(items: &[Item]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for item in items {
-        match item {
-            Item::File(fp) => write::write_file_patch(&mut out, fp).expect("writing to a Vec"),
-            Item::Mkdir { path, mode, .. } => {
-                write::write_mkdir(&mut out, path, *mode).expect("Vec")
-            }
-            Item::Rmdir { path, .. } => write::write_rmdir(&mut out, path).expect("Vec"),
-            Item::Notice { .. } => {}
-        }
-    }
-    out
-}
-
-fn reparse(text: &[u8]) -> Vec<Item> {
-    parse_all(text).unwrap_or_else(|e| {
-        panic!(
-            "our own output does not parse: {e}\n{}",
-            String::from_utf8_lossy(text)
-        )
-    })
-}
-
-/// The items without their patch line numbers and without notices (which the writer leaves
-/// to the tools that write them).
-fn spelled(items: Vec<Item>) -> Vec<Item> {
-    items
-        .into_iter()
-        .filter_map(|item| match item {
-            Item::File(mut fp) => {
-                fp.line = 0;
-                fp.hunks.iter_mut().for_each(|h| h.line = 0);
-                Some(Item::File(fp))
-            }
-            Item::Mkdir { path, mode, .. } => Some(Item::Mkdir {
-                path,
-                mode,
-                line: 0,
-            }),
-            Item::Rmdir { path, .. } => Some(Item::Rmdir { path, line: 0 }),
-            Item::Notice { .. } => None,
-        })
-        .collect()
-}
-
 /// Asserts the round-trip property on `input`, which the parser must accept; returns the first
 /// normalised spelling.
 fn assert_round_trips(input: &[u8]) -> Vec<u8> {
-    let items = parse_all(input).expect("the input parses");
-    let first = spell(&items);
-    let read_first = spelled(reparse(&first));
-    let second = spell(&read_first);
-    let read_second = spelled(reparse(&second));
-    let third = spell(&read_second);
-    assert_eq!(
-        String::from_utf8_lossy(&second),
-        String::from_utf8_lossy(&third),
-        "writing what we read back of our own output changed it"
-    );
-    assert_eq!(
-        read_first, read_second,
-        "reading our own output changed the model"
-    );
-    first
+    match treepatch::roundtrip::check(input) {
+        Ok(Some(first)) => first,
+        Ok(None) => panic!(
+            "the input does not parse: {}",
+            String::from_utf8_lossy(input)
+        ),
+        Err(broke) => panic!("{broke}"),
+    }
 }
 
 #[test]
