@@ -13,7 +13,7 @@ export RUSTFLAGS
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target}/fuzz"
 # An explicit --target keeps RUSTFLAGS off build scripts (which must not be instrumented).
 host=$(rustc -vV | sed -n 's/^host: //p')
-cargo build --release --quiet --target "$host" --bin "$target"
+cargo build --release --locked --quiet --target "$host" --bin "$target"
 # New inputs go to a throw-away corpus; TMPDIR points the targets' scratch files (apply_patch
 # builds a tree per input) into the same place, so nothing is left behind, even after a crash.
 work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$target.XXXXXX")

@@ -11,7 +11,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let opts = cli.options();
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // `applypatch ... | head -1`: the reader leaving early must not stop the run half-way.
+    let mut out = fstree::error::QuietOnBrokenPipe::new(std::io::stdout().lock());
+    let mut err = std::io::stderr().lock();
     let input = match &cli.input {
         Some(p) => std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display())),
         None => std::io::stdin()

@@ -147,6 +147,50 @@ pub fn is_broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// A writer for messages whose reader may leave early (`applypatch ... | head -1`): after a
+/// broken pipe it swallows everything, so a run that must finish what it started (applying a
+/// patch) is not cut short by its progress messages, and nothing is printed about it.
+#[derive(Debug)]
+pub struct QuietOnBrokenPipe<W> {
+    inner: W,
+    gone: bool,
+}
+
+impl<W> QuietOnBrokenPipe<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        QuietOnBrokenPipe { inner, gone: false }
+    }
+}
+
+impl<W: io::Write> io::Write for QuietOnBrokenPipe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +206,24 @@ mod tests {
         );
         assert_eq!(e.to_string(), "cannot open 'a\\nb\\xff'");
         assert!(e.is_not_found());
+    }
+
+    #[test]
+    fn quiet_writer_swallows_only_broken_pipes() {
+        struct Pipe(io::ErrorKind);
+        impl io::Write for Pipe {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::from(self.0))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        use io::Write as _;
+        let mut w = QuietOnBrokenPipe::new(Pipe(io::ErrorKind::BrokenPipe));
+        assert!(w.write_all(b"x").is_ok() && w.write_all(b"y").is_ok() && w.flush().is_ok());
+        let mut w = QuietOnBrokenPipe::new(Pipe(io::ErrorKind::StorageFull));
+        assert!(w.write_all(b"x").is_err());
     }
 
     #[test]

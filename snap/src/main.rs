@@ -6,7 +6,14 @@ use clap::Parser;
 use snap::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit 1 (2 means `--verify` found differences), `--help` and `--version` 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
     match snap::cli::run(&cli, &mut out, &mut err) {
         Ok(code) => ExitCode::from(code),

@@ -101,6 +101,7 @@ fn build(profile_dir: &Path) -> Result<(), String> {
     command
         .args([
             "build",
+            "--locked",
             "--bins",
             "--workspace",
             "--profile",

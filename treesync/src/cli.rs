@@ -11,7 +11,13 @@ use crate::{Action, ChmodSpec, Error, Filters, Options};
 
 /// Make DEST equal to SRC on this machine, with rsync's flags and exit codes.
 #[derive(Parser, Debug)]
-#[command(name = "treesync", version, about, disable_help_flag = true)]
+#[command(
+    name = "treesync",
+    version,
+    about,
+    disable_help_flag = true,
+    override_usage = "treesync [OPTIONS] SRC... DEST"
+)]
 pub struct Cli {
     /// Recurse into directories.
     #[arg(short, long)]
@@ -91,8 +97,8 @@ pub struct Cli {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     help: Option<bool>,
-    /// SRC... DEST
-    #[arg(required = true, num_args = 2.., value_name = "SRC... DEST")]
+    /// Sources, then the destination (SRC... DEST).
+    #[arg(required = true, num_args = 2.., value_name = "PATH")]
     paths: Vec<OsString>,
 }
 

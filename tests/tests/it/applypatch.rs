@@ -925,3 +925,36 @@ fn read_only_targets_fail_clearly_or_behave_like_gnu_patch() {
     );
     unchanged(&before);
 }
+
+#[test]
+fn a_reader_leaving_early_does_not_stop_the_run() {
+    // `applypatch ... | head -1`: the messages' reader goes away after one line; the patch
+    // must still be applied whole, quietly, with exit 0.
+    let t = scratch();
+    let mut old = Tree::new();
+    let mut new = Tree::new();
+    for i in 0..3000 {
+        old = old.file(format!("d{}/f{i}", i % 10), "old\n");
+        new = new.file(format!("d{}/f{i}", i % 10), "new\n");
+    }
+    old.build(t.join("a"));
+    new.build(t.join("b"));
+    let patch = tool("treediff")
+        .args(["a", "b"])
+        .cwd(t.path())
+        .expect_code(1)
+        .stdout;
+    std::fs::write(t.join("p"), patch).unwrap();
+    let script = format!(
+        "'{}' -p1 -d a -i p | head -1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+        bin("applypatch").display()
+    );
+    let out = cmd("bash")
+        .arg("-c")
+        .arg(script)
+        .cwd(t.path())
+        .success()
+        .expect_quiet();
+    assert_eq!(out.stdout_str().trim(), "0");
+    assert_same_tree(t.join("a"), t.join("b"), Compare::default());
+}

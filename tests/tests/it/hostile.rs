@@ -45,6 +45,19 @@ const CORPUS: &[(&str, i32, &str)] = &[
     ("newline-name-is-just-a-name", 0, ""),
 ];
 
+/// The absolute paths hostile patches aim at: whether each exists, and its mtime, so a test
+/// can tell a write by this run from a leftover of another.
+fn aimed_at() -> Vec<Option<std::time::SystemTime>> {
+    ["/tmp/checkpoint-hostile-abs", "/tmp/checkpoint-hostile-ed"]
+        .iter()
+        .map(|p| {
+            std::fs::symlink_metadata(p)
+                .ok()
+                .map(|m| m.modified().unwrap())
+        })
+        .collect()
+}
+
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("hostile")
 }
@@ -91,6 +104,7 @@ fn hostile_patches_are_refused_or_confined() {
         let (t, outside, target) = setup();
         let before_outside = Listing::read(&outside);
         let before_target = Listing::read(&target);
+        let before_aimed = aimed_at();
         let patch = corpus_dir().join(format!("{name}.patch"));
         let out = tool("applypatch")
             .args(["-p1", "-i"])
@@ -106,9 +120,10 @@ fn hostile_patches_are_refused_or_confined() {
         );
         assert!(said.contains(says), "{name}: output lacks {says:?}\n{out}");
         assert_unchanged(&before_outside);
-        assert!(
-            !Path::new("/tmp/checkpoint-hostile-abs").exists()
-                && !Path::new("/tmp/checkpoint-hostile-ed").exists()
+        assert_eq!(
+            aimed_at(),
+            before_aimed,
+            "{name}: wrote to an absolute path"
         );
         if code != 0 {
             // All or nothing: a refused patch changes nothing inside either (reading a file
@@ -155,6 +170,7 @@ fn odd_names_are_created_literally_and_nothing_runs() {
 fn absolute_names_are_refused_with_p0() {
     let (_t, outside, target) = setup();
     let before = (Listing::read(&outside), Listing::read(&target));
+    let before_aimed = aimed_at();
     let untouched = Compare {
         atimes: false,
         ..Compare::identical()
@@ -165,7 +181,7 @@ fn absolute_names_are_refused_with_p0() {
         .cwd(&target)
         .expect_code(2);
     assert!(out.stderr_text().contains("absolute"), "{out}");
-    assert!(!Path::new("/tmp/checkpoint-hostile-abs").exists());
+    assert_eq!(aimed_at(), before_aimed, "wrote to an absolute path");
     assert_unchanged(&before.0);
     assert_same_listing(&before.1, &Listing::read(&target), untouched);
 }

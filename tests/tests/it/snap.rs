@@ -228,6 +228,21 @@ fn store_like_snapshot_has_mtime_1_and_no_write_bits() {
 }
 
 #[test]
+fn usage_errors_exit_1_not_the_verify_mismatch_code() {
+    let t = tempdir();
+    for args in [
+        &["--bogus", "a", "b"][..],
+        &[],
+        &["--mtime", "abc", "a", "b"],
+        &["--verify", "m"],
+    ] {
+        let out = snap().args(args).cwd(t.path()).expect_code(1);
+        assert!(!out.stderr.is_empty(), "{out}");
+    }
+    snap().arg("--help").expect_code(0);
+}
+
+#[test]
 fn missing_source_and_nonempty_destination_fail_without_leaving_anything() {
     let t = tempdir();
     let out = snap()
