@@ -1441,16 +1441,8 @@ impl<'e> Engine<'e> {
                 }
             };
         }
-        let src = match src.map_or_else(|| s.open(), Ok) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                r.vanished(&s.rel);
-                return false;
-            }
-            Err(e) => {
-                r.io_error("send_files failed to open", &s.rel, &e);
-                return false;
-            }
+        let Some(src) = open_source(r, s, src) else {
+            return false;
         };
         match crate::compare::same_content(&src, &dst, s.size) {
             Ok(same) => same,
@@ -1548,16 +1540,8 @@ impl<'e> Engine<'e> {
         atime: Option<(i64, u32)>,
         mtime: Option<(i64, u32)>,
     ) -> bool {
-        let mut src = match src.map_or_else(|| s.open(), Ok) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                r.vanished(&s.rel);
-                return false;
-            }
-            Err(e) => {
-                r.io_error("send_files failed to open", &s.rel, &e);
-                return false;
-            }
+        let Some(mut src) = open_source(r, s, src) else {
+            return false;
         };
         let (mut tmp, tmp_name) = match dest::create_temp(d.as_fd(), &s.name) {
             Ok(t) => t,
@@ -1764,5 +1748,21 @@ trait IntoVecBytes {
 impl IntoVecBytes for OsString {
     fn into_vec_bytes(self) -> Vec<u8> {
         std::os::unix::ffi::OsStringExt::into_vec(self)
+    }
+}
+
+/// `s` opened for reading (or `src`, when it already is), reporting a file that vanished
+/// (exit 24) or cannot be opened (exit 23) as rsync words them.
+fn open_source(r: &mut Res, s: &Src, src: Option<fs::File>) -> Option<fs::File> {
+    match src.map_or_else(|| s.open(), Ok) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            r.vanished(&s.rel);
+            None
+        }
+        Err(e) => {
+            r.io_error("send_files failed to open", &s.rel, &e);
+            None
+        }
     }
 }

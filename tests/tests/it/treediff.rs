@@ -43,6 +43,26 @@ fn exec_bit_differences(left: &Path, right: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `git apply -p1` of `patch` in `w` gives `b`: contents, kinds and link targets, and the
+/// executable bits (git apply sets modes from the patch, 0644/0755, so a read-only file comes
+/// out 0644); directories apart, which git cannot make empty.
+fn git_apply_gives_new(dir: &Scratch, patch: &[u8]) {
+    git()
+        .args(["apply", "-p1", "-"])
+        .cwd(dir.join("w"))
+        .stdin(patch.to_vec())
+        .success();
+    assert_same_listing(
+        &without_dirs(&dir.join("w")),
+        &without_dirs(&dir.join("b")),
+        Compare::contents(),
+    );
+    assert_eq!(
+        exec_bit_differences(&dir.join("w"), &dir.join("b")),
+        Vec::<String>::new()
+    );
+}
+
 /// The lines of `out` that start with `prefix`.
 fn lines_with<'a>(out: &'a [u8], prefix: &str) -> Vec<&'a [u8]> {
     out.split(|&b| b == b'\n')
@@ -55,22 +75,7 @@ fn git_apply_turns_old_into_new_on_the_edge_case_pair() {
     let (old, new) = edge_case_pair();
     let dir = setup(&old, &new);
     let patch = treediff(dir.path(), &["-urN"], 1).expect_quiet();
-    git()
-        .args(["apply", "-p1", "-"])
-        .cwd(dir.join("w"))
-        .stdin(patch.stdout.clone())
-        .success();
-    // git apply sets modes from the patch (0644/0755), so read-only files come out 0644:
-    // compare contents, kinds and targets, and the executable bits separately.
-    assert_same_listing(
-        &without_dirs(&dir.join("w")),
-        &without_dirs(&dir.join("b")),
-        Compare::contents(),
-    );
-    assert_eq!(
-        exec_bit_differences(&dir.join("w"), &dir.join("b")),
-        Vec::<String>::new()
-    );
+    git_apply_gives_new(&dir, &patch.stdout);
     // The directories git cannot express are announced by the extension lines.
     let mkdirs = lines_with(&patch.stdout, "# treediff: mkdir ");
     let rmdirs = lines_with(&patch.stdout, "# treediff: rmdir ");
@@ -543,20 +548,7 @@ fn renames_with_dash_m_apply_with_git() {
     );
     // Empty files are not paired.
     assert!(text.contains("deleted file mode 100644"), "{text}");
-    git()
-        .args(["apply", "-p1", "-"])
-        .cwd(dir.join("w"))
-        .stdin(out.stdout.clone())
-        .success();
-    assert_same_listing(
-        &without_dirs(&dir.join("w")),
-        &without_dirs(&dir.join("b")),
-        Compare::contents(),
-    );
-    assert_eq!(
-        exec_bit_differences(&dir.join("w"), &dir.join("b")),
-        Vec::<String>::new()
-    );
+    git_apply_gives_new(&dir, &out.stdout);
 }
 
 #[test]
