@@ -14,14 +14,6 @@ use treepatch::{Hunk, LineKind};
 
 use crate::locate::{Found, HunkShape, locate};
 
-/// One line of a file: its bytes without the newline (and without the CR in CRLF mode), and
-/// whether a newline ended it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct FileLine<'a> {
-    text: &'a [u8],
-    newline: bool,
-}
-
 /// What happened to one hunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HunkResult {
@@ -60,80 +52,102 @@ impl Applied {
     }
 }
 
-fn split_lines(data: &[u8]) -> Vec<FileLine<'_>> {
-    let mut out = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        match rest.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                out.push(FileLine {
-                    text: &rest[..i],
-                    newline: true,
-                });
-                rest = &rest[i + 1..];
-            }
-            None => {
-                out.push(FileLine {
-                    text: rest,
-                    newline: false,
-                });
-                rest = &[];
-            }
-        }
-    }
-    out
+/// A file cut into lines: where each starts in the file's bytes (plus one entry for the end),
+/// and each line's text for matching, without its newline (and without the CR of a CRLF
+/// file whose CRs are set aside). Only the last line can lack a newline.
+struct FileLines<'a> {
+    starts: Vec<usize>,
+    texts: Vec<&'a [u8]>,
+    /// Every newline-terminated line ends in CRLF (and there is at least one).
+    crlf: bool,
 }
 
-/// True when every newline-terminated line ends in CR (and there is at least one).
-fn is_crlf(lines: &[FileLine<'_>]) -> bool {
-    let mut any = false;
-    for l in lines.iter().filter(|l| l.newline) {
-        if !l.text.ends_with(b"\r") {
-            return false;
+impl<'a> FileLines<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        use bstr::ByteSlice;
+        let guess = data.len() / 32 + 1;
+        let mut starts = Vec::with_capacity(guess);
+        let mut texts = Vec::with_capacity(guess);
+        let mut at = 0;
+        let mut crlf = true;
+        let mut any_newline = false;
+        for line in data.lines_with_terminator() {
+            starts.push(at);
+            at += line.len();
+            let text = match line.strip_suffix(b"\n") {
+                Some(t) => {
+                    any_newline = true;
+                    crlf &= t.ends_with(b"\r");
+                    t
+                }
+                None => line,
+            };
+            texts.push(text);
         }
-        any = true;
+        starts.push(at);
+        FileLines {
+            starts,
+            texts,
+            crlf: crlf && any_newline,
+        }
     }
-    any
+
+    /// Sets the CR of every newline-terminated line aside.
+    fn strip_cr(&mut self, data: &[u8]) {
+        let last_open = !data.ends_with(b"\n");
+        let n = self.texts.len();
+        for (i, t) in self.texts.iter_mut().enumerate() {
+            if !(last_open && i + 1 == n) {
+                *t = &t[..t.len() - 1];
+            }
+        }
+    }
+
+    /// The bytes of lines `from..to`, terminators included (`to` may be past the end).
+    fn bytes<'d>(&self, data: &'d [u8], from: usize, to: usize) -> &'d [u8] {
+        let n = self.texts.len();
+        &data[self.starts[from.min(n)]..self.starts[to.min(n)]]
+    }
 }
 
 /// Applies `hunks` to `data`, locating each like GNU patch with at most `max_fuzz` fuzz.
 pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
-    let mut lines = split_lines(data);
+    let mut lines = FileLines::new(data);
     let patch_lines = || hunks.iter().flat_map(|h| h.lines.iter());
     let patch_has_cr = patch_lines().any(|l| l.text.ends_with(b"\r"));
     let patch_all_cr = patch_lines().all(|l| l.text.ends_with(b"\r") || l.no_newline);
-    let file_crlf = is_crlf(&lines);
     // Which CRs to set aside.
-    let strip_file_cr = file_crlf && !patch_has_cr;
-    let strip_patch_cr = !file_crlf && patch_has_cr && patch_all_cr;
+    let strip_file_cr = lines.crlf && !patch_has_cr;
+    let strip_patch_cr = !lines.crlf && patch_has_cr && patch_all_cr;
     if strip_file_cr {
-        for l in lines.iter_mut().filter(|l| l.newline) {
-            l.text = &l.text[..l.text.len() - 1];
+        lines.strip_cr(data);
+    }
+    fn patch_line(t: &[u8], strip_cr: bool) -> &[u8] {
+        if strip_cr {
+            t.strip_suffix(b"\r").unwrap_or(t)
+        } else {
+            t
         }
     }
-    let patch_text = |t: &[u8]| -> Vec<u8> {
-        if strip_patch_cr {
-            t.strip_suffix(b"\r").unwrap_or(t).to_vec()
-        } else {
-            t.to_vec()
-        }
-    };
-    let texts: Vec<&[u8]> = lines.iter().map(|l| l.text).collect();
+    let patch_text = |t| patch_line(t, strip_patch_cr);
 
     let mut results = Vec::with_capacity(hunks.len());
     let mut placed: Vec<Option<Found>> = Vec::with_capacity(hunks.len());
     let mut min_pos = 0usize;
     let mut last_offset = 0i64;
     let mut applied_delta = 0i64;
+    let mut old: Vec<&[u8]> = Vec::new();
+    let mut kinds: Vec<LineKind> = Vec::new();
     for h in hunks {
-        let old_owned: Vec<Vec<u8>> = h
-            .lines
-            .iter()
-            .filter(|l| l.kind != LineKind::Add)
-            .map(|l| patch_text(&l.text))
-            .collect();
-        let old: Vec<&[u8]> = old_owned.iter().map(Vec::as_slice).collect();
-        let kinds: Vec<LineKind> = h.lines.iter().map(|l| l.kind).collect();
+        old.clear();
+        old.extend(
+            h.lines
+                .iter()
+                .filter(|l| l.kind != LineKind::Add)
+                .map(|l| patch_text(&l.text)),
+        );
+        kinds.clear();
+        kinds.extend(h.lines.iter().map(|l| l.kind));
         let shape = HunkShape::new(&old, &kinds);
         // A hunk that removes or keeps nothing inserts after its stated line.
         let base = if h.old_len == 0 {
@@ -141,7 +155,7 @@ pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
         } else {
             h.old_start as i64 - 1
         };
-        let found = locate(&texts, &shape, base + last_offset, min_pos, max_fuzz);
+        let found = locate(&lines.texts, &shape, base + last_offset, min_pos, max_fuzz);
         match found {
             Some(f) => {
                 let offset = f.pos as i64 - base;
@@ -166,38 +180,33 @@ pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
         placed.push(found);
     }
 
-    // Build the result front to back.
+    // Build the result front to back. Lines of the file (context lines too, so lines ignored
+    // by fuzz keep the file's version) are copied with their own terminators; added lines
+    // get the file's line ending.
     let eol: &[u8] = if strip_file_cr { b"\r\n" } else { b"\n" };
-    let mut out = Vec::with_capacity(data.len());
-    let push = |out: &mut Vec<u8>, text: &[u8], newline: bool| {
-        out.extend_from_slice(text);
-        if newline {
-            out.extend_from_slice(eol);
-        }
-    };
+    let mut out = Vec::with_capacity(data.len() + data.len() / 8);
     let mut cur = 0usize;
     for (h, found) in hunks.iter().zip(&placed) {
         let Some(f) = found else { continue };
-        for l in &lines[cur..f.pos] {
-            push(&mut out, l.text, l.newline);
-        }
+        out.extend_from_slice(lines.bytes(data, cur, f.pos));
         cur = f.pos;
         for pl in &h.lines {
             match pl.kind {
                 LineKind::Context => {
-                    if let Some(l) = lines.get(cur) {
-                        push(&mut out, l.text, l.newline);
-                    }
+                    out.extend_from_slice(lines.bytes(data, cur, cur + 1));
                     cur += 1;
                 }
                 LineKind::Remove => cur += 1,
-                LineKind::Add => push(&mut out, &patch_text(&pl.text), !pl.no_newline),
+                LineKind::Add => {
+                    out.extend_from_slice(patch_text(&pl.text));
+                    if !pl.no_newline {
+                        out.extend_from_slice(eol);
+                    }
+                }
             }
         }
     }
-    for l in lines.get(cur..).unwrap_or_default() {
-        push(&mut out, l.text, l.newline);
-    }
+    out.extend_from_slice(lines.bytes(data, cur, usize::MAX));
     Applied {
         content: out,
         hunks: results,

@@ -21,7 +21,7 @@
 //! and writes nothing at all.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use fstree::{Kind, Root};
+use fstree::Root;
 
 /// A path's state as the planner asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,20 +117,57 @@ pub enum TreeError {
 pub struct Tree {
     root: Root,
     staging: Staging,
-    over: BTreeMap<PathBuf, Planned>,
+    /// Planned states, by [`key`]: parents sort before their children.
+    over: BTreeMap<Vec<u8>, Planned>,
     /// Temporaries this tree created and has not yet renamed into place or removed.
-    temps: BTreeSet<PathBuf>,
+    temps: HashSet<PathBuf>,
     /// Files deleted by the patch, whose parents are removed when left empty.
     deleted: Vec<PathBuf>,
     /// Directories the patch removes explicitly (`# treediff: rmdir`).
     rmdirs: Vec<PathBuf>,
-    /// What is on disk, as first seen (nothing visible changes before the commit).
-    shapes: RefCell<HashMap<PathBuf, Shape>>,
-    /// The directory opened last (beneath the root, no symlinks): patches touch files
-    /// directory by directory, so most lookups reuse it instead of resolving a path again.
-    last_dir: RefCell<Option<(PathBuf, Arc<OwnedFd>)>>,
+    /// What is on disk, as first seen (nothing visible changes before the commit), by the
+    /// path's bytes.
+    shapes: RefCell<HashMap<Vec<u8>, Shape>>,
+    /// Directories opened beneath the root (each from its parent, never through a symlink),
+    /// by the path's bytes: patches touch files directory by directory, so most lookups
+    /// reuse a descriptor instead of resolving a path again. Bounded by [`DIR_CACHE`].
+    dirs: RefCell<HashMap<Vec<u8>, Arc<OwnedFd>>>,
     /// The thread that writes temporaries (started on the first one).
     writer: Option<Writer>,
+}
+
+/// How many directory descriptors [`Tree`] keeps open at most.
+const DIR_CACHE: usize = 256;
+
+/// `p` as a key of [`Tree::over`]: its bytes with every `/` made NUL (names hold no NUL), so
+/// that byte order is component order (`a/b` before `a.b`) and each ancestor's key is a
+/// prefix of its descendants' keys, ending where `p`'s key has a NUL.
+fn key(p: &Path) -> Vec<u8> {
+    p.as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|&b| if b == b'/' { 0 } else { b })
+        .collect()
+}
+
+/// The path a [`key`] stands for.
+fn unkey(k: &[u8]) -> PathBuf {
+    let bytes: Vec<u8> = k.iter().map(|&b| if b == 0 { b'/' } else { b }).collect();
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+/// Where the ancestors of the path with key `k` end, shallowest first (the root and the path
+/// itself excluded): `&k[..i]` is an ancestor's key, and the path's bytes up to `i` its path.
+fn ancestor_ends(k: &[u8]) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    k.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == 0)
+        .map(|(i, _)| i)
+}
+
+/// The first `i` bytes of `p` as a path.
+fn prefix(p: &Path, i: usize) -> &Path {
+    Path::new(OsStr::from_bytes(&p.as_os_str().as_bytes()[..i]))
 }
 
 /// A temporary to write: created (exclusively) as `name` in `dir`, then filled and chmodded.
@@ -229,11 +266,11 @@ impl Tree {
             root,
             staging,
             over: BTreeMap::new(),
-            temps: BTreeSet::new(),
+            temps: HashSet::new(),
             deleted: Vec::new(),
             rmdirs: Vec::new(),
             shapes: RefCell::new(HashMap::new()),
-            last_dir: RefCell::new(None),
+            dirs: RefCell::new(HashMap::new()),
             writer: None,
         }
     }
@@ -267,7 +304,7 @@ impl Tree {
                     match self.stage_now(&p, &job.data, job.mode) {
                         Ok(new) => {
                             self.over.insert(
-                                p,
+                                key(&p),
                                 Planned::File {
                                     content: Content::Staged(new),
                                     mode: job.mode,
@@ -291,11 +328,11 @@ impl Tree {
     /// The path whose planned content is the temporary `tmp` (a rare lookup: only when a
     /// temporary's name was taken).
     fn staged_by(&self, tmp: &Path) -> Option<PathBuf> {
-        self.over.iter().find_map(|(p, n)| match n {
+        self.over.iter().find_map(|(k, n)| match n {
             Planned::File {
                 content: Content::Staged(t),
                 ..
-            } if t == tmp => Some(p.clone()),
+            } if t == tmp => Some(unkey(k)),
             _ => None,
         })
     }
@@ -305,8 +342,31 @@ impl Tree {
         self.collect(true)
     }
 
-    /// The directory holding `p` (opened through `Root`, so never via a symlink) and `p`'s
-    /// last component.
+    /// The directory `dir` beneath the root, opened component by component from the nearest
+    /// directory already open, never through a symlink.
+    fn dir_fd(&self, dir: &Path) -> Result<Arc<OwnedFd>, fstree::Error> {
+        let bytes = dir.as_os_str().as_bytes();
+        if let Some(fd) = self.dirs.borrow().get(bytes) {
+            return Ok(fd.clone());
+        }
+        let fd = match (dir.parent(), dir.file_name()) {
+            (Some(parent), Some(name)) => {
+                let pfd = self.dir_fd(parent)?;
+                fstree::root::open_child_dir(&*pfd, name)
+                    .map_err(|e| fstree::Error::new(fstree::Op::Open, self.root.display(dir), e))?
+            }
+            _ => self.root.open_dir(dir)?,
+        };
+        let fd = Arc::new(fd);
+        let mut dirs = self.dirs.borrow_mut();
+        if dirs.len() >= DIR_CACHE {
+            dirs.clear();
+        }
+        dirs.insert(bytes.to_vec(), fd.clone());
+        Ok(fd)
+    }
+
+    /// The directory holding `p` (opened by [`Tree::dir_fd`]) and `p`'s last component.
     fn parent_fd<'p>(&self, p: &'p Path) -> Result<(Arc<OwnedFd>, &'p OsStr), fstree::Error> {
         let name = p.file_name().ok_or_else(|| {
             fstree::Error::new(
@@ -316,15 +376,7 @@ impl Tree {
             )
         })?;
         let dir = p.parent().unwrap_or(Path::new(""));
-        let mut last = self.last_dir.borrow_mut();
-        if let Some((d, fd)) = &*last
-            && d == dir
-        {
-            return Ok((fd.clone(), name));
-        }
-        let fd = Arc::new(self.root.open_dir(dir)?);
-        *last = Some((dir.to_path_buf(), fd.clone()));
-        Ok((fd, name))
+        Ok((self.dir_fd(dir)?, name))
     }
 
     /// The real root.
@@ -333,10 +385,11 @@ impl Tree {
     }
 
     fn disk_shape(&self, p: &Path) -> Result<Shape, TreeError> {
-        if p.as_os_str().is_empty() {
+        let bytes = p.as_os_str().as_bytes();
+        if bytes.is_empty() {
             return Ok(Shape::Dir);
         }
-        if let Some(s) = self.shapes.borrow().get(p) {
+        if let Some(s) = self.shapes.borrow().get(bytes) {
             return Ok(*s);
         }
         let stat = self.parent_fd(p).and_then(|(dir, name)| {
@@ -362,7 +415,7 @@ impl Tree {
             }
             Err(e) => return Err(e.into()),
         };
-        self.shapes.borrow_mut().insert(p.to_path_buf(), shape);
+        self.shapes.borrow_mut().insert(bytes.to_vec(), shape);
         Ok(shape)
     }
 
@@ -390,16 +443,24 @@ impl Tree {
 
     /// The planned shape of `p`, checking that every parent is (or will be) a directory.
     pub fn shape(&self, p: &Path) -> Result<Shape, TreeError> {
-        self.check_parents(p)?;
-        if let Some(n) = self.over.get(p) {
+        let k = key(p);
+        self.check_parents_of(p, &k)?;
+        self.shape_of(p, &k)
+    }
+
+    /// The planned shape of `p` (whose key is `k`), its parents taken as checked.
+    fn shape_of(&self, p: &Path, k: &[u8]) -> Result<Shape, TreeError> {
+        if let Some(n) = self.over.get(k) {
             return Ok(Self::planned_shape(n));
         }
         // A parent planned absent (or to be created) means nothing is below it on disk.
-        for a in p.ancestors().skip(1) {
-            match self.over.get(a) {
+        for i in ancestor_ends(k).rev() {
+            match self.over.get(&k[..i]) {
                 Some(Planned::Absent) => return Ok(Shape::Absent),
                 // A directory the patch creates (where there was none, or something else).
-                Some(Planned::Dir { .. }) if !matches!(self.disk_shape(a), Ok(Shape::Dir)) => {
+                Some(Planned::Dir { .. })
+                    if !matches!(self.disk_shape(prefix(p, i)), Ok(Shape::Dir)) =>
+                {
                     return Ok(Shape::Absent);
                 }
                 _ => {}
@@ -410,14 +471,15 @@ impl Tree {
 
     /// Fails when a parent of `p` is a symlink or a non-directory in the planned tree.
     pub fn check_parents(&self, p: &Path) -> Result<(), TreeError> {
-        let mut ancestors: Vec<&Path> = p.ancestors().skip(1).collect();
-        ancestors.pop(); // the empty path: the root itself
-        ancestors.reverse();
-        for a in ancestors {
-            let shape = match self.over.get(a) {
+        self.check_parents_of(p, &key(p))
+    }
+
+    fn check_parents_of(&self, p: &Path, k: &[u8]) -> Result<(), TreeError> {
+        for i in ancestor_ends(k) {
+            let shape = match self.over.get(&k[..i]) {
                 Some(Planned::Absent) => return Ok(()),
                 Some(n) => Self::planned_shape(n),
-                None => self.disk_shape(a)?,
+                None => self.disk_shape(prefix(p, i))?,
             };
             match shape {
                 Shape::Dir => {}
@@ -433,14 +495,15 @@ impl Tree {
 
     /// The planned content of the regular file `p`.
     pub fn read(&mut self, p: &Path) -> Result<Vec<u8>, TreeError> {
+        let k = key(p);
         if let Some(Planned::File {
             content: Content::Staged(_),
             ..
-        }) = self.over.get(p)
+        }) = self.over.get(&k)
         {
             self.settle()?;
         }
-        match self.over.get(p) {
+        match self.over.get(&k) {
             Some(Planned::File {
                 content: Content::Memory(data),
                 ..
@@ -455,7 +518,7 @@ impl Tree {
 
     /// The planned target of the symlink `p`.
     pub fn read_link(&self, p: &Path) -> Result<Vec<u8>, TreeError> {
-        match self.over.get(p) {
+        match self.over.get(&key(p)) {
             Some(Planned::Link { target }) => Ok(target.clone()),
             _ => Ok(self.root.read_link(p)?.as_os_str().as_bytes().to_vec()),
         }
@@ -464,19 +527,18 @@ impl Tree {
     /// Plans `p` to become `node`; missing parents are planned as new directories. A file's
     /// content is staged in a temporary now (see the module documentation).
     pub fn set(&mut self, p: &Path, node: Node) -> Result<(), TreeError> {
-        self.check_parents(p)?;
+        let k = key(p);
+        self.check_parents_of(p, &k)?;
         let mut missing = Vec::new();
-        for a in p.ancestors().skip(1) {
-            if a.as_os_str().is_empty() {
-                break;
-            }
-            match self.shape(a)? {
-                Shape::Absent => missing.push(a.to_path_buf()),
+        for i in ancestor_ends(&k).rev() {
+            match self.shape_of(prefix(p, i), &k[..i])? {
+                Shape::Absent => missing.push(i),
                 _ => break,
             }
         }
-        for a in missing {
-            self.over.insert(a, Planned::Dir { mode: None });
+        for i in missing {
+            self.over
+                .insert(k[..i].to_vec(), Planned::Dir { mode: None });
         }
         let planned = match node {
             Node::Absent => {
@@ -496,7 +558,7 @@ impl Tree {
         if let Some(Planned::File {
             content: Content::Staged(old),
             ..
-        }) = self.over.insert(p.to_path_buf(), planned)
+        }) = self.over.insert(k, planned)
         {
             self.unstage(&old)?;
         }
@@ -506,11 +568,10 @@ impl Tree {
     /// The directory a temporary for `p` goes into: the deepest ancestor that is a directory on
     /// disk and stays one (so the rename into place never crosses a file system).
     fn staging_dir<'p>(&self, p: &'p Path) -> Result<&'p Path, TreeError> {
-        for a in p.ancestors().skip(1) {
-            if a.as_os_str().is_empty() {
-                return Ok(a);
-            }
-            let stays = matches!(self.over.get(a), None | Some(Planned::Dir { .. }));
+        let k = key(p);
+        for i in ancestor_ends(&k).rev() {
+            let a = prefix(p, i);
+            let stays = matches!(self.over.get(&k[..i]), None | Some(Planned::Dir { .. }));
             if stays && self.disk_shape(a)? == Shape::Dir {
                 return Ok(a);
             }
@@ -601,7 +662,7 @@ impl Tree {
         if self.is_planned_nonempty(p)? {
             return Ok(false);
         }
-        self.over.insert(p.to_path_buf(), Planned::Absent);
+        self.over.insert(key(p), Planned::Absent);
         self.rmdirs.push(p.to_path_buf());
         Ok(true)
     }
@@ -614,11 +675,17 @@ impl Tree {
 
     fn is_planned_nonempty(&self, p: &Path) -> Result<bool, TreeError> {
         // Planned children that exist.
-        for (k, n) in self.over.range(p.to_path_buf()..) {
-            if !k.starts_with(p) {
+        let k = key(p);
+        for (d, n) in self.over.range(k.clone()..) {
+            if !d.starts_with(&k) {
                 break;
             }
-            if k != p && k.parent() == Some(p) && *n != Planned::Absent {
+            let below = match d[k.len()..].split_first() {
+                Some((0, rest)) => rest,
+                _ if k.is_empty() => d,
+                _ => continue,
+            };
+            if !below.is_empty() && !below.contains(&0) && *n != Planned::Absent {
                 return Ok(true);
             }
         }
@@ -626,7 +693,9 @@ impl Tree {
         if matches!(self.disk_shape(p)?, Shape::Dir) {
             for name in list_dir(&self.root, p)? {
                 let c = p.join(name);
-                if !matches!(self.over.get(&c), Some(Planned::Absent)) && !self.temps.contains(&c) {
+                if !matches!(self.over.get(&key(&c)), Some(Planned::Absent))
+                    && !self.temps.contains(&c)
+                {
                     return Ok(true);
                 }
             }
@@ -635,32 +704,32 @@ impl Tree {
     }
 
     /// Fails, before anything is changed, when a directory the commit will write in is not
-    /// writable (a read-only mount, or permissions without root's override).
-    fn check_writable(&self, plan: &[(&PathBuf, Shape)]) -> Result<(), fstree::Error> {
-        let mut parents: BTreeSet<&Path> = BTreeSet::new();
-        for (p, disk) in plan {
-            let unchanged = matches!(
-                (disk, &self.over[*p]),
-                (Shape::Dir, Planned::Dir { mode: None })
-            );
+    /// writable (a read-only mount, or permissions without root's override). `plan` is
+    /// every planned path with its planned state and what is on disk there.
+    fn check_writable(&self, plan: &[(PathBuf, &Planned, Shape)]) -> Result<(), fstree::Error> {
+        let mut parents: HashSet<&Path> = HashSet::new();
+        for (p, n, disk) in plan {
+            let unchanged = matches!((disk, n), (Shape::Dir, Planned::Dir { mode: None }));
             if !unchanged {
                 parents.insert(p.parent().unwrap_or(Path::new("")));
             }
         }
         // The nearest directory on disk is where each change lands first.
-        let mut dirs: BTreeSet<&Path> = BTreeSet::new();
+        let mut dirs: Vec<&Path> = Vec::new();
         for par in parents {
             for a in par.ancestors() {
-                if matches!(self.root.lstat(a), Ok(Some(e)) if e.kind == Kind::Dir) {
-                    dirs.insert(a);
+                if matches!(self.disk_shape(a), Ok(Shape::Dir)) {
+                    dirs.push(a);
                     break;
                 }
             }
         }
+        dirs.sort_unstable();
+        dirs.dedup();
         for d in dirs {
-            let fd = self.root.open_dir(d)?;
+            let fd = self.dir_fd(d)?;
             rustix::fs::accessat(
-                &fd,
+                &*fd,
                 ".",
                 rustix::fs::Access::WRITE_OK,
                 rustix::fs::AtFlags::EACCESS,
@@ -683,19 +752,24 @@ impl Tree {
                 ));
             }
         }
-        let depth = |p: &Path| p.components().count();
-        let disk: Vec<(&PathBuf, Shape)> = self
-            .over
-            .keys()
-            .map(|p| (p, self.disk_shape(p).unwrap_or(Shape::Absent)))
-            .collect();
-        self.check_writable(&disk)?;
-        // 1. Removals, deepest first: anything whose kind changes or that goes away.
-        let mut removals: Vec<&(&PathBuf, Shape)> = disk
+        let over = std::mem::take(&mut self.over);
+        // Parents before their children (the key order).
+        let plan: Vec<(PathBuf, &Planned, Shape)> = over
             .iter()
-            .filter(|(p, d)| {
+            .map(|(k, n)| {
+                let p = unkey(k);
+                let disk = self.disk_shape(&p).unwrap_or(Shape::Absent);
+                (p, n, disk)
+            })
+            .collect();
+        self.check_writable(&plan)?;
+        let depth = |p: &Path| p.components().count();
+        // 1. Removals, deepest first: anything whose kind changes or that goes away.
+        let mut removals: Vec<&(PathBuf, &Planned, Shape)> = plan
+            .iter()
+            .filter(|(_, n, d)| {
                 !matches!(
-                    (d, &self.over[*p]),
+                    (d, n),
                     (Shape::Absent, _)
                         | (Shape::Dir, Planned::Dir { .. })
                         | (Shape::File(_), Planned::File { .. })
@@ -703,41 +777,40 @@ impl Tree {
                 )
             })
             .collect();
-        removals.sort_by_key(|(p, _)| std::cmp::Reverse(depth(p)));
-        for (p, d) in &removals {
+        removals.sort_by_key(|(p, _, _)| std::cmp::Reverse(depth(p)));
+        for (p, _, d) in &removals {
             if *d == Shape::Dir {
                 self.root.remove_dir(p)?;
+                // Descriptors of removed directories must not be used again.
+                self.dirs.borrow_mut().clear();
             } else {
                 self.root.remove_file(p)?;
             }
         }
         drop(removals);
-        drop(disk);
-        // 2. New directories, shallowest first (the BTreeMap order puts parents first).
-        for (p, n) in &self.over {
-            if matches!(n, Planned::Dir { .. }) && self.root.lstat(p)?.is_none() {
-                self.root.mkdir(p, 0o777)?;
+        // 2. New directories, shallowest first: where there was none, or something else
+        // (removed above).
+        for (p, n, d) in &plan {
+            if matches!(n, Planned::Dir { .. }) && *d != Shape::Dir {
+                let (dir, name) = self.parent_fd(p)?;
+                rustix::fs::mkdirat(&*dir, name, rustix::fs::Mode::from_raw_mode(0o777)).map_err(
+                    |e| fstree::Error::new(fstree::Op::Mkdir, self.root.display(p), e.into()),
+                )?;
             }
         }
-        // 3. Files (renamed from their temporaries) and symlinks. Directories were removed
-        // and made: no descriptor opened before may be reused.
-        self.last_dir.replace(None);
+        // 3. Files (renamed from their temporaries) and symlinks.
         let mut renamed = Vec::new();
-        for (p, n) in &self.over {
+        for (p, n, _) in &plan {
             match n {
                 Planned::File {
                     content: Content::Staged(tmp),
                     ..
                 } => {
-                    if tmp.parent() == p.parent()
-                        && let (Some(from), Ok((dir, to))) = (tmp.file_name(), self.parent_fd(p))
-                    {
-                        rustix::fs::renameat(&*dir, from, &*dir, to).map_err(|e| {
-                            fstree::Error::new(fstree::Op::Rename, self.root.display(p), e.into())
-                        })?;
-                    } else {
-                        self.root.rename(tmp, p)?;
-                    }
+                    let (from_dir, from) = self.parent_fd(tmp)?;
+                    let (to_dir, to) = self.parent_fd(p)?;
+                    rustix::fs::renameat(&*from_dir, from, &*to_dir, to).map_err(|e| {
+                        fstree::Error::new(fstree::Op::Rename, self.root.display(p), e.into())
+                    })?;
                     renamed.push(tmp.clone());
                 }
                 Planned::File {
@@ -755,37 +828,37 @@ impl Tree {
             self.temps.remove(&tmp);
         }
         // 4. Directory modes, deepest first (a read-only directory is filled before).
-        for (p, n) in self.over.iter().rev() {
+        for (p, n, _) in plan.iter().rev() {
             if let Planned::Dir { mode: Some(m) } = n {
                 self.root.set_mode(p, *m)?;
             }
         }
-        // 5. Parents left empty by deletions (GNU patch does this), deepest first.
+        // 5. Parents left empty by deletions (GNU patch does this), deepest first: the
+        // removal itself tells whether a directory is empty.
         let mut parents: Vec<PathBuf> = self
             .deleted
             .iter()
-            .flat_map(|p| {
-                p.ancestors()
-                    .skip(1)
-                    .map(Path::to_path_buf)
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|p| p.ancestors().skip(1))
             .filter(|a| {
-                !a.as_os_str().is_empty() && !matches!(self.over.get(a), Some(Planned::Dir { .. }))
+                !a.as_os_str().is_empty() && !matches!(over.get(&key(a)), Some(Planned::Dir { .. }))
             })
+            .map(Path::to_path_buf)
             .collect();
         parents.sort();
         parents.dedup();
         parents.sort_by_key(|p| std::cmp::Reverse(depth(p)));
         for a in parents {
-            if matches!(self.root.lstat(&a), Ok(Some(e)) if e.kind == Kind::Dir)
-                && list_dir(&self.root, &a)
-                    .map(|v| v.is_empty())
-                    .unwrap_or(false)
-            {
-                self.root.remove_dir(&a)?;
+            let Ok((dir, name)) = self.parent_fd(&a) else {
+                continue;
+            };
+            // Best effort, like GNU patch: a directory that is not empty (or cannot be
+            // removed) stays.
+            if rustix::fs::unlinkat(&*dir, name, rustix::fs::AtFlags::REMOVEDIR).is_ok() {
+                self.dirs.borrow_mut().remove(a.as_os_str().as_bytes());
             }
         }
+        drop(plan);
+        self.over = over;
         // 6. Rejects.
         for (p, data) in rejects {
             self.root.write_file(p, data, 0o644)?;

@@ -109,19 +109,7 @@ impl Root {
         let mut fd = rustix::fs::openat(&self.fd, ".", flags, Mode::empty())?;
         for c in rel.components() {
             if let Component::Normal(name) = c {
-                fd = match rustix::fs::openat(&fd, name, flags, Mode::empty()) {
-                    Ok(fd) => fd,
-                    Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
-                        let st = rustix::fs::statat(&fd, name, AtFlags::SYMLINK_NOFOLLOW)?;
-                        if rustix::fs::FileType::from_raw_mode(st.st_mode)
-                            == rustix::fs::FileType::Symlink
-                        {
-                            return Err(escapes_root());
-                        }
-                        return Err(rustix::io::Errno::NOTDIR.into());
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                fd = open_child_dir(&fd, name)?;
             }
         }
         Ok(fd)
@@ -455,6 +443,23 @@ impl Drop for TempFile {
 impl AsFd for TempFile {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.file.as_fd()
+    }
+}
+
+/// Opens the directory `name` (one component) in `dir` without following a symlink: a
+/// symlink there is [`escapes_root`], anything else but a directory `ENOTDIR`.
+pub fn open_child_dir(dir: impl AsFd, name: &OsStr) -> io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    match rustix::fs::openat(&dir, name, flags, Mode::empty()) {
+        Ok(fd) => Ok(fd),
+        Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
+            let st = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+            if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink {
+                return Err(escapes_root());
+            }
+            Err(rustix::io::Errno::NOTDIR.into())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
