@@ -130,14 +130,27 @@ pub struct Tree {
     shapes: RefCell<HashMap<Vec<u8>, Shape>>,
     /// Directories opened beneath the root (each from its parent, never through a symlink),
     /// by the path's bytes: patches touch files directory by directory, so most lookups
-    /// reuse a descriptor instead of resolving a path again. Bounded by [`DIR_CACHE`].
+    /// reuse a descriptor instead of resolving a path again. At most `dir_cache` of them.
     dirs: RefCell<HashMap<Vec<u8>, Arc<OwnedFd>>>,
-    /// The thread that writes temporaries (started on the first one).
+    dir_cache: usize,
+    /// The thread that writes temporaries (started after [`INLINE_TEMPS`] of them).
     writer: Option<Writer>,
+    /// Temporaries written so far without the thread.
+    inline: usize,
 }
 
-/// How many directory descriptors [`Tree`] keeps open at most.
-const DIR_CACHE: usize = 256;
+/// How many temporaries are written on the main thread before the staging thread starts:
+/// handing work to a thread costs more than it saves on a small patch (measured on the
+/// 600-file Linux edit patch: 107 ms inline, 119 ms with the thread).
+const INLINE_TEMPS: usize = 1000;
+
+/// How many directory descriptors a [`Tree`] keeps open: a quarter of what the process may
+/// open, between 64 and 4096.
+fn dir_cache_size() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    let quarter = limit.map_or(4096, |n| n / 4);
+    usize::try_from(quarter.clamp(64, 4096)).unwrap_or(64)
+}
 
 /// `p` as a key of [`Tree::over`]: its bytes with every `/` made NUL (names hold no NUL), so
 /// that byte order is component order (`a/b` before `a.b`) and each ancestor's key is a
@@ -271,7 +284,9 @@ impl Tree {
             rmdirs: Vec::new(),
             shapes: RefCell::new(HashMap::new()),
             dirs: RefCell::new(HashMap::new()),
+            dir_cache: dir_cache_size(),
             writer: None,
+            inline: 0,
         }
     }
 
@@ -359,7 +374,7 @@ impl Tree {
         };
         let fd = Arc::new(fd);
         let mut dirs = self.dirs.borrow_mut();
-        if dirs.len() >= DIR_CACHE {
+        if dirs.len() >= self.dir_cache {
             dirs.clear();
         }
         dirs.insert(bytes.to_vec(), fd.clone());
@@ -424,12 +439,18 @@ impl Tree {
         use std::io::Read;
         let full = || self.root.display(p);
         let (dir, name) = self.parent_fd(p)?;
-        let mut f = fstree::root::open_regular(&*dir, name)
+        let (file, size) = fstree::root::open_regular_sized(&*dir, name)
             .map_err(|e| fstree::Error::new(fstree::Op::Open, full(), e))?;
-        let mut v = Vec::new();
-        f.read_to_end(&mut v)
+        let mut data = Vec::new();
+        // One byte more than the size, so that a file read whole needs no second read to see
+        // its end; `Take` because `File::read_to_end` would stat the file again for a hint.
+        usize::try_from(size)
+            .ok()
+            .and_then(|n| data.try_reserve_exact(n.saturating_add(1)).ok())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::OutOfMemory))
+            .and_then(|()| file.take(u64::MAX).read_to_end(&mut data))
             .map_err(|e| fstree::Error::new(fstree::Op::Read, full(), e))?;
-        Ok(v)
+        Ok(data)
     }
 
     fn planned_shape(n: &Planned) -> Shape {
@@ -579,9 +600,14 @@ impl Tree {
         Ok(Path::new(""))
     }
 
-    /// Hands `data` with permission bits `mode` to the staging thread, for a new hidden
-    /// temporary for `p`, and returns the temporary's name.
+    /// Hands `data` with permission bits `mode` to the staging thread (or, for the first
+    /// [`INLINE_TEMPS`], writes it here), for a new hidden temporary for `p`, and returns the
+    /// temporary's name.
     fn stage(&mut self, p: &Path, data: Vec<u8>, mode: u32) -> Result<PathBuf, TreeError> {
+        if self.writer.is_none() && self.inline < INLINE_TEMPS {
+            self.inline += 1;
+            return self.stage_now(p, &data, mode);
+        }
         self.collect(false)?;
         let dir = self.staging_dir(p)?.to_path_buf();
         let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
@@ -894,7 +920,9 @@ fn temp_name(name: &[u8]) -> std::ffi::OsString {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = fstree::Timestamp::now().nanos;
-    let tag = u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let pid = *PID.get_or_init(std::process::id);
+    let tag = u64::from(pid).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ n.wrapping_mul(0x0000_0100_0000_01B3)
         ^ u64::from(nanos);
     let mut out = b".".to_vec();
@@ -918,4 +946,34 @@ pub fn list_dir(root: &Root, p: &Path) -> Result<Vec<std::ffi::OsString>, fstree
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_like_paths_and_ancestors_are_prefixes() {
+        let names = [
+            "a", "a.b", "a/b", "a/b/c", "a-", "a/b.c", "a/b/c/d", "ab", "a/ b", "b", "\u{e9}",
+        ];
+        let mut by_path: Vec<&Path> = names.iter().map(Path::new).collect();
+        by_path.sort();
+        let mut by_key: Vec<Vec<u8>> = names.iter().map(|n| key(Path::new(n))).collect();
+        by_key.sort();
+        let back: Vec<PathBuf> = by_key.iter().map(|k| unkey(k)).collect();
+        assert_eq!(back, by_path);
+
+        let p = Path::new("x/yy/z");
+        let k = key(p);
+        let ancestors: Vec<(&Path, &[u8])> =
+            ancestor_ends(&k).map(|i| (prefix(p, i), &k[..i])).collect();
+        assert_eq!(
+            ancestors,
+            vec![
+                (Path::new("x"), &b"x"[..]),
+                (Path::new("x/yy"), &b"x\0yy"[..])
+            ]
+        );
+    }
 }

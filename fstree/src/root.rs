@@ -466,6 +466,11 @@ pub fn open_child_dir(dir: impl AsFd, name: &OsStr) -> io::Result<OwnedFd> {
 /// Opens the regular file `name` in `dir` without following a symlink and without blocking on
 /// a FIFO; anything but a regular file is refused.
 pub fn open_regular(dir: impl AsFd, name: &OsStr) -> io::Result<File> {
+    open_regular_sized(dir, name).map(|(f, _)| f)
+}
+
+/// [`open_regular`], with the file's size when opened.
+pub fn open_regular_sized(dir: impl AsFd, name: &OsStr) -> io::Result<(File, u64)> {
     let flags =
         OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(|e| {
@@ -483,7 +488,7 @@ pub fn open_regular(dir: impl AsFd, name: &OsStr) -> io::Result<File> {
         ));
     }
     rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
-    Ok(File::from(fd))
+    Ok((File::from(fd), u64::try_from(st.st_size).unwrap_or(0)))
 }
 
 fn temp_name(name: &OsStr) -> OsString {
