@@ -82,6 +82,21 @@ def build(skip, bindir=None):
     return out
 
 
+def build_floor(skip):
+    """The read floor of the checksum-sync rows (bench/read_floor.rs, standard library only),
+    built with rustc; None when it cannot be built."""
+    out = target_dir() / "bench" / "read-floor"
+    if not skip:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        data.log("rustc -O bench/read_floor.rs")
+        p = subprocess.run(["rustc", "-O", "--edition", "2021", "-o", str(out),
+                            str(REPO / "bench" / "read_floor.rs")], capture_output=True, text=True)
+        if p.returncode != 0:
+            data.log(f"read-floor: build failed: {p.stderr.strip()[-200:]}")
+            return None
+    return out if out.exists() else None
+
+
 def first_line(argv):
     try:
         p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
@@ -208,6 +223,9 @@ def main():
         return
     built = build(args.no_build, args.bin_dir) if not args.list else {t: ("ok", None, None) for t in TOOLS}
     bins = {t: p for t, (state, p, _) in built.items() if state == "ok"}
+    floor = None if args.list else build_floor(args.no_build)
+    if floor:
+        bins["read-floor"] = floor
     groups = rows.Rows(ds, Path(args.cache) / "work" / args.data, bins, NAMES[args.data]).groups()
     if args.list:
         for g in groups:

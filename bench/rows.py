@@ -285,10 +285,16 @@ class Rows:
                 tools=("treesync",),
                 cleanup=(lambda: rmrf(O / dest, G / dest, G2 / dest)) if start is None else None)
 
+        # The read floor: only the reads any checksum sync must do (bench/read_floor.rs).
+        def floor(src):
+            if "read-floor" not in self.bins:
+                return ()
+            return [("read floor (reads both trees, compares nothing)",
+                     [str(self.bins["read-floor"]), f"{src}", f"{G2 / 'tree'}"], None)]
         gs.append(sync_row("treesync-c-near", f"sync {n['edit']} onto {n['base']} (almost equal)",
-                           ["-r", "-c", "-t"], E, B, Target(3.0, 5.0)))
+                           ["-r", "-c", "-t"], E, B, Target(3.0, 5.0), extra=floor(E)))
         gs.append(sync_row("treesync-c-noop", f"sync {n['base']} onto an equal copy (no-op + canary)",
-                           ["-r", "-c", "-t"], B, B, Target(3.0, 5.0), canary=True))
+                           ["-r", "-c", "-t"], B, B, Target(3.0, 5.0), canary=True, extra=floor(B)))
         gs.append(sync_row("treesync-t-near", f"sync {n['edit']} onto {n['base']}, quick check",
                            ["-r", "-t"], E, B, None))
 
