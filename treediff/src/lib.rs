@@ -148,8 +148,10 @@ impl Exit {
 /// How many actions may be rendered ahead of the one being written.
 const WINDOW: usize = 64;
 
-/// Rendered bytes waiting to be written beyond which rendering pauses.
-const WINDOW_BYTES: usize = 8 << 20;
+/// Rendered bytes waiting to be written plus the expected needs of the actions being rendered
+/// ([`render::Ctx::cost`]) beyond which no further action is started (the one the writer
+/// waits for always is).
+const WINDOW_BYTES: usize = 16 << 20;
 
 /// GNU's name for a root in headers: the operand without trailing slashes (`a/` -> `a`).
 fn label(root: &Path) -> Vec<u8> {
@@ -216,6 +218,7 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
         &actions,
         window,
         |&a| ctx.render(a),
+        |&a| ctx.cost(a),
         size,
         |r| {
             if r.differs && status < Exit::Differ {

@@ -111,6 +111,27 @@ impl Ctx<'_> {
         self.cfg.text == TextMode::Always || (!is_binary(a) && !is_binary(b))
     }
 
+    /// The memory rendering `action` is expected to need: the regular files it reads, and
+    /// about as much again for what it writes (a new or deleted file is written whole).
+    pub fn cost(&self, action: Action) -> usize {
+        let file = |n: &Node| {
+            if n.kind == Kind::File {
+                usize::try_from(n.size).unwrap_or(usize::MAX)
+            } else {
+                0
+            }
+        };
+        let read = match action {
+            Action::Pair(o, n) | Action::Rename(o, n) => {
+                file(&self.old[o]).saturating_add(file(&self.new[n]))
+            }
+            Action::Add(n) => file(&self.new[n]),
+            Action::Delete(o) => file(&self.old[o]),
+            _ => 0,
+        };
+        read.saturating_mul(2)
+    }
+
     /// Renders one action.
     pub fn render(&self, action: Action) -> Rendered {
         let mut r = Rendered::default();

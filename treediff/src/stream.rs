@@ -1,8 +1,11 @@
 //! Rendering in parallel while writing in plan order: worker threads take the next item, the
 //! calling thread writes finished results strictly in order. Workers stay at most a window of
-//! items ahead of the writer and pause while finished-but-unwritten results hold more than a
-//! byte budget, so memory stays bounded by the budget plus the largest single result, however
-//! big the tree, and no worker waits for a slow sibling as it would at a batch barrier.
+//! items ahead of the writer, and take an item only while the memory it is expected to need
+//! (its cost: the files it reads and what it writes) plus the costs of the items being worked
+//! on plus the finished-but-unwritten results fit a byte budget; the item the writer waits for
+//! is always taken. So memory stays bounded by the budget plus the largest single item (two
+//! large files are never rendered at once), however big the tree, and no worker waits for a
+//! slow sibling as it would at a batch barrier.
 
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -14,7 +17,7 @@ pub struct Window {
     pub threads: usize,
     /// How many items past the next one to write may be taken.
     pub items: usize,
-    /// Bytes of finished results that make workers wait for the writer.
+    /// Bytes of finished results plus costs of items in work that make workers wait.
     pub bytes: usize,
 }
 
@@ -26,16 +29,20 @@ struct State<R> {
     /// Finished, unwritten results and the sum of their sizes.
     done: BTreeMap<usize, R>,
     buffered: usize,
+    /// The sum of the costs of the items being worked on.
+    running: usize,
     /// The writer failed: workers stop taking items.
     stop: bool,
 }
 
 /// Runs `work` over `items` on `window.threads` threads and feeds each result to `sink` in item
-/// order. Stops at the first error of `sink` and returns it.
+/// order; `cost` is the memory an item is expected to need while worked on, `size` that of a
+/// result. Stops at the first error of `sink` and returns it.
 pub fn ordered<T, R, E>(
     items: &[T],
     window: Window,
     work: impl Fn(&T) -> R + Sync,
+    cost: impl Fn(&T) -> usize + Sync,
     size: impl Fn(&R) -> usize + Sync,
     mut sink: impl FnMut(R) -> Result<(), E>,
 ) -> Result<(), E>
@@ -48,6 +55,7 @@ where
         written: 0,
         done: BTreeMap::new(),
         buffered: 0,
+        running: 0,
         stop: false,
     });
     let changed = Condvar::new();
@@ -60,7 +68,8 @@ where
                 while !s.stop
                     && s.next < items.len()
                     && s.next != s.written
-                    && (s.next >= s.written + window.items || s.buffered > window.bytes)
+                    && (s.next >= s.written + window.items
+                        || s.buffered + s.running + cost(&items[s.next]) > window.bytes)
                 {
                     s = changed.wait(s).unwrap_or_else(PoisonError::into_inner);
                 }
@@ -68,10 +77,13 @@ where
                     return;
                 }
                 s.next += 1;
-                s.next - 1
+                let i = s.next - 1;
+                s.running += cost(&items[i]);
+                i
             };
             let r = work(&items[i]);
             let mut s = lock();
+            s.running -= cost(&items[i]);
             s.buffered += size(&r);
             s.done.insert(i, r);
             changed.notify_all();
@@ -130,6 +142,7 @@ mod tests {
             &items,
             window(8, 1 << 20),
             work,
+            |_| 0,
             |_| 1,
             |r| {
                 got.push(r);
@@ -148,6 +161,7 @@ mod tests {
             &items,
             window(4, 0),
             |&i| vec![0u8; i],
+            |&i| i,
             Vec::len,
             |r| {
                 assert_eq!(r.len(), n);
@@ -167,6 +181,7 @@ mod tests {
             &items,
             window(4, 1 << 20),
             |&i| i,
+            |_| 0,
             |_| 1,
             |i| {
                 seen += 1;
@@ -175,5 +190,38 @@ mod tests {
         );
         assert_eq!(r, Err("closed"));
         assert_eq!(seen, 11);
+    }
+
+    #[test]
+    fn costly_items_are_worked_on_one_at_a_time() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // Every third item costs more than the budget: none may run beside another one.
+        let items: Vec<usize> = (0..60).collect();
+        let costly = |i: usize| i % 3 == 0;
+        let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let mut n = 0;
+        ordered(
+            &items,
+            window(8, 100),
+            |&i| {
+                if costly(i) {
+                    let k = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(k, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    now.fetch_sub(1, Ordering::SeqCst);
+                }
+                i
+            },
+            |&i| if costly(i) { 1000 } else { 1 },
+            |_| 1,
+            |r| {
+                assert_eq!(r, n);
+                n += 1;
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(n, 60);
+        assert_eq!(most.load(Ordering::SeqCst), 1);
     }
 }
