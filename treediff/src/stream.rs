@@ -197,7 +197,7 @@ mod tests {
         use std::sync::atomic::{AtomicUsize, Ordering};
         // Every third item costs more than the budget: none may run beside another one.
         let items: Vec<usize> = (0..60).collect();
-        let costly = |i: usize| i % 3 == 0;
+        let costly = |i: usize| i.is_multiple_of(3);
         let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let mut n = 0;
         ordered(
