@@ -1,0 +1,110 @@
+//! The mode and owner an entry should end with, and fixing the attributes of an entry that is
+//! otherwise up to date. Without `-p`, a new entry gets the source mode (after `--chmod`)
+//! masked by the umask and a new directory also loses its set-id bits, as `mkdir(2)` drops
+//! them; an existing entry keeps its mode. Owners change only as root or with `--chown`.
+//! Itemized time changes compare whole seconds, but rsync also corrects a sub-second mtime
+//! difference it does not itemize, except on a regular file judged by the quick check (equal
+//! seconds there mean "up to date"); atimes are carried in whole seconds.
+
+use std::os::fd::{AsFd, OwnedFd};
+
+use super::Engine;
+use super::report::Res;
+use super::source::{Kind, Src};
+use crate::dest::{self, Meta};
+use crate::itemize::Change;
+
+impl Engine<'_> {
+    /// The mode an entry should end with. Without `-p` a new entry gets the source mode
+    /// (after `--chmod`) masked by the umask, and a new directory additionally loses its
+    /// set-id bits, as `mkdir(2)` drops them (observed: `--chmod=Dg+s` without `-p` gives 0755).
+    pub(super) fn want_mode(&self, s: &Src, new: bool) -> u32 {
+        let is_dir = s.kind == Kind::Dir;
+        let m = match &self.o.chmod {
+            Some(c) => c.apply(s.mode, is_dir, self.o.umask),
+            None => s.mode,
+        };
+        match (new && !self.o.perms, is_dir) {
+            (true, true) => m & !self.o.umask & 0o1777,
+            (true, false) => m & !self.o.umask,
+            (false, _) => m,
+        }
+    }
+
+    pub(super) fn want_owner(&self, s: &Src) -> (Option<u32>, Option<u32>) {
+        if !self.is_root && self.o.chown.uid.is_none() && self.o.chown.gid.is_none() {
+            return (
+                None,
+                if self.o.group { Some(s.gid) } else { None }.filter(|_| false),
+            );
+        }
+        let uid = if self.o.owner || self.o.chown.uid.is_some() {
+            Some(self.o.chown.uid.unwrap_or(s.uid))
+        } else {
+            None
+        };
+        let gid = if self.o.group || self.o.chown.gid.is_some() {
+            Some(self.o.chown.gid.unwrap_or(s.gid))
+        } else {
+            None
+        };
+        (uid, gid)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fix_attrs(
+        &self,
+        r: &mut Res,
+        dfd: Option<&OwnedFd>,
+        s: &Src,
+        m: &Meta,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        target: Option<&[u8]>,
+    ) {
+        let o = self.o;
+        let want = self.want_mode(s, false);
+        let is_link = s.kind == Kind::Link;
+        let change = Change {
+            time: (o.times && m.mtime.0 != s.mtime.0).then_some(true),
+            perms: o.perms && !is_link && want != m.mode,
+            owner: uid.is_some_and(|u| u != m.uid),
+            group: gid.is_some_and(|g| g != m.gid),
+            atime: o.atimes && m.atime.0 != s.atime.0,
+            ..Default::default()
+        };
+        // rsync also corrects sub-second mtime differences it does not itemize, except for
+        // regular files judged by the quick check (equal seconds = "up to date").
+        let set_mtime = o.times
+            && (change.time.is_some()
+                || (m.mtime != s.mtime && (o.checksum || s.kind != Kind::File)));
+        if !o.dry_run
+            && let Some(d) = dfd
+        {
+            let name = &s.name;
+            if (change.owner || change.group)
+                && let Err(e) = dest::chown(
+                    d.as_fd(),
+                    name,
+                    uid.filter(|_| change.owner),
+                    gid.filter(|_| change.group),
+                )
+            {
+                r.io_error("chown", &s.rel, &e);
+            }
+            if (change.perms || ((change.owner || change.group) && o.perms && !is_link))
+                && let Err(e) = dest::chmod(d.as_fd(), name, m.ty, want)
+            {
+                r.io_error("chmod", &s.rel, &e);
+            }
+            // rsync carries atimes in whole seconds and resets any sub-second remainder
+            // (without itemizing it).
+            let atime = (o.atimes && m.atime != (s.atime.0, 0)).then_some((s.atime.0, 0));
+            let mtime = set_mtime.then_some(s.mtime);
+            if let Err(e) = dest::set_times(d.as_fd(), name, atime, mtime) {
+                r.io_error("set times", &s.rel, &e);
+            }
+        }
+        self.announce(r, s, &change, target);
+    }
+}

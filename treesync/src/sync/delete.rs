@@ -1,0 +1,203 @@
+//! `--delete` (rsync's `--delete-during`), and making way for a non-directory where DEST has a
+//! directory. Just before a directory's line, every DEST name that SRC lacks and no exclude
+//! rule protects is removed, visiting names in reverse of rsync's sort and a directory's
+//! contents before the directory, so the `*deleting` lines come out in rsync's order. An
+//! excluded entry stays, and so does every directory holding one: rsync then says `cannot
+//! delete non-empty directory` on stdout and it is not an error. Without `--delete` only an
+//! empty directory is removed to make way; a non-empty one is an error for that entry.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use super::Engine;
+use super::listing::{Listing, dir_order};
+use super::report::{Res, show};
+use super::source::{Kind, Src, join_rel};
+use crate::Error;
+use crate::dest;
+use crate::pipeline::Sink;
+
+/// rsync's order of a directory's entries: files by name, then directories (see
+/// [`dir_order`]); deletions walk it backwards.
+fn sort_for_delete(l: &mut [(OsString, bool)]) {
+    l.sort_by(|a, b| {
+        a.1.cmp(&b.1).then_with(|| {
+            if a.1 {
+                dir_order(&a.0, &b.0)
+            } else {
+                a.0.cmp(&b.0)
+            }
+        })
+    });
+}
+
+impl Engine<'_> {
+    /// `--delete` for one directory, just before its line is printed (rsync's
+    /// `--delete-during`): every DEST name that SRC lacks (an entry SRC has but does not carry,
+    /// like a symlink without `-l`, still protects its name) and that no exclude rule protects.
+    pub(super) fn delete_in_dir(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        listing: &Listing,
+        rel: &[u8],
+        dfd: &OwnedFd,
+    ) -> Result<(), Error> {
+        let mut r = Res::default();
+        let mut names: Vec<&[u8]> = listing
+            .all
+            .iter()
+            .chain(listing.dirs.iter())
+            .map(|s| s.name.as_bytes())
+            .collect();
+        names.sort_unstable();
+        let dest_names = match dest::list(dfd.as_fd()) {
+            Ok(l) => l,
+            Err(e) => {
+                r.io_error("opendir", rel, &e);
+                return sink.take(r);
+            }
+        };
+        let mut extra: Vec<(OsString, bool)> = dest_names
+            .into_iter()
+            .filter(|(n, is_dir)| {
+                names.binary_search(&n.as_bytes()).is_err()
+                    && !self.o.filters.is_excluded(&join_rel(rel, n), *is_dir)
+            })
+            .collect();
+        sort_for_delete(&mut extra);
+        for (name, is_dir) in extra.iter().rev() {
+            let crel = join_rel(rel, name);
+            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, true);
+        }
+        sink.take(r)
+    }
+
+    /// Delete `name` (recursively for a directory), printing `*deleting` lines in rsync's
+    /// order; `announce_self` is false when a directory is emptied to make way for a file.
+    /// Returns whether the entry is gone (or would be, in a dry run).
+    ///
+    /// Entries that an exclude rule protects stay, and so does every directory holding one:
+    /// rsync then says `cannot delete non-empty directory: DIR` on stdout (twice for a
+    /// directory that directly holds a protected non-directory, else once; in a dry run once,
+    /// followed by the `*deleting` it would have attempted) and it is not an error.
+    fn delete_entry(
+        &self,
+        r: &mut Res,
+        dfd: &OwnedFd,
+        name: &OsStr,
+        rel: &[u8],
+        is_dir: bool,
+        announce_self: bool,
+    ) -> bool {
+        if is_dir {
+            let (mut protected, mut protected_file, mut blocked) = (false, false, false);
+            match dest::open_dir(dfd.as_fd(), name)
+                .and_then(|sub| Ok((dest::list(sub.as_fd())?, sub)))
+            {
+                Ok((mut l, sub)) => {
+                    sort_for_delete(&mut l);
+                    for (n, d) in l.iter().rev() {
+                        let crel = join_rel(rel, n);
+                        if self.o.filters.is_excluded(&crel, *d) {
+                            protected = true;
+                            protected_file |= !*d;
+                        } else if !self.delete_entry(r, &sub, n, &crel, *d, true) {
+                            blocked = true;
+                        }
+                    }
+                }
+                Err(e) => {
+                    r.io_error("opendir", rel, &e);
+                    return false;
+                }
+            }
+            if protected || blocked {
+                let msg = format!("cannot delete non-empty directory: {}\n", show(rel));
+                r.out.extend_from_slice(msg.as_bytes());
+                if protected && self.o.dry_run && announce_self {
+                    self.announce_delete(r, rel, true);
+                } else if protected_file && announce_self {
+                    r.out.extend_from_slice(msg.as_bytes());
+                }
+                return false;
+            }
+        }
+        if announce_self {
+            self.announce_delete(r, rel, is_dir);
+        }
+        if self.o.dry_run {
+            return true;
+        }
+        let res = if is_dir {
+            dest::rmdir(dfd.as_fd(), name)
+        } else {
+            dest::unlink(dfd.as_fd(), name)
+        };
+        if let Err(e) = res {
+            r.io_error(
+                if is_dir {
+                    "delete_file: rmdir"
+                } else {
+                    "delete_file: unlink"
+                },
+                rel,
+                &e,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// A DEST directory stands where SRC has a non-directory: remove it (its contents only
+    /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
+    pub(super) fn make_way(&self, r: &mut Res, d: &OwnedFd, s: &Src) -> bool {
+        if self.o.delete {
+            if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
+                return true;
+            }
+            let _ = writeln!(
+                r.err,
+                "could not make way for new {}: {}",
+                what(s.kind),
+                show(&s.rel)
+            );
+            r.partial = true;
+            return false;
+        }
+        let empty = dest::open_dir(d.as_fd(), &s.name)
+            .and_then(|f| dest::list(f.as_fd()))
+            .map(|l| l.is_empty())
+            .unwrap_or(false);
+        if empty {
+            if !self.o.dry_run
+                && let Err(e) = dest::rmdir(d.as_fd(), &s.name)
+            {
+                r.io_error("rmdir", &s.rel, &e);
+                return false;
+            }
+            return true;
+        }
+        // rsync prints this one on stdout, the next on stderr.
+        let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
+        let _ = writeln!(
+            r.err,
+            "could not make way for new {}: {}",
+            what(s.kind),
+            show(&s.rel)
+        );
+        r.partial = true;
+        false
+    }
+}
+
+/// rsync's word for a kind in "could not make way for new ...".
+fn what(k: Kind) -> &'static str {
+    match k {
+        Kind::File => "regular file",
+        Kind::Link => "symlink",
+        Kind::Device => "device",
+        _ => "special file",
+    }
+}

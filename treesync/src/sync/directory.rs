@@ -1,0 +1,255 @@
+//! One directory of the walk, on the calling thread: create or open its DEST directory (a
+//! non-directory in the way is unlinked, a symlink never followed), list the source, delete
+//! what SRC lacks, print its line, hand its non-directories to the rayon pool in chunks, then
+//! recurse into its subdirectories in name order. A directory this run created goes to one
+//! worker whole, so two workers do not contend for one directory's lock. Its final
+//! attributes are queued behind its contents: a source directory without `u+w` can still be
+//! filled, and writing its contents does not disturb the mtime just set. Only attributes that
+//! differ are touched, so a no-op run changes no ctime.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::{Arc, mpsc};
+
+use rustix::fs::FileType;
+
+use super::Engine;
+use super::listing::Listing;
+use super::report::Res;
+use super::source::Src;
+use crate::Error;
+use crate::dest::{self, Meta};
+use crate::itemize::Change;
+use crate::pipeline::{Pending, Sink};
+
+/// How many non-directories one pool job handles (one directory's files are split into such
+/// chunks so that both cores share a large directory).
+const JOB_FILES: usize = 16;
+
+/// What a directory needs once its contents are done.
+pub(super) struct DirPlan {
+    pub(super) change: Change,
+    mode: Option<u32>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    mtime: Option<(i64, u32)>,
+}
+
+/// The mode a new directory is created with. Its final mode is set once its contents are
+/// written (so a source directory without `u+w` can still be filled), but a plain mode that
+/// lets the owner write is given at once: a killed run then leaves the directory as a
+/// finished one would have it, where rsync leaves it 0700 (and without `-p` a later run does
+/// not fix that).
+fn first_mode(want: Option<u32>) -> u32 {
+    match want {
+        Some(m) if m & 0o700 == 0o700 && m & 0o7000 == 0 => m,
+        _ => 0o700,
+    }
+}
+
+impl Engine<'_> {
+    /// Create or update the DEST directory for the source directory `s` inside `parent`, then
+    /// its contents. `fresh`: `parent` was created by this run (so `s` is not there yet).
+    pub(super) fn sync_subdir<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        parent: Option<&Arc<OwnedFd>>,
+        fresh: bool,
+        s: &Src,
+        top: bool,
+    ) -> Result<(), Error> {
+        let o = self.o;
+        let mut r = Res::default();
+        let existing = match parent {
+            Some(_) if fresh => None,
+            Some(p) => match dest::lstat(p.as_fd(), &s.name) {
+                Ok(m) => m,
+                Err(e) => {
+                    r.io_error("stat", &s.rel, &e);
+                    return sink.take(r);
+                }
+            },
+            None => None,
+        };
+        let existing_dir = existing.filter(|m| m.ty == FileType::Directory);
+        let plan = self.dir_plan(s, existing_dir.as_ref());
+        sink.stats.files.dir += 1;
+        if plan.change.new {
+            sink.stats.created.dir += 1;
+        }
+        let mut fd = None;
+        if let Some(p) = parent {
+            if let Some(m) = existing
+                && m.ty != FileType::Directory
+                && !o.dry_run
+            {
+                // A file, symlink or special where SRC has a directory: replace it (a
+                // symlink is removed, never followed).
+                if let Err(e) = dest::unlink(p.as_fd(), &s.name) {
+                    r.io_error("unlink", &s.rel, &e);
+                    return sink.take(r);
+                }
+            }
+            if existing_dir.is_none()
+                && !o.dry_run
+                && let Err(e) = dest::mkdir(p.as_fd(), &s.name, first_mode(plan.mode))
+            {
+                r.io_error("mkdir", &s.rel, &e);
+                sink.take(r)?;
+                return self.print_dir_line(sink, &plan.change, &s.rel);
+            }
+            if existing_dir.is_some() || !o.dry_run {
+                match dest::open_dir(p.as_fd(), &s.name) {
+                    Ok(f) => fd = Some(Arc::new(f)),
+                    Err(e) => {
+                        r.io_error("opendir", &s.rel, &e);
+                        sink.take(r)?;
+                        return self.print_dir_line(sink, &plan.change, &s.rel);
+                    }
+                }
+            }
+        }
+        sink.take(r)?;
+        let listing = self.listing(sink, s)?;
+        if top {
+            self.own_notes(sink, &listing)?;
+        }
+        if o.delete
+            && existing_dir.is_some()
+            && let Some(fd) = &fd
+        {
+            self.delete_in_dir(sink, &listing, &s.rel, fd)?;
+        }
+        self.print_dir_line(sink, &plan.change, &s.rel)?;
+        self.sync_dir(sc, sink, fd.as_ref(), existing_dir.is_none(), top, listing)?;
+        if let Some(fd) = fd
+            && !o.dry_run
+        {
+            let rel = s.rel.clone();
+            sink.push(Pending::Later(Box::new(move || {
+                let mut r = Res::default();
+                self.finish_dir(&mut r, &fd, &plan, &rel);
+                r
+            })))?;
+        }
+        Ok(())
+    }
+
+    /// The contents of one directory: its non-directories handed to the pool in chunks
+    /// (results queued in name order), then each subdirectory in name order. `fresh`: `dfd`
+    /// was just created, so nothing in it needs looking at.
+    /// For the top directory, the notes of deeper levels come after its files (rsync's sender
+    /// has usually scanned them by then; its exact interleaving is timing-dependent).
+    pub(super) fn sync_dir<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        dfd: Option<&Arc<OwnedFd>>,
+        fresh: bool,
+        top: bool,
+        listing: Listing,
+    ) -> Result<(), Error> {
+        let Listing { files, dirs, .. } = listing;
+        let mut files = files.into_iter().peekable();
+        while files.peek().is_some() {
+            self.check_stop(sink)?;
+            // Files created in one directory contend for its lock (create, rename): a new
+            // directory goes to one worker whole, so the workers fill different directories.
+            let per_job = if fresh { usize::MAX } else { JOB_FILES };
+            let mut chunk: Vec<Src> = files.by_ref().take(per_job).collect();
+            let dfd = dfd.cloned();
+            let (tx, rx) = mpsc::sync_channel(1);
+            sc.spawn(move |_| {
+                let done = chunk
+                    .iter_mut()
+                    .map(|f| self.sync_entry(dfd.as_deref(), fresh, f))
+                    .collect();
+                let _ = tx.send(done);
+            });
+            sink.push(Pending::Job(rx))?;
+        }
+        if top && self.may_note() {
+            let dirs = dirs.clone();
+            let (tx, rx) = mpsc::sync_channel(1);
+            sc.spawn(move |_| {
+                let mut r = Res::default();
+                self.deep_notes(&mut r, &dirs);
+                let _ = tx.send(vec![r]);
+            });
+            sink.push(Pending::Job(rx))?;
+        }
+        for d in &dirs {
+            self.check_stop(sink)?;
+            self.sync_subdir(sc, sink, dfd, fresh, d, false)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn dir_plan(&self, s: &Src, existing: Option<&Meta>) -> DirPlan {
+        let (uid, gid) = self.want_owner(s);
+        match existing {
+            None => DirPlan {
+                change: Change {
+                    new: true,
+                    ..Default::default()
+                },
+                mode: Some(self.want_mode(s, true)),
+                uid,
+                gid,
+                mtime: self.o.times.then_some(s.mtime),
+            },
+            Some(m) => {
+                let orig = m.mtime;
+                let want = self.want_mode(s, false);
+                let change = Change {
+                    time: (self.o.times && orig.0 != s.mtime.0).then_some(true),
+                    perms: self.o.perms && want != m.mode,
+                    owner: uid.is_some_and(|u| u != m.uid),
+                    group: gid.is_some_and(|g| g != m.gid),
+                    ..Default::default()
+                };
+                DirPlan {
+                    change,
+                    mode: self.o.perms.then_some(want),
+                    uid,
+                    gid,
+                    mtime: self.o.times.then_some(s.mtime),
+                }
+            }
+        }
+    }
+
+    /// Set a directory's final attributes after its contents are done, touching only what
+    /// differs (so a no-op run changes no ctime).
+    pub(super) fn finish_dir(&self, r: &mut Res, fd: &OwnedFd, plan: &DirPlan, rel: &[u8]) {
+        let cur = match rustix::fs::fstat(fd) {
+            Ok(s) => Meta::from(s),
+            Err(e) => {
+                r.io_error("stat", rel, &e.into());
+                return;
+            }
+        };
+        let uid = plan.uid.filter(|u| *u != cur.uid);
+        let gid = plan.gid.filter(|g| *g != cur.gid);
+        if let Err(e) = dest::chown_fd(fd.as_fd(), uid, gid) {
+            r.io_error("chown", rel, &e);
+        }
+        let cur_mode = if uid.is_some() || gid.is_some() {
+            rustix::fs::fstat(fd)
+                .map(|s| Meta::from(s).mode)
+                .unwrap_or(cur.mode)
+        } else {
+            cur.mode
+        };
+        if let Some(mode) = plan.mode.filter(|m| *m != cur_mode)
+            && let Err(e) = dest::chmod_fd(fd.as_fd(), mode)
+        {
+            r.io_error("chmod", rel, &e);
+        }
+        if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime)
+            && let Err(e) = dest::set_times_fd(fd.as_fd(), None, Some(mt))
+        {
+            r.io_error("set times", rel, &e);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Reading one source directory the way rsync's sender does: filter rules applied,
+//! non-directories sorted by name and directories as if their names ended in `/` (so `a.d`
+//! comes before `a`), names compared as bytes. Entries rsync does not carry with the given
+//! flags (symlinks without `-l`, devices without `--devices`, FIFOs and sockets without
+//! `--specials`, unsafe symlinks with `--safe-links`) stay in the listing's `all` with the
+//! note rsync prints, so they still protect their name from `--delete`. The sender announces
+//! those notes ahead of the transfer: the top directory's before its line, every deeper
+//! directory's (depth first) right after the top directory's files.
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
+
+use rustix::fs::FileType;
+
+use super::Engine;
+use super::report::{Res, show};
+use super::source::{Kind, Src};
+use crate::Error;
+use crate::dest;
+use crate::pipeline::Sink;
+
+/// One source directory's entries: `all` non-directories (also those left out with a note),
+/// `files` the carried ones, `dirs` the subdirectories.
+pub(super) struct Listing {
+    pub(super) all: Vec<Src>,
+    pub(super) files: Vec<Src>,
+    pub(super) dirs: Vec<Src>,
+}
+
+/// rsync sorts a directory's name as if it ended in `/` (so `a.d` comes before `a`).
+pub(super) fn dir_order(a: &OsStr, b: &OsStr) -> std::cmp::Ordering {
+    a.as_bytes()
+        .iter()
+        .chain(b"/")
+        .cmp(b.as_bytes().iter().chain(b"/"))
+}
+
+impl Engine<'_> {
+    /// List a source directory: non-directories and directories, each sorted as rsync sorts
+    /// them, after filters and the `-l`/`-D`/`--safe-links` rules; listing errors are reported.
+    pub(super) fn listing(&self, sink: &mut Sink<'_, '_>, dir: &Src) -> Result<Listing, Error> {
+        let mut r = Res::default();
+        let (all, dirs) = self.list_raw(&mut r, dir, true);
+        sink.take(r)?;
+        let files = all
+            .iter()
+            .filter(|f| self.note(f).is_none())
+            .cloned()
+            .collect();
+        Ok(Listing { all, files, dirs })
+    }
+
+    /// All entries of a source directory after filters, sorted as rsync sorts them. Only the
+    /// directories (and entries whose type `getdents` does not tell) are `stat`ed here.
+    fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        let shown: &[u8] = if dir.rel.is_empty() { b"." } else { &dir.rel };
+        let fd = match dir.open_dir() {
+            Ok(fd) => Arc::new(fd),
+            Err(e) => {
+                if notes {
+                    r.io_error("opendir", shown, &e);
+                }
+                return (files, dirs);
+            }
+        };
+        let names = match dest::read_dir(fd.as_fd()) {
+            Ok(n) => n,
+            Err(e) => {
+                if notes {
+                    r.io_error("readdir", shown, &e);
+                }
+                return (files, dirs);
+            }
+        };
+        for (name, ty) in names {
+            let mut s = Src::listed(dir, &fd, name, Kind::of_dirent(ty).unwrap_or(Kind::Dir));
+            if ty == FileType::Directory || ty == FileType::Unknown {
+                match s.lstat() {
+                    Ok(m) => s.set_meta(&m),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        if notes {
+                            r.vanished(&s.rel);
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        if notes {
+                            r.io_error("readlink_stat", &s.rel, &e);
+                        }
+                        continue;
+                    }
+                }
+            }
+            if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
+                continue;
+            }
+            if s.kind == Kind::Dir {
+                dirs.push(s);
+            } else {
+                files.push(s);
+            }
+        }
+        files.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        dirs.sort_by(|a, b| dir_order(&a.name, &b.name));
+        (files, dirs)
+    }
+
+    /// rsync's note for an entry it does not carry with the given flags.
+    pub(super) fn skip_note(&self, s: &Src) -> Option<Vec<u8>> {
+        let skip = match s.kind {
+            Kind::Link => !self.o.links,
+            Kind::Device => !self.o.devices,
+            Kind::Special => !self.o.specials,
+            Kind::File | Kind::Dir => false,
+        };
+        skip.then(|| format!("skipping non-regular file \"{}\"\n", show(&s.rel)).into_bytes())
+    }
+
+    /// Why rsync would leave out this non-directory with the given flags (the note it
+    /// prints), or `None` if it is carried.
+    fn note(&self, f: &Src) -> Option<Vec<u8>> {
+        if let Some(n) = self.skip_note(f) {
+            return Some(n);
+        }
+        if f.kind == Kind::Link && self.o.safe_links {
+            let t = f.readlink().ok()?;
+            let t = &t[..];
+            if Self::unsafe_link(&f.rel, t) {
+                let text = if self.o.verbose > 0 {
+                    format!(
+                        "ignoring unsafe symlink \"{}\" -> \"{}\"\n",
+                        show(&f.rel),
+                        show(t)
+                    )
+                    .into_bytes()
+                } else {
+                    Vec::new()
+                };
+                return Some(text);
+            }
+        }
+        None
+    }
+
+    /// `--safe-links`: a symlink whose target is absolute, empty, or climbs above the top of
+    /// the transfer (counted lexically from the link's own directory) is unsafe.
+    fn unsafe_link(rel: &[u8], target: &[u8]) -> bool {
+        if target.is_empty() || target.starts_with(b"/") {
+            return true;
+        }
+        let mut depth = rel.iter().filter(|&&b| b == b'/').count() as i64;
+        for comp in target.split(|&b| b == b'/') {
+            match comp {
+                b"" | b"." => {}
+                b".." => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return true;
+                    }
+                }
+                _ => depth += 1,
+            }
+        }
+        false
+    }
+
+    /// Whether any entry can be left out with a note under these flags (else no pre-scan).
+    pub(super) fn may_note(&self) -> bool {
+        let o = self.o;
+        !o.links || !o.devices || !o.specials || (o.safe_links && o.verbose > 0)
+    }
+
+    /// rsync's sender announces skipped entries ahead of the transfer: the top directory's
+    /// own before its line ([`Self::own_notes`]), every deeper one (depth first) right after
+    /// its files ([`Self::deep_notes`]).
+    pub(super) fn own_notes(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        listing: &Listing,
+    ) -> Result<(), Error> {
+        if !self.may_note() {
+            return Ok(());
+        }
+        let mut r = Res::default();
+        for f in &listing.all {
+            if let Some(n) = self.note(f) {
+                r.out.extend_from_slice(&n);
+            }
+        }
+        sink.take(r)
+    }
+
+    /// The notes of every directory below `dirs`, depth first (listing errors are reported by
+    /// the transfer pass, not here).
+    pub(super) fn deep_notes(&self, r: &mut Res, dirs: &[Src]) {
+        for d in dirs {
+            let mut scratch = Res::default();
+            let (files, sub) = self.list_raw(&mut scratch, d, false);
+            for f in &files {
+                if let Some(n) = self.note(f) {
+                    r.out.extend_from_slice(&n);
+                }
+            }
+            self.deep_notes(r, &sub);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The engine: a deletion pass (with `--delete`), then one depth-first pass that creates,
+//! rewrites or fixes the attributes of every entry, directory by directory.
+//!
+//! Order of output, matched to rsync 3.5 (local, incremental recursion) on small trees:
+//! every `*deleting` line comes first (rsync's generator deletes ahead of the receiver's
+//! output); within a deleted directory its contents come before it, and within one directory
+//! entries are visited in reverse of rsync's sort (files by name, then directories by name).
+//! Then the transfer: for each directory its own line, then its non-directories sorted by
+//! name, then each subdirectory (line, then its contents) in name order. Names sort by bytes.
+//!
+//! Work: the walk (the calling thread) lists, creates and deletes directories in that order;
+//! each directory's non-directories go to the rayon pool as jobs (a directory this run created
+//! goes whole, so two workers do not contend for one directory's lock), and the results, the
+//! walk's own output and each directory's final attributes (set once its contents are done)
+//! pass through the ordered queue of [`crate::pipeline`]. `--progress` numbers are counted as
+//! lines are printed, so they run in output order.
+//!
+//! The engine is split by concern, each a set of `Engine` methods or the types they share:
+//! [`operand`] maps each command-line SRC onto DEST; [`directory`] walks a directory (create,
+//! list, delete, print its line, hand out its files, recurse, then fix its attributes);
+//! [`listing`] reads a source directory as rsync's sender does; [`delete`] is `--delete` and
+//! making way for a file where DEST has a directory; [`entry`] decides what one
+//! non-directory needs; [`attrs`] computes and fixes mode, owner and times; [`transfer`]
+//! writes new entries; [`report`] words what happened; [`source`] is a listed source entry.
+
+mod attrs;
+mod delete;
+mod directory;
+mod entry;
+mod listing;
+mod operand;
+mod report;
+mod source;
+mod transfer;
+
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use crate::itemize::Charset;
+use crate::pipeline::Sink;
+use crate::stats::Stats;
+use crate::{Error, Options, Outcome};
+
+pub(crate) use report::Res;
+
+struct Engine<'a> {
+    o: &'a Options,
+    manifest: Option<(fstree::manifest::Manifest, PathBuf)>,
+    is_root: bool,
+    /// Set by the first fatal write error: workers skip what is left, the walk stops.
+    stop: AtomicBool,
+}
+
+/// See [`crate::run`].
+pub fn run(
+    o: &Options,
+    sources: &[OsString],
+    dest_arg: &OsString,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(Outcome, Stats), Error> {
+    if sources.is_empty() {
+        return Err(Error::Usage("missing SRC or DEST".into()));
+    }
+    report::CHARSET.store(
+        o.charset == Charset::Utf8,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let manifest = match &o.manifest {
+        None => None,
+        Some(p) => {
+            let f = fs::File::open(p).map_err(|e| Error::Manifest {
+                path: p.clone(),
+                source: Box::new(e),
+            })?;
+            let m = fstree::manifest::Manifest::read(io::BufReader::new(f)).map_err(|e| {
+                Error::Manifest {
+                    path: p.clone(),
+                    source: Box::new(e),
+                }
+            })?;
+            Some((m, PathBuf::from(&sources[0])))
+        }
+    };
+    let engine = Engine {
+        o,
+        manifest,
+        is_root: rustix::process::geteuid().is_root(),
+        stop: AtomicBool::new(false),
+    };
+    let mut sink = Sink::new(out, err);
+    if o.verbose > 0 && !o.itemize {
+        writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
+    }
+    let dest_bytes = dest_arg.as_bytes();
+    let dest_path = PathBuf::from(dest_arg);
+    let dest_meta = fs::metadata(&dest_path).ok();
+    let into_dir = sources.len() > 1
+        || dest_bytes.ends_with(b"/")
+        || dest_meta.as_ref().is_some_and(|m| m.is_dir());
+    let engine = &engine;
+    rayon::in_place_scope(|sc| -> Result<(), Error> {
+        for s in sources {
+            engine.one_source(sc, &mut sink, s, &dest_path, into_dir)?;
+            sink.drain(0)?;
+        }
+        Ok(())
+    })?;
+    if o.stats {
+        sink.stats.write(sink.out).map_err(Error::Output)?;
+    } else if o.verbose > 0 {
+        writeln!(
+            sink.out,
+            "\ntotal size is {}",
+            crate::stats::commas(sink.stats.total_size)
+        )
+        .map_err(Error::Output)?;
+    }
+    sink.out.flush().map_err(Error::Output)?;
+    let outcome = if sink.partial {
+        Outcome::Partial
+    } else if sink.vanished {
+        Outcome::Vanished
+    } else {
+        Outcome::Done
+    };
+    Ok((outcome, sink.stats))
+}
+
+impl Engine<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// After a fatal write error: emit everything pending (which ends in that error's
+    /// result, and so in [`Error::FileIo`]) instead of starting more work.
+    fn check_stop(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
+        if self.stopped() {
+            sink.drain(0)?;
+            return Err(Error::FileIo);
+        }
+        Ok(())
+    }
+}
