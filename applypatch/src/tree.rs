@@ -145,12 +145,15 @@ pub struct Tree {
 const INLINE_TEMPS: usize = 1000;
 
 /// How many directory descriptors a [`Tree`] keeps open: a quarter of what the process may
-/// open, between 64 and 4096.
+/// open (so the rest is free for files, temporaries and `Root`'s own lookups), at most 4096.
 fn dir_cache_size() -> usize {
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
     let quarter = limit.map_or(4096, |n| n / 4);
-    usize::try_from(quarter.clamp(64, 4096)).unwrap_or(64)
+    usize::try_from(quarter.clamp(1, 4096)).unwrap_or(1)
 }
+
+/// The longest path the kernel resolves (`PATH_MAX`, terminating NUL included).
+const PATH_MAX: usize = 4096;
 
 /// `p` as a key of [`Tree::over`]: its bytes with every `/` made NUL (names hold no NUL), so
 /// that byte order is component order (`a/b` before `a.b`) and each ancestor's key is a
@@ -358,27 +361,49 @@ impl Tree {
     }
 
     /// The directory `dir` beneath the root, opened component by component from the nearest
-    /// directory already open, never through a symlink.
+    /// directory already open, never through a symlink. A path longer than the system's limit
+    /// is refused as the kernel would refuse it (`ENAMETOOLONG`).
     fn dir_fd(&self, dir: &Path) -> Result<Arc<OwnedFd>, fstree::Error> {
         let bytes = dir.as_os_str().as_bytes();
         if let Some(fd) = self.dirs.borrow().get(bytes) {
             return Ok(fd.clone());
         }
-        let fd = match (dir.parent(), dir.file_name()) {
-            (Some(parent), Some(name)) => {
-                let pfd = self.dir_fd(parent)?;
-                fstree::root::open_child_dir(&*pfd, name)
-                    .map_err(|e| fstree::Error::new(fstree::Op::Open, self.root.display(dir), e))?
+        let failed =
+            |e: std::io::Error| fstree::Error::new(fstree::Op::Open, self.root.display(dir), e);
+        if bytes.len() >= PATH_MAX {
+            return Err(failed(rustix::io::Errno::NAMETOOLONG.into()));
+        }
+        // The deepest ancestor already open (the root at worst), then down one name at a time.
+        let mut below = Vec::new();
+        let mut at = dir;
+        let mut fd = loop {
+            if let Some(fd) = self.dirs.borrow().get(at.as_os_str().as_bytes()) {
+                break fd.clone();
             }
-            _ => self.root.open_dir(dir)?,
+            match (at.parent(), at.file_name()) {
+                (Some(parent), Some(name)) => {
+                    below.push((at, name));
+                    at = parent;
+                }
+                _ => break Arc::new(self.root.open_dir(at)?),
+            }
         };
-        let fd = Arc::new(fd);
+        self.remember(at, &fd);
+        for (path, name) in below.into_iter().rev() {
+            fd = Arc::new(fstree::root::open_child_dir(&*fd, name).map_err(failed)?);
+            self.remember(path, &fd);
+        }
+        Ok(fd)
+    }
+
+    /// Keeps `fd` as the descriptor of the directory `dir` (forgetting all others when the
+    /// cache is full).
+    fn remember(&self, dir: &Path, fd: &Arc<OwnedFd>) {
         let mut dirs = self.dirs.borrow_mut();
         if dirs.len() >= self.dir_cache {
             dirs.clear();
         }
-        dirs.insert(bytes.to_vec(), fd.clone());
-        Ok(fd)
+        dirs.insert(dir.as_os_str().as_bytes().to_vec(), fd.clone());
     }
 
     /// The directory holding `p` (opened by [`Tree::dir_fd`]) and `p`'s last component.
@@ -593,7 +618,9 @@ impl Tree {
         for i in ancestor_ends(&k).rev() {
             let a = prefix(p, i);
             let stays = matches!(self.over.get(&k[..i]), None | Some(Planned::Dir { .. }));
-            if stays && self.disk_shape(a)? == Shape::Dir {
+            // An ancestor that is not a directory on disk (or lies beneath one the patch
+            // replaces, so cannot even be looked at) is no place for a temporary: go up.
+            if stays && matches!(self.disk_shape(a), Ok(Shape::Dir)) {
                 return Ok(a);
             }
         }
@@ -896,6 +923,8 @@ impl Tree {
 impl Drop for Tree {
     /// Removes the temporaries of a plan that was not (or not fully) committed.
     fn drop(&mut self) {
+        // Removing temporaries needs descriptors: give back the cached ones first.
+        self.dirs.get_mut().clear();
         if let Some(w) = self.writer.as_mut() {
             // Let the thread finish what it was given, so every temporary it made is known.
             w.jobs = None;

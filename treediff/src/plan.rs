@@ -37,6 +37,10 @@ pub enum Action {
     Special(bool, usize),
     /// An exact rename found by `-M`: old index, new index.
     Rename(usize, usize),
+    /// A directory on both sides that the new tree leaves empty where the old one had
+    /// entries: patch tools remove directories their deletions leave empty, so the patch
+    /// says that this one stays (new index).
+    Emptied(usize),
 }
 
 /// Which output order and type-change spelling to plan for.
@@ -73,6 +77,14 @@ fn key(path: &[u8], after_subtree: bool, order: Order) -> Vec<u16> {
         k.push(256);
     }
     k
+}
+
+/// True when some node lies beneath `dir` (nodes sorted by whole-path bytes).
+pub fn has_children(nodes: &[Node], dir: &[u8]) -> bool {
+    let mut prefix = dir.to_vec();
+    prefix.push(b'/');
+    let i = nodes.partition_point(|n| n.path.as_slice() < prefix.as_slice());
+    nodes.get(i).is_some_and(|n| n.path.starts_with(&prefix))
 }
 
 fn is_under(path: &[u8], dir: &[u8]) -> bool {
@@ -149,8 +161,14 @@ pub fn plan(old: &[Node], new: &[Node], order: Order) -> Vec<Action> {
                     }
                 } else if a.kind == b.kind {
                     match a.kind {
-                        Kind::Dir if a.mode != b.mode => push(p, false, 0, Action::DirMode(oi, ni)),
-                        Kind::Dir => {}
+                        Kind::Dir => {
+                            if a.mode != b.mode {
+                                push(p, false, 0, Action::DirMode(oi, ni));
+                            }
+                            if has_children(old, p) && !has_children(new, p) {
+                                push(p, true, 1, Action::Emptied(ni));
+                            }
+                        }
                         _ => push(p, false, 0, Action::Pair(oi, ni)),
                     }
                 } else if order == Order::Gnu {

@@ -16,7 +16,7 @@ use treepatch::write::{self as pw, GitHeader};
 use treepatch::{LineKind, Operation, binary};
 
 use crate::hunk::{TextDiff, write_all_lines};
-use crate::plan::Action;
+use crate::plan::{Action, has_children};
 use crate::side::{Content, Node, join};
 use crate::{Config, Format, Output, TextMode};
 
@@ -122,7 +122,7 @@ impl Ctx<'_> {
             }
         };
         let read = match action {
-            Action::Pair(o, n) | Action::Rename(o, n) => {
+            Action::Pair(o, n) if self.new[n].content != Content::Same => {
                 file(&self.old[o]).saturating_add(file(&self.new[n]))
             }
             Action::Add(n) => file(&self.new[n]),
@@ -148,6 +148,7 @@ impl Ctx<'_> {
             Action::Rename(o, n) => self.rename(&self.old[o], &self.new[n], r),
             Action::Mkdir(n) => self.dir(&self.new[n], false, r),
             Action::Rmdir(o) => self.dir(&self.old[o], true, r),
+            Action::Emptied(n) => self.emptied(&self.new[n], r),
             Action::DirMode(o, n) => {
                 let (a, b) = (&self.old[o], &self.new[n]);
                 r.differs = true;
@@ -494,6 +495,26 @@ impl Ctx<'_> {
         pw::write_git_header(&mut r.out, &h)
     }
 
+    /// A directory both trees have that the new one leaves empty: a git patch keeps it with
+    /// an `mkdir` line (its files' deletions would take it away); GNU's format cannot.
+    fn emptied(&self, node: &Node, r: &mut Rendered) -> std::io::Result<()> {
+        match (self.cfg.output, self.cfg.format) {
+            (Output::Patch, Format::Git) => pw::write_mkdir(
+                &mut r.out,
+                &[b"b/", node.path.as_slice()].concat(),
+                node.mode,
+            ),
+            (Output::Patch, Format::Gnu) => {
+                r.messages.push(format!(
+                    "--format=gnu cannot carry: directory {} left empty",
+                    display_path(&join(&self.cfg.new, &node.path))
+                ));
+                Ok(())
+            }
+            (Output::Brief | Output::Stat, _) => Ok(()),
+        }
+    }
+
     fn dir(&self, node: &Node, old_side: bool, r: &mut Rendered) -> std::io::Result<()> {
         r.differs = true;
         let side = if old_side { self.old } else { self.new };
@@ -544,12 +565,4 @@ fn lines(data: &[u8]) -> u64 {
 fn only_in<W: Write + ?Sized>(w: &mut W, full: &[u8]) -> std::io::Result<()> {
     let cut = full.iter().rposition(|&b| b == b'/').unwrap_or(0);
     pw::write_gnu_only_in(w, &full[..cut], &full[(cut + 1).min(full.len())..])
-}
-
-/// True when some node lies beneath `dir` (nodes sorted by whole-path bytes).
-fn has_children(nodes: &[Node], dir: &[u8]) -> bool {
-    let mut prefix = dir.to_vec();
-    prefix.push(b'/');
-    let i = nodes.partition_point(|n| n.path.as_slice() < prefix.as_slice());
-    nodes.get(i).is_some_and(|n| n.path.starts_with(&prefix))
 }

@@ -33,6 +33,25 @@ struct State<R> {
     running: usize,
     /// The writer failed: workers stop taking items.
     stop: bool,
+    /// A worker panicked.
+    panicked: bool,
+}
+
+/// Marks the run stopped when a worker unwinds.
+struct StopOnPanic<'a, R> {
+    state: &'a Mutex<State<R>>,
+    changed: &'a Condvar,
+}
+
+impl<R> Drop for StopOnPanic<'_, R> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            s.stop = true;
+            s.panicked = true;
+            self.changed.notify_all();
+        }
+    }
 }
 
 /// Runs `work` over `items` on `window.threads` threads and feeds each result to `sink` in item
@@ -57,10 +76,19 @@ where
         buffered: 0,
         running: 0,
         stop: false,
+        panicked: false,
     });
     let changed = Condvar::new();
     let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    // A cost above the budget only ever runs alone; capping it keeps the sums from overflowing.
+    let cost = |t: &T| cost(t).min(window.bytes.saturating_add(1));
     let worker = || {
+        // A worker that panics stops the run (the writer would otherwise wait for its item
+        // forever) and the panic is raised again by the writer.
+        let _stop_on_panic = StopOnPanic {
+            state: &state,
+            changed: &changed,
+        };
         loop {
             let i = {
                 let mut s = lock();
@@ -99,6 +127,9 @@ where
                 let r = loop {
                     if let Some(r) = s.done.remove(&i) {
                         break r;
+                    }
+                    if s.panicked {
+                        panic!("a rendering thread panicked");
                     }
                     s = changed.wait(s).unwrap_or_else(PoisonError::into_inner);
                 };
@@ -223,5 +254,24 @@ mod tests {
         .unwrap();
         assert_eq!(n, 60);
         assert_eq!(most.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_panicking_worker_ends_the_run_instead_of_hanging_it() {
+        let items: Vec<usize> = (0..50).collect();
+        let run = std::panic::catch_unwind(|| {
+            ordered(
+                &items,
+                window(4, 1 << 20),
+                |&i| {
+                    assert!(i != 7, "boom");
+                    i
+                },
+                |_| usize::MAX,
+                |_| 1,
+                |_| Ok::<_, ()>(()),
+            )
+        });
+        assert!(run.is_err());
     }
 }

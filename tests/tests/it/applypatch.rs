@@ -591,6 +591,11 @@ fn deletion_removes_emptied_parent_directories() {
 fn treediff_round_trip_on_the_edge_case_pair() {
     // The full pair: names with a newline included (C-quoted in the patch).
     let (old, new) = edge_case_pair();
+    round_trip(&old, &new);
+}
+
+/// `treediff -urN a b | applypatch -p1 -d w` with `w` a copy of `old` gives `new` exactly.
+fn round_trip(old: &Tree, new: &Tree) {
     let dir = scratch();
     old.build(dir.join("a"));
     new.build(dir.join("b"));
@@ -606,6 +611,74 @@ fn treediff_round_trip_on_the_edge_case_pair() {
         .stdin(patch.stdout.clone())
         .expect_code(0);
     assert_same_tree(dir.join("w"), dir.join("b"), Compare::default());
+}
+
+/// A file or a symlink replaced by a directory with a subdirectory: the new files are
+/// staged above the path being replaced, which cannot be looked into before the commit.
+#[test]
+fn round_trip_replaces_a_file_and_a_symlink_by_nested_directories() {
+    round_trip(
+        &Tree::new().file("l", "x\n").symlink("m", "elsewhere"),
+        &Tree::new()
+            .file("l/sub/f", "f\n")
+            .file("m/sub/deeper/g", "g\n"),
+    );
+}
+
+/// A directory whose files are all deleted but that stays (empty) in the new tree: patch
+/// tools remove directories their deletions empty, so treediff says it stays.
+#[test]
+fn round_trip_keeps_a_directory_emptied_by_deletions() {
+    round_trip(
+        &Tree::new()
+            .file("d/f", "f\n")
+            .file("d/sub/g", "g\n")
+            .file("k", "k\n"),
+        &Tree::new().dir("d").file("k", "k\n"),
+    );
+}
+
+/// A path longer than the kernel's PATH_MAX is refused as `patch` refuses it (exit 2,
+/// nothing written), although each of its directories could be opened from the one above.
+#[test]
+fn refuses_paths_longer_than_path_max() {
+    let deep = format!("{}/", "a".repeat(250)).repeat(20) + "f";
+    let p = format!("--- /dev/null\n+++ b/{deep}\n@@ -0,0 +1 @@\n+x\n");
+    let dir = scratch();
+    Tree::new().file("keep", "k\n").build(dir.path());
+    let before = Listing::read(dir.path());
+    let out = apply(dir.path(), &["-p1"], p.as_bytes()).expect_code(2);
+    assert!(out.stderr_text().contains("too long"), "{out}");
+    unchanged(&before);
+}
+
+/// Few file descriptors (`ulimit -n 32`) and a patch touching 120 directories: the
+/// directory cache stays within the limit.
+#[test]
+fn applies_within_a_low_descriptor_limit() {
+    let mut old = Tree::new();
+    let mut new = Tree::new();
+    for i in 0..120 {
+        old = old.file(format!("d{i:03}/f"), "old\n");
+        new = new.file(format!("d{i:03}/f"), "new\n");
+    }
+    let dir = scratch();
+    old.build(dir.join("a"));
+    new.build(dir.join("b"));
+    old.build(dir.join("w"));
+    let patch = tool("treediff")
+        .args(["-urN", "a", "b"])
+        .cwd(dir.path())
+        .run();
+    assert_eq!(patch.code(), Some(1), "{patch}");
+    tool("applypatch")
+        .args(["-p1", "-s", "-d"])
+        .arg(dir.join("w"))
+        .stdin(patch.stdout.clone())
+        .wrap("sh", ["-c", "ulimit -n 32 && exec \"$@\"", "sh"])
+        .expect_code(0);
+    assert_same_tree(dir.join("w"), dir.join("b"), Compare::default());
+    assert!(hidden_temporaries(&dir.join("w")).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
