@@ -727,18 +727,17 @@ impl Tree {
     }
 
     fn is_planned_nonempty(&self, p: &Path) -> Result<bool, TreeError> {
-        // Planned children that exist.
-        let k = key(p);
-        for (d, n) in self.over.range(k.clone()..) {
-            if !d.starts_with(&k) {
+        // Planned children that exist: the keys after `p`'s key and a NUL (the root's
+        // children: every key without a NUL).
+        let mut below = key(p);
+        if !below.is_empty() {
+            below.push(0);
+        }
+        for (d, n) in self.over.range(below.clone()..) {
+            let Some(rest) = d.strip_prefix(below.as_slice()) else {
                 break;
-            }
-            let below = match d[k.len()..].split_first() {
-                Some((0, rest)) => rest,
-                _ if k.is_empty() => d,
-                _ => continue,
             };
-            if !below.is_empty() && !below.contains(&0) && *n != Planned::Absent {
+            if !rest.is_empty() && !rest.contains(&0) && *n != Planned::Absent {
                 return Ok(true);
             }
         }
@@ -805,9 +804,9 @@ impl Tree {
                 ));
             }
         }
-        let over = std::mem::take(&mut self.over);
         // Parents before their children (the key order).
-        let plan: Vec<(PathBuf, &Planned, Shape)> = over
+        let plan: Vec<(PathBuf, &Planned, Shape)> = self
+            .over
             .iter()
             .map(|(k, n)| {
                 let p = unkey(k);
@@ -893,7 +892,8 @@ impl Tree {
             .iter()
             .flat_map(|p| p.ancestors().skip(1))
             .filter(|a| {
-                !a.as_os_str().is_empty() && !matches!(over.get(&key(a)), Some(Planned::Dir { .. }))
+                !a.as_os_str().is_empty()
+                    && !matches!(self.over.get(&key(a)), Some(Planned::Dir { .. }))
             })
             .map(Path::to_path_buf)
             .collect();
@@ -910,8 +910,6 @@ impl Tree {
                 self.dirs.borrow_mut().remove(a.as_os_str().as_bytes());
             }
         }
-        drop(plan);
-        self.over = over;
         // 6. Rejects.
         for (p, data) in rejects {
             self.root.write_file(p, data, 0o644)?;

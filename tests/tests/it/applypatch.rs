@@ -596,6 +596,12 @@ fn treediff_round_trip_on_the_edge_case_pair() {
 
 /// `treediff -urN a b | applypatch -p1 -d w` with `w` a copy of `old` gives `new` exactly.
 fn round_trip(old: &Tree, new: &Tree) {
+    round_trip_via(old, new, |apply| apply);
+}
+
+/// [`round_trip`], with the applypatch command changed by `how` (wrapped, more flags); no
+/// temporary is left behind.
+fn round_trip_via(old: &Tree, new: &Tree, how: impl FnOnce(Run) -> Run) {
     let dir = scratch();
     old.build(dir.join("a"));
     new.build(dir.join("b"));
@@ -605,12 +611,13 @@ fn round_trip(old: &Tree, new: &Tree) {
         .cwd(dir.path())
         .run();
     assert_eq!(patch.code(), Some(1), "{patch}");
-    tool("applypatch")
+    how(tool("applypatch")
         .args(["-p1", "-d"])
         .arg(dir.join("w"))
-        .stdin(patch.stdout.clone())
-        .expect_code(0);
+        .stdin(patch.stdout.clone()))
+    .expect_code(0);
     assert_same_tree(dir.join("w"), dir.join("b"), Compare::default());
+    assert!(hidden_temporaries(&dir.join("w")).is_empty());
 }
 
 /// A file or a symlink replaced by a directory with a subdirectory: the new files are
@@ -662,23 +669,9 @@ fn applies_within_a_low_descriptor_limit() {
         old = old.file(format!("d{i:03}/f"), "old\n");
         new = new.file(format!("d{i:03}/f"), "new\n");
     }
-    let dir = scratch();
-    old.build(dir.join("a"));
-    new.build(dir.join("b"));
-    old.build(dir.join("w"));
-    let patch = tool("treediff")
-        .args(["-urN", "a", "b"])
-        .cwd(dir.path())
-        .run();
-    assert_eq!(patch.code(), Some(1), "{patch}");
-    tool("applypatch")
-        .args(["-p1", "-s", "-d"])
-        .arg(dir.join("w"))
-        .stdin(patch.stdout.clone())
-        .wrap("sh", ["-c", "ulimit -n 32 && exec \"$@\"", "sh"])
-        .expect_code(0);
-    assert_same_tree(dir.join("w"), dir.join("b"), Compare::default());
-    assert!(hidden_temporaries(&dir.join("w")).is_empty());
+    round_trip_via(&old, &new, |apply| {
+        apply.wrap("sh", ["-c", "ulimit -n 32 && exec \"$@\"", "sh"])
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

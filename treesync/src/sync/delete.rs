@@ -157,14 +157,7 @@ impl Engine<'_> {
             if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
                 return true;
             }
-            let _ = writeln!(
-                r.err,
-                "could not make way for new {}: {}",
-                what(s.kind),
-                show(&s.rel)
-            );
-            r.partial = true;
-            return false;
+            return cannot_make_way(r, s);
         }
         let empty = dest::open_dir(d.as_fd(), &s.name)
             .and_then(|f| dest::list(f.as_fd()))
@@ -181,14 +174,7 @@ impl Engine<'_> {
         }
         // rsync prints this one on stdout, the next on stderr.
         let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
-        let _ = writeln!(
-            r.err,
-            "could not make way for new {}: {}",
-            what(s.kind),
-            show(&s.rel)
-        );
-        r.partial = true;
-        false
+        cannot_make_way(r, s)
     }
 }
 
@@ -200,4 +186,16 @@ fn what(k: Kind) -> &'static str {
         Kind::Device => "device",
         _ => "special file",
     }
+}
+
+/// rsync's complaint when DEST's entry could not be removed for `s` (a partial transfer).
+fn cannot_make_way(r: &mut Res, s: &Src) -> bool {
+    let _ = writeln!(
+        r.err,
+        "could not make way for new {}: {}",
+        what(s.kind),
+        show(&s.rel)
+    );
+    r.partial = true;
+    false
 }
