@@ -24,14 +24,12 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::Write;
-use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use fstree::Root;
+use fstree::{Dir, DirCache, Root};
 
 /// A path's state as the planner asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,9 +128,8 @@ pub struct Tree {
     shapes: RefCell<HashMap<Vec<u8>, Shape>>,
     /// Directories opened beneath the root (each from its parent, never through a symlink),
     /// by the path's bytes: patches touch files directory by directory, so most lookups
-    /// reuse a descriptor instead of resolving a path again. At most `dir_cache` of them.
-    dirs: RefCell<HashMap<Vec<u8>, Arc<OwnedFd>>>,
-    dir_cache: usize,
+    /// reuse a descriptor instead of resolving a path again. At most a quarter of the descriptor limit.
+    dirs: DirCache,
     /// The thread that writes temporaries (started after [`INLINE_TEMPS`] of them).
     writer: Option<Writer>,
     /// Temporaries written so far without the thread.
@@ -143,14 +140,6 @@ pub struct Tree {
 /// handing work to a thread costs more than it saves on a small patch (measured on the
 /// 600-file Linux edit patch: 107 ms inline, 119 ms with the thread).
 const INLINE_TEMPS: usize = 1000;
-
-/// How many directory descriptors a [`Tree`] keeps open: a quarter of what the process may
-/// open (so the rest is free for files, temporaries and `Root`'s own lookups), at most 4096.
-fn dir_cache_size() -> usize {
-    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
-    let quarter = limit.map_or(4096, |n| n / 4);
-    usize::try_from(quarter.clamp(1, 4096)).unwrap_or(1)
-}
 
 /// The longest path the kernel resolves (`PATH_MAX`, terminating NUL included).
 const PATH_MAX: usize = 4096;
@@ -189,7 +178,7 @@ fn prefix(p: &Path, i: usize) -> &Path {
 /// A temporary to write: created (exclusively) as `name` in `dir`, then filled and chmodded.
 struct Job {
     tmp: PathBuf,
-    dir: Arc<OwnedFd>,
+    dir: Dir,
     full: PathBuf,
     data: Vec<u8>,
     mode: u32,
@@ -244,7 +233,7 @@ fn write_temp(job: Job) -> Result<(), Failure> {
         | rustix::fs::OFlags::NOFOLLOW
         | rustix::fs::OFlags::CLOEXEC;
     let mut file = match rustix::fs::openat(
-        &*job.dir,
+        &job.dir,
         name,
         flags,
         rustix::fs::Mode::from_raw_mode(0o600),
@@ -265,7 +254,7 @@ fn write_temp(job: Job) -> Result<(), Failure> {
     };
     if let Err(e) = write(&mut file) {
         drop(file);
-        let _ = rustix::fs::unlinkat(&*job.dir, name, rustix::fs::AtFlags::empty());
+        let _ = rustix::fs::unlinkat(&job.dir, name, rustix::fs::AtFlags::empty());
         return Err(Failure::Io(fstree::Error::new(
             fstree::Op::Write,
             job.full,
@@ -279,6 +268,7 @@ impl Tree {
     /// An empty overlay on `root`.
     pub fn new(root: Root, staging: Staging) -> Self {
         Tree {
+            dirs: DirCache::new(root.dir().clone()),
             root,
             staging,
             over: BTreeMap::new(),
@@ -286,8 +276,6 @@ impl Tree {
             deleted: Vec::new(),
             rmdirs: Vec::new(),
             shapes: RefCell::new(HashMap::new()),
-            dirs: RefCell::new(HashMap::new()),
-            dir_cache: dir_cache_size(),
             writer: None,
             inline: 0,
         }
@@ -363,51 +351,17 @@ impl Tree {
     /// The directory `dir` beneath the root, opened component by component from the nearest
     /// directory already open, never through a symlink. A path longer than the system's limit
     /// is refused as the kernel would refuse it (`ENAMETOOLONG`).
-    fn dir_fd(&self, dir: &Path) -> Result<Arc<OwnedFd>, fstree::Error> {
-        let bytes = dir.as_os_str().as_bytes();
-        if let Some(fd) = self.dirs.borrow().get(bytes) {
-            return Ok(fd.clone());
-        }
+    fn dir_fd(&self, dir: &Path) -> Result<Dir, fstree::Error> {
         let failed =
             |e: std::io::Error| fstree::Error::new(fstree::Op::Open, self.root.display(dir), e);
-        if bytes.len() >= PATH_MAX {
+        if dir.as_os_str().len() >= PATH_MAX {
             return Err(failed(rustix::io::Errno::NAMETOOLONG.into()));
         }
-        // The deepest ancestor already open (the root at worst), then down one name at a time.
-        let mut below = Vec::new();
-        let mut at = dir;
-        let mut fd = loop {
-            if let Some(fd) = self.dirs.borrow().get(at.as_os_str().as_bytes()) {
-                break fd.clone();
-            }
-            match (at.parent(), at.file_name()) {
-                (Some(parent), Some(name)) => {
-                    below.push((at, name));
-                    at = parent;
-                }
-                _ => break Arc::new(self.root.open_dir(at)?),
-            }
-        };
-        self.remember(at, &fd);
-        for (path, name) in below.into_iter().rev() {
-            fd = Arc::new(fstree::root::open_child_dir(&*fd, name).map_err(failed)?);
-            self.remember(path, &fd);
-        }
-        Ok(fd)
-    }
-
-    /// Keeps `fd` as the descriptor of the directory `dir` (forgetting all others when the
-    /// cache is full).
-    fn remember(&self, dir: &Path, fd: &Arc<OwnedFd>) {
-        let mut dirs = self.dirs.borrow_mut();
-        if dirs.len() >= self.dir_cache {
-            dirs.clear();
-        }
-        dirs.insert(dir.as_os_str().as_bytes().to_vec(), fd.clone());
+        self.dirs.get(dir).map_err(failed)
     }
 
     /// The directory holding `p` (opened by [`Tree::dir_fd`]) and `p`'s last component.
-    fn parent_fd<'p>(&self, p: &'p Path) -> Result<(Arc<OwnedFd>, &'p OsStr), fstree::Error> {
+    fn parent_fd<'p>(&self, p: &'p Path) -> Result<(Dir, &'p OsStr), fstree::Error> {
         let name = p.file_name().ok_or_else(|| {
             fstree::Error::new(
                 fstree::Op::Open,
@@ -433,7 +387,7 @@ impl Tree {
             return Ok(*s);
         }
         let stat = self.parent_fd(p).and_then(|(dir, name)| {
-            rustix::fs::statat(&*dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+            rustix::fs::statat(&dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
                 .map_err(|e| fstree::Error::new(fstree::Op::Stat, self.root.display(p), e.into()))
         });
         let shape = match stat {
@@ -464,8 +418,10 @@ impl Tree {
         use std::io::Read;
         let full = || self.root.display(p);
         let (dir, name) = self.parent_fd(p)?;
-        let (file, size) = fstree::root::open_regular_sized(&*dir, name)
+        let (file, meta) = dir
+            .open_file(name, fstree::Atime::Update)
             .map_err(|e| fstree::Error::new(fstree::Op::Open, full(), e))?;
+        let size = meta.size;
         let mut data = Vec::new();
         // One byte more than the size, so that a file read whole needs no second read to see
         // its end; `Take` because `File::read_to_end` would stat the file again for a hint.
@@ -781,7 +737,7 @@ impl Tree {
         for d in dirs {
             let fd = self.dir_fd(d)?;
             rustix::fs::accessat(
-                &*fd,
+                &fd,
                 ".",
                 rustix::fs::Access::WRITE_OK,
                 rustix::fs::AtFlags::EACCESS,
@@ -834,7 +790,7 @@ impl Tree {
             if *d == Shape::Dir {
                 self.root.remove_dir(p)?;
                 // Descriptors of removed directories must not be used again.
-                self.dirs.borrow_mut().clear();
+                self.dirs.clear();
             } else {
                 self.root.remove_file(p)?;
             }
@@ -845,7 +801,7 @@ impl Tree {
         for (p, n, d) in &plan {
             if matches!(n, Planned::Dir { .. }) && *d != Shape::Dir {
                 let (dir, name) = self.parent_fd(p)?;
-                rustix::fs::mkdirat(&*dir, name, rustix::fs::Mode::from_raw_mode(0o777)).map_err(
+                rustix::fs::mkdirat(&dir, name, rustix::fs::Mode::from_raw_mode(0o777)).map_err(
                     |e| fstree::Error::new(fstree::Op::Mkdir, self.root.display(p), e.into()),
                 )?;
             }
@@ -860,7 +816,7 @@ impl Tree {
                 } => {
                     let (from_dir, from) = self.parent_fd(tmp)?;
                     let (to_dir, to) = self.parent_fd(p)?;
-                    rustix::fs::renameat(&*from_dir, from, &*to_dir, to).map_err(|e| {
+                    rustix::fs::renameat(&from_dir, from, &to_dir, to).map_err(|e| {
                         fstree::Error::new(fstree::Op::Rename, self.root.display(p), e.into())
                     })?;
                     renamed.push(tmp.clone());
@@ -906,8 +862,8 @@ impl Tree {
             };
             // Best effort, like GNU patch: a directory that is not empty (or cannot be
             // removed) stays.
-            if rustix::fs::unlinkat(&*dir, name, rustix::fs::AtFlags::REMOVEDIR).is_ok() {
-                self.dirs.borrow_mut().remove(a.as_os_str().as_bytes());
+            if rustix::fs::unlinkat(&dir, name, rustix::fs::AtFlags::REMOVEDIR).is_ok() {
+                self.dirs.forget(&a);
             }
         }
         // 6. Rejects.
@@ -922,7 +878,7 @@ impl Drop for Tree {
     /// Removes the temporaries of a plan that was not (or not fully) committed.
     fn drop(&mut self) {
         // Removing temporaries needs descriptors: give back the cached ones first.
-        self.dirs.get_mut().clear();
+        self.dirs.clear();
         if let Some(w) = self.writer.as_mut() {
             // Let the thread finish what it was given, so every temporary it made is known.
             w.jobs = None;

@@ -114,6 +114,66 @@ impl Timestamp {
     }
 }
 
+/// What `lstat`/`fstat` says of one object, without its name: the part of `stat` the tools
+/// look at. [`crate::Dir`] returns it; an [`Entry`] is a `Meta` with its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// What it is.
+    pub kind: Kind,
+    /// Permission bits including setuid/setgid/sticky (`st_mode & 0o7777`).
+    pub mode: u32,
+    /// Size in bytes (for a symlink, the length of its target).
+    pub size: u64,
+    /// Last modification.
+    pub mtime: Timestamp,
+    /// Last access.
+    pub atime: Timestamp,
+    /// Last status change.
+    pub ctime: Timestamp,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Device of the filesystem holding it.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Number of hard links.
+    pub nlink: u64,
+    /// The device a device node stands for.
+    pub rdev: u64,
+}
+
+impl Meta {
+    /// From a raw `stat`.
+    #[allow(clippy::unnecessary_cast)]
+    pub fn from_stat(st: &rustix::fs::Stat) -> Meta {
+        let ts = |s: i64, n: i64| Timestamp {
+            secs: s,
+            nanos: clamp_nanos(n),
+        };
+        Meta {
+            kind: Kind::from_mode(st.st_mode as u32),
+            mode: st.st_mode as u32 & 0o7777,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            mtime: ts(st.st_mtime as i64, st.st_mtime_nsec as i64),
+            atime: ts(st.st_atime as i64, st.st_atime_nsec as i64),
+            ctime: ts(st.st_ctime as i64, st.st_ctime_nsec as i64),
+            uid: st.st_uid,
+            gid: st.st_gid,
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+            nlink: st.st_nlink as u64,
+            rdev: st.st_rdev as u64,
+        }
+    }
+
+    /// True when `other` is the same object (same device and inode).
+    pub fn same_object(&self, other: &Meta) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+}
+
 /// One object found by a walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -178,6 +238,27 @@ impl Entry {
             dev: meta.dev(),
             ino: meta.ino(),
             nlink: meta.nlink(),
+            depth,
+            link,
+        }
+    }
+
+    /// Describes `meta` found at `path` (relative) and `depth`; `link` is the symlink's target
+    /// when it is one.
+    pub fn from_meta(path: PathBuf, depth: usize, meta: &Meta, link: Option<PathBuf>) -> Self {
+        Entry {
+            path,
+            kind: meta.kind,
+            mode: meta.mode,
+            size: meta.size,
+            mtime: meta.mtime,
+            atime: meta.atime,
+            ctime: meta.ctime,
+            uid: meta.uid,
+            gid: meta.gid,
+            dev: meta.dev,
+            ino: meta.ino,
+            nlink: meta.nlink,
             depth,
             link,
         }

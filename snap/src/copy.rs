@@ -163,7 +163,7 @@ pub fn manifest_only(
             outcome.skipped.push((e.path.clone(), e.kind));
             continue;
         }
-        batch.push(e);
+        batch.push(e.entry);
         if batch.len() >= BATCH {
             flush(&mut batch, &mut w, &mut outcome)?;
         }
@@ -255,7 +255,7 @@ fn copy_tree(
                 if e.depth > 0 {
                     root.mkdir(&e.path, 0o700)?;
                 }
-                dirs.push(e.clone());
+                dirs.push(e.entry.clone());
                 Job::Done
             }
             Kind::Symlink => {
@@ -275,7 +275,7 @@ fn copy_tree(
                 continue;
             }
         };
-        batch.push((e, job));
+        batch.push((e.entry, job));
         if batch.len() >= BATCH {
             c.run_batch(&mut batch, w.as_mut())?;
         }
@@ -550,6 +550,6 @@ fn walkdir_dirs(p: &Path) -> Vec<PathBuf> {
     Walk::new(p)
         .filter_map(Result::ok)
         .filter(|e| e.kind == Kind::Dir)
-        .map(|e| p.join(e.path))
+        .map(|e| p.join(&e.entry.path))
         .collect()
 }

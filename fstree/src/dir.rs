@@ -1,0 +1,708 @@
+//! The capability-style directory handle every tool reaches the file system through.
+//!
+//! A [`Dir`] is an open directory descriptor. Everything beneath it is named relative to it,
+//! one component at a time (`open_dir(name) -> Dir`, `lstat(name)`, `open_file(name)`, ...), and
+//! the kernel resolves each name with the `*at` calls and their no-follow flags: a symlink is
+//! never followed (opening one as a directory or a file is refused with [`escapes_root`]), a
+//! FIFO or device is never opened for reading, and no full path is resolved again from the
+//! root, so a directory swapped for a symlink meanwhile cannot redirect a tool outside the tree.
+//! Multi-component paths ([`Dir::open_dir_beneath`], [`Dir::open_file_beneath`]) go through
+//! `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`, or, where the kernel lacks it (remembered
+//! after the first `ENOSYS`) or the path is longer than `PATH_MAX`, one `openat` per
+//! component: depth and path length are limited only by the file system.
+//!
+//! Handles are cheap to clone (the descriptor is shared and closed with the last clone), so a
+//! walk can hand the directory of each entry to worker threads.
+//!
+//! New contents go to a temporary name in the same directory ([`Dir::create_temp`], in rsync's
+//! `.NAME.XXXXXX` or our `.NAME.XXXXXXXX.tmp~` style) and are renamed over the final name when
+//! complete ([`TempFile::commit`]); a temporary that is dropped uncommitted is removed.
+//!
+//! This is the only module of the workspace that calls `rustix::fs` on names beneath a root.
+//! Its methods return `io::Result` (but [`TempFile`]'s, which know the path they were given):
+//! callers add the path and operation they want to report
+//! ([`crate::Root`] does it with [`crate::Error`], treesync in rsync's words).
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
+
+use crate::entry::{Kind, Meta, Timestamp};
+use crate::error::{Context, Error, Op, Result};
+
+/// An open directory; every operation names things relative to it and never follows a symlink.
+#[derive(Debug, Clone)]
+pub struct Dir {
+    fd: Arc<OwnedFd>,
+}
+
+/// Whether reads may update access times. [`Atime::Keep`] asks for `O_NOATIME` where the
+/// kernel allows it (the file's owner or root) and silently falls back otherwise, so a tool that
+/// only reads leaves a tree exactly as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Atime {
+    /// Plain opens.
+    Update,
+    /// `O_NOATIME` where permitted.
+    Keep,
+}
+
+/// How temporary names are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TempStyle {
+    /// rsync's `.NAME.XXXXXX` (six hex digits), which rsync users' filters already expect.
+    Rsync,
+    /// Our own `.NAME.XXXXXXXX.tmp~`, recognisable as ours by the suffix.
+    Tool,
+}
+
+/// One name listed in a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The name (one component, never `.` or `..`).
+    pub name: OsString,
+    /// The kind `getdents` reported, or `None` where the file system does not say.
+    pub kind: Option<Kind>,
+}
+
+/// The error for a path that leaves the root or passes through a symbolic link.
+pub fn escapes_root() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        "path leads outside the root or through a symbolic link",
+    )
+}
+
+/// The error for an object that is not the one a walk found at that name.
+pub fn changed_meanwhile() -> io::Error {
+    io::Error::other("changed while it was being read (replaced by another object)")
+}
+
+/// Set once `openat2` answered `ENOSYS`: later calls go component by component at once.
+static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
+
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOFOLLOW);
+const FILE_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::CLOEXEC);
+const NEW_FLAGS: OFlags = OFlags::WRONLY
+    .union(OFlags::CREATE)
+    .union(OFlags::EXCL)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+impl Dir {
+    /// Opens the directory at `path` as named by the operator: symlinks on the way (and at the
+    /// end) are followed, as `cp -r link/` or `rsync src/` follow them.
+    pub fn open_ambient(path: &Path, atime: Atime) -> io::Result<Dir> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = with_atime(atime, flags, |f| rustix::fs::open(path, f, Mode::empty()))?;
+        Ok(Dir::from_fd(fd))
+    }
+
+    /// Wraps an open directory descriptor.
+    pub fn from_fd(fd: OwnedFd) -> Dir {
+        Dir { fd: Arc::new(fd) }
+    }
+
+    /// Opens the subdirectory `name` (one component) without following a symlink: a symlink
+    /// there is [`escapes_root`], anything else but a directory `ENOTDIR`.
+    pub fn open_dir(&self, name: &OsStr) -> io::Result<Dir> {
+        self.open_dir_with(name, Atime::Update)
+    }
+
+    /// [`Dir::open_dir`], keeping the directory's access time when asked.
+    pub fn open_dir_with(&self, name: &OsStr, atime: Atime) -> io::Result<Dir> {
+        let res = with_atime(atime, DIR_FLAGS, |f| {
+            rustix::fs::openat(&*self.fd, name, f, Mode::empty())
+        });
+        match res {
+            Ok(fd) => Ok(Dir::from_fd(fd)),
+            Err(Errno::LOOP | Errno::NOTDIR) => Err(self.not_a_dir(name)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn not_a_dir(&self, name: &OsStr) -> io::Error {
+        match rustix::fs::statat(&*self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if Kind::from_mode(st.st_mode) == Kind::Symlink => escapes_root(),
+            Ok(_) => Errno::NOTDIR.into(),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Opens the directory `rel` beneath this one (empty or `.` for this one itself), refusing
+    /// `..`, absolute paths and symlinks anywhere on the way.
+    pub fn open_dir_beneath(&self, rel: &Path) -> io::Result<Dir> {
+        check_relative(rel)?;
+        if is_here(rel) {
+            return self.open_dir(OsStr::new("."));
+        }
+        if !NO_OPENAT2.load(Ordering::Relaxed) && rel.as_os_str().len() < PATH_MAX {
+            let resolve =
+                ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+            match rustix::fs::openat2(&*self.fd, rel, DIR_FLAGS, Mode::empty(), resolve) {
+                Ok(fd) => return Ok(Dir::from_fd(fd)),
+                Err(Errno::LOOP | Errno::XDEV) => return Err(escapes_root()),
+                Err(Errno::NOSYS) => NO_OPENAT2.store(true, Ordering::Relaxed),
+                // ENOTDIR may hide a symlink (O_NOFOLLOW|O_DIRECTORY on a link), EPERM a
+                // seccomp filter, EAGAIN a rename racing the lookup: let the slow path tell.
+                Err(Errno::PERM | Errno::NOTDIR | Errno::AGAIN) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut dir = self.clone();
+        for c in rel.components() {
+            if let Component::Normal(name) = c {
+                dir = dir.open_dir(name)?;
+            }
+        }
+        Ok(dir)
+    }
+
+    /// The directory holding `rel` (beneath this one) and `rel`'s last component.
+    pub fn parent_beneath<'a>(&self, rel: &'a Path) -> io::Result<(Dir, &'a OsStr)> {
+        check_relative(rel)?;
+        let name = rel
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+        let dir = rel.parent().unwrap_or(Path::new(""));
+        Ok((self.open_dir_beneath(dir)?, name))
+    }
+
+    /// Opens the regular file `rel` beneath this one (see [`Dir::open_dir_beneath`] and
+    /// [`Dir::open_file`]).
+    pub fn open_file_beneath(&self, rel: &Path, atime: Atime) -> io::Result<(File, Meta)> {
+        let (dir, name) = self.parent_beneath(rel)?;
+        dir.open_file(name, atime)
+    }
+
+    /// The names in this directory (without `.` and `..`) in directory order, with the kind
+    /// `getdents` reports. Reads from the start each time; not for two threads at once on
+    /// clones of one handle (they share the read position).
+    pub fn entries(&self) -> io::Result<Vec<DirEntry>> {
+        rustix::fs::seek(&*self.fd, rustix::fs::SeekFrom::Start(0))?;
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
+        let mut rd = rustix::fs::RawDir::new(&*self.fd, &mut buf);
+        let mut out = Vec::new();
+        while let Some(ent) = rd.next() {
+            let ent = ent?;
+            let name = ent.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            out.push(DirEntry {
+                name: OsString::from_vec(name.to_vec()),
+                kind: kind_of_dirent(ent.file_type()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Describes `name` without following it, or `None` when it does not exist.
+    pub fn lstat(&self, name: &OsStr) -> io::Result<Option<Meta>> {
+        match rustix::fs::statat(&*self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(Meta::from_stat(&st))),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Describes this directory itself.
+    pub fn stat(&self) -> io::Result<Meta> {
+        Ok(Meta::from_stat(&rustix::fs::fstat(&*self.fd)?))
+    }
+
+    /// Opens the regular file `name` for reading, with what `fstat` says of it. A symlink is
+    /// refused ([`escapes_root`]), and a FIFO, socket or device is refused rather than blocked
+    /// on or read forever.
+    pub fn open_file(&self, name: &OsStr, atime: Atime) -> io::Result<(File, Meta)> {
+        let fd = with_atime(atime, FILE_FLAGS, |f| {
+            rustix::fs::openat(&*self.fd, name, f, Mode::empty())
+        })
+        .map_err(|e| match e {
+            Errno::LOOP => escapes_root(),
+            e => e.into(),
+        })?;
+        let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
+        if meta.kind != Kind::File {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
+        Ok((File::from(fd), meta))
+    }
+
+    /// The target of the symlink `name`, verbatim.
+    pub fn read_link(&self, name: &OsStr) -> io::Result<Vec<u8>> {
+        Ok(rustix::fs::readlinkat(&*self.fd, name, Vec::new())?.into_bytes())
+    }
+
+    /// Starts a new regular file that will replace `name` when committed: it is created with
+    /// `mode` (before umask) at a fresh temporary name of `style` in this directory.
+    pub fn create_temp(&self, name: &OsStr, style: TempStyle, mode: u32) -> io::Result<TempFile> {
+        let (fd, tmp) = self.fresh(name, style, |tmp| {
+            rustix::fs::openat(&*self.fd, tmp, NEW_FLAGS, raw_mode(mode))
+        })?;
+        Ok(TempFile {
+            file: File::from(fd),
+            name: TempName {
+                dir: self.clone(),
+                tmp,
+                target: name.to_os_string(),
+                done: false,
+            },
+            full: PathBuf::from(name),
+        })
+    }
+
+    /// Creates the new regular file `name` (it must not exist) with `mode` before umask.
+    pub fn create_new(&self, name: &OsStr, mode: u32) -> io::Result<File> {
+        Ok(File::from(rustix::fs::openat(
+            &*self.fd,
+            name,
+            NEW_FLAGS,
+            raw_mode(mode),
+        )?))
+    }
+
+    /// Creates the directory `name` with `mode` (masked by umask, as mkdir(2)).
+    pub fn mkdir(&self, name: &OsStr, mode: u32) -> io::Result<()> {
+        Ok(rustix::fs::mkdirat(&*self.fd, name, raw_mode(mode))?)
+    }
+
+    /// Creates the symlink `name` pointing at `target` (it must not exist).
+    pub fn symlink(&self, target: &OsStr, name: &OsStr) -> io::Result<()> {
+        Ok(rustix::fs::symlinkat(target, &*self.fd, name)?)
+    }
+
+    /// Creates a symlink to `target` under a fresh temporary name for `name`; returns that name,
+    /// for the caller to [`Dir::rename`] over `name`.
+    pub fn symlink_temp(
+        &self,
+        target: &OsStr,
+        name: &OsStr,
+        style: TempStyle,
+    ) -> io::Result<OsString> {
+        self.fresh(name, style, |tmp| {
+            rustix::fs::symlinkat(target, &*self.fd, tmp)
+        })
+        .map(|((), tmp)| tmp)
+    }
+
+    /// Creates a device, FIFO or socket node of `kind` under a fresh temporary name for `name`;
+    /// returns that name.
+    pub fn mknod_temp(
+        &self,
+        name: &OsStr,
+        kind: Kind,
+        mode: u32,
+        rdev: u64,
+        style: TempStyle,
+    ) -> io::Result<OsString> {
+        let ty = match kind {
+            Kind::Fifo => FileType::Fifo,
+            Kind::Socket => FileType::Socket,
+            Kind::CharDevice => FileType::CharacterDevice,
+            Kind::BlockDevice => FileType::BlockDevice,
+            Kind::File | Kind::Dir | Kind::Symlink => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "not a special file",
+                ));
+            }
+        };
+        self.fresh(name, style, |tmp| {
+            rustix::fs::mknodat(&*self.fd, tmp, ty, raw_mode(mode), rdev)
+        })
+        .map(|((), tmp)| tmp)
+    }
+
+    /// Calls `make` with fresh temporary names until one does not exist yet.
+    fn fresh<T>(
+        &self,
+        name: &OsStr,
+        style: TempStyle,
+        mut make: impl FnMut(&OsStr) -> rustix::io::Result<T>,
+    ) -> io::Result<(T, OsString)> {
+        loop {
+            let tmp = temp_name(name, style);
+            match make(&tmp) {
+                Ok(t) => return Ok((t, tmp)),
+                Err(Errno::EXIST) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Renames `from` (in this directory) to `to` in `to_dir`, replacing a non-directory there
+    /// (or an empty directory, when `from` is one).
+    pub fn rename(&self, from: &OsStr, to_dir: &Dir, to: &OsStr) -> io::Result<()> {
+        Ok(rustix::fs::renameat(&*self.fd, from, &*to_dir.fd, to)?)
+    }
+
+    /// Makes `to` in `to_dir` a hard link to the file `name` in this directory (never
+    /// following a symlink: the link itself is linked).
+    pub fn hard_link(&self, name: &OsStr, to_dir: &Dir, to: &OsStr) -> io::Result<()> {
+        Ok(rustix::fs::linkat(
+            &*self.fd,
+            name,
+            &*to_dir.fd,
+            to,
+            AtFlags::empty(),
+        )?)
+    }
+
+    /// Removes the non-directory `name` (a symlink itself, never its target).
+    pub fn remove_file(&self, name: &OsStr) -> io::Result<()> {
+        Ok(rustix::fs::unlinkat(&*self.fd, name, AtFlags::empty())?)
+    }
+
+    /// Removes the empty directory `name`.
+    pub fn remove_dir(&self, name: &OsStr) -> io::Result<()> {
+        Ok(rustix::fs::unlinkat(&*self.fd, name, AtFlags::REMOVEDIR)?)
+    }
+
+    /// Removes `name` and, if it is a directory, everything in it, without following symlinks.
+    /// Iterative: depth is limited by nothing but the file system.
+    pub fn remove_all(&self, name: &OsStr) -> io::Result<()> {
+        match self.lstat(name)? {
+            None => return Ok(()),
+            Some(m) if m.kind != Kind::Dir => return self.remove_file(name),
+            Some(_) => {}
+        }
+        // Each level: the directory holding it, its name, and the open directory itself.
+        let mut stack = vec![(self.clone(), name.to_os_string(), self.open_dir(name)?)];
+        while let Some((parent, dname, dir)) = stack.pop() {
+            let mut sub = None;
+            for e in dir.entries()? {
+                let is_dir = match e.kind {
+                    Some(k) => k == Kind::Dir,
+                    None => dir.lstat(&e.name)?.is_some_and(|m| m.kind == Kind::Dir),
+                };
+                if !is_dir {
+                    dir.remove_file(&e.name)?;
+                } else if sub.is_none() {
+                    sub = Some(e.name);
+                }
+            }
+            match sub {
+                // Come back to this directory after the subdirectory is gone.
+                Some(s) => {
+                    let child = dir.open_dir(&s)?;
+                    stack.push((parent, dname, dir.clone()));
+                    stack.push((dir, s, child));
+                }
+                None => parent.remove_dir(&dname)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the access and/or modification time of `name` (the link itself for a symlink);
+    /// `None` leaves that time alone.
+    pub fn set_times(
+        &self,
+        name: &OsStr,
+        atime: Option<Timestamp>,
+        mtime: Option<Timestamp>,
+    ) -> io::Result<()> {
+        if atime.is_none() && mtime.is_none() {
+            return Ok(());
+        }
+        let ts = timestamps(atime, mtime);
+        Ok(rustix::fs::utimensat(
+            &*self.fd,
+            name,
+            &ts,
+            AtFlags::SYMLINK_NOFOLLOW,
+        )?)
+    }
+
+    /// Sets the owner and/or group of `name` (the link itself for a symlink).
+    pub fn chown(&self, name: &OsStr, uid: Option<u32>, gid: Option<u32>) -> io::Result<()> {
+        if uid.is_none() && gid.is_none() {
+            return Ok(());
+        }
+        Ok(rustix::fs::chownat(
+            &*self.fd,
+            name,
+            uid.map(rustix::fs::Uid::from_raw),
+            gid.map(rustix::fs::Gid::from_raw),
+            AtFlags::SYMLINK_NOFOLLOW,
+        )?)
+    }
+
+    /// Sets the permission bits of `name` exactly (a no-op for a symlink: Linux links have
+    /// none). The name is opened with `O_PATH | O_NOFOLLOW` and the mode set on what was opened
+    /// (via `/proc/self/fd`), so a name swapped for a symlink meanwhile cannot redirect it.
+    pub fn chmod(&self, name: &OsStr, mode: u32) -> io::Result<()> {
+        let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&*self.fd, name, flags, Mode::empty())?;
+        let st = rustix::fs::fstat(&fd)?;
+        if Kind::from_mode(st.st_mode) == Kind::Symlink {
+            return Ok(());
+        }
+        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+        match rustix::fs::chmod(proc_path.as_str(), raw_mode(mode)) {
+            Ok(()) => Ok(()),
+            // No /proc: open the object itself (it is not a symlink: O_NOFOLLOW) and fchmod it.
+            Err(Errno::NOENT) => {
+                let fd = rustix::fs::openat(&*self.fd, name, FILE_FLAGS, Mode::empty())?;
+                Ok(rustix::fs::fchmod(&fd, raw_mode(mode))?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sets this directory's own permission bits exactly.
+    pub fn chmod_self(&self, mode: u32) -> io::Result<()> {
+        Ok(rustix::fs::fchmod(&*self.fd, raw_mode(mode))?)
+    }
+
+    /// Sets this directory's own times.
+    pub fn set_times_self(
+        &self,
+        atime: Option<Timestamp>,
+        mtime: Option<Timestamp>,
+    ) -> io::Result<()> {
+        set_times_fd(&*self.fd, atime, mtime)
+    }
+
+    /// Sets this directory's own owner and/or group.
+    pub fn chown_self(&self, uid: Option<u32>, gid: Option<u32>) -> io::Result<()> {
+        chown_fd(&*self.fd, uid, gid)
+    }
+}
+
+impl AsFd for Dir {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// Sets the times of an open file or directory; `None` leaves that time alone.
+pub fn set_times_fd(
+    fd: impl AsFd,
+    atime: Option<Timestamp>,
+    mtime: Option<Timestamp>,
+) -> io::Result<()> {
+    if atime.is_none() && mtime.is_none() {
+        return Ok(());
+    }
+    Ok(rustix::fs::futimens(fd, &timestamps(atime, mtime))?)
+}
+
+/// Sets the owner and/or group of an open file or directory.
+pub fn chown_fd(fd: impl AsFd, uid: Option<u32>, gid: Option<u32>) -> io::Result<()> {
+    if uid.is_none() && gid.is_none() {
+        return Ok(());
+    }
+    Ok(rustix::fs::fchown(
+        fd,
+        uid.map(rustix::fs::Uid::from_raw),
+        gid.map(rustix::fs::Gid::from_raw),
+    )?)
+}
+
+/// Sets the permission bits of an open file or directory exactly.
+pub fn chmod_fd(fd: impl AsFd, mode: u32) -> io::Result<()> {
+    Ok(rustix::fs::fchmod(fd, raw_mode(mode))?)
+}
+
+/// Describes an open file or directory.
+pub fn stat_fd(fd: impl AsFd) -> io::Result<Meta> {
+    Ok(Meta::from_stat(&rustix::fs::fstat(fd)?))
+}
+
+/// A file being written under a temporary name; removed on drop unless committed or kept.
+#[derive(Debug)]
+pub struct TempFile {
+    /// The open file to write into.
+    pub file: File,
+    name: TempName,
+    full: PathBuf,
+}
+
+/// The temporary name of a [`TempFile`], removed on drop unless `done`.
+#[derive(Debug)]
+struct TempName {
+    dir: Dir,
+    tmp: OsString,
+    target: OsString,
+    done: bool,
+}
+
+impl Drop for TempName {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.dir.remove_file(&self.tmp);
+        }
+    }
+}
+
+impl TempFile {
+    /// Sets the path the file is known by in messages (by default its name).
+    pub fn with_path(mut self, full: PathBuf) -> Self {
+        self.full = full;
+        self
+    }
+
+    /// The final path, for messages.
+    pub fn path(&self) -> &Path {
+        &self.full
+    }
+
+    /// The temporary name in its directory.
+    pub fn temp_name(&self) -> &OsStr {
+        &self.name.tmp
+    }
+
+    /// Sets the permission bits exactly (not masked by umask).
+    pub fn set_mode(&self, mode: u32) -> Result<()> {
+        chmod_fd(&self.file, mode).ctx(Op::Chmod, &self.full)
+    }
+
+    /// Sets access and/or modification time.
+    pub fn set_times(&self, atime: Option<Timestamp>, mtime: Option<Timestamp>) -> Result<()> {
+        set_times_fd(&self.file, atime, mtime).ctx(Op::SetTimes, &self.full)
+    }
+
+    /// Renames the file over its final name. A killed process leaves either the old file or the
+    /// new one under the name, never a torn one (rename is atomic); data is not forced to disk
+    /// (no fsync, as GNU patch and rsync), see [`TempFile::commit_durable`] for that.
+    pub fn commit(mut self) -> Result<()> {
+        let n = &self.name;
+        n.dir
+            .rename(&n.tmp, &n.dir, &n.target)
+            .ctx(Op::Rename, &self.full)?;
+        self.name.done = true;
+        Ok(())
+    }
+
+    /// [`TempFile::commit`] after `fsync`, so the new content survives a power loss too.
+    pub fn commit_durable(self) -> Result<()> {
+        match rustix::fs::fsync(&self.file) {
+            Ok(()) | Err(Errno::INVAL) => {}
+            Err(e) => return Err(Error::new(Op::Write, &self.full, e.into())),
+        }
+        self.commit()
+    }
+
+    /// Gives up the temporary name without removing it: the caller renames it itself (or
+    /// leaves it for a later run, as rsync's `--partial` does). Returns the file and the name.
+    pub fn keep(self) -> (File, OsString) {
+        let TempFile { file, mut name, .. } = self;
+        name.done = true;
+        (file, std::mem::take(&mut name.tmp))
+    }
+}
+
+impl AsFd for TempFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+}
+
+/// The longest path the kernel resolves in one call.
+const PATH_MAX: usize = 4096;
+
+/// Refuses `..`, absolute paths and prefixes: only plain names (and `.`) stay beneath.
+pub fn check_relative(rel: &Path) -> io::Result<()> {
+    for c in rel.components() {
+        match c {
+            Component::Normal(_) | Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) | Component::ParentDir => {
+                return Err(escapes_root());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_here(rel: &Path) -> bool {
+    rel.components().all(|c| c == Component::CurDir)
+}
+
+fn raw_mode(mode: u32) -> Mode {
+    Mode::from_raw_mode(mode & 0o7777)
+}
+
+/// Tries `open` with `O_NOATIME` first when asked (refused with EPERM unless we own the file
+/// or are root), then without.
+fn with_atime<T>(
+    atime: Atime,
+    flags: OFlags,
+    mut open: impl FnMut(OFlags) -> rustix::io::Result<T>,
+) -> rustix::io::Result<T> {
+    if atime == Atime::Keep {
+        match open(flags | OFlags::NOATIME) {
+            Err(Errno::PERM) => {}
+            other => return other,
+        }
+    }
+    open(flags)
+}
+
+fn kind_of_dirent(ft: FileType) -> Option<Kind> {
+    Some(match ft {
+        FileType::RegularFile => Kind::File,
+        FileType::Directory => Kind::Dir,
+        FileType::Symlink => Kind::Symlink,
+        FileType::Fifo => Kind::Fifo,
+        FileType::Socket => Kind::Socket,
+        FileType::CharacterDevice => Kind::CharDevice,
+        FileType::BlockDevice => Kind::BlockDevice,
+        FileType::Unknown => return None,
+    })
+}
+
+/// A fresh temporary name for `name` in `style`, short enough for NAME_MAX (255).
+pub fn temp_name(name: &OsStr, style: TempStyle) -> OsString {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let pid = u64::from(*PID.get_or_init(std::process::id));
+    let b = name.as_bytes();
+    let mut out = b".".to_vec();
+    match style {
+        TempStyle::Rsync => {
+            out.extend_from_slice(&b[..b.len().min(240)]);
+            out.extend_from_slice(format!(".{:06x}", (pid << 20 ^ n) & 0xff_ffff).as_bytes());
+        }
+        TempStyle::Tool => {
+            let tag = pid.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ (n << 32)
+                ^ u64::from(Timestamp::now().nanos);
+            out.extend_from_slice(&b[..b.len().min(180)]);
+            out.extend_from_slice(format!(".{:08x}.tmp~", tag & 0xffff_ffff).as_bytes());
+        }
+    }
+    OsString::from_vec(out)
+}
+
+fn timestamps(atime: Option<Timestamp>, mtime: Option<Timestamp>) -> rustix::fs::Timestamps {
+    let omit = rustix::fs::Timespec {
+        tv_sec: 0,
+        tv_nsec: rustix::fs::UTIME_OMIT,
+    };
+    rustix::fs::Timestamps {
+        last_access: atime.map_or(omit, Timestamp::to_timespec),
+        last_modification: mtime.map_or(omit, Timestamp::to_timespec),
+    }
+}
