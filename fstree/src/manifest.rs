@@ -233,37 +233,14 @@ struct Keywords {
 }
 
 /// Reads every entry of a manifest.
-pub fn read(mut r: impl BufRead) -> Result<Vec<ManifestEntry>, ManifestError> {
-    let mut out = Vec::new();
-    let mut defaults = Keywords::default();
-    let mut cwd: Vec<Vec<u8>> = Vec::new();
-    let mut buf = Vec::new();
-    let mut lineno = 0;
-    loop {
-        // Gather one logical line (joining `\`-continued physical lines).
-        let mut logical = Vec::new();
-        let start = lineno + 1;
-        loop {
-            buf.clear();
-            if r.read_until(b'\n', &mut buf)? == 0 {
-                break;
-            }
-            lineno += 1;
-            while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                buf.pop();
-            }
-            if buf.last() == Some(&b'\\') && !ends_with_escaped_backslash(&buf) {
-                buf.pop();
-                logical.extend_from_slice(&buf);
-                logical.push(b' ');
-                continue;
-            }
-            logical.extend_from_slice(&buf);
-            break;
-        }
-        if logical.is_empty() && buf.is_empty() && lineno < start {
-            break;
-        }
+pub fn read(r: impl BufRead) -> Result<Vec<ManifestEntry>, ManifestError> {
+    let mut lines = LogicalLines {
+        r,
+        buf: Vec::new(),
+        lineno: 0,
+    };
+    let mut state = Reader::default();
+    while let Some((logical, start)) = lines.next_line()? {
         let line = trim(&logical);
         if line.is_empty() || line.starts_with(b"#") {
             continue;
@@ -272,51 +249,92 @@ pub fn read(mut r: impl BufRead) -> Result<Vec<ManifestEntry>, ManifestError> {
             line: start,
             message,
         };
+        if let Some(e) = state.line(line, start).map_err(syntax)? {
+            state.out.push(e);
+        }
+    }
+    Ok(state.out)
+}
+
+/// Physical lines joined into logical ones at `\`-continuations.
+struct LogicalLines<R> {
+    r: R,
+    buf: Vec<u8>,
+    lineno: usize,
+}
+
+impl<R: BufRead> LogicalLines<R> {
+    /// The next logical line and the number of its first physical line; `None` at the end.
+    fn next_line(&mut self) -> Result<Option<(Vec<u8>, usize)>, ManifestError> {
+        let mut logical = Vec::new();
+        let start = self.lineno + 1;
+        loop {
+            self.buf.clear();
+            if self.r.read_until(b'\n', &mut self.buf)? == 0 {
+                break;
+            }
+            self.lineno += 1;
+            while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+                self.buf.pop();
+            }
+            if self.buf.last() == Some(&b'\\') && !ends_with_escaped_backslash(&self.buf) {
+                self.buf.pop();
+                logical.extend_from_slice(&self.buf);
+                logical.push(b' ');
+                continue;
+            }
+            logical.extend_from_slice(&self.buf);
+            break;
+        }
+        if self.lineno < start {
+            return Ok(None);
+        }
+        Ok(Some((logical, start)))
+    }
+}
+
+/// What a manifest's lines so far have set: `/set` defaults, the current directory of a
+/// hierarchical (`mtree -c`) manifest, and the entries read.
+#[derive(Default)]
+struct Reader {
+    defaults: Keywords,
+    cwd: Vec<Vec<u8>>,
+    out: Vec<ManifestEntry>,
+}
+
+impl Reader {
+    /// One non-empty, non-comment line: a `/set`, `/unset` or `..` changes the state; an
+    /// entry line gives its entry.
+    fn line(&mut self, line: &[u8], start: usize) -> Result<Option<ManifestEntry>, String> {
         let mut fields = line
             .split(|b| *b == b' ' || *b == b'\t')
             .filter(|f| !f.is_empty());
-        let Some(first) = fields.next() else { continue };
+        let Some(first) = fields.next() else {
+            return Ok(None);
+        };
         if first == b"/set" || first == b"/unset" {
             for f in fields {
                 if first == b"/set" {
-                    apply_keyword(&mut defaults, f).map_err(syntax)?;
+                    apply_keyword(&mut self.defaults, f)?;
                 } else {
-                    unset_keyword(&mut defaults, f);
+                    unset_keyword(&mut self.defaults, f);
                 }
             }
-            continue;
+            return Ok(None);
         }
         if first == b".." {
-            if cwd.pop().is_none() {
-                return Err(syntax("'..' above the root".into()));
-            }
-            continue;
+            return match self.cwd.pop() {
+                Some(_) => Ok(None),
+                None => Err("'..' above the root".into()),
+            };
         }
-        let name = unescape(first).map_err(syntax)?;
-        let mut kw = defaults.clone();
+        let name = unescape(first)?;
+        let mut kw = self.defaults.clone();
         for f in fields {
-            apply_keyword(&mut kw, f).map_err(syntax)?;
+            apply_keyword(&mut kw, f)?;
         }
-        let full = first.contains(&b'/');
-        let path: Vec<u8> = if full {
-            strip_dot(&name)
-        } else if name == b"." && cwd.is_empty() {
-            Vec::new()
-        } else {
-            let mut p = cwd.join(&b'/');
-            if !p.is_empty() {
-                p.push(b'/');
-            }
-            p.extend_from_slice(&name);
-            p
-        };
-        if path.split(|b| *b == b'/').any(|c| c == b"..") {
-            return Err(syntax("a path with '..' in it".into()));
-        }
-        if !full && kw.kind == Some(Kind::Dir) && name != b"." {
-            cwd.push(name.clone());
-        }
-        out.push(ManifestEntry {
+        let path = self.entry_path(first, &name, &kw)?;
+        Ok(Some(ManifestEntry {
             path: PathBuf::from(OsStr::from_bytes(&path)),
             kind: kw.kind,
             mode: kw.mode,
@@ -325,9 +343,33 @@ pub fn read(mut r: impl BufRead) -> Result<Vec<ManifestEntry>, ManifestError> {
             link: kw.link,
             sha256: kw.sha256,
             line: start,
-        });
+        }))
     }
-    Ok(out)
+
+    /// The relative path of the entry named `first` (`name` unescaped): full when it holds a
+    /// `/`, else below the current directory, which a directory entry then enters.
+    fn entry_path(&mut self, first: &[u8], name: &[u8], kw: &Keywords) -> Result<Vec<u8>, String> {
+        let full = first.contains(&b'/');
+        let path: Vec<u8> = if full {
+            strip_dot(name)
+        } else if name == b"." && self.cwd.is_empty() {
+            Vec::new()
+        } else {
+            let mut p = self.cwd.join(&b'/');
+            if !p.is_empty() {
+                p.push(b'/');
+            }
+            p.extend_from_slice(name);
+            p
+        };
+        if path.split(|b| *b == b'/').any(|c| c == b"..") {
+            return Err("a path with '..' in it".into());
+        }
+        if !full && kw.kind == Some(Kind::Dir) && name != b"." {
+            self.cwd.push(name.to_vec());
+        }
+        Ok(path)
+    }
 }
 
 fn ends_with_escaped_backslash(b: &[u8]) -> bool {

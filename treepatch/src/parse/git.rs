@@ -18,6 +18,13 @@ use super::name::{git_header_names, header_prefixes, plain_or_quoted};
 use super::{ParseError, Parser, trim_cr};
 use crate::types::{FilePatch, Item, Operation};
 
+/// The names a section's `rename`/`copy` lines gave (without the `a/`, `b/` prefixes).
+#[derive(Default)]
+struct Moved {
+    from: Option<Vec<u8>>,
+    to: Option<Vec<u8>>,
+}
+
 impl<R: BufRead> Parser<R> {
     /// Reads a git section whose `diff --git ` line has `names` after the prefix.
     pub(super) fn git_section(&mut self, names: &[u8], no: usize) -> Result<Item, ParseError> {
@@ -27,10 +34,16 @@ impl<R: BufRead> Parser<R> {
             ..FilePatch::default()
         };
         let header = git_header_names(names, no)?;
-        let (mut rename_from, mut rename_to) = (None, None);
-        let mut created = false;
-        let mut deleted = false;
-        // Extended header lines.
+        let moved = self.extended_header(&mut fp)?;
+        section_names(&mut fp, header.as_ref(), moved);
+        self.git_content(fp, header.is_some(), no)
+    }
+
+    /// Reads the extended header lines into `fp` (modes, `index`, similarity, the operation),
+    /// up to the first line that is none of them.
+    fn extended_header(&mut self, fp: &mut FilePatch) -> Result<Moved, ParseError> {
+        let mut moved = Moved::default();
+        let (mut created, mut deleted) = (false, false);
         while let Some((line, lno)) = self.next_line()? {
             let l = trim_cr(&line);
             if let Some(m) = l.strip_prefix(b"old mode ") {
@@ -44,23 +57,23 @@ impl<R: BufRead> Parser<R> {
                 fp.new_mode = Some(parse_mode(m, lno)?);
                 created = true;
             } else if let Some(rest) = l.strip_prefix(b"index ") {
-                fp.index = Some(parse_index(rest, lno, &mut fp)?);
+                fp.index = Some(parse_index(rest, lno, fp)?);
             } else if let Some(p) = l.strip_prefix(b"similarity index ") {
                 fp.similarity = Some(parse_percent(p, lno)?);
             } else if let Some(p) = l.strip_prefix(b"dissimilarity index ") {
                 parse_percent(p, lno)?;
             } else if let Some(n) = strip_any(l, &[b"rename from ", b"rename old "]) {
                 fp.op = Operation::Rename;
-                rename_from = Some(plain_or_quoted(n, lno)?);
+                moved.from = Some(plain_or_quoted(n, lno)?);
             } else if let Some(n) = strip_any(l, &[b"rename to ", b"rename new "]) {
                 fp.op = Operation::Rename;
-                rename_to = Some(plain_or_quoted(n, lno)?);
+                moved.to = Some(plain_or_quoted(n, lno)?);
             } else if let Some(n) = l.strip_prefix(b"copy from ") {
                 fp.op = Operation::Copy;
-                rename_from = Some(plain_or_quoted(n, lno)?);
+                moved.from = Some(plain_or_quoted(n, lno)?);
             } else if let Some(n) = l.strip_prefix(b"copy to ") {
                 fp.op = Operation::Copy;
-                rename_to = Some(plain_or_quoted(n, lno)?);
+                moved.to = Some(plain_or_quoted(n, lno)?);
             } else {
                 self.push_back(line, lno);
                 break;
@@ -71,34 +84,18 @@ impl<R: BufRead> Parser<R> {
         } else if deleted {
             fp.op = Operation::Delete;
         }
-        // Paths: header first, then `rename`/`copy` names (given without prefix), then the
-        // `---`/`+++` lines, which are the most precise.
-        if let Some((a, b)) = &header {
-            fp.old_path = Some(a.clone());
-            fp.new_path = Some(b.clone());
-        }
-        if rename_from.is_some() || rename_to.is_some() {
-            let (pa, pb) = header_prefixes(
-                header.as_ref(),
-                rename_from.as_deref(),
-                rename_to.as_deref(),
-            );
-            if let Some(from) = rename_from {
-                fp.old_path = Some([pa.as_slice(), &from].concat());
-            }
-            if let Some(to) = rename_to {
-                fp.new_path = Some([pb.as_slice(), &to].concat());
-            }
-        }
-        if fp.op == Operation::Create {
-            fp.old_path = None;
-        }
-        if fp.op == Operation::Delete {
-            fp.new_path = None;
-        }
-        // Content: `---`/`+++` and hunks, a binary body, or a `Binary files` line.
+        Ok(moved)
+    }
+
+    /// The section's content: `---`/`+++` and hunks, a binary body, or a `Binary files` line.
+    fn git_content(
+        &mut self,
+        mut fp: FilePatch,
+        had_header: bool,
+        no: usize,
+    ) -> Result<Item, ParseError> {
         let Some((line, lno)) = self.next_line()? else {
-            return self.finish_git(fp, header.is_some(), no);
+            return self.finish_git(fp, had_header, no);
         };
         let l = trim_cr(&line);
         if l.starts_with(b"--- ") {
@@ -129,7 +126,7 @@ impl<R: BufRead> Parser<R> {
         } else {
             self.push_back(line, lno);
         }
-        self.finish_git(fp, header.is_some(), no)
+        self.finish_git(fp, had_header, no)
     }
 
     fn finish_git(&self, fp: FilePatch, had_header: bool, no: usize) -> Result<Item, ParseError> {
@@ -142,6 +139,31 @@ impl<R: BufRead> Parser<R> {
 
 fn strip_any<'a>(l: &'a [u8], prefixes: &[&[u8]]) -> Option<&'a [u8]> {
     prefixes.iter().find_map(|p| l.strip_prefix(*p))
+}
+
+/// The section's paths: the header's first, then the `rename`/`copy` names (given without
+/// prefix), which the `---`/`+++` lines may still override; a created or deleted file has no
+/// name on its absent side.
+fn section_names(fp: &mut FilePatch, header: Option<&(Vec<u8>, Vec<u8>)>, moved: Moved) {
+    if let Some((a, b)) = header {
+        fp.old_path = Some(a.clone());
+        fp.new_path = Some(b.clone());
+    }
+    if moved.from.is_some() || moved.to.is_some() {
+        let (pa, pb) = header_prefixes(header, moved.from.as_deref(), moved.to.as_deref());
+        if let Some(from) = moved.from {
+            fp.old_path = Some([pa.as_slice(), &from].concat());
+        }
+        if let Some(to) = moved.to {
+            fp.new_path = Some([pb.as_slice(), &to].concat());
+        }
+    }
+    if fp.op == Operation::Create {
+        fp.old_path = None;
+    }
+    if fp.op == Operation::Delete {
+        fp.new_path = None;
+    }
 }
 
 pub(super) fn parse_mode(s: &[u8], no: usize) -> Result<u32, ParseError> {
