@@ -3,6 +3,7 @@
 
 mod applypatch;
 mod checkpoint;
+mod checkpoint_restore;
 mod harness;
 mod hostile;
 mod large;
