@@ -248,6 +248,21 @@ impl Dir {
         Ok((File::from(fd), meta))
     }
 
+    /// [`Dir::open_file`], refusing with [`changed_meanwhile`] when the file opened is not the
+    /// object `found` (by device and inode) that a walk or an `lstat` saw at that name.
+    pub fn open_file_checked(
+        &self,
+        name: &OsStr,
+        atime: Atime,
+        found: &Meta,
+    ) -> io::Result<(File, Meta)> {
+        let (file, meta) = self.open_file(name, atime)?;
+        if !meta.same_object(found) {
+            return Err(changed_meanwhile());
+        }
+        Ok((file, meta))
+    }
+
     /// The target of the symlink `name`, verbatim.
     pub fn read_link(&self, name: &OsStr) -> io::Result<Vec<u8>> {
         Ok(rustix::fs::readlinkat(&*self.fd, name, Vec::new())?.into_bytes())
@@ -686,14 +701,22 @@ pub fn temp_name(name: &OsStr, style: TempStyle) -> OsString {
             out.extend_from_slice(format!(".{:06x}", (pid << 20 ^ n) & 0xff_ffff).as_bytes());
         }
         TempStyle::Tool => {
-            let tag = pid.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                ^ (n << 32)
-                ^ u64::from(Timestamp::now().nanos);
+            let tag = tool_tag(pid, n, Timestamp::now().nanos);
             out.extend_from_slice(&b[..b.len().min(180)]);
-            out.extend_from_slice(format!(".{:08x}.tmp~", tag & 0xffff_ffff).as_bytes());
+            out.extend_from_slice(format!(".{tag:08x}.tmp~").as_bytes());
         }
     }
     OsString::from_vec(out)
+}
+
+/// The eight hex digits of a [`TempStyle::Tool`] name: the counter goes into the low bits that
+/// the format keeps (spread by an odd multiplier so consecutive names differ in many digits),
+/// with the process and the clock, so two names of one process never repeat within 2^32.
+fn tool_tag(pid: u64, n: u64, nanos: u32) -> u32 {
+    let tag = pid.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        ^ u64::from(nanos);
+    (tag & 0xffff_ffff) as u32
 }
 
 fn timestamps(atime: Option<Timestamp>, mtime: Option<Timestamp>) -> rustix::fs::Timestamps {
@@ -704,5 +727,18 @@ fn timestamps(atime: Option<Timestamp>, mtime: Option<Timestamp>) -> rustix::fs:
     rustix::fs::Timestamps {
         last_access: atime.map_or(omit, Timestamp::to_timespec),
         last_modification: mtime.map_or(omit, Timestamp::to_timespec),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_temp_names_differ_by_the_counter_even_at_the_same_instant() {
+        let tags: std::collections::HashSet<u32> = (0..10_000)
+            .map(|n| tool_tag(4242, n, 123_456_789))
+            .collect();
+        assert_eq!(tags.len(), 10_000);
     }
 }
