@@ -27,6 +27,7 @@
 //! - Fixtures: [`edge_case_pair`] and its portable and text-only subsets, [`edge_case_tree`],
 //!   [`edge_case_special_tree`].
 //! - proptest: [`arb_tree`], [`arb_tree_pair`], [`arb_content`].
+//! - Races: [`Swapper`] turns a directory into a symlink and back while a tool runs.
 //! - Scratch space: [`tempdir`], [`scratch`], [`make_writable`].
 //!
 //! Everything here panics with a full explanation instead of returning errors: a test harness
@@ -36,6 +37,7 @@
 mod bins;
 mod fixtures;
 mod listing;
+mod race;
 mod run;
 mod show;
 mod strategies;
@@ -51,6 +53,7 @@ pub use listing::{
     Compare, Difference, Entry, Kind, Listing, What, assert_same_listing, assert_same_tree,
     assert_tree_matches, assert_unchanged, compare,
 };
+pub use race::Swapper;
 pub use run::{Output, Run, cmd, git, require_tool, tool};
 pub use show::{show, show_path};
 pub use strategies::{arb_content, arb_tree, arb_tree_pair};
