@@ -10,7 +10,11 @@ use crate::{Applied, OnFailure, Options};
 
 /// Apply a unified or git patch (GNU patch's flags; all or nothing unless --reject).
 #[derive(Debug, Parser)]
-#[command(name = "applypatch", version)]
+#[command(
+    name = "applypatch",
+    version,
+    after_help = "Examples:\n  applypatch -p1 -i changes.patch       apply to the current directory\n  applypatch -p1 -d src --dry-run < p   check only; change nothing\n  applypatch -R -p1 -i changes.patch    take the patch back out\n\nExit status (GNU patch's): 0 every hunk applied, 1 some hunks or files could not\nbe applied (nothing was written, or with --reject the rest went to FILE.rej),\n2 trouble (unreadable or malformed patch, unwritable tree, bad usage)."
+)]
 pub struct Cli {
     /// Strip N leading components from file names (default: basename for GNU diffs, 1 for git).
     #[arg(short = 'p', long = "strip", value_name = "N")]

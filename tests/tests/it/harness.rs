@@ -381,6 +381,18 @@ fn bin_builds_and_finds_the_workspace_binaries() {
     }
 }
 
+/// `--help` on every tool ends with examples and the exit statuses, as the classic tools'
+/// manuals do.
+#[test]
+fn every_tool_help_shows_examples_and_exit_statuses() {
+    for name in TOOLS {
+        let out = tool(name).arg("--help").success();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("\nExamples:\n"), "{name}: {help}");
+        assert!(help.contains("Exit status"), "{name}: {help}");
+    }
+}
+
 #[test]
 fn edge_case_pair_builds_and_differs_everywhere_it_should() {
     let dir = tempdir();
