@@ -7,9 +7,10 @@
 # checkpoint-build, and compares with a clean build of the same sources: which
 # objects were recompiled, the program's new output, and both build times.
 #
-# The tools come from $CHECKPOINT_TOOLS_DIR, by default the release build of
-# this workspace (${CARGO_TARGET_DIR:-target}/release): run
-# `cargo build --release` first, as `make demo` does.
+# The tools come from $CHECKPOINT_TOOLS_DIR (relative to the current directory,
+# or absolute), by default the release build of this workspace
+# (${CARGO_TARGET_DIR:-target}/release); `make demo` points it at the debug
+# build that `make test` left, and builds that first.
 set -eu
 
 # Run from `make demo`, the outer make's settings would leak into hello-c's.
@@ -17,6 +18,11 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 repo=$(cd -P -- "$(dirname -- "$0")/.." && pwd -P)
 CHECKPOINT_TOOLS_DIR=${CHECKPOINT_TOOLS_DIR:-${CARGO_TARGET_DIR:-$repo/target}/release}
+# The demo works in a scratch directory: a relative directory is made absolute first.
+case $CHECKPOINT_TOOLS_DIR in
+    /*) ;;
+    *) CHECKPOINT_TOOLS_DIR=$PWD/$CHECKPOINT_TOOLS_DIR ;;
+esac
 export CHECKPOINT_TOOLS_DIR
 for tool in snap treediff treesync applypatch; do
     if [ ! -x "$CHECKPOINT_TOOLS_DIR/$tool" ]; then

@@ -820,3 +820,26 @@ fn json_string(json: &str, key: &str) -> String {
     }
     panic!("unterminated string {key:?} in {json}")
 }
+
+/// `make demo`'s command, as the Makefile runs it (from the workspace root, the tools' directory
+/// given relative to it): the demo works in a scratch directory and must still find the tools,
+/// recompile only the two dependants of the change, and match a clean build.
+#[test]
+fn the_demo_runs_with_a_relative_tools_directory() {
+    let root = repo();
+    let tools = tools_dir();
+    let relative = tools.strip_prefix(&root).unwrap_or(&tools).to_path_buf();
+    let out = run_in(&root, "sh")
+        .arg("examples/demo.sh")
+        .env("CHECKPOINT_TOOLS_DIR", &relative)
+        .success();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("recompiled (incremental): obj/greet.o obj/main.o \n"),
+        "{out}"
+    );
+    assert!(
+        stdout.contains("same output as the clean build: yes"),
+        "{out}"
+    );
+}
