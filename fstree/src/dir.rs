@@ -230,6 +230,16 @@ impl Dir {
     /// refused ([`escapes_root`]), and a FIFO, socket or device is refused rather than blocked
     /// on or read forever.
     pub fn open_file(&self, name: &OsStr, atime: Atime) -> io::Result<(File, Meta)> {
+        let (file, meta) = self.open_file_nonblocking(name, atime)?;
+        rustix::fs::fcntl_setfl(&file, OFlags::empty())?;
+        Ok((file, meta))
+    }
+
+    /// [`Dir::open_file`] without clearing `O_NONBLOCK` afterwards, one system call less for
+    /// a scan that opens every file of a tree: the flag does not change reads of regular files
+    /// on local file systems (it may on network or FUSE ones, where a read can then fail with
+    /// `WouldBlock`; callers treat a failed read as "compare again later").
+    pub fn open_file_nonblocking(&self, name: &OsStr, atime: Atime) -> io::Result<(File, Meta)> {
         let fd = with_atime(atime, FILE_FLAGS, |f| {
             rustix::fs::openat(&*self.fd, name, f, Mode::empty())
         })
@@ -244,7 +254,6 @@ impl Dir {
                 "not a regular file",
             ));
         }
-        rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
         Ok((File::from(fd), meta))
     }
 

@@ -28,6 +28,7 @@
 //!   [`edge_case_special_tree`].
 //! - proptest: [`arb_tree`], [`arb_tree_pair`], [`arb_content`].
 //! - Races: [`Swapper`] turns a directory into a symlink and back while a tool runs.
+//! - Depth: [`build_chain`] / [`read_chain`], trees deeper than `PATH_MAX` allows to name.
 //! - Scratch space: [`tempdir`], [`scratch`], [`make_writable`].
 //!
 //! Everything here panics with a full explanation instead of returning errors: a test harness
@@ -35,6 +36,7 @@
 //! conversion happens only in failure messages (see [`show`]).
 
 mod bins;
+mod deep;
 mod fixtures;
 mod listing;
 mod race;
@@ -45,6 +47,7 @@ mod system;
 mod tree;
 
 pub use bins::{TOOLS, bin, target_profile_dir};
+pub use deep::{build_chain, chain_path, read_chain};
 pub use fixtures::{
     edge_case_pair, edge_case_pair_portable, edge_case_pair_text_only, edge_case_special_tree,
     edge_case_tree, edge_case_tree_portable, has_newline_name,
@@ -104,8 +107,17 @@ impl Drop for Scratch {
             eprintln!("kept scratch directory {}", dir.keep().display());
             return;
         }
-        make_writable(dir.path());
-        let _ = dir.close();
+        // On a thread with a large stack: removal recurses once per level, and tests build
+        // trees 10,000 directories deep.
+        let removal = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || {
+                make_writable(dir.path());
+                let _ = dir.close();
+            });
+        if let Ok(handle) = removal {
+            let _ = handle.join();
+        }
     }
 }
 

@@ -171,7 +171,10 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
                 || side::from_manifest(m, &cfg.exclude),
                 || scan::scan(None, &cfg.new, &cfg.exclude),
             );
-            (old?, new?.new)
+            let mut old = old?;
+            // The manifest stands for the tree at `cfg.old`, whose changed files are read.
+            old.root = fstree::Dir::open_ambient(&cfg.old, fstree::Atime::Update).ok();
+            (old, new?.new)
         }
         None => {
             let s = scan::scan(Some(&cfg.old), &cfg.new, &cfg.exclude)?;
@@ -195,6 +198,8 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
         new: &new.nodes,
         old_label: label(&cfg.old),
         new_label: label(&cfg.new),
+        old_root: old.root.clone(),
+        new_root: new.root.clone(),
     };
     if cfg.renames == Renames::Exact && cfg.format == Format::Git {
         actions = rename::detect(&ctx, actions);

@@ -217,6 +217,7 @@ mod tests {
             link: None,
             sha256: None,
             content: crate::side::Content::Unknown,
+            id: None,
         }
     }
 

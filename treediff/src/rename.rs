@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::plan::Action;
 use crate::render::Ctx;
-use crate::side::{Node, join};
+use crate::side::Node;
 
 fn present(nodes: &[Node], path: &[u8]) -> bool {
     nodes
@@ -22,11 +22,16 @@ fn present(nodes: &[Node], path: &[u8]) -> bool {
         .is_ok()
 }
 
-fn digest(root: &std::path::Path, node: &Node) -> Option<[u8; 32]> {
+fn digest(ctx: &Ctx<'_>, old_side: bool, node: &Node) -> Option<[u8; 32]> {
     if let Some(d) = node.sha256 {
         return Some(d);
     }
-    std::fs::read(join(root, &node.path))
+    let (root, path) = if old_side {
+        (&ctx.old_root, &ctx.cfg.old)
+    } else {
+        (&ctx.new_root, &ctx.cfg.new)
+    };
+    crate::side::read(root.as_ref(), path, node)
         .ok()
         .map(|b| fstree::content::sha256_bytes(&b))
 }
@@ -68,11 +73,11 @@ pub fn detect(ctx: &Ctx<'_>, actions: Vec<Action>) -> Vec<Action> {
     }
     let old_digests: Vec<Option<[u8; 32]>> = deleted
         .par_iter()
-        .map(|&o| digest(&ctx.cfg.old, &ctx.old[o]))
+        .map(|&o| digest(ctx, true, &ctx.old[o]))
         .collect();
     let new_digests: Vec<Option<[u8; 32]>> = added
         .par_iter()
-        .map(|&n| digest(&ctx.cfg.new, &ctx.new[n]))
+        .map(|&n| digest(ctx, false, &ctx.new[n]))
         .collect();
     let mut by_digest: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
     for (&o, d) in deleted.iter().zip(&old_digests).rev() {

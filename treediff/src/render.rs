@@ -32,6 +32,10 @@ pub struct Ctx<'a> {
     pub old_label: Vec<u8>,
     /// GNU-style name of the new root.
     pub new_label: Vec<u8>,
+    /// The old side's root handle, when its scan opened one ([`crate::side::read`]).
+    pub old_root: Option<fstree::Dir>,
+    /// The new side's root handle.
+    pub new_root: Option<fstree::Dir>,
 }
 
 /// One line of `--stat`.
@@ -96,7 +100,12 @@ impl Ctx<'_> {
             return Some(Cow::Borrowed(node.link.as_deref().unwrap_or_default()));
         }
         let path = join(self.root(old_side), &node.path);
-        match std::fs::read(&path) {
+        let root = if old_side {
+            &self.old_root
+        } else {
+            &self.new_root
+        };
+        match crate::side::read(root.as_ref(), self.root(old_side), node) {
             Ok(data) => Some(Cow::Owned(data)),
             Err(e) => {
                 r.messages

@@ -1,27 +1,30 @@
 //! Reading both trees at once, the way the comparison needs them: directory pairs are listed in
-//! parallel (rayon, one task per directory pair), every name is looked up relative to its open
-//! directory (`statx`/`openat` on a directory descriptor, never a whole path from the root), and
-//! two regular files with the same name are compared while their directories are open: opened,
-//! `fstat`ed, and when their sizes agree read in step into two reused per-thread buffers and
-//! compared with `memcmp`. So a file that did not change costs an open, a stat and one read per
-//! side, and the later stages only look at what differs ([`Content`]).
+//! parallel (one rayon task per directory pair, spawned into a scope rather than nested, so the
+//! depth of a tree costs heap, never stack), every name is looked up relative to its open
+//! directory ([`fstree::Dir`]: `lstat`/`openat` on a directory descriptor, never a whole path
+//! from the root, never through a symlink), and two regular files with the same name are
+//! compared while their directories are open: opened, `fstat`ed, and when their sizes agree
+//! read in step into two reused per-thread buffers and compared with `memcmp`. So a file that
+//! did not change costs an open, a stat and one read per side, and the later stages only look
+//! at what differs ([`Content`]), reading it again beneath the root handle the scan used
+//! ([`Side::root`]) and only if it is still the object the scan saw.
 //!
 //! Symlinks are never followed (except a root named through one, which the operator chose).
 //! A problem with one entry (an unreadable directory, an entry that vanished) becomes a message
 //! in [`Side::problems`] and the scan goes on; a file that cannot be opened here is left
 //! [`Content::Unknown`], so rendering reads it again and reports the error with its path.
+//! Problems come out in the order of a depth-first walk, whatever order the tasks ran in.
 
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, OsStr};
-use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Mutex;
 
 use fstree::error::Op;
-use fstree::{Exclude, Kind, Timestamp};
-use rayon::prelude::*;
-use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, Statx, StatxFlags};
+use fstree::{Atime, Dir, DirEntry, Exclude, Kind, Meta};
 
 use crate::Error;
 use crate::side::{Content, Node, Side};
@@ -39,33 +42,38 @@ pub struct Scanned {
 /// nodes come back sorted by whole-path bytes; new nodes that are regular files on both sides
 /// carry the verdict of the content comparison.
 pub fn scan(old: Option<&Path>, new: &Path, exclude: &Exclude) -> Result<Scanned, Error> {
-    let s = Scan { old, new, exclude };
-    let old_fd = old.map(|r| s.open_root(r)).transpose()?;
-    let new_fd = s.open_root(new)?;
+    let s = Scan {
+        old,
+        new,
+        exclude,
+        found: Mutex::new(Found::default()),
+    };
+    let old_dir = old.map(|r| s.open_root(r)).transpose()?;
+    let new_dir = s.open_root(new)?;
     let mut found = Found::default();
-    let (old_fd, new_fd) = (
-        s.root_dir(old_fd, true, &mut found),
-        s.root_dir(Some(new_fd), false, &mut found),
-    );
-    found.append(s.dir_pair(old_fd, new_fd, b""));
-    let sorted = |mut nodes: Vec<Node>, problems| {
+    let old_root = s.root_dir(old_dir, true, &mut found);
+    let new_root = s.root_dir(Some(new_dir), false, &mut found);
+    let (o, n) = (old_root.clone(), new_root.clone());
+    rayon::scope(|scope| s.dir_pair(scope, o, n, Vec::new()));
+    found.append(s.found.into_inner().unwrap_or_else(|e| e.into_inner()));
+    let side = |mut nodes: Vec<Node>, mut problems: Vec<Problem>, root| {
         nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        Side { nodes, problems }
+        problems.sort_by(|a, b| a.walk_order().cmp(b.walk_order()));
+        let problems = problems.into_iter().map(|p| p.msg).collect();
+        Side {
+            nodes,
+            problems,
+            root,
+        }
     };
     Ok(Scanned {
-        old: old.map(|_| sorted(found.old, found.old_problems)),
-        new: sorted(found.new, found.new_problems),
+        old: old.map(|_| side(found.old, found.old_problems, old_root)),
+        new: side(found.new, found.new_problems, new_root),
     })
 }
 
 /// Bytes compared per read when two files of equal size are compared.
 const CHUNK: usize = 1 << 18;
-
-/// The statx fields a [`Node`] needs.
-const WANT: StatxFlags = StatxFlags::TYPE
-    .union(StatxFlags::MODE)
-    .union(StatxFlags::SIZE)
-    .union(StatxFlags::MTIME);
 
 thread_local! {
     /// One buffer per side for comparing files, reused by every comparison on this thread.
@@ -76,15 +84,31 @@ struct Scan<'a> {
     old: Option<&'a Path>,
     new: &'a Path,
     exclude: &'a Exclude,
+    /// What the directory tasks found, gathered as each ends.
+    found: Mutex<Found>,
 }
 
-/// Nodes and problems of a subtree pair, in directory order.
+/// A message about one path, with where a depth-first walk would have met it.
+struct Problem {
+    /// `(0, name)` for a name met while its directory was listed, `(1, name)` for a directory
+    /// entered (its own problems, then those beneath it): one per component of the path.
+    order: Vec<(u8, Vec<u8>)>,
+    msg: String,
+}
+
+impl Problem {
+    fn walk_order(&self) -> &[(u8, Vec<u8>)] {
+        &self.order
+    }
+}
+
+/// Nodes and problems of a subtree pair.
 #[derive(Default)]
 struct Found {
     old: Vec<Node>,
     new: Vec<Node>,
-    old_problems: Vec<String>,
-    new_problems: Vec<String>,
+    old_problems: Vec<Problem>,
+    new_problems: Vec<Problem>,
 }
 
 impl Found {
@@ -95,11 +119,22 @@ impl Found {
         self.new_problems.append(&mut other.new_problems);
     }
 
-    fn problem(&mut self, old_side: bool, msg: String) {
-        if old_side {
-            self.old_problems.push(msg)
+    /// A problem with `rel` itself: `listed` when met while listing its parent, otherwise
+    /// while entering (opening or listing) the directory `rel`.
+    fn problem(&mut self, old_side: bool, rel: &[u8], listed: bool, msg: String) {
+        let mut order: Vec<(u8, Vec<u8>)> = if rel.is_empty() {
+            Vec::new()
         } else {
-            self.new_problems.push(msg)
+            rel.split(|&b| b == b'/').map(|c| (1, c.to_vec())).collect()
+        };
+        if let (true, Some(last)) = (listed, order.last_mut()) {
+            last.0 = 0;
+        }
+        let p = Problem { order, msg };
+        if old_side {
+            self.old_problems.push(p)
+        } else {
+            self.new_problems.push(p)
         }
     }
 
@@ -112,12 +147,6 @@ impl Found {
     }
 }
 
-/// One name in a listed directory.
-struct Name {
-    name: CString,
-    kind: FileType,
-}
-
 /// Whether the node is a directory to descend into.
 fn is_dir(n: &Option<Node>) -> bool {
     n.as_ref().is_some_and(|n| n.kind == Kind::Dir)
@@ -128,24 +157,22 @@ fn message(op: Op, path: &Path, e: impl Into<io::Error>) -> String {
     format!("{e}: {}", e.source)
 }
 
-fn node(path: Vec<u8>, st: &Statx, link: Option<Vec<u8>>) -> Node {
+fn node(path: Vec<u8>, meta: &Meta, link: Option<Vec<u8>>) -> Node {
     Node {
         path,
-        kind: Kind::from_mode(st.stx_mode.into()),
-        mode: u32::from(st.stx_mode) & 0o7777,
-        size: st.stx_size,
-        mtime: Timestamp {
-            secs: st.stx_mtime.tv_sec,
-            nanos: st.stx_mtime.tv_nsec.min(999_999_999),
-        },
+        kind: meta.kind,
+        mode: meta.mode,
+        size: meta.size,
+        mtime: meta.mtime,
         link,
         sha256: None,
         content: Content::Unknown,
+        id: Some((meta.dev, meta.ino)),
     }
 }
 
-fn child(rel: &[u8], name: &CStr) -> Vec<u8> {
-    let name = name.to_bytes();
+fn child(rel: &[u8], name: &OsStr) -> Vec<u8> {
+    let name = name.as_bytes();
     if rel.is_empty() {
         return name.to_vec();
     }
@@ -160,22 +187,22 @@ fn as_path(rel: &[u8]) -> &Path {
     Path::new(OsStr::from_bytes(rel))
 }
 
-/// Fills `buf` from `fd`; false when the file ends first.
-fn fill(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<bool> {
+/// Fills `buf` from `file`; false when the file ends first.
+fn fill(mut file: &File, buf: &mut [u8]) -> io::Result<bool> {
     let mut done = 0;
     while done < buf.len() {
-        match rustix::io::read(fd, &mut buf[done..]) {
+        match file.read(&mut buf[done..]) {
             Ok(0) => return Ok(false),
             Ok(n) => done += n,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(true)
 }
 
 /// Compares the first `size` bytes of two open files (their stat size).
-fn same_bytes(a: BorrowedFd<'_>, b: BorrowedFd<'_>, size: u64) -> Content {
+fn same_bytes(a: &File, b: &File, size: u64) -> Content {
     BUFFERS.with_borrow_mut(|(x, y)| {
         let first = usize::try_from(size).unwrap_or(CHUNK).min(CHUNK);
         if x.len() < first {
@@ -199,7 +226,34 @@ fn same_bytes(a: BorrowedFd<'_>, b: BorrowedFd<'_>, size: u64) -> Content {
     })
 }
 
-impl Scan<'_> {
+/// The next name of two sorted listings, with the entry on each side that has it.
+fn next_pair<'e>(
+    olds: &'e [DirEntry],
+    news: &'e [DirEntry],
+    i: &mut usize,
+    j: &mut usize,
+) -> (Option<&'e DirEntry>, Option<&'e DirEntry>) {
+    let (o, n) = match (olds.get(*i), news.get(*j)) {
+        (Some(a), Some(b)) if a.name == b.name => (Some(a), Some(b)),
+        (Some(a), Some(b)) if a.name.as_bytes() < b.name.as_bytes() => (Some(a), None),
+        (Some(a), None) => (Some(a), None),
+        (_, b) => (None, b),
+    };
+    *i += usize::from(o.is_some());
+    *j += usize::from(n.is_some());
+    (o, n)
+}
+
+/// A subdirectory to scan next: its name, its path, and its parent on each side it is a
+/// directory on.
+struct Subdir {
+    name: std::ffi::OsString,
+    rel: Vec<u8>,
+    old: Option<Dir>,
+    new: Option<Dir>,
+}
+
+impl<'s> Scan<'s> {
     fn root(&self, old_side: bool) -> &Path {
         match (old_side, self.old) {
             (true, Some(r)) => r,
@@ -208,121 +262,109 @@ impl Scan<'_> {
     }
 
     /// Checks that a root is a directory (following a symlink root) and opens it.
-    fn open_root(&self, root: &Path) -> Result<io::Result<OwnedFd>, Error> {
+    fn open_root(&self, root: &Path) -> Result<io::Result<Dir>, Error> {
         let meta = std::fs::metadata(root)
             .map_err(|e| Error::Tree(fstree::Error::new(Op::Stat, root, e)))?;
         if !meta.is_dir() {
             return Err(Error::NotADirectory(root.to_path_buf()));
         }
-        Ok(rustix::fs::open(
-            root,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(io::Error::from))
+        Ok(Dir::open_ambient(root, Atime::Update))
     }
 
     fn root_dir(
         &self,
-        fd: Option<io::Result<OwnedFd>>,
+        dir: Option<io::Result<Dir>>,
         old_side: bool,
         found: &mut Found,
-    ) -> Option<OwnedFd> {
-        match fd? {
-            Ok(fd) => Some(fd),
+    ) -> Option<Dir> {
+        match dir? {
+            Ok(dir) => Some(dir),
             Err(e) => {
-                found.problem(old_side, message(Op::ReadDir, self.root(old_side), e));
+                found.problem(
+                    old_side,
+                    b"",
+                    false,
+                    message(Op::ReadDir, self.root(old_side), e),
+                );
                 None
             }
         }
     }
 
     /// Lists a directory: names sorted by bytes, excluded ones left out.
-    fn list(&self, dir: &mut Dir, rel: &[u8], old_side: bool, found: &mut Found) -> Vec<Name> {
-        let mut names = Vec::new();
-        for entry in dir.by_ref() {
-            match entry {
-                Ok(e) => {
-                    let name = e.file_name();
-                    if name == c"." || name == c".." {
-                        continue;
-                    }
-                    if !self.exclude.is_empty()
-                        && self.exclude.is_excluded(as_path(&child(rel, name)))
-                    {
-                        continue;
-                    }
-                    names.push(Name {
-                        name: name.to_owned(),
-                        kind: e.file_type(),
-                    });
-                }
-                Err(e) => {
-                    let path = self.root(old_side).join(as_path(rel));
-                    found.problem(old_side, message(Op::ReadDir, &path, e));
-                    break;
-                }
+    fn list(
+        &self,
+        dir: Option<&Dir>,
+        rel: &[u8],
+        old_side: bool,
+        found: &mut Found,
+    ) -> Vec<DirEntry> {
+        let Some(dir) = dir else {
+            return Vec::new();
+        };
+        let mut names = match dir.entries() {
+            Ok(names) => names,
+            Err(e) => {
+                let path = self.root(old_side).join(as_path(rel));
+                found.problem(old_side, rel, false, message(Op::ReadDir, &path, e));
+                return Vec::new();
             }
+        };
+        if !self.exclude.is_empty() {
+            names.retain(|e| !self.exclude.is_excluded(as_path(&child(rel, &e.name))));
         }
-        names.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        names.sort_unstable_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         names
     }
 
-    /// Looks at one entry through its directory (stat, and a symlink's target), reporting a
+    /// Looks at one entry through its directory (lstat, and a symlink's target), reporting a
     /// failure in `found`.
     fn look_or_report(
         &self,
-        dir: BorrowedFd<'_>,
-        name: &CStr,
+        dir: &Dir,
+        name: &OsStr,
         rel: &[u8],
         old_side: bool,
         found: &mut Found,
     ) -> Option<Node> {
         let path = || self.root(old_side).join(as_path(rel));
-        let st = match rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, WANT) {
-            Ok(st) => st,
+        let meta = match dir.lstat(name) {
+            Ok(Some(meta)) => meta,
+            Ok(None) => {
+                let gone = io::Error::from(io::ErrorKind::NotFound);
+                let gone = io::Error::from_raw_os_error(gone.raw_os_error().unwrap_or(2));
+                found.problem(old_side, rel, true, message(Op::Stat, &path(), gone));
+                return None;
+            }
             Err(e) => {
-                found.problem(old_side, message(Op::Stat, &path(), e));
+                found.problem(old_side, rel, true, message(Op::Stat, &path(), e));
                 return None;
             }
         };
-        let link = if Kind::from_mode(st.stx_mode.into()) == Kind::Symlink {
-            match rustix::fs::readlinkat(dir, name, Vec::new()) {
-                Ok(l) => Some(l.into_bytes()),
+        let link = if meta.kind == Kind::Symlink {
+            match dir.read_link(name) {
+                Ok(l) => Some(l),
                 Err(e) => {
-                    found.problem(old_side, message(Op::ReadLink, &path(), e));
+                    found.problem(old_side, rel, true, message(Op::ReadLink, &path(), e));
                     return None;
                 }
             }
         } else {
             None
         };
-        Some(node(rel.to_vec(), &st, link))
+        Some(node(rel.to_vec(), &meta, link))
     }
 
     /// Two regular files of one name: open both, stat both, compare when the sizes agree.
     /// `None` when either cannot be opened or is no longer a regular file.
-    fn file_pair(
-        &self,
-        od: BorrowedFd<'_>,
-        nd: BorrowedFd<'_>,
-        name: &CStr,
-        rel: &[u8],
-    ) -> Option<(Node, Node)> {
-        let flags =
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let of = rustix::fs::openat(od, name, flags, Mode::empty()).ok()?;
-        let nf = rustix::fs::openat(nd, name, flags, Mode::empty()).ok()?;
-        let stat = |fd: &OwnedFd| rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, WANT).ok();
-        let (os, ns) = (stat(&of)?, stat(&nf)?);
-        let (mut a, mut b) = (node(rel.to_vec(), &os, None), node(rel.to_vec(), &ns, None));
-        if a.kind != Kind::File || b.kind != Kind::File {
-            return None;
-        }
+    fn file_pair(&self, od: &Dir, nd: &Dir, name: &OsStr, rel: &[u8]) -> Option<(Node, Node)> {
+        let (of, om) = od.open_file_nonblocking(name, Atime::Update).ok()?;
+        let (nf, nm) = nd.open_file_nonblocking(name, Atime::Update).ok()?;
+        let (mut a, mut b) = (node(rel.to_vec(), &om, None), node(rel.to_vec(), &nm, None));
         b.content = if a.size != b.size {
             Content::Differs
         } else {
-            same_bytes(of.as_fd(), nf.as_fd(), a.size)
+            same_bytes(&of, &nf, a.size)
         };
         a.content = b.content;
         Some((a, b))
@@ -331,79 +373,50 @@ impl Scan<'_> {
     /// Opens a subdirectory of an open directory for scanning.
     fn open_dir(
         &self,
-        parent: Option<BorrowedFd<'_>>,
-        name: &CStr,
+        parent: Option<&Dir>,
+        name: &OsStr,
         rel: &[u8],
         old_side: bool,
         found: &mut Found,
-    ) -> Option<OwnedFd> {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        match rustix::fs::openat(parent?, name, flags, Mode::empty()) {
-            Ok(fd) => Some(fd),
+    ) -> Option<Dir> {
+        match parent?.open_dir(name) {
+            Ok(dir) => Some(dir),
             Err(e) => {
                 let path = self.root(old_side).join(as_path(rel));
-                found.problem(old_side, message(Op::ReadDir, &path, e));
+                found.problem(old_side, rel, false, message(Op::ReadDir, &path, e));
                 None
             }
         }
     }
 
-    /// Scans a directory present on one or both sides, and everything beneath it.
-    fn dir_pair(&self, old: Option<OwnedFd>, new: Option<OwnedFd>, rel: &[u8]) -> Found {
+    /// Scans a directory present on one or both sides; its subdirectories become tasks of
+    /// their own in `scope`.
+    fn dir_pair(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        old: Option<Dir>,
+        new: Option<Dir>,
+        rel: Vec<u8>,
+    ) {
         let mut found = Found::default();
-        let list = |fd: Option<OwnedFd>, old_side: bool, found: &mut Found| match fd {
-            None => (None, Vec::new()),
-            Some(fd) => match Dir::new(fd) {
-                Ok(mut dir) => {
-                    let names = self.list(&mut dir, rel, old_side, found);
-                    (Some(dir), names)
-                }
-                Err(e) => {
-                    let path = self.root(old_side).join(as_path(rel));
-                    found.problem(old_side, message(Op::ReadDir, &path, e));
-                    (None, Vec::new())
-                }
-            },
-        };
-        let (odir, onames) = list(old, true, &mut found);
-        let (ndir, nnames) = list(new, false, &mut found);
-        let ofd = odir.as_ref().and_then(|d| d.fd().ok());
-        let nfd = ndir.as_ref().and_then(|d| d.fd().ok());
-        // Subdirectories to scan next: name, relative path, on the old side, on the new side.
-        let mut subdirs: Vec<(&CStr, Vec<u8>, bool, bool)> = Vec::new();
+        let onames = self.list(old.as_ref(), &rel, true, &mut found);
+        let nnames = self.list(new.as_ref(), &rel, false, &mut found);
+        let mut subdirs = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < onames.len() || j < nnames.len() {
-            let (o, n) = match (onames.get(i), nnames.get(j)) {
-                (Some(a), Some(b)) if a.name == b.name => (Some(a), Some(b)),
-                (Some(a), Some(b)) if a.name < b.name => (Some(a), None),
-                (Some(a), None) => (Some(a), None),
-                (_, b) => (None, b),
+            let (o, n) = next_pair(&onames, &nnames, &mut i, &mut j);
+            let Some(name) = o.or(n).map(|e| e.name.as_os_str()) else {
+                break;
             };
-            i += usize::from(o.is_some());
-            j += usize::from(n.is_some());
-            let name = o.or(n).map(|x| x.name.as_c_str()).unwrap_or_default();
-            let rel = child(rel, name);
-            let both_files = matches!(
-                (o, n),
-                (Some(a), Some(b)) if a.kind == FileType::RegularFile && b.kind == FileType::RegularFile
-            );
-            let pair = match (both_files, ofd, nfd) {
-                (true, Some(od), Some(nd)) => self.file_pair(od, nd, name, &rel),
-                _ => None,
-            };
-            let (a, b) = match pair {
-                Some((a, b)) => (Some(a), Some(b)),
-                None => {
-                    let mut side = |x: Option<&Name>, fd: Option<BorrowedFd<'_>>, old_side| {
-                        x.and(fd).and_then(|fd| {
-                            self.look_or_report(fd, name, &rel, old_side, &mut found)
-                        })
-                    };
-                    (side(o, ofd, true), side(n, nfd, false))
-                }
-            };
+            let rel = child(&rel, name);
+            let (a, b) = self.entry_pair(&old, &new, (o, n), name, &rel, &mut found);
             if is_dir(&a) || is_dir(&b) {
-                subdirs.push((name, rel, is_dir(&a), is_dir(&b)));
+                subdirs.push(Subdir {
+                    name: name.to_os_string(),
+                    rel: rel.clone(),
+                    old: old.clone().filter(|_| is_dir(&a)),
+                    new: new.clone().filter(|_| is_dir(&b)),
+                });
             }
             if let Some(a) = a {
                 found.push(true, a);
@@ -412,23 +425,48 @@ impl Scan<'_> {
                 found.push(false, b);
             }
         }
-        let below: Vec<Found> = subdirs
-            .into_par_iter()
-            .map(|(name, rel, in_old, in_new)| {
-                let mut found = Found::default();
-                let o = in_old
-                    .then(|| self.open_dir(ofd, name, &rel, true, &mut found))
-                    .flatten();
-                let n = in_new
-                    .then(|| self.open_dir(nfd, name, &rel, false, &mut found))
-                    .flatten();
-                found.append(self.dir_pair(o, n, &rel));
-                found
-            })
-            .collect();
-        for f in below {
-            found.append(f);
+        self.gather(found);
+        for sub in subdirs.into_iter().rev() {
+            scope.spawn(move |scope| self.enter(scope, sub));
         }
-        found
+    }
+
+    /// One name of a directory pair: the nodes it gives on each side.
+    fn entry_pair(
+        &self,
+        old: &Option<Dir>,
+        new: &Option<Dir>,
+        (o, n): (Option<&DirEntry>, Option<&DirEntry>),
+        name: &OsStr,
+        rel: &[u8],
+        found: &mut Found,
+    ) -> (Option<Node>, Option<Node>) {
+        let file = |e: Option<&DirEntry>| e.is_some_and(|e| e.kind == Some(Kind::File));
+        if let (true, true, Some(od), Some(nd)) = (file(o), file(n), old, new)
+            && let Some((a, b)) = self.file_pair(od, nd, name, rel)
+        {
+            return (Some(a), Some(b));
+        }
+        let mut side = |e: Option<&DirEntry>, dir: &Option<Dir>, old_side| {
+            e.and(dir.as_ref())
+                .and_then(|d| self.look_or_report(d, name, rel, old_side, found))
+        };
+        (side(o, old, true), side(n, new, false))
+    }
+
+    /// Opens a subdirectory on the sides it is a directory on, and scans it.
+    fn enter(&'s self, scope: &rayon::Scope<'s>, sub: Subdir) {
+        let mut found = Found::default();
+        let o = self.open_dir(sub.old.as_ref(), &sub.name, &sub.rel, true, &mut found);
+        let n = self.open_dir(sub.new.as_ref(), &sub.name, &sub.rel, false, &mut found);
+        self.gather(found);
+        drop(sub.old);
+        drop(sub.new);
+        self.dir_pair(scope, o, n, sub.rel);
+    }
+
+    fn gather(&self, found: Found) {
+        let mut all = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        all.append(found);
     }
 }

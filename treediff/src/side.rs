@@ -34,6 +34,9 @@ pub struct Node {
     pub sha256: Option<[u8; 32]>,
     /// For a regular file on both sides, whether the scan found the contents equal.
     pub content: Content,
+    /// Device and inode the scan saw (none from a manifest): what is read later must be
+    /// this object, or the tree changed meanwhile.
+    pub id: Option<(u64, u64)>,
 }
 
 /// What the scan learned about a regular file present on both sides ([`crate::scan`]).
@@ -67,6 +70,9 @@ pub struct Side {
     pub nodes: Vec<Node>,
     /// One message per entry that could not be examined.
     pub problems: Vec<String>,
+    /// The root the scan read the side beneath (none from a manifest, or when the root could
+    /// not be opened): contents are read again beneath it, never by a path joined again.
+    pub root: Option<fstree::Dir>,
 }
 
 fn bytes(p: &Path) -> &[u8] {
@@ -133,6 +139,7 @@ pub fn from_manifest(manifest: &Path, exclude: &Exclude) -> Result<Side, Error> 
             link: e.link.as_deref().map(|l| bytes(l).to_vec()),
             sha256: e.sha256,
             content: Content::Unknown,
+            id: None,
         });
     }
     side.nodes.sort_unstable_by(|a, b| a.path.cmp(&b.path));
@@ -143,4 +150,24 @@ pub fn from_manifest(manifest: &Path, exclude: &Exclude) -> Result<Side, Error> 
 /// `root/rel` as a path.
 pub fn join(root: &Path, rel: &[u8]) -> PathBuf {
     root.join(std::ffi::OsStr::from_bytes(rel))
+}
+
+/// The bytes of the regular file `node` beneath `root` (the side's root handle, or, when the
+/// side has none, the operand `path` opened now), refused when the object found there is not
+/// the one the scan saw. Opened one component at a time beneath the root without following a
+/// symlink, so a directory swapped for a symlink meanwhile is refused, never read through.
+pub fn read(root: Option<&fstree::Dir>, path: &Path, node: &Node) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let root = match root {
+        Some(dir) => dir.clone(),
+        None => fstree::Dir::open_ambient(path, fstree::Atime::Update)?,
+    };
+    let rel = Path::new(std::ffi::OsStr::from_bytes(&node.path));
+    let (mut file, meta) = root.open_file_beneath(rel, fstree::Atime::Update)?;
+    if node.id.is_some_and(|id| id != (meta.dev, meta.ino)) {
+        return Err(fstree::dir::changed_meanwhile());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0));
+    file.read_to_end(&mut data)?;
+    Ok(data)
 }

@@ -594,3 +594,46 @@ fn a_file_growing_during_the_snapshot_fails_it_naming_the_file() {
     );
     assert!(!t.path().join("snap").exists() && !t.path().join("m").exists());
 }
+
+/// A source directory exchanged with a symlink to an outside directory, over and over while
+/// snap runs: a snapshot (and its manifest) holds only what was in the source, never the
+/// outside files or symlinks (a run may fail instead, naming the path, and then leaves no DEST).
+#[test]
+fn a_directory_swapped_for_a_symlink_never_brings_outside_content() {
+    let t = tempdir();
+    let mut src = Tree::new();
+    let mut outside = Tree::new();
+    for i in 0..40 {
+        src = src.file(format!("d/f{i:02}"), format!("inside {i}\n"));
+        outside = outside
+            .file(format!("f{i:02}"), "OUTSIDE SECRET\n")
+            .symlink(format!("l{i:02}"), "OUTSIDE-LINK");
+    }
+    let src = src.build(t.path().join("src"));
+    outside.build(t.path().join("outside"));
+    let swapper = Swapper::start(src.join("d"), t.path().join("outside"));
+    for i in 0..30 {
+        let dest = t.path().join(format!("dest{i}"));
+        let manifest = t.path().join(format!("m{i}"));
+        let out = snap()
+            .arg(&src)
+            .arg(&dest)
+            .arg("--manifest")
+            .arg(&manifest)
+            .run();
+        if out.code() == Some(0) {
+            let listing = Listing::read(&dest);
+            for e in &listing.entries {
+                assert_ne!(e.target.as_deref(), Some(&b"OUTSIDE-LINK"[..]), "{out}");
+                let content = e.content.as_deref().unwrap_or_default();
+                assert!(!content.starts_with(b"OUTSIDE"), "{out}");
+            }
+            let text = std::fs::read(&manifest).expect("manifest");
+            assert!(!text.windows(7).any(|w| w == b"OUTSIDE"), "{out}");
+        } else {
+            assert_eq!(out.code(), Some(1), "{out}");
+            assert!(!dest.exists(), "{out}");
+        }
+    }
+    assert!(swapper.swaps() > 0);
+}

@@ -2,8 +2,10 @@
 //! into NEW with our output, `--format=gnu` must read like `diff -ruN`, and the exit codes and
 //! messages must say what could not be compared.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use bstr::ByteSlice;
 use checkpoint_tests::*;
 use proptest::prelude::*;
 
@@ -648,6 +650,32 @@ fn output_is_sorted_by_path_bytes() {
     assert_eq!(again.stdout, out.stdout);
 }
 
+/// Removes from `w` the directories holding nothing but directories that are not directories
+/// in `b`: what only our `# treediff: rmdir` lines carry, and what `git apply` (which knows
+/// no directories) would otherwise find in the way of a file of the same name.
+fn remove_dirs_git_cannot(w: &Path, b: &Path) {
+    let (wl, bl) = (Listing::read(w), Listing::read(b));
+    for d in wl
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Dir && !e.path.is_empty())
+    {
+        if bl.get(&d.path).is_some_and(|e| e.kind == Kind::Dir) {
+            continue;
+        }
+        let mut prefix = d.path.clone();
+        prefix.push(b'/');
+        let only_dirs = wl
+            .entries
+            .iter()
+            .filter(|e| e.path.starts_with(&prefix))
+            .all(|e| e.kind == Kind::Dir);
+        if only_dirs {
+            let _ = std::fs::remove_dir_all(w.join(std::ffi::OsStr::from_bytes(&d.path)));
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -659,6 +687,7 @@ proptest! {
         let out = tool("treediff").args(["a", "b"]).cwd(dir.path()).run();
         prop_assert!(matches!(out.code(), Some(0 | 1)), "{}", out);
         if !out.stdout.is_empty() && out.stdout.split(|&b| b == b'\n').any(|l| l.starts_with(b"diff --git")) {
+            remove_dirs_git_cannot(&dir.join("w"), &dir.join("b"));
             git().args(["apply", "-p1", "-"]).cwd(dir.join("w")).stdin(out.stdout.clone()).success();
         }
         let (w, b) = (without_dirs(&dir.join("w")), without_dirs(&dir.join("b")));
@@ -691,4 +720,58 @@ fn text_flag_diffs_binary_files_as_text() {
         .stdin(text.stdout)
         .success();
     assert_same_tree(dir.join("w"), dir.join("b"), Compare::contents());
+}
+
+/// A directory of NEW exchanged with a symlink to an outside directory, over and over while
+/// treediff runs: whatever treediff prints comes from the trees, never from the outside files
+/// (a run may fail instead, exit 2, naming the path that changed under it).
+#[test]
+fn a_directory_swapped_for_a_symlink_never_brings_outside_content() {
+    let mut old = Tree::new();
+    let mut new = Tree::new();
+    for i in 0..40 {
+        old = old.file(format!("d/f{i:02}"), format!("old {i}\n"));
+        new = new.file(format!("d/f{i:02}"), format!("new {i}\n"));
+    }
+    new = new.file("d/added", "added\n");
+    let dir = setup(&old, &new);
+    let mut outside = Tree::new();
+    for i in 0..40 {
+        outside = outside.file(format!("f{i:02}"), "OUTSIDE SECRET\n");
+    }
+    outside = outside.file("added", "OUTSIDE SECRET\n");
+    outside.build(dir.join("outside"));
+    let swapper = Swapper::start(dir.join("b/d"), dir.join("outside"));
+    for _ in 0..30 {
+        let out = tool("treediff").args(["a", "b"]).cwd(dir.path()).run();
+        assert!(!out.stdout.contains_str("OUTSIDE"), "{out}");
+        match out.code() {
+            Some(1) => {}
+            Some(2) => assert!(out.stderr.contains_str("b/d"), "{out}"),
+            _ => panic!("{out}"),
+        }
+    }
+    assert!(swapper.swaps() > 0);
+}
+
+/// 10,000 directories deep (the path to the file is 20,001 bytes, beyond PATH_MAX): the walk
+/// works beneath descriptors and without recursion, so the change at the bottom is found and
+/// written like any other.
+#[test]
+fn a_tree_ten_thousand_directories_deep_is_compared() {
+    let dir = scratch();
+    build_chain(&dir.join("a"), 10_000, b"old\n");
+    build_chain(&dir.join("b"), 10_000, b"new\n");
+    let out = tool("treediff")
+        .args(["a", "b"])
+        .cwd(dir.path())
+        .expect_code(1);
+    let path = chain_path(10_000);
+    let mut header = b"diff --git a/".to_vec();
+    header.extend_from_slice(&path);
+    header.extend_from_slice(b" b/");
+    header.extend_from_slice(&path);
+    header.push(b'\n');
+    assert!(out.stdout.starts_with(&header), "{out}");
+    assert!(out.stdout.ends_with(b"@@ -1 +1 @@\n-old\n+new\n"), "{out}");
 }
