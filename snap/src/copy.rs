@@ -8,7 +8,7 @@
 //! plus one record per directory and per hard-linked file.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -16,8 +16,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use fstree::dir::{chmod_fd, chown_fd, set_times_fd};
 use fstree::error::Context;
-use fstree::{Entry, Exclude, Kind, Op, Root, Timestamp, Walk, content, manifest};
+use fstree::walk::Found;
+use fstree::{
+    Atime, Dir, DirCache, Entry, Exclude, Kind, Op, Root, Timestamp, Walk, content, manifest,
+};
 use rayon::prelude::*;
 
 /// How to snapshot.
@@ -121,56 +125,70 @@ pub fn manifest_only(
     out: &mut dyn Write,
 ) -> Result<Outcome, SnapError> {
     check_source(src)?;
-    let src_root = Root::open(src)?;
     let mut w = manifest::Writer::new(out).map_err(SnapError::Manifest)?;
     let mut outcome = Outcome::default();
-    let mut batch: Vec<Entry> = Vec::with_capacity(BATCH);
-    let flush = |batch: &mut Vec<Entry>,
-                 w: &mut manifest::Writer<&mut dyn Write>,
-                 outcome: &mut Outcome| {
-        let digests: Vec<Result<Option<[u8; 32]>, fstree::Error>> = batch
-            .par_iter()
-            .map(|e| {
-                if e.kind != Kind::File {
-                    return Ok(None);
-                }
-                let mut f = open_source(&src_root, e)?;
-                let p = src.join(&e.path);
-                let (d, n) = content::copy_and_hash(&mut f, &mut io::sink()).ctx(Op::Read, &p)?;
-                if n != e.size {
-                    return Err(changed_while_read(&p));
-                }
-                Ok(Some(d))
-            })
-            .collect();
-        for (e, d) in batch.drain(..).zip(digests) {
-            let d = d?;
-            if e.kind == Kind::File {
-                outcome.files += 1;
-                outcome.bytes += e.size;
-            }
-            w.entry(&shown(&e, opts), d.as_ref())
-                .map_err(SnapError::Manifest)?;
-        }
-        Ok::<(), SnapError>(())
-    };
-    for e in Walk::with_exclude(src, opts.exclude.clone()) {
-        let e = e?;
-        if e.depth > 0 && opts.skip.contains(&(e.dev, e.ino)) {
+    let mut batch: Vec<Found> = Vec::with_capacity(BATCH);
+    let mut held = 0;
+    for found in Walk::with_exclude(src, opts.exclude.clone()) {
+        let found = found?;
+        if found.depth > 0 && opts.skip.contains(&(found.dev, found.ino)) {
             continue;
         }
-        if !e.kind.is_supported() {
-            outcome.skipped.push((e.path.clone(), e.kind));
+        if !found.kind.is_supported() {
+            outcome.skipped.push((found.path.clone(), found.kind));
             continue;
         }
-        batch.push(e.entry);
-        if batch.len() >= BATCH {
-            flush(&mut batch, &mut w, &mut outcome)?;
+        if batch
+            .last()
+            .is_none_or(|l| l.path.parent() != found.path.parent())
+        {
+            held += 1;
+        }
+        batch.push(found);
+        if batch.len() >= BATCH || held >= BATCH_DIRS {
+            hash_batch(src, &mut batch, &mut w, &mut outcome, opts)?;
+            held = 0;
         }
     }
-    flush(&mut batch, &mut w, &mut outcome)?;
+    hash_batch(src, &mut batch, &mut w, &mut outcome, opts)?;
     w.finish().map_err(SnapError::Manifest)?;
     Ok(outcome)
+}
+
+/// Hashes the batch's files in parallel (each read in the directory the walk found it in),
+/// then writes their manifest lines in walk order.
+fn hash_batch(
+    src: &Path,
+    batch: &mut Vec<Found>,
+    w: &mut manifest::Writer<&mut dyn Write>,
+    outcome: &mut Outcome,
+    opts: &Options,
+) -> Result<(), SnapError> {
+    let digests: Vec<Result<Option<[u8; 32]>, fstree::Error>> = batch
+        .par_iter()
+        .map(|found| {
+            if found.kind != Kind::File {
+                return Ok(None);
+            }
+            let p = src.join(&found.path);
+            let mut f = open_source(&found.dir, &found.name, found, &p)?;
+            let (d, n) = content::copy_and_hash(&mut f, &mut io::sink()).ctx(Op::Read, &p)?;
+            if n != found.size {
+                return Err(changed_while_read(&p));
+            }
+            Ok(Some(d))
+        })
+        .collect();
+    for (found, d) in batch.drain(..).zip(digests) {
+        let d = d?;
+        if found.kind == Kind::File {
+            outcome.files += 1;
+            outcome.bytes += found.size;
+        }
+        w.entry(&shown(&found.entry, opts), d.as_ref())
+            .map_err(SnapError::Manifest)?;
+    }
+    Ok(())
 }
 
 /// True when `dir` holds nothing but entries in `skip` (snap's own manifest temporary).
@@ -199,13 +217,27 @@ enum Job {
     Done,
 }
 
+/// One walked entry on its way into the batch.
+struct Item {
+    entry: Entry,
+    job: Job,
+    /// For a file to copy: the source directory the walk found it in, and its name there.
+    src: Option<(Dir, OsString)>,
+    /// The destination directory it goes into (none for the root itself).
+    dest: Option<Dir>,
+}
+
+/// Directories a batch may hold open (source and destination each) before it is run: the
+/// batch keeps the directories of its files open, and a tree of many directories holding
+/// one file each must not run out of descriptors.
+const BATCH_DIRS: usize = 128;
+
 /// First path and digest of each hard-linked file seen, by (device, inode).
 type HardLinks = HashMap<(u64, u64), (PathBuf, Option<[u8; 32]>)>;
 
 /// The state of one copy run.
 struct Copier<'a> {
     src: &'a Path,
-    src_root: &'a Root,
     root: &'a Root,
     opts: &'a Options,
     am_root: bool,
@@ -213,6 +245,28 @@ struct Copier<'a> {
     outcome: Outcome,
     done: AtomicU64,
     progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// The batch being filled, and how many directories its items hold.
+struct Batch {
+    items: Vec<Item>,
+    dirs: usize,
+    last_parent: Option<PathBuf>,
+}
+
+impl Batch {
+    fn push(&mut self, item: Item) {
+        let parent = item.entry.path.parent().map(Path::to_path_buf);
+        if item.src.is_some() && parent != self.last_parent {
+            self.dirs += 1;
+            self.last_parent = parent;
+        }
+        self.items.push(item);
+    }
+
+    fn full(&self) -> bool {
+        self.items.len() >= BATCH || self.dirs >= BATCH_DIRS
+    }
 }
 
 fn copy_tree(
@@ -226,10 +280,8 @@ fn copy_tree(
         Some(m) => Some(manifest::Writer::new(m).map_err(SnapError::Manifest)?),
         None => None,
     };
-    let src_root = Root::open(src)?;
     let mut c = Copier {
         src,
-        src_root: &src_root,
         root,
         opts,
         am_root: rustix::process::geteuid().is_root(),
@@ -238,62 +290,32 @@ fn copy_tree(
         done: AtomicU64::new(0),
         progress,
     };
+    // Destination directories, each opened from its parent: depth costs nothing per entry.
+    let dests = DirCache::new(root.dir().clone());
     let mut dirs: Vec<Entry> = Vec::new();
-    let mut batch: Vec<(Entry, Job)> = Vec::with_capacity(BATCH);
-
+    let mut batch = Batch {
+        items: Vec::with_capacity(BATCH),
+        dirs: 0,
+        last_parent: None,
+    };
     let mut walk = Walk::with_exclude(src, opts.exclude.clone());
-    while let Some(e) = walk.next() {
-        let e = e?;
-        if e.depth > 0 && opts.skip.contains(&(e.dev, e.ino)) {
-            if e.kind == Kind::Dir {
+    while let Some(found) = walk.next() {
+        let found = found?;
+        if found.depth > 0 && opts.skip.contains(&(found.dev, found.ino)) {
+            if found.kind == Kind::Dir {
                 walk.skip_current_dir();
             }
             continue;
         }
-        let job = match e.kind {
-            Kind::Dir => {
-                if e.depth > 0 {
-                    root.mkdir(&e.path, 0o700)?;
-                }
-                dirs.push(e.entry.clone());
-                Job::Done
-            }
-            Kind::Symlink => {
-                c.symlink(&e)?;
-                Job::Done
-            }
-            Kind::File if e.nlink > 1 => match c.links.get(&(e.dev, e.ino)) {
-                Some((first, _)) => Job::HardLink(first.clone()),
-                None => {
-                    c.links.insert((e.dev, e.ino), (e.path.clone(), None));
-                    Job::Copy
-                }
-            },
-            Kind::File => Job::Copy,
-            other => {
-                c.outcome.skipped.push((e.path.clone(), other));
-                continue;
-            }
-        };
-        batch.push((e.entry, job));
-        if batch.len() >= BATCH {
-            c.run_batch(&mut batch, w.as_mut())?;
+        if let Some(item) = c.place(found, &dests, &mut dirs)? {
+            batch.push(item);
+        }
+        if batch.full() {
+            c.run_batch(&mut batch, &dests, w.as_mut())?;
         }
     }
-    c.run_batch(&mut batch, w.as_mut())?;
-
-    // Directories last, deepest first: mode and times once nothing more is written in them.
-    for d in dirs.iter().rev() {
-        if c.am_root {
-            root.chown(&d.path, Some(d.uid), Some(d.gid))?;
-        }
-        root.set_mode(&d.path, final_mode(d.mode, opts))?;
-        root.set_times(
-            &d.path,
-            Some(opts.mtime.unwrap_or(d.atime)),
-            Some(opts.mtime.unwrap_or(d.mtime)),
-        )?;
-    }
+    c.run_batch(&mut batch, &dests, w.as_mut())?;
+    c.finish_dirs(&dirs, &dests)?;
     if let Some(w) = w {
         w.finish().map_err(SnapError::Manifest)?;
     }
@@ -301,58 +323,111 @@ fn copy_tree(
 }
 
 impl Copier<'_> {
-    fn symlink(&self, e: &Entry) -> Result<(), fstree::Error> {
+    /// Makes what can be made at once (a directory, a symlink) and says what remains to do
+    /// for the entry; `None` for an entry that is skipped.
+    fn place(
+        &mut self,
+        found: Found,
+        dests: &DirCache,
+        dirs: &mut Vec<Entry>,
+    ) -> Result<Option<Item>, SnapError> {
+        let full = self.root.display(&found.path);
+        let dest = match found.path.parent().filter(|_| found.depth > 0) {
+            Some(parent) => Some(dests.get(parent).ctx(Op::Open, &full)?),
+            None => None,
+        };
+        let job = match (found.kind, &dest) {
+            (Kind::Dir, Some(dir)) => {
+                dir.mkdir(&found.name, 0o700).ctx(Op::Mkdir, &full)?;
+                dirs.push(found.entry.clone());
+                Job::Done
+            }
+            (Kind::Dir, None) => {
+                dirs.push(found.entry.clone());
+                Job::Done
+            }
+            (Kind::Symlink, Some(dir)) => {
+                self.symlink(dir, &found.name, &found)?;
+                Job::Done
+            }
+            (Kind::File, Some(_)) if found.nlink > 1 => {
+                match self.links.get(&(found.dev, found.ino)) {
+                    Some((first, _)) => Job::HardLink(first.clone()),
+                    None => {
+                        let first = (found.path.clone(), None);
+                        self.links.insert((found.dev, found.ino), first);
+                        Job::Copy
+                    }
+                }
+            }
+            (Kind::File, Some(_)) => Job::Copy,
+            (other, _) => {
+                self.outcome.skipped.push((found.path.clone(), other));
+                return Ok(None);
+            }
+        };
+        let src = matches!(job, Job::Copy).then(|| (found.dir.clone(), found.name.clone()));
+        Ok(Some(Item {
+            entry: found.entry,
+            job,
+            src,
+            dest,
+        }))
+    }
+
+    fn symlink(&self, dir: &Dir, name: &OsStr, e: &Entry) -> Result<(), fstree::Error> {
+        let full = self.root.display(&e.path);
         let target = e.link.clone().unwrap_or_default();
-        self.root.symlink(&e.path, &target)?;
+        dir.symlink(target.as_os_str(), name)
+            .ctx(Op::Symlink, &full)?;
         if self.am_root {
-            self.root.chown(&e.path, Some(e.uid), Some(e.gid))?;
+            dir.chown(name, Some(e.uid), Some(e.gid))
+                .ctx(Op::Chown, &full)?;
         }
         let t = self.opts.mtime.unwrap_or(e.mtime);
         let a = self.opts.mtime.unwrap_or(e.atime);
-        self.root.set_times(&e.path, Some(a), Some(t))
+        dir.set_times(name, Some(a), Some(t))
+            .ctx(Op::SetTimes, &full)
     }
 
     /// Copies the batch's files in parallel, then (in walk order) makes its hard links and
     /// writes its manifest lines.
     fn run_batch(
         &mut self,
-        batch: &mut Vec<(Entry, Job)>,
+        batch: &mut Batch,
+        dests: &DirCache,
         mut w: Option<&mut manifest::Writer<&mut dyn Write>>,
     ) -> Result<(), SnapError> {
         let this = &*self;
         let results: Vec<Result<Option<[u8; 32]>, fstree::Error>> = batch
+            .items
             .par_iter()
-            .map(|(e, job)| match job {
-                Job::Copy => {
-                    let d = copy_file(
-                        this.src,
-                        this.src_root,
-                        this.root,
-                        e,
-                        this.opts,
-                        this.am_root,
-                    )?;
+            .map(|item| match (&item.job, &item.src, &item.dest) {
+                (Job::Copy, Some(src), Some(dest)) => {
+                    let d = this.copy_file(&item.entry, src, dest)?;
                     (this.progress)(this.done.fetch_add(1, Ordering::Relaxed) + 1);
                     Ok(d)
                 }
                 _ => Ok(None),
             })
             .collect();
-        for ((e, job), r) in batch.drain(..).zip(results) {
-            let mut digest = r?;
-            match job {
-                Job::Copy => {
+        batch.dirs = 0;
+        batch.last_parent = None;
+        for (item, r) in batch.items.drain(..).zip(results) {
+            let (e, mut digest) = (item.entry, r?);
+            match (item.job, &item.dest) {
+                (Job::Copy, _) => {
                     self.outcome.files += 1;
                     self.outcome.bytes += e.size;
                     if let Some(slot) = self.links.get_mut(&(e.dev, e.ino)) {
                         slot.1 = digest;
                     }
                 }
-                Job::HardLink(first) => {
-                    self.root.hard_link(&first, &e.path)?;
+                (Job::HardLink(first), Some(dest)) => {
+                    self.hard_link(dests, &first, dest, &e)?;
                     digest = self.links.get(&(e.dev, e.ino)).and_then(|s| s.1);
                 }
-                Job::Done => {}
+                _ => {}
             }
             if let Some(w) = w.as_deref_mut() {
                 w.entry(&shown(&e, self.opts), digest.as_ref())
@@ -361,56 +436,82 @@ impl Copier<'_> {
         }
         Ok(())
     }
-}
 
-fn copy_file(
-    src: &Path,
-    src_root: &Root,
-    root: &Root,
-    e: &Entry,
-    opts: &Options,
-    am_root: bool,
-) -> Result<Option<[u8; 32]>, fstree::Error> {
-    let from = src.join(&e.path);
-    let mut input = open_source(src_root, e)?;
-    let dest_name = root.display(&e.path);
-    let mut out = root.create_new(&e.path, 0o600)?;
-    let (digest, copied) = if opts.hash {
-        let mut bw = io::BufWriter::with_capacity(256 * 1024, &mut out);
-        let (d, n) = content::copy_and_hash(&mut input, &mut bw)
-            .map_err(|err| copy_error(&from, &dest_name, err))?;
-        bw.flush().ctx(Op::Write, &dest_name)?;
-        drop(bw);
-        (Some(d), n)
-    } else {
-        let n = content::copy(&mut input, &mut out)
-            .map_err(|err| copy_error(&from, &dest_name, err))?;
-        (None, n)
-    };
-    if copied != e.size {
-        return Err(changed_while_read(&from));
+    fn hard_link(
+        &self,
+        dests: &DirCache,
+        first: &Path,
+        dest: &Dir,
+        e: &Entry,
+    ) -> Result<(), fstree::Error> {
+        let full = self.root.display(&e.path);
+        let name = e.path.file_name().unwrap_or_default();
+        let (dir, first_name) = dests.parent(first).ctx(Op::HardLink, &full)?;
+        dir.hard_link(first_name, dest, name)
+            .ctx(Op::HardLink, &full)
     }
-    if am_root {
-        rustix::fs::fchown(
-            &out,
-            Some(rustix::fs::Uid::from_raw(e.uid)),
-            Some(rustix::fs::Gid::from_raw(e.gid)),
-        )
-        .ctx(Op::Chown, &dest_name)?;
+
+    /// Directories last, deepest first: mode and times once nothing more is written in them.
+    fn finish_dirs(&self, dirs: &[Entry], dests: &DirCache) -> Result<(), fstree::Error> {
+        let opts = self.opts;
+        for d in dirs.iter().rev() {
+            let (atime, mtime) = (opts.mtime.unwrap_or(d.atime), opts.mtime.unwrap_or(d.mtime));
+            let mode = final_mode(d.mode, opts);
+            if d.path.as_os_str().is_empty() {
+                if self.am_root {
+                    self.root.chown(&d.path, Some(d.uid), Some(d.gid))?;
+                }
+                self.root.set_mode(&d.path, mode)?;
+                self.root.set_times(&d.path, Some(atime), Some(mtime))?;
+                continue;
+            }
+            let full = self.root.display(&d.path);
+            let (dir, name) = dests.parent(&d.path).ctx(Op::Open, &full)?;
+            if self.am_root {
+                dir.chown(name, Some(d.uid), Some(d.gid))
+                    .ctx(Op::Chown, &full)?;
+            }
+            dir.chmod(name, mode).ctx(Op::Chmod, &full)?;
+            dir.set_times(name, Some(atime), Some(mtime))
+                .ctx(Op::SetTimes, &full)?;
+        }
+        Ok(())
     }
-    rustix::fs::fchmod(
-        &out,
-        rustix::fs::Mode::from_raw_mode(final_mode(e.mode, opts)),
-    )
-    .ctx(Op::Chmod, &dest_name)?;
-    let t = opts.mtime.unwrap_or(e.mtime);
-    let a = opts.mtime.unwrap_or(e.atime);
-    let ts = rustix::fs::Timestamps {
-        last_access: a.to_timespec(),
-        last_modification: t.to_timespec(),
-    };
-    rustix::fs::futimens(&out, &ts).ctx(Op::SetTimes, &dest_name)?;
-    Ok(digest)
+
+    fn copy_file(
+        &self,
+        e: &Entry,
+        (src_dir, name): &(Dir, OsString),
+        dest: &Dir,
+    ) -> Result<Option<[u8; 32]>, fstree::Error> {
+        let from = self.src.join(&e.path);
+        let mut input = open_source(src_dir, name, e, &from)?;
+        let dest_name = self.root.display(&e.path);
+        let mut out = dest.create_new(name, 0o600).ctx(Op::Create, &dest_name)?;
+        let (digest, copied) = if self.opts.hash {
+            let mut bw = io::BufWriter::with_capacity(256 * 1024, &mut out);
+            let (d, n) = content::copy_and_hash(&mut input, &mut bw)
+                .map_err(|err| copy_error(&from, &dest_name, err))?;
+            bw.flush().ctx(Op::Write, &dest_name)?;
+            drop(bw);
+            (Some(d), n)
+        } else {
+            let n = content::copy(&mut input, &mut out)
+                .map_err(|err| copy_error(&from, &dest_name, err))?;
+            (None, n)
+        };
+        if copied != e.size {
+            return Err(changed_while_read(&from));
+        }
+        if self.am_root {
+            chown_fd(&out, Some(e.uid), Some(e.gid)).ctx(Op::Chown, &dest_name)?;
+        }
+        chmod_fd(&out, final_mode(e.mode, self.opts)).ctx(Op::Chmod, &dest_name)?;
+        let t = self.opts.mtime.unwrap_or(e.mtime);
+        let a = self.opts.mtime.unwrap_or(e.atime);
+        set_times_fd(&out, Some(a), Some(t)).ctx(Op::SetTimes, &dest_name)?;
+        Ok(digest)
+    }
 }
 
 /// A file whose size changed between the walk and the read (it is being written to): the
@@ -437,16 +538,15 @@ fn copy_error(from: &Path, to: &Path, err: io::Error) -> fstree::Error {
     }
 }
 
-/// Opens the walked file `e` beneath the source root (no symlink anywhere on the way, no
+/// Opens the walked file `e` in the directory the walk found it in (never through a symlink, no
 /// blocking on a FIFO) and checks it is still the object the walk saw, so a tree changed under
 /// snap cannot make it copy something else (e.g. a file outside SRC) under `e`'s name.
-fn open_source(src_root: &Root, e: &Entry) -> Result<File, fstree::Error> {
-    let f = src_root.open_file(&e.path)?;
-    let m = f.metadata().ctx(Op::Stat, &src_root.display(&e.path))?;
-    if (m.dev(), m.ino()) != (e.dev, e.ino) {
+fn open_source(dir: &Dir, name: &OsStr, e: &Entry, from: &Path) -> Result<File, fstree::Error> {
+    let (f, m) = dir.open_file(name, Atime::Update).ctx(Op::Open, from)?;
+    if (m.dev, m.ino) != (e.dev, e.ino) {
         return Err(fstree::Error::new(
             Op::Open,
-            src_root.display(&e.path),
+            from,
             io::Error::other("replaced while being copied"),
         ));
     }

@@ -7,7 +7,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use fstree::manifest::{Manifest, ManifestEntry, hex};
-use fstree::{Entry, Kind, Walk, content};
+use fstree::walk::Found;
+use fstree::{Kind, Walk, content};
 
 /// One way the tree differs from the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +100,7 @@ fn kind_word(k: Kind) -> &'static str {
 
 fn compare(
     m: &ManifestEntry,
-    e: &Entry,
+    e: &Found,
     dir: &Path,
     diffs: &mut Vec<Difference>,
 ) -> Result<(), fstree::Error> {
@@ -152,9 +153,20 @@ fn compare(
     if e.kind == Kind::File
         && let Some(want) = m.sha256
     {
+        // Read in the directory the walk found it in, and only if it is still what was found.
         let p = dir.join(&e.path);
-        let mut f =
-            std::fs::File::open(&p).map_err(|err| fstree::Error::new(fstree::Op::Open, &p, err))?;
+        let open = |(f, meta): (std::fs::File, fstree::Meta)| {
+            if (meta.dev, meta.ino) == (e.dev, e.ino) {
+                Ok(f)
+            } else {
+                Err(fstree::dir::changed_meanwhile())
+            }
+        };
+        let mut f = e
+            .dir
+            .open_file(&e.name, fstree::Atime::Update)
+            .and_then(open)
+            .map_err(|err| fstree::Error::new(fstree::Op::Open, &p, err))?;
         let got =
             content::sha256(&mut f).map_err(|err| fstree::Error::new(fstree::Op::Read, &p, err))?;
         if got != want {

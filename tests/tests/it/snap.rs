@@ -637,3 +637,29 @@ fn a_directory_swapped_for_a_symlink_never_brings_outside_content() {
     }
     assert!(swapper.swaps() > 0);
 }
+
+/// 10,000 directories deep (20,001-byte path to the file, beyond PATH_MAX): snap copies the
+/// whole chain, its manifest names the bottom file, and `--verify` checks it.
+#[test]
+fn a_tree_ten_thousand_directories_deep_is_snapshotted_and_verified() {
+    let t = tempdir();
+    let (src, dest, manifest) = (
+        t.path().join("src"),
+        t.path().join("dest"),
+        t.path().join("m"),
+    );
+    build_chain(&src, 10_000, b"bottom\n");
+    snap()
+        .arg(&src)
+        .arg(&dest)
+        .arg("--manifest")
+        .arg(&manifest)
+        .success();
+    assert_eq!(read_chain(&dest), (10_000, Some(b"bottom\n".to_vec())));
+    let text = std::fs::read(&manifest).expect("manifest");
+    let mut line = b"\n./".to_vec();
+    line.extend_from_slice(&chain_path(10_000));
+    line.extend_from_slice(b" type=file ");
+    assert!(text.windows(line.len()).any(|w| w == line.as_slice()));
+    snap().arg("--verify").arg(&manifest).arg(&dest).success();
+}
