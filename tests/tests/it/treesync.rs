@@ -1400,3 +1400,49 @@ fn growing_source_file_is_copied_consistently_or_named_exit_24() {
         assert_same_listing(&rest(Listing::read(&src)), &rest(now), Compare::mtimes());
     }
 }
+
+/// A dry run leaves DEST's own directory alone too: rsync -n -t -p does not set its mtime
+/// or mode, and neither may we (we once did, after the listing).
+#[test]
+fn dry_run_leaves_the_dest_directory_itself_alone() {
+    let t = tempdir();
+    let src = Tree::new()
+        .file("f", "x\n")
+        .with_mtimes(1_000_000_000 * NS)
+        .build(t.path().join("src"));
+    let dst = Tree::new().build(t.path().join("dst"));
+    fs::set_permissions(&dst, fs::Permissions::from_mode(0o700)).expect("chmod");
+    filetime::set_file_mtime(&dst, filetime::FileTime::from_unix_time(1_100_000_000, 0))
+        .expect("mtime");
+    let before = fs::metadata(&dst).expect("stat");
+    for tool in [treesync(), cmd("rsync")] {
+        tool.args(["-n", "-t", "-p", "-r"])
+            .arg(format!("{}/", src.display()))
+            .arg(format!("{}/", dst.display()))
+            .success();
+        let after = fs::metadata(&dst).expect("stat");
+        assert_eq!(after.mtime(), before.mtime());
+        assert_eq!(after.mode(), before.mode());
+    }
+}
+
+/// 10,000 directories deep (a 20,001-byte path to the file): copied whole, without recursion,
+/// and a second run finds nothing to do.
+#[test]
+fn a_tree_ten_thousand_directories_deep_is_synced() {
+    let t = tempdir();
+    let (src, dst) = (t.path().join("src"), t.path().join("dst"));
+    build_chain(&src, 10_000, b"bottom\n");
+    treesync()
+        .arg("-a")
+        .arg(format!("{}/", src.display()))
+        .arg(&dst)
+        .success();
+    assert_eq!(read_chain(&dst), (10_000, Some(b"bottom\n".to_vec())));
+    let again = treesync()
+        .args(["-a", "-i"])
+        .arg(format!("{}/", src.display()))
+        .arg(&dst)
+        .success();
+    assert!(again.stdout.is_empty(), "{again}");
+}

@@ -25,6 +25,16 @@ use crate::pipeline::{Pending, Sink};
 /// chunks so that both cores share a large directory).
 const JOB_FILES: usize = 16;
 
+/// A directory of the current chain: its subdirectories not entered yet, and what it needs
+/// once everything beneath it is done.
+pub(super) struct Frame {
+    pub(super) dirs: std::vec::IntoIter<Src>,
+    pub(super) dfd: Option<Arc<OwnedFd>>,
+    pub(super) fresh: bool,
+    /// Its DEST directory, final attributes and path (none in a dry run or when not opened).
+    pub(super) finish: Option<(Arc<OwnedFd>, DirPlan, Vec<u8>)>,
+}
+
 /// What a directory needs once its contents are done.
 pub(super) struct DirPlan {
     pub(super) change: Change,
@@ -48,7 +58,9 @@ fn first_mode(want: Option<u32>) -> u32 {
 
 impl Engine<'_> {
     /// Create or update the DEST directory for the source directory `s` inside `parent`, then
-    /// its contents. `fresh`: `parent` was created by this run (so `s` is not there yet).
+    /// its contents, and everything beneath it (`fresh`: `parent` was created by this run, so
+    /// `s` is not there yet). Iterative: one [`Frame`] per directory of the current chain,
+    /// so the depth of a tree costs heap, never stack.
     pub(super) fn sync_subdir<'s>(
         &'s self,
         sc: &rayon::Scope<'s>,
@@ -58,6 +70,65 @@ impl Engine<'_> {
         s: &Src,
         top: bool,
     ) -> Result<(), Error> {
+        match self.enter_subdir(sc, sink, parent, fresh, s, top)? {
+            Some(frame) => self.walk_dirs(sc, sink, frame),
+            None => Ok(()),
+        }
+    }
+
+    /// The subdirectories of `first`'s directory, and theirs, depth first in name order; each
+    /// directory's final attributes are queued once everything beneath it is.
+    pub(super) fn walk_dirs<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        first: Frame,
+    ) -> Result<(), Error> {
+        let mut stack = vec![first];
+        while let Some(frame) = stack.last_mut() {
+            match frame.dirs.next() {
+                Some(d) => {
+                    self.check_stop(sink)?;
+                    let (dfd, fresh) = (frame.dfd.clone(), frame.fresh);
+                    if let Some(next) =
+                        self.enter_subdir(sc, sink, dfd.as_ref(), fresh, &d, false)?
+                    {
+                        stack.push(next);
+                    }
+                }
+                None => {
+                    if let Some(done) = stack.pop() {
+                        self.finish_later(sink, done)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a finished directory's final attributes behind its contents.
+    fn finish_later<'s>(&'s self, sink: &mut Sink<'_, 's>, frame: Frame) -> Result<(), Error> {
+        let Some((fd, plan, rel)) = frame.finish else {
+            return Ok(());
+        };
+        sink.push(Pending::Later(Box::new(move || {
+            let mut r = Res::default();
+            self.finish_dir(&mut r, &fd, &plan, &rel);
+            r
+        })))
+    }
+
+    /// Creates or opens the DEST directory for `s`, lists `s`, deletes, prints its line and
+    /// starts its files; `None` when it cannot be entered (the error is reported).
+    fn enter_subdir<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        parent: Option<&Arc<OwnedFd>>,
+        fresh: bool,
+        s: &Src,
+        top: bool,
+    ) -> Result<Option<Frame>, Error> {
         let o = self.o;
         let mut r = Res::default();
         let existing = match parent {
@@ -66,7 +137,7 @@ impl Engine<'_> {
                 Ok(m) => m,
                 Err(e) => {
                     r.io_error("stat", &s.rel, &e);
-                    return sink.take(r);
+                    return sink.take(r).map(|()| None);
                 }
             },
             None => None,
@@ -87,7 +158,7 @@ impl Engine<'_> {
                 // symlink is removed, never followed).
                 if let Err(e) = dest::unlink(p.as_fd(), &s.name) {
                     r.io_error("unlink", &s.rel, &e);
-                    return sink.take(r);
+                    return sink.take(r).map(|()| None);
                 }
             }
             if existing_dir.is_none()
@@ -96,7 +167,9 @@ impl Engine<'_> {
             {
                 r.io_error("mkdir", &s.rel, &e);
                 sink.take(r)?;
-                return self.print_dir_line(sink, &plan.change, &s.rel);
+                return self
+                    .print_dir_line(sink, &plan.change, &s.rel)
+                    .map(|()| None);
             }
             if existing_dir.is_some() || !o.dry_run {
                 match dest::open_dir(p.as_fd(), &s.name) {
@@ -104,7 +177,9 @@ impl Engine<'_> {
                     Err(e) => {
                         r.io_error("opendir", &s.rel, &e);
                         sink.take(r)?;
-                        return self.print_dir_line(sink, &plan.change, &s.rel);
+                        return self
+                            .print_dir_line(sink, &plan.change, &s.rel)
+                            .map(|()| None);
                     }
                 }
             }
@@ -121,23 +196,22 @@ impl Engine<'_> {
             self.delete_in_dir(sink, &listing, &s.rel, fd)?;
         }
         self.print_dir_line(sink, &plan.change, &s.rel)?;
-        self.sync_dir(sc, sink, fd.as_ref(), existing_dir.is_none(), top, listing)?;
-        if let Some(fd) = fd
-            && !o.dry_run
-        {
-            let rel = s.rel.clone();
-            sink.push(Pending::Later(Box::new(move || {
-                let mut r = Res::default();
-                self.finish_dir(&mut r, &fd, &plan, &rel);
-                r
-            })))?;
-        }
-        Ok(())
+        let fresh = existing_dir.is_none();
+        let dirs = self.sync_dir(sc, sink, fd.as_ref(), fresh, top, listing)?;
+        Ok(Some(Frame {
+            dirs: dirs.into_iter(),
+            dfd: fd.clone(),
+            fresh,
+            finish: fd
+                .filter(|_| !o.dry_run)
+                .map(|fd| (fd, plan, s.rel.clone())),
+        }))
     }
 
     /// The contents of one directory: its non-directories handed to the pool in chunks
-    /// (results queued in name order), then each subdirectory in name order. `fresh`: `dfd`
-    /// was just created, so nothing in it needs looking at.
+    /// (results queued in name order); returns its subdirectories, in name order, for the
+    /// caller to enter ([`Engine::walk_dirs`]). `fresh`: `dfd` was just created, so nothing in
+    /// it needs looking at.
     /// For the top directory, the notes of deeper levels come after its files (rsync's sender
     /// has usually scanned them by then; its exact interleaving is timing-dependent).
     pub(super) fn sync_dir<'s>(
@@ -148,7 +222,7 @@ impl Engine<'_> {
         fresh: bool,
         top: bool,
         listing: Listing,
-    ) -> Result<(), Error> {
+    ) -> Result<Vec<Src>, Error> {
         let Listing { files, dirs, .. } = listing;
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
@@ -178,11 +252,7 @@ impl Engine<'_> {
             });
             sink.push(Pending::Job(rx))?;
         }
-        for d in &dirs {
-            self.check_stop(sink)?;
-            self.sync_subdir(sc, sink, dfd, fresh, d, false)?;
-        }
-        Ok(())
+        Ok(dirs)
     }
 
     pub(super) fn dir_plan(&self, s: &Src, existing: Option<&Meta>) -> DirPlan {

@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Engine;
+use super::directory::Frame;
 use super::report::{Res, show};
 use super::source::{Src, open_dir_path};
 use crate::Error;
 use crate::dest::Meta;
-use crate::pipeline::{Pending, Sink};
+use crate::pipeline::Sink;
 
 /// `src/`, `src/.`, `.` and `/` copy the contents; anything else copies the entry by name.
 fn copies_contents(src: &[u8]) -> bool {
@@ -138,15 +139,17 @@ impl Engine<'_> {
                 sink.stats.created.dir += 1;
             }
             let fd = fd.map(Arc::new);
-            self.sync_dir(sc, sink, fd.as_ref(), created, true, listing)?;
-            if let Some(fd) = fd {
-                sink.push(Pending::Later(Box::new(move || {
-                    let mut r = Res::default();
-                    self.finish_dir(&mut r, &fd, &plan, b".");
-                    r
-                })))?;
-            }
-            return Ok(());
+            let dirs = self.sync_dir(sc, sink, fd.as_ref(), created, true, listing)?;
+            let frame = Frame {
+                dirs: dirs.into_iter(),
+                dfd: fd.clone(),
+                fresh: created,
+                // A dry run changes nothing, DEST's own mode and mtime included.
+                finish: fd
+                    .filter(|_| !o.dry_run)
+                    .map(|fd| (fd, plan, b".".to_vec())),
+            };
+            return self.walk_dirs(sc, sink, frame);
         }
 
         // Everything else lands in a directory (DEST, or DEST's parent for a single file
