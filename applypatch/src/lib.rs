@@ -112,6 +112,12 @@ impl Status {
     }
 }
 
+impl toolkit::ExitStatus for Status {
+    fn exit_status(&self) -> u8 {
+        u8::try_from(self.exit_code()).unwrap_or(2)
+    }
+}
+
 /// Trouble: the patch cannot be read or the tree cannot be read or written (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

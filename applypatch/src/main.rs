@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use applypatch::cli::Cli;
-use clap::Parser;
+use toolkit::{ExitStatus, Usage};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = match toolkit::parse_args("applypatch", Usage::Gnu(2)) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let opts = cli.options();
     // `applypatch ... | head -1`: the reader leaving early must not stop the run half-way.
     let mut out = fstree::error::QuietOnBrokenPipe::new(std::io::stdout().lock());
@@ -28,10 +31,10 @@ fn main() -> ExitCode {
     });
     let _ = out.flush();
     match result {
-        Ok(status) => ExitCode::from(status.exit_code() as u8),
+        Ok(status) => ExitCode::from(status.exit_status()),
         Err(e) => {
             let _ = writeln!(err, "applypatch: {e:#}");
-            ExitCode::from(applypatch::EXIT_TROUBLE as u8)
+            ExitCode::from(u8::try_from(applypatch::EXIT_TROUBLE).unwrap_or(2))
         }
     }
 }

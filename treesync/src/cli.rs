@@ -121,6 +121,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // rsync: `-h` alone, with no other argument, is help (elsewhere --human-readable).
+    if args.len() == 2 && args[1] == "-h" {
+        args[1] = OsString::from("--help");
+    }
     let m = Cli::command().try_get_matches_from(args)?;
     let cli = Cli::from_arg_matches(&m)?;
     Ok(cli.into_invocation(&m, umask))
@@ -219,6 +224,14 @@ mod tests {
         )
         .unwrap()
         .unwrap()
+    }
+
+    #[test]
+    fn h_alone_is_help_as_in_rsync() {
+        let e = parse(["treesync", "-h"], 0).expect_err("help");
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+        let e = parse(["treesync", "-h", "a", "b"], 0).expect_err("not help");
+        assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
     }
 
     #[test]

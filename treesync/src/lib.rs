@@ -142,6 +142,18 @@ pub enum Error {
     FileIo,
 }
 
+impl toolkit::ExitStatus for Outcome {
+    fn exit_status(&self) -> u8 {
+        u8::try_from(self.exit_code()).unwrap_or(1)
+    }
+}
+
+impl toolkit::ExitStatus for Error {
+    fn exit_status(&self) -> u8 {
+        u8::try_from(self.exit_code()).unwrap_or(1)
+    }
+}
+
 impl Error {
     /// rsync's exit status for this error.
     pub fn exit_code(&self) -> i32 {

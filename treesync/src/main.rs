@@ -2,18 +2,13 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use toolkit::{ExitStatus, Usage};
+
 fn main() -> ExitCode {
-    let umask = {
-        let old = rustix::process::umask(rustix::fs::Mode::empty());
-        rustix::process::umask(old);
-        old.bits()
-    };
+    let umask = toolkit::umask();
     let inv = match treesync::cli::parse(std::env::args_os(), umask) {
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
-        Ok(Err(e)) => return fail(e),
+        Err(e) => return toolkit::usage_error("treesync", Usage::Rsync, &e),
+        Ok(Err(e)) => return toolkit::fail("treesync", &e, e.exit_status()),
         Ok(Ok(inv)) => inv,
     };
     let stdout = std::io::stdout();
@@ -27,20 +22,11 @@ fn main() -> ExitCode {
     );
     let flushed = out.flush();
     match result {
-        Ok((outcome, _)) => ExitCode::from(if flushed.is_ok() {
-            outcome.exit_code() as u8
-        } else {
-            11
-        }),
+        // What was printed did not all get out: rsync's error in file I/O.
+        Ok(_) if flushed.is_err() => ExitCode::from(treesync::Error::FileIo.exit_status()),
         Err(treesync::Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::from(0)
+            ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        result => toolkit::finish("treesync", result.map(|(outcome, _)| outcome)),
     }
-}
-
-fn fail(e: treesync::Error) -> ExitCode {
-    let code = e.exit_code() as u8;
-    eprintln!("treesync: {:#}", anyhow::Error::from(e));
-    ExitCode::from(code)
 }

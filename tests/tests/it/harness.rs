@@ -393,6 +393,35 @@ fn every_tool_help_shows_examples_and_exit_statuses() {
     }
 }
 
+/// An unknown option fails as the classic tool's does (GNU getopt's words for the GNU-like
+/// tools, rsync's for treesync), with its exit status and no tips that would mislead: clap
+/// suggested `--batch` for `applypatch --backup` and `-- -h` for `treesync -h`.
+#[test]
+fn unknown_options_fail_in_the_classic_tools_words() {
+    let gnu = |name: &str, arg: &str, code: i32, what: &str| {
+        let out = tool(name).arg(arg).expect_code(code);
+        let want = format!("{name}: {what}\n{name}: Try '{name} --help' for more information.\n");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{out}");
+    };
+    gnu(
+        "applypatch",
+        "--backup",
+        2,
+        "unrecognized option '--backup'",
+    );
+    gnu("applypatch", "-Q", 2, "invalid option -- 'Q'");
+    gnu("treediff", "--foo", 2, "unrecognized option '--foo'");
+    gnu("snap", "--foo", 1, "unrecognized option '--foo'");
+    let out = tool("treesync").args(["--foo", "a", "b"]).expect_code(1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "treesync: --foo: unknown option\ntreesync error: syntax or usage error (code 1)\n"
+    );
+    // rsync: `-h` alone is help.
+    let out = tool("treesync").arg("-h").expect_code(0);
+    assert!(out.stdout.starts_with(b"rsync-compatible"), "{out}");
+}
+
 #[test]
 fn edge_case_pair_builds_and_differs_everywhere_it_should() {
     let dir = tempdir();
