@@ -2,23 +2,23 @@
 //! never outside the target directory.
 //!
 //! The patch is parsed by `treepatch`; every file patch is then checked against an in-memory
-//! overlay of the target ([`tree`]): names are stripped and checked ([`paths`]), hunks are
-//! located like GNU patch with offsets and fuzz ([`locate`], [`text`]), binary patches are
+//! overlay of the target (`tree`): names are stripped and checked (`paths`), hunks are
+//! located like GNU patch with offsets and fuzz (`locate`, `text`), binary patches are
 //! verified against their full `index` hashes. The patch is read one item at a time, in two
 //! passes ([`run`]), and each new content is staged in a hidden temporary file as soon as it is
-//! checked ([`tree`]), so memory stays bounded by the largest file, not by the patch. Only when
+//! checked (`tree`), so memory stays bounded by the largest file, not by the patch. Only when
 //! every file passed (or with `--reject`, which writes `.rej` files like GNU patch,
-//! [`reject`]) does anything visible change: the temporaries are renamed into place; otherwise
+//! `reject`) does anything visible change: the temporaries are renamed into place; otherwise
 //! they are removed. Messages follow GNU patch's
 //! wording on the `out` writer; warnings and failures go to `err`. Nothing here prints to the
 //! terminal or exits.
 
 pub mod cli;
-pub mod locate;
-pub mod paths;
-pub mod reject;
-pub mod text;
-pub mod tree;
+pub(crate) mod locate;
+pub(crate) mod paths;
+pub(crate) mod reject;
+pub(crate) mod text;
+pub(crate) mod tree;
 
 mod plan;
 

@@ -373,11 +373,6 @@ impl Tree {
         Ok((self.dir_fd(dir)?, name))
     }
 
-    /// The real root.
-    pub fn root(&self) -> &Root {
-        &self.root
-    }
-
     fn disk_shape(&self, p: &Path) -> Result<Shape, TreeError> {
         let bytes = p.as_os_str().as_bytes();
         if bytes.is_empty() {
@@ -469,11 +464,6 @@ impl Tree {
             }
         }
         self.disk_shape(p)
-    }
-
-    /// Fails when a parent of `p` is a symlink or a non-directory in the planned tree.
-    pub fn check_parents(&self, p: &Path) -> Result<(), TreeError> {
-        self.check_parents_of(p, &key(p))
     }
 
     fn check_parents_of(&self, p: &Path, k: &[u8]) -> Result<(), TreeError> {

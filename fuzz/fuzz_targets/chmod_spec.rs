@@ -3,7 +3,7 @@
 //! same clause by clause (`A,B` is `A` extended by `B`, as repeated `--chmod` options are).
 #![no_main]
 
-use treesync::chmod::ChmodSpec;
+use treesync::ChmodSpec;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

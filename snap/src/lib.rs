@@ -10,8 +10,8 @@
 //! file is hashed in the same read that copies it.
 
 pub mod cli;
-pub mod copy;
-pub mod verify;
+pub(crate) mod copy;
+pub(crate) mod verify;
 
 pub use copy::{Options, Outcome, SnapError, manifest_only, snapshot};
 pub use verify::{Difference, verify};

@@ -8,23 +8,23 @@
 //! `--format=gnu` writes what GNU `diff -ruN` writes instead; `-q` and `--stat` summarise.
 //!
 //! How a run goes: scan both sides into path-sorted node lists, comparing files present on both
-//! while their directories are open ([`scan`], [`side`]; the old side possibly from an mtree
-//! manifest), merge them into an ordered action list ([`plan`]), optionally pair
-//! deletions with additions of equal content ([`rename`]), then render the actions in parallel
-//! ([`render`], [`hunk`]) and write the results in plan order through a bounded reorder window
-//! ([`stream`]), so the output is deterministic and streamed. Per-file problems are reported and remembered, never fatal;
+//! while their directories are open (`scan`, `side`; the old side possibly from an mtree
+//! manifest), merge them into an ordered action list (`plan`), optionally pair
+//! deletions with additions of equal content (`rename`), then render the actions in parallel
+//! (`render`, `hunk`) and write the results in plan order through a bounded reorder window
+//! (`stream`), so the output is deterministic and streamed. Per-file problems are reported and remembered, never fatal;
 //! the remembered state picks the exit status ([`Exit`]).
 
 pub mod cli;
-pub mod color;
-pub mod hunk;
-pub mod plan;
-pub mod rename;
-pub mod render;
-pub mod scan;
-pub mod side;
-pub mod stat;
-pub mod stream;
+pub(crate) mod color;
+pub(crate) mod hunk;
+pub(crate) mod plan;
+pub(crate) mod rename;
+pub(crate) mod render;
+pub(crate) mod scan;
+pub(crate) mod side;
+pub(crate) mod stat;
+pub(crate) mod stream;
 
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;

@@ -9,16 +9,16 @@
 //! tree; memory and open descriptors are bounded by that queue, not by the tree. DEST is only
 //! ever touched through directory file descriptors opened with `O_NOFOLLOW` (`dest`), so a
 //! symlink planted in DEST can be replaced but never written or deleted through. The pure parts
-//! are [`chmod`] (rsync's `--chmod` language), [`filter`] (`--exclude`/`--include`),
-//! [`itemize`] (the 11-character codes) and [`owner`] (`--chown`).
+//! are `chmod` (rsync's `--chmod` language), `filter` (`--exclude`/`--include`),
+//! `itemize` (the 11-character codes) and `owner` (`--chown`).
 
-pub mod chmod;
+pub(crate) mod chmod;
 pub mod cli;
 mod compare;
 mod dest;
-pub mod filter;
-pub mod itemize;
-pub mod owner;
+pub(crate) mod filter;
+pub(crate) mod itemize;
+pub(crate) mod owner;
 mod pipeline;
 mod stats;
 mod sync;
