@@ -112,6 +112,15 @@ impl Status {
     }
 }
 
+impl toolkit::ExitStatus for Status {
+    fn exit_status(&self) -> u8 {
+        match self {
+            Status::Applied => 0,
+            Status::Failed => 1,
+        }
+    }
+}
+
 /// Trouble: the patch cannot be read or the tree cannot be read or written (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -145,6 +154,13 @@ pub enum Error {
 
 /// The exit code for trouble.
 pub const EXIT_TROUBLE: i32 = 2;
+
+impl toolkit::ExitStatus for Error {
+    /// Trouble, always.
+    fn exit_status(&self) -> u8 {
+        EXIT_TROUBLE as u8
+    }
+}
 
 /// The order items are planned in, as git apply does: deletions first, then directory
 /// removals, then everything else, so a path can change type (git writes the new file before

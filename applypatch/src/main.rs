@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use applypatch::cli::Cli;
-use clap::Parser;
+use toolkit::{OnBrokenPipe, Trouble};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match toolkit::parse_args::<Cli>(applypatch::EXIT_TROUBLE as u8) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let opts = cli.options();
     // `applypatch ... | head -1`: the reader leaving early must not stop the run half-way.
     let mut out = fstree::error::QuietOnBrokenPipe::new(std::io::stdout().lock());
@@ -27,11 +30,9 @@ fn main() -> ExitCode {
         Ok(applypatch::run(patch, &opts, &mut out, &mut err)?)
     });
     let _ = out.flush();
-    match result {
-        Ok(status) => ExitCode::from(status.exit_code() as u8),
-        Err(e) => {
-            let _ = writeln!(err, "applypatch: {e:#}");
-            ExitCode::from(applypatch::EXIT_TROUBLE as u8)
-        }
-    }
+    let result = result.map_err(|error| Trouble {
+        status: applypatch::EXIT_TROUBLE as u8,
+        error,
+    });
+    toolkit::finish("applypatch", result, OnBrokenPipe::Report)
 }

@@ -162,17 +162,11 @@ pub fn with_manifest_output<T>(
             out.flush()
                 .with_context(|| format!("cannot write {}", fstree::error::display_path(p)))?;
             drop(out);
-            tmp.set_mode(0o644 & !current_umask())?;
+            tmp.set_mode(0o644 & !toolkit::umask())?;
             tmp.commit()?;
             Ok(r)
         }
     }
-}
-
-fn current_umask() -> u32 {
-    let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
-    rustix::process::umask(old);
-    old.bits()
 }
 
 /// A progress bar on stderr, or a hidden one.

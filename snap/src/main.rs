@@ -2,29 +2,25 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use snap::cli::Cli;
+use toolkit::{OnBrokenPipe, Trouble};
 
 fn main() -> ExitCode {
     // Usage errors exit 1 (2 means `--verify` found differences), `--help` and `--version` 0.
-    let cli = match Cli::try_parse() {
+    let cli = match toolkit::parse_args::<Cli>(1) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
+        Err(code) => return code,
     };
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
-    match snap::cli::run(&cli, &mut out, &mut err) {
-        Ok(code) => ExitCode::from(code),
-        // `snap --manifest-only SRC | head` is a reader leaving early; a snapshot whose manifest
-        // could not be written is a failure (the snapshot was removed), so it is reported.
-        Err(e) if fstree::error::is_broken_pipe(e.as_ref()) && cli.dest.is_none() => {
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("snap: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    let result = snap::cli::run(&cli, &mut std::io::stdout().lock(), &mut std::io::stderr());
+    // `snap --manifest-only SRC | head` is a reader leaving early; a snapshot whose manifest
+    // could not be written is a failure (the snapshot was removed), so it is reported.
+    let pipe = match cli.dest {
+        None => OnBrokenPipe::Quiet(0),
+        Some(_) => OnBrokenPipe::Report,
+    };
+    toolkit::finish(
+        "snap",
+        result.map_err(|error| Trouble { status: 1, error }),
+        pipe,
+    )
 }

@@ -145,6 +145,19 @@ impl Exit {
     }
 }
 
+impl toolkit::ExitStatus for Exit {
+    fn exit_status(&self) -> u8 {
+        self.code()
+    }
+}
+
+impl toolkit::ExitStatus for Error {
+    /// Every error that ends the run is trouble.
+    fn exit_status(&self) -> u8 {
+        Exit::Trouble.code()
+    }
+}
+
 /// How many actions may be rendered ahead of the one being written.
 const WINDOW: usize = 64;
 

@@ -2,45 +2,26 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use toolkit::{ExitStatus, OnBrokenPipe};
+use treesync::{EXIT_FILE_IO, EXIT_USAGE, Outcome};
+
 fn main() -> ExitCode {
-    let umask = {
-        let old = rustix::process::umask(rustix::fs::Mode::empty());
-        rustix::process::umask(old);
-        old.bits()
-    };
-    let inv = match treesync::cli::parse(std::env::args_os(), umask) {
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+    let inv = match treesync::cli::parse(std::env::args_os(), toolkit::umask()) {
+        Err(e) => return toolkit::usage_error(&e, EXIT_USAGE),
+        Ok(Err(e)) => {
+            return toolkit::finish("treesync", Err::<Outcome, _>(e), OnBrokenPipe::Report);
         }
-        Ok(Err(e)) => return fail(e),
         Ok(Ok(inv)) => inv,
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = treesync::run(
-        &inv.options,
-        &inv.sources,
-        &inv.dest,
-        &mut out,
-        &mut std::io::stderr(),
-    );
-    let flushed = out.flush();
-    match result {
-        Ok((outcome, _)) => ExitCode::from(if flushed.is_ok() {
-            outcome.exit_code() as u8
-        } else {
-            11
-        }),
-        Err(treesync::Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::from(0)
-        }
-        Err(e) => fail(e),
-    }
-}
-
-fn fail(e: treesync::Error) -> ExitCode {
-    let code = e.exit_code() as u8;
-    eprintln!("treesync: {:#}", anyhow::Error::from(e));
-    ExitCode::from(code)
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (opts, err) = (&inv.options, &mut std::io::stderr());
+    let result = treesync::run(opts, &inv.sources, &inv.dest, &mut out, err);
+    // Output that could not be flushed at the end is rsync's "error in file IO", silently.
+    let flushed = out.flush().is_ok();
+    let result = result.map(|(outcome, _)| match flushed {
+        true => outcome.exit_status(),
+        false => EXIT_FILE_IO,
+    });
+    // `treesync -i ... | head -1`: the reader left early; that is not a failure.
+    toolkit::finish("treesync", result, OnBrokenPipe::Quiet(0))
 }
