@@ -20,6 +20,13 @@ use std::sync::OnceLock;
 pub trait ExitStatus {
     /// The status to exit with.
     fn exit_status(&self) -> u8;
+
+    /// True when this is a write to a reader that went away, in a way the chain of causes
+    /// does not show: an `#[error(transparent)]` variant around a bare `io::Error` hides the
+    /// `io::Error` itself from [`finish`]'s search of the chain, so such a type says it here.
+    fn is_broken_pipe(&self) -> bool {
+        false
+    }
 }
 
 impl ExitStatus for u8 {
@@ -100,10 +107,11 @@ where
     match result {
         Ok(outcome) => outcome.exit_status(),
         Err(e) => {
-            let status = e.exit_status();
+            let (status, said) = (e.exit_status(), e.is_broken_pipe());
             let e: anyhow::Error = e.into();
+            let broken_pipe = said || fstree::error::is_broken_pipe(e.as_ref());
             match pipe {
-                OnBrokenPipe::Quiet(quiet) if fstree::error::is_broken_pipe(e.as_ref()) => quiet,
+                OnBrokenPipe::Quiet(quiet) if broken_pipe => quiet,
                 _ => {
                     let _ = writeln!(err, "{tool}: {e:#}");
                     status
@@ -179,6 +187,35 @@ mod tests {
         let (status, msg) = run(Err(pipe()), OnBrokenPipe::Report);
         assert_eq!(status, 7);
         assert!(msg.starts_with("tool: cannot write out: "), "{msg}");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error(transparent)]
+    struct Hidden(io::Error);
+
+    impl ExitStatus for Hidden {
+        fn exit_status(&self) -> u8 {
+            3
+        }
+        fn is_broken_pipe(&self) -> bool {
+            self.0.kind() == io::ErrorKind::BrokenPipe
+        }
+    }
+
+    #[test]
+    fn a_broken_pipe_hidden_by_a_transparent_variant_is_found_by_asking() {
+        let hidden = || Hidden(io::Error::from(io::ErrorKind::BrokenPipe));
+        let quiet = finish_into(
+            "t",
+            Err::<u8, _>(hidden()),
+            OnBrokenPipe::Quiet(0),
+            &mut Vec::new(),
+        );
+        assert_eq!(quiet, 0);
+        assert!(
+            !fstree::error::is_broken_pipe(&hidden()),
+            "the chain hides it"
+        );
     }
 
     #[test]
