@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use snap::cli::Cli;
-use toolkit::{OnBrokenPipe, Trouble};
+use toolkit::OnBrokenPipe;
 
 fn main() -> ExitCode {
     // Usage errors exit 1 (2 means `--verify` found differences), `--help` and `--version` 0.
@@ -18,9 +18,5 @@ fn main() -> ExitCode {
         None => OnBrokenPipe::Quiet(0),
         Some(_) => OnBrokenPipe::Report,
     };
-    toolkit::finish(
-        "snap",
-        result.map_err(|error| Trouble { status: 1, error }),
-        pipe,
-    )
+    toolkit::finish("snap", result, pipe)
 }
