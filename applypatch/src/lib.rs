@@ -114,7 +114,10 @@ impl Status {
 
 impl toolkit::ExitStatus for Status {
     fn exit_status(&self) -> u8 {
-        u8::try_from(self.exit_code()).unwrap_or(2)
+        match self {
+            Status::Applied => 0,
+            Status::Failed => 1,
+        }
     }
 }
 
@@ -151,6 +154,13 @@ pub enum Error {
 
 /// The exit code for trouble.
 pub const EXIT_TROUBLE: i32 = 2;
+
+impl toolkit::ExitStatus for Error {
+    /// Trouble, always.
+    fn exit_status(&self) -> u8 {
+        EXIT_TROUBLE as u8
+    }
+}
 
 /// The order items are planned in, as git apply does: deletions first, then directory
 /// removals, then everything else, so a path can change type (git writes the new file before

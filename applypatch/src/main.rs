@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use applypatch::cli::Cli;
-use toolkit::{ExitStatus, Usage};
+use toolkit::{OnBrokenPipe, Trouble};
 
 fn main() -> ExitCode {
-    let cli: Cli = match toolkit::parse_args("applypatch", Usage::Gnu(2)) {
+    let cli = match toolkit::parse_args::<Cli>(
+        "applypatch",
+        toolkit::Usage::Gnu(applypatch::EXIT_TROUBLE as u8),
+    ) {
         Ok(cli) => cli,
         Err(code) => return code,
     };
@@ -30,11 +33,9 @@ fn main() -> ExitCode {
         Ok(applypatch::run(patch, &opts, &mut out, &mut err)?)
     });
     let _ = out.flush();
-    match result {
-        Ok(status) => ExitCode::from(status.exit_status()),
-        Err(e) => {
-            let _ = writeln!(err, "applypatch: {e:#}");
-            ExitCode::from(u8::try_from(applypatch::EXIT_TROUBLE).unwrap_or(2))
-        }
-    }
+    let result = result.map_err(|error| Trouble {
+        status: applypatch::EXIT_TROUBLE as u8,
+        error,
+    });
+    toolkit::finish("applypatch", result, OnBrokenPipe::Report)
 }

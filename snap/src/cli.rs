@@ -5,9 +5,67 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Parser;
-use fstree::manifest::Manifest;
+use fstree::error::display_path;
+use fstree::manifest::{Manifest, ManifestError};
+
+use crate::SnapError;
+
+/// Why a run failed (exit status 1). The messages are what `snap: ` is followed by; the
+/// transparent variants show the library's own.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An operand the mode needs is missing (`SRC` or `DEST`).
+    #[error("missing {0} (see --help)")]
+    Missing(&'static str),
+    /// The manifest to verify against cannot be opened.
+    #[error("cannot open {}", display_path(.0))]
+    OpenManifest(PathBuf, #[source] io::Error),
+    /// The manifest to verify against cannot be parsed.
+    #[error("manifest {}", display_path(.0))]
+    ReadManifest(PathBuf, #[source] ManifestError),
+    /// `--manifest FILE` would land inside the snapshot.
+    #[error("--manifest {} is inside DEST", .0.display())]
+    ManifestInsideDest(PathBuf),
+    /// `--manifest` names a path without a file name (`/`, `..`).
+    #[error("manifest path has no file name")]
+    ManifestHasNoName,
+    /// A mode that writes a manifest got no writer for it.
+    #[error("no manifest output")]
+    NoManifestOutput,
+    /// The manifest could not be flushed to stdout.
+    #[error("cannot write manifest to stdout")]
+    ManifestToStdout(#[source] io::Error),
+    /// The manifest file could not be examined.
+    #[error("cannot stat {}", display_path(.0))]
+    StatManifest(PathBuf, #[source] io::Error),
+    /// The manifest file could not be written.
+    #[error("cannot write {}", display_path(.0))]
+    WriteManifest(PathBuf, #[source] io::Error),
+    /// An `--exclude` pattern is invalid.
+    #[error(transparent)]
+    Pattern(#[from] fstree::exclude::PatternError),
+    /// Copying or walking the tree failed.
+    #[error(transparent)]
+    Snap(#[from] SnapError),
+    /// The tree or the manifest's directory failed.
+    #[error(transparent)]
+    Tree(#[from] fstree::Error),
+    /// Writing `--verify` lines or warnings failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl toolkit::ExitStatus for Error {
+    /// Trouble; the outcomes (special files skipped 1, differences 2) are not errors.
+    fn exit_status(&self) -> u8 {
+        1
+    }
+
+    fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
 
 /// Copy a tree into a new snapshot, faithfully, with a BSD mtree manifest.
 ///
@@ -57,8 +115,8 @@ pub struct Cli {
 
 /// Runs what `cli` asks for, writing `--verify` lines to `out` and warnings to `err`; returns
 /// the exit status (0 done, 1 special files skipped, 2 `--verify` found differences).
-pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<u8> {
-    let src = cli.src.as_ref().context("missing SRC (see --help)")?;
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Error> {
+    let src = cli.src.as_ref().ok_or(Error::Missing("SRC"))?;
     if let Some(manifest) = &cli.verify {
         let diffs = crate::verify(&read_manifest(manifest)?, src, out)?;
         out.flush()?;
@@ -80,17 +138,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             Ok(crate::manifest_only(
                 src,
                 &opts,
-                w.context("no manifest output")?,
+                w.ok_or(Error::NoManifestOutput)?,
             )?)
         })?
     } else {
-        let dest = cli.dest.as_ref().context("missing DEST (see --help)")?;
-        if let Some(m) = &cli.manifest {
-            anyhow::ensure!(
-                !is_inside(m, dest),
-                "--manifest {} is inside DEST",
-                m.display()
-            );
+        let dest = cli.dest.as_ref().ok_or(Error::Missing("DEST"))?;
+        if let Some(m) = cli.manifest.as_ref().filter(|m| is_inside(m, dest)) {
+            return Err(Error::ManifestInsideDest(m.clone()));
         }
         with_manifest_output(cli.manifest.as_deref(), |w, id| {
             opts.skip.extend(id);
@@ -99,7 +153,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
     };
     bar.finish_and_clear();
     for (path, kind) in &outcome.skipped {
-        let shown = fstree::error::display_path(&src.join(path));
+        let shown = display_path(&src.join(path));
         writeln!(err, "snap: skipping {} {shown}", kind.describe())?;
     }
     Ok(if outcome.skipped.is_empty() { 0 } else { 1 })
@@ -119,11 +173,9 @@ pub fn is_inside(path: &Path, dir: &Path) -> bool {
 }
 
 /// Reads a manifest file, naming it (and the line) on error.
-pub fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
-    let f = File::open(path)
-        .with_context(|| format!("cannot open {}", fstree::error::display_path(path)))?;
-    Manifest::read(io::BufReader::new(f))
-        .with_context(|| format!("manifest {}", fstree::error::display_path(path)))
+pub fn read_manifest(path: &Path) -> Result<Manifest, Error> {
+    let f = File::open(path).map_err(|e| Error::OpenManifest(path.to_path_buf(), e))?;
+    Manifest::read(io::BufReader::new(f)).map_err(|e| Error::ReadManifest(path.to_path_buf(), e))
 }
 
 /// Runs `f` with the manifest writer for `target`: stdout for `-`, otherwise a temporary file
@@ -131,14 +183,14 @@ pub fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
 /// also gets the temporary file's (device, inode), so a walk can leave it out.
 pub fn with_manifest_output<T>(
     target: Option<&Path>,
-    f: impl FnOnce(Option<&mut dyn Write>, Option<(u64, u64)>) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
+    f: impl FnOnce(Option<&mut dyn Write>, Option<(u64, u64)>) -> Result<T, Error>,
+) -> Result<T, Error> {
     match target {
         None => f(None, None),
         Some(p) if p == Path::new("-") => {
             let mut out = BufWriter::new(io::stdout().lock());
             let r = f(Some(&mut out), None)?;
-            out.flush().context("cannot write manifest to stdout")?;
+            out.flush().map_err(Error::ManifestToStdout)?;
             Ok(r)
         }
         Some(p) => {
@@ -146,13 +198,13 @@ pub fn with_manifest_output<T>(
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let name = p.file_name().context("manifest path has no file name")?;
+            let name = p.file_name().ok_or(Error::ManifestHasNoName)?;
             let root = fstree::Root::open(dir)?;
             let mut tmp = root.create_temp(Path::new(name), 0o644)?;
             let meta = tmp
                 .file
                 .metadata()
-                .with_context(|| format!("cannot stat {}", fstree::error::display_path(p)))?;
+                .map_err(|e| Error::StatManifest(p.to_path_buf(), e))?;
             let id = (
                 std::os::unix::fs::MetadataExt::dev(&meta),
                 std::os::unix::fs::MetadataExt::ino(&meta),
@@ -160,7 +212,7 @@ pub fn with_manifest_output<T>(
             let mut out = BufWriter::new(&mut tmp.file);
             let r = f(Some(&mut out), Some(id))?;
             out.flush()
-                .with_context(|| format!("cannot write {}", fstree::error::display_path(p)))?;
+                .map_err(|e| Error::WriteManifest(p.to_path_buf(), e))?;
             drop(out);
             tmp.set_mode(0o644 & !toolkit::umask())?;
             tmp.commit()?;
@@ -180,4 +232,36 @@ pub fn progress_bar(visible: bool) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     bar
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use toolkit::ExitStatus;
+
+    #[test]
+    fn errors_exit_1_with_anyhow_s_former_words() {
+        let missing = Error::Missing("SRC");
+        assert_eq!(missing.to_string(), "missing SRC (see --help)");
+        assert_eq!(missing.exit_status(), 1);
+        let inside = Error::ManifestInsideDest(PathBuf::from("d/m"));
+        assert_eq!(inside.to_string(), "--manifest d/m is inside DEST");
+        let open = Error::OpenManifest(PathBuf::from("m"), io::Error::other("gone"));
+        assert_eq!(
+            format!("{:#}", anyhow::Error::new(open)),
+            "cannot open 'm': gone"
+        );
+    }
+
+    #[test]
+    fn only_a_bare_broken_pipe_says_so_itself() {
+        let pipe = || io::Error::from(io::ErrorKind::BrokenPipe);
+        assert!(Error::Io(pipe()).is_broken_pipe());
+        assert!(!Error::Io(io::Error::other("x")).is_broken_pipe());
+        // A described one is found through the chain of causes instead.
+        assert!(!Error::ManifestToStdout(pipe()).is_broken_pipe());
+        assert!(fstree::error::is_broken_pipe(&Error::ManifestToStdout(
+            pipe()
+        )));
+    }
 }

@@ -151,8 +151,8 @@ impl toolkit::ExitStatus for Exit {
     }
 }
 
-/// Every error that ends a run is trouble (exit 2, as GNU diff).
 impl toolkit::ExitStatus for Error {
+    /// Every error that ends the run is trouble.
     fn exit_status(&self) -> u8 {
         Exit::Trouble.code()
     }

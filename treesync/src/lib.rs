@@ -106,6 +106,23 @@ impl Outcome {
     }
 }
 
+impl toolkit::ExitStatus for Outcome {
+    fn exit_status(&self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Partial => 23,
+            Outcome::Vanished => 24,
+        }
+    }
+}
+
+/// rsync's exit status for a bad command line ("syntax or usage error").
+pub const EXIT_USAGE: u8 = 1;
+
+/// rsync's exit status for "error in file IO": DEST cannot be created or opened, it has no room
+/// for a file, or the output cannot be written.
+pub const EXIT_FILE_IO: u8 = 11;
+
 /// A failure that stops the whole run before anything useful can be done.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -142,18 +159,6 @@ pub enum Error {
     FileIo,
 }
 
-impl toolkit::ExitStatus for Outcome {
-    fn exit_status(&self) -> u8 {
-        u8::try_from(self.exit_code()).unwrap_or(1)
-    }
-}
-
-impl toolkit::ExitStatus for Error {
-    fn exit_status(&self) -> u8 {
-        u8::try_from(self.exit_code()).unwrap_or(1)
-    }
-}
-
 impl Error {
     /// rsync's exit status for this error.
     pub fn exit_code(&self) -> i32 {
@@ -161,6 +166,15 @@ impl Error {
             Error::Usage(_) => 1,
             Error::Manifest { .. } => 1,
             Error::Dest { .. } | Error::Output(_) | Error::FileIo => 11,
+        }
+    }
+}
+
+impl toolkit::ExitStatus for Error {
+    fn exit_status(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::Manifest { .. } => EXIT_USAGE,
+            Error::Dest { .. } | Error::Output(_) | Error::FileIo => EXIT_FILE_IO,
         }
     }
 }
@@ -190,5 +204,26 @@ mod tests {
         assert_eq!(Error::Usage(String::new()).exit_code(), 1);
         assert_eq!(Error::FileIo.exit_code(), 11);
         assert_eq!(Error::Output(io::Error::other("x")).exit_code(), 11);
+    }
+
+    #[test]
+    fn exit_statuses_match_exit_codes() {
+        use toolkit::ExitStatus;
+        for o in [Outcome::Done, Outcome::Partial, Outcome::Vanished] {
+            assert_eq!(i32::from(o.exit_status()), o.exit_code());
+        }
+        let errors = [
+            Error::Usage(String::new()),
+            Error::FileIo,
+            Error::Output(io::Error::other("x")),
+            Error::Dest {
+                op: "mkdir",
+                path: PathBuf::new(),
+                source: io::Error::other("x"),
+            },
+        ];
+        for e in errors {
+            assert_eq!(i32::from(e.exit_status()), e.exit_code());
+        }
     }
 }

@@ -2,31 +2,26 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use toolkit::{ExitStatus, Usage};
+use toolkit::{ExitStatus, OnBrokenPipe};
+use treesync::{EXIT_FILE_IO, Outcome};
 
 fn main() -> ExitCode {
-    let umask = toolkit::umask();
-    let inv = match treesync::cli::parse(std::env::args_os(), umask) {
-        Err(e) => return toolkit::usage_error("treesync", Usage::Rsync, &e),
-        Ok(Err(e)) => return toolkit::fail("treesync", &e, e.exit_status()),
+    let inv = match treesync::cli::parse(std::env::args_os(), toolkit::umask()) {
+        Err(e) => return toolkit::usage_error("treesync", toolkit::Usage::Rsync, &e),
+        Ok(Err(e)) => {
+            return toolkit::finish("treesync", Err::<Outcome, _>(e), OnBrokenPipe::Report);
+        }
         Ok(Ok(inv)) => inv,
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = treesync::run(
-        &inv.options,
-        &inv.sources,
-        &inv.dest,
-        &mut out,
-        &mut std::io::stderr(),
-    );
-    let flushed = out.flush();
-    match result {
-        // What was printed did not all get out: rsync's error in file I/O.
-        Ok(_) if flushed.is_err() => ExitCode::from(treesync::Error::FileIo.exit_status()),
-        Err(treesync::Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
-        result => toolkit::finish("treesync", result.map(|(outcome, _)| outcome)),
-    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (opts, err) = (&inv.options, &mut std::io::stderr());
+    let result = treesync::run(opts, &inv.sources, &inv.dest, &mut out, err);
+    // Output that could not be flushed at the end is rsync's "error in file IO", silently.
+    let flushed = out.flush().is_ok();
+    let result = result.map(|(outcome, _)| match flushed {
+        true => outcome.exit_status(),
+        false => EXIT_FILE_IO,
+    });
+    // `treesync -i ... | head -1`: the reader left early; that is not a failure.
+    toolkit::finish("treesync", result, OnBrokenPipe::Quiet(0))
 }

@@ -4,6 +4,7 @@
 mod applypatch;
 mod checkpoint;
 mod checkpoint_restore;
+mod exit_status;
 mod harness;
 mod hostile;
 mod large;
