@@ -300,6 +300,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exit_statuses_are_the_exit_codes_and_errors_are_trouble() {
+        use toolkit::ExitStatus;
+        for s in [Status::Applied, Status::Failed] {
+            assert_eq!(i32::from(s.exit_status()), s.exit_code());
+        }
+        assert_eq!(i32::from(Error::OnlyGarbage.exit_status()), EXIT_TROUBLE);
+    }
+
+    #[test]
     fn exit_codes() {
         assert_eq!(Status::Applied.exit_code(), 0);
         assert_eq!(Status::Failed.exit_code(), 1);

@@ -269,6 +269,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exit_statuses_are_the_codes_and_errors_are_trouble() {
+        use toolkit::ExitStatus;
+        for e in [Exit::Same, Exit::Differ, Exit::Trouble] {
+            assert_eq!(e.exit_status(), e.code());
+        }
+        let e = Error::NotADirectory(PathBuf::from("x"));
+        assert_eq!(e.exit_status(), Exit::Trouble.code());
+    }
+
+    #[test]
     fn exit_codes() {
         assert_eq!(Exit::Same.code(), 0);
         assert_eq!(Exit::Differ.code(), 1);
