@@ -69,6 +69,17 @@ pub enum SnapError {
     /// Writing the manifest failed.
     #[error("cannot write manifest")]
     Manifest(#[source] io::Error),
+    /// SIGINT, SIGTERM or SIGHUP asked the run to stop (the partial snapshot is removed).
+    #[error("interrupted by signal {0}")]
+    Interrupted(i32),
+}
+
+/// Stops the run when a signal asked it to ([`toolkit::signals`]).
+fn check_signals() -> Result<(), SnapError> {
+    match toolkit::signals::caught() {
+        Some(sig) => Err(SnapError::Interrupted(sig)),
+        None => Ok(()),
+    }
 }
 
 const BATCH: usize = 1024;
@@ -130,6 +141,7 @@ pub fn manifest_only(
     let mut batch: Vec<Found> = Vec::with_capacity(BATCH);
     let mut held = 0;
     for found in Walk::with_exclude(src, opts.exclude.clone()) {
+        check_signals()?;
         let found = found?;
         if found.depth > 0 && opts.skip.contains(&(found.dev, found.ino)) {
             continue;
@@ -300,6 +312,7 @@ fn copy_tree(
     };
     let mut walk = Walk::with_exclude(src, opts.exclude.clone());
     while let Some(found) = walk.next() {
+        check_signals()?;
         let found = found?;
         if found.depth > 0 && opts.skip.contains(&(found.dev, found.ino)) {
             if found.kind == Kind::Dir {
@@ -403,6 +416,8 @@ impl Copier<'_> {
             .items
             .par_iter()
             .map(|item| match (&item.job, &item.src, &item.dest) {
+                // A signal: copy nothing more (the batch's results are then thrown away).
+                _ if toolkit::signals::caught().is_some() => Ok(None),
                 (Job::Copy, Some(src), Some(dest)) => {
                     let d = this.copy_file(&item.entry, src, dest)?;
                     (this.progress)(this.done.fetch_add(1, Ordering::Relaxed) + 1);
@@ -411,6 +426,7 @@ impl Copier<'_> {
                 _ => Ok(None),
             })
             .collect();
+        check_signals()?;
         batch.dirs = 0;
         batch.last_parent = None;
         for (item, r) in batch.items.drain(..).zip(results) {

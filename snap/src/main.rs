@@ -11,7 +11,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    toolkit::signals::install();
     let result = snap::cli::run(&cli, &mut std::io::stdout().lock(), &mut std::io::stderr());
+    // Interrupted: the partial snapshot and the manifest's temporary are gone by now; end as
+    // the signal would have ended snap (as cp ends).
+    if let (Err(_), Some(sig)) = (&result, toolkit::signals::caught()) {
+        return toolkit::signals::die_of(sig);
+    }
     // `snap --manifest-only SRC | head` is a reader leaving early; a snapshot whose manifest
     // could not be written is a failure (the snapshot was removed), so it is reported.
     let pipe = match cli.dest {

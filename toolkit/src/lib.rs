@@ -10,8 +10,11 @@
 //!   (anyhow's `{:#}`) and the error's status. What a reader leaving early (`tool | head -1`)
 //!   means is the tool's business, so it is a parameter ([`OnBrokenPipe`]), not a fork.
 //! - [`umask`]: the process's umask, read once.
+//! - [`signals`]: SIGINT, SIGTERM and SIGHUP as a request to stop cleanly.
 //!
 //! Paths in messages go through `fstree::error::display_path`, which all tools already share.
+
+pub mod signals;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

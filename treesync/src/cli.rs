@@ -17,7 +17,7 @@ use crate::{Action, ChmodSpec, Error, Filters, Options};
     about,
     disable_help_flag = true,
     override_usage = "treesync [OPTIONS] SRC... DEST",
-    after_help = "Examples:\n  treesync -a src/ backup/          copy the contents of src into backup\n  treesync -a --delete src/ backup/ make backup equal to src\n  treesync -rlt -c -n -i src/ dst/  show what differs by content, change nothing\n\nExit status (rsync's): 0 success, 1 usage error, 11 error in file I/O (DEST or\nthe output), 23 partial transfer (some files failed; each was named), 24 some\nsource files vanished during the run."
+    after_help = "Examples:\n  treesync -a src/ backup/          copy the contents of src into backup\n  treesync -a --delete src/ backup/ make backup equal to src\n  treesync -rlt -c -n -i src/ dst/  show what differs by content, change nothing\n\nExit status (rsync's): 0 success, 1 usage error, 11 error in file I/O (DEST or\nthe output), 23 partial transfer (some files failed; each was named), 24 some\nsource files vanished during the run, 20 stopped by SIGINT, SIGTERM or SIGHUP."
 )]
 pub struct Cli {
     /// Recurse into directories.

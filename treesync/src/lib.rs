@@ -157,6 +157,10 @@ pub enum Error {
     /// receiver does (rsync exit 11, "error in file IO").
     #[error("error in file IO (code 11): stopped at the first file DEST has no room for")]
     FileIo,
+    /// SIGINT, SIGTERM or SIGHUP stopped the run: no new file was started, the ones being
+    /// written were finished or their temporaries removed (rsync exit 20).
+    #[error("received SIGINT, SIGTERM, or SIGHUP (code 20)")]
+    Interrupted,
 }
 
 impl Error {
@@ -166,6 +170,7 @@ impl Error {
             Error::Usage(_) => 1,
             Error::Manifest { .. } => 1,
             Error::Dest { .. } | Error::Output(_) | Error::FileIo => 11,
+            Error::Interrupted => 20,
         }
     }
 }
@@ -175,6 +180,7 @@ impl toolkit::ExitStatus for Error {
         match self {
             Error::Usage(_) | Error::Manifest { .. } => EXIT_USAGE,
             Error::Dest { .. } | Error::Output(_) | Error::FileIo => EXIT_FILE_IO,
+            Error::Interrupted => 20,
         }
     }
 }

@@ -6,6 +6,7 @@ use toolkit::{ExitStatus, OnBrokenPipe};
 use treesync::{EXIT_FILE_IO, Outcome};
 
 fn main() -> ExitCode {
+    toolkit::signals::install();
     let inv = match treesync::cli::parse(std::env::args_os(), toolkit::umask()) {
         Err(e) => return toolkit::usage_error("treesync", toolkit::Usage::Rsync, &e),
         Ok(Err(e)) => {

@@ -663,3 +663,57 @@ fn a_tree_ten_thousand_directories_deep_is_snapshotted_and_verified() {
     assert!(text.windows(line.len()).any(|w| w == line.as_slice()));
     snap().arg("--verify").arg(&manifest).arg(&dest).success();
 }
+
+/// SIGTERM (or SIGINT) during a snapshot: snap removes its staging directory and the
+/// manifest's temporary, leaves no DEST, and ends as the signal would have ended it.
+#[test]
+fn a_signal_during_the_snapshot_leaves_nothing_behind() {
+    use std::os::unix::process::ExitStatusExt;
+    let t = tempdir();
+    let mut src = Tree::new();
+    for i in 0..4000 {
+        src = src.file(format!("d{}/f{i}", i % 40), vec![b'x'; 32 * 1024]);
+    }
+    let src = src.build(t.path().join("src"));
+    let mut interrupted = 0;
+    for (sig, name) in [(libc::SIGTERM, "term"), (libc::SIGINT, "int")] {
+        let dest = t.path().join(name);
+        let mut child = std::process::Command::new(bin("snap"))
+            .arg(&src)
+            .arg(&dest)
+            .arg("--manifest")
+            .arg(t.path().join(format!("{name}.mtree")))
+            .spawn()
+            .expect("spawn snap");
+        let started = Instant::now();
+        let staging = |t: &Path| {
+            std::fs::read_dir(t).expect("list").flatten().any(|e| {
+                let n = e.file_name();
+                n.as_encoded_bytes()
+                    .starts_with(format!(".{name}.").as_bytes())
+            })
+        };
+        while !staging(t.path()) && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        rustix::process::kill_process(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::from_named_raw(sig).expect("signal"),
+        )
+        .expect("kill");
+        let status = child.wait().expect("wait");
+        if status.success() {
+            continue; // finished before the signal: nothing to check this time
+        }
+        assert_eq!(status.signal(), Some(sig), "{status:?}");
+        interrupted += 1;
+        let left: Vec<_> = std::fs::read_dir(t.path())
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| n != "src")
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+    assert!(interrupted > 0, "every run ended before its signal");
+}

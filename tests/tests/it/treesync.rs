@@ -1446,3 +1446,49 @@ fn a_tree_ten_thousand_directories_deep_is_synced() {
         .success();
     assert!(again.stdout.is_empty(), "{again}");
 }
+
+/// SIGTERM during a sync: like rsync, treesync stops with exit 20 and its message; no
+/// temporary (`.NAME.XXXXXX`) is left in DEST, and every file there is whole.
+#[test]
+fn a_signal_during_the_sync_leaves_no_temporaries() {
+    let t = tempdir();
+    let mut src = Tree::new();
+    for i in 0..4000 {
+        src = src.file(format!("d{}/f{i}", i % 40), vec![b'x'; 32 * 1024]);
+    }
+    let src = src.build(t.path().join("src"));
+    let dst = t.path().join("dst");
+    let child = std::process::Command::new(bin("treesync"))
+        .arg("-a")
+        .arg(format!("{}/", src.display()))
+        .arg(&dst)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn treesync");
+    let started = std::time::Instant::now();
+    while !dst.join("d0").exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    )
+    .expect("kill");
+    let out = child.wait_with_output().expect("wait");
+    if out.status.success() {
+        return; // finished before the signal (a very fast machine): nothing to check
+    }
+    assert_eq!(out.status.code(), Some(20), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("received SIGINT, SIGTERM, or SIGHUP (code 20)"),
+        "{stderr}"
+    );
+    for e in Listing::read(&dst).entries {
+        let name = e.path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        assert!(!name.starts_with(b"."), "temporary left: {}", show(&e.path));
+        if e.kind == Kind::File {
+            assert_eq!(e.size, 32 * 1024, "torn file {}", show(&e.path));
+        }
+    }
+}

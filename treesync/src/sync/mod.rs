@@ -143,6 +143,12 @@ impl Engine<'_> {
             sink.drain(0)?;
             return Err(Error::FileIo);
         }
+        // A signal: finish what is under way (each file is renamed into place whole or its
+        // temporary removed), start nothing more.
+        if toolkit::signals::caught().is_some() {
+            sink.drain(0)?;
+            return Err(Error::Interrupted);
+        }
         Ok(())
     }
 }
