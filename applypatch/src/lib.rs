@@ -194,26 +194,67 @@ pub fn run<S: Read + Seek>(
 ) -> Result<Status, Error> {
     let root = fstree::Root::open(&opts.dir)?;
     let mut planner = Planner::new(root, opts);
+    if opts.on_failure != OnFailure::Abort || opts.dry_run {
+        plan_items(&mut patch, opts, &mut planner, out, err)?;
+        return planner.finish(out, err);
+    }
+    // All or nothing: what is said of each file waits until it is known whether anything will
+    // be written, so that no file is said to be patched when nothing was.
+    let mut said = Vec::new();
+    let planned = plan_items(&mut patch, opts, &mut planner, &mut said, err);
+    let writes = planned.is_ok() && planner.will_write();
+    tell(out, &said, writes).map_err(Error::Output)?;
+    planned?;
+    planner.finish(out, err)
+}
+
+/// Writes what planning said: as it is when the changes are written, else with `patching`
+/// turned into `checking` (as GNU patch words a dry run), since nothing was.
+fn tell(out: &mut dyn Write, said: &[u8], writes: bool) -> std::io::Result<()> {
+    if writes {
+        return out.write_all(said);
+    }
+    for line in said.split_inclusive(|&b| b == b'\n') {
+        match line.strip_prefix(b"patching ".as_slice()) {
+            Some(rest) => {
+                out.write_all(b"checking ")?;
+                out.write_all(rest)?;
+            }
+            None => out.write_all(line)?,
+        }
+    }
+    Ok(())
+}
+
+/// Plans every item of the patch, in git apply's order (deletions, directory removals, the
+/// rest; reversed for `-R`).
+fn plan_items<S: Read + Seek>(
+    patch: &mut S,
+    opts: &Options,
+    planner: &mut Planner<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     if opts.reverse {
         let start = patch.stream_position().map_err(Error::Input)?;
         let mut items = Vec::new();
-        for item in parse(&mut patch) {
+        for item in parse(&mut *patch) {
             items.push(plan::invert(item?));
         }
         if items.is_empty() {
-            refuse_garbage(&mut patch, start)?;
+            refuse_garbage(patch, start)?;
         }
         items.reverse();
         items.sort_by_key(class);
         for item in &items {
             planner.item(item, out, err)?;
         }
-        return planner.finish(out, err);
+        return Ok(());
     }
     let start = patch.stream_position().map_err(Error::Input)?;
     let mut rmdirs = Vec::new();
     let mut any = false;
-    for item in parse(&mut patch).skim_hunks() {
+    for item in parse(&mut *patch).skim_hunks() {
         let item = item?;
         any = true;
         match class(&item) {
@@ -223,20 +264,20 @@ pub fn run<S: Read + Seek>(
         }
     }
     if !any {
-        refuse_garbage(&mut patch, start)?;
+        refuse_garbage(patch, start)?;
     }
     for item in &rmdirs {
         planner.item(item, out, err)?;
     }
     drop(rmdirs);
     patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
-    for item in parse(&mut patch) {
+    for item in parse(&mut *patch) {
         let item = item?;
         if class(&item) == 2 {
             planner.item(&item, out, err)?;
         }
     }
-    planner.finish(out, err)
+    Ok(())
 }
 
 /// An input without a single patch in it is fine when it is empty or blank (an empty patch

@@ -114,7 +114,12 @@ impl<'o> Planner<'o> {
             Item::Mkdir { path, mode, line } => {
                 let p = self.resolve(path, true, *line)?;
                 if !self.opts.quiet {
-                    w(out, &format!("creating directory {}\n", display(&p)))?;
+                    let verb = if self.opts.dry_run {
+                        "checking"
+                    } else {
+                        "creating"
+                    };
+                    w(out, &format!("{verb} directory {}\n", display(&p)))?;
                 }
                 match self.tree.shape(&p).map_err(|e| Self::tree_err(e, *line))? {
                     Shape::Absent | Shape::Dir => self
@@ -142,7 +147,12 @@ impl<'o> Planner<'o> {
             Item::Rmdir { path, line } => {
                 let p = self.resolve(path, true, *line)?;
                 if !self.opts.quiet {
-                    w(out, &format!("removing directory {}\n", display(&p)))?;
+                    let verb = if self.opts.dry_run {
+                        "checking"
+                    } else {
+                        "removing"
+                    };
+                    w(out, &format!("{verb} directory {}\n", display(&p)))?;
                 }
                 let shape = self.tree.shape(&p).map_err(|e| Self::tree_err(e, *line))?;
                 if shape == Shape::Absent && self.opts.applied == Applied::NoOp {
@@ -327,10 +337,10 @@ impl<'o> Planner<'o> {
                 .map_err(|e| Self::tree_err(e, fp.line))?
         {
             if idem && self.already_created(fp, d, is_link)? {
-                w(
-                    out,
-                    &format!("File {} is already created; skipping.\n", display(d)),
-                )?;
+                if !self.opts.quiet {
+                    let note = format!("File {} is already created; skipping.\n", display(d));
+                    w(out, &note)?;
+                }
                 return Ok(Check::Nothing);
             }
             w(
@@ -549,7 +559,9 @@ impl<'o> Planner<'o> {
                         r = apply_hunks(pre, &hunks, fuzz);
                     }
                     Applied::NoOp if rev.failed() == 0 => {
-                        w(out, &format!("{msg}  Already applied; skipping.\n"))?;
+                        if !self.opts.quiet {
+                            w(out, &format!("{msg}  Already applied; skipping.\n"))?;
+                        }
                         return Ok(TextOutcome::Nothing);
                     }
                     _ => {
@@ -683,6 +695,12 @@ impl<'o> Planner<'o> {
             }
             Err(TreeError::Io(e)) => Err(Error::Tree(e)),
         }
+    }
+
+    /// Whether [`Planner::finish`] will write the plan (not a dry run, and nothing failed
+    /// unless `--reject`).
+    pub fn will_write(&self) -> bool {
+        !self.opts.dry_run && (self.failed_files == 0 || self.opts.on_failure != OnFailure::Abort)
     }
 
     /// Ends the run: writes the plan unless something failed (all-or-nothing) or this is a dry run.

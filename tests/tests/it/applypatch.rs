@@ -1024,3 +1024,61 @@ fn a_reader_leaving_early_does_not_stop_the_run() {
     assert_eq!(out.stdout_str().trim(), "0");
     assert_same_tree(t.join("a"), t.join("b"), Compare::default());
 }
+
+/// All or nothing: when one file fails, nothing is written, so no file is said to be patched
+/// (`checking file`, as GNU words a dry run); when everything applies, GNU's `patching file`.
+#[test]
+fn all_or_nothing_says_checking_when_nothing_was_written() {
+    let dir = scratch();
+    Tree::new()
+        .file("x", "a\nb\nc\n")
+        .file("y", "one\n")
+        .build(dir.path());
+    let good = "--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n";
+    let bad = "--- a/y\n+++ b/y\n@@ -1 +1 @@\n-zzz\n+two\n";
+    let before = Listing::read(dir.path());
+    let out = apply(dir.path(), &["-p1"], format!("{good}{bad}").as_bytes()).expect_code(1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("checking file x\nchecking file y\n"),
+        "{out}"
+    );
+    assert!(!text.contains("patching"), "{out}");
+    unchanged(&before);
+    let out = apply(dir.path(), &["-p1"], good.as_bytes()).expect_code(0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "patching file x\n");
+}
+
+/// `-s` silences `--idempotent`'s notes about what was already applied, as it silences
+/// `patching file`: a big already-applied patch prints nothing.
+#[test]
+fn quiet_silences_idempotent_notes() {
+    let dir = scratch();
+    Tree::new()
+        .file("f", "a\nB\nc\n")
+        .file("new", "n\n")
+        .build(dir.path());
+    let p = b"--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n--- /dev/null\n+++ b/new\n@@ -0,0 +1 @@\n+n\n";
+    let out = apply(dir.path(), &["-p1", "-s", "--idempotent"], p).expect_code(0);
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out}");
+    let out = apply(dir.path(), &["-p1", "--idempotent"], p).expect_code(0);
+    assert!(!out.stdout.is_empty(), "{out}");
+}
+
+/// A dry run checks directories as it checks files; it does not say it creates them.
+#[test]
+fn dry_run_checks_directories_without_claiming_to_create_them() {
+    let dir = scratch();
+    Tree::new().dir("old").build(dir.path());
+    let p = b"# treediff: mkdir b/new 755\n# treediff: rmdir a/old\n";
+    let before = Listing::read(dir.path());
+    let out = apply(dir.path(), &["-p1", "--dry-run"], p).expect_code(0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("checking directory new\n"), "{out}");
+    assert!(text.contains("checking directory old\n"), "{out}");
+    assert!(
+        !text.contains("creating") && !text.contains("removing"),
+        "{out}"
+    );
+    unchanged(&before);
+}
