@@ -382,19 +382,17 @@ impl Tree {
             return Ok(*s);
         }
         let stat = self.parent_fd(p).and_then(|(dir, name)| {
-            rustix::fs::statat(&dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
-                .map_err(|e| fstree::Error::new(fstree::Op::Stat, self.root.display(p), e.into()))
+            dir.lstat(name)
+                .map_err(|e| fstree::Error::new(fstree::Op::Stat, self.root.display(p), e))
         });
         let shape = match stat {
-            Ok(st) => {
-                use rustix::fs::FileType;
-                match FileType::from_raw_mode(st.st_mode) {
-                    FileType::RegularFile => Shape::File(st.st_mode & 0o7777),
-                    FileType::Directory => Shape::Dir,
-                    FileType::Symlink => Shape::Link,
-                    _ => Shape::Special,
-                }
-            }
+            Ok(None) => Shape::Absent,
+            Ok(Some(meta)) => match meta.kind {
+                fstree::Kind::File => Shape::File(meta.mode & 0o7777),
+                fstree::Kind::Dir => Shape::Dir,
+                fstree::Kind::Symlink => Shape::Link,
+                _ => Shape::Special,
+            },
             Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => Shape::Absent,
             Err(e) if e.source.kind() == std::io::ErrorKind::PermissionDenied => {
                 return Err(TreeError::BeyondSymlink(p.to_path_buf()));
@@ -583,9 +581,9 @@ impl Tree {
         }
         self.collect(false)?;
         let dir = self.staging_dir(p)?.to_path_buf();
-        let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
+        let name = p.file_name().unwrap_or_default();
         let full = self.root.display(p);
-        let tmp = dir.join(temp_name(name));
+        let tmp = dir.join(fstree::dir::temp_name(name, fstree::TempStyle::Tool));
         let (dfd, _) = self
             .parent_fd(&tmp)
             .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
@@ -613,10 +611,10 @@ impl Tree {
     /// Writes `data` with permission bits `mode` to a new hidden temporary for `p`, now.
     fn stage_now(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
         let dir = self.staging_dir(p)?.to_path_buf();
-        let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
+        let name = p.file_name().unwrap_or_default();
         let full = self.root.display(p);
         loop {
-            let tmp = dir.join(temp_name(name));
+            let tmp = dir.join(fstree::dir::temp_name(name, fstree::TempStyle::Tool));
             let (dfd, _) = self
                 .parent_fd(&tmp)
                 .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
@@ -791,9 +789,8 @@ impl Tree {
         for (p, n, d) in &plan {
             if matches!(n, Planned::Dir { .. }) && *d != Shape::Dir {
                 let (dir, name) = self.parent_fd(p)?;
-                rustix::fs::mkdirat(&dir, name, rustix::fs::Mode::from_raw_mode(0o777)).map_err(
-                    |e| fstree::Error::new(fstree::Op::Mkdir, self.root.display(p), e.into()),
-                )?;
+                dir.mkdir(name, 0o777)
+                    .map_err(|e| fstree::Error::new(fstree::Op::Mkdir, self.root.display(p), e))?;
             }
         }
         // 3. Files (renamed from their temporaries) and symlinks.
@@ -806,8 +803,8 @@ impl Tree {
                 } => {
                     let (from_dir, from) = self.parent_fd(tmp)?;
                     let (to_dir, to) = self.parent_fd(p)?;
-                    rustix::fs::renameat(&from_dir, from, &to_dir, to).map_err(|e| {
-                        fstree::Error::new(fstree::Op::Rename, self.root.display(p), e.into())
+                    from_dir.rename(from, &to_dir, to).map_err(|e| {
+                        fstree::Error::new(fstree::Op::Rename, self.root.display(p), e)
                     })?;
                     renamed.push(tmp.clone());
                 }
@@ -852,7 +849,7 @@ impl Tree {
             };
             // Best effort, like GNU patch: a directory that is not empty (or cannot be
             // removed) stays.
-            if rustix::fs::unlinkat(&dir, name, rustix::fs::AtFlags::REMOVEDIR).is_ok() {
+            if dir.remove_dir(name).is_ok() {
                 self.dirs.forget(&a);
             }
         }
@@ -887,38 +884,13 @@ impl Drop for Tree {
     }
 }
 
-/// A hidden temporary name for `name`, as `fstree` makes them: `.NAME.XXXXXXXX.tmp~`.
-fn temp_name(name: &[u8]) -> std::ffi::OsString {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = fstree::Timestamp::now().nanos;
-    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let pid = *PID.get_or_init(std::process::id);
-    let tag = u64::from(pid).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ n.wrapping_mul(0x0000_0100_0000_01B3)
-        ^ u64::from(nanos);
-    let mut out = b".".to_vec();
-    out.extend_from_slice(&name[..name.len().min(180)]);
-    out.extend_from_slice(format!(".{:08x}.tmp~", tag & 0xffff_ffff).as_bytes());
-    std::ffi::OsString::from_vec(out)
-}
-
 /// Names in the directory `p` (no `.`/`..`), read without following symlinks.
 pub fn list_dir(root: &Root, p: &Path) -> Result<Vec<std::ffi::OsString>, fstree::Error> {
-    let fd = root.open_dir(p)?;
-    let dir = rustix::fs::Dir::read_from(&fd)
-        .map_err(|e| fstree::Error::new(fstree::Op::ReadDir, root.display(p), e.into()))?;
-    let mut out = Vec::new();
-    for ent in dir {
-        let ent =
-            ent.map_err(|e| fstree::Error::new(fstree::Op::ReadDir, root.display(p), e.into()))?;
-        let n = ent.file_name().to_bytes();
-        if n != b"." && n != b".." {
-            out.push(std::ffi::OsStr::from_bytes(n).to_os_string());
-        }
-    }
-    Ok(out)
+    let dir = root.open_dir(p)?;
+    let entries = dir
+        .entries()
+        .map_err(|e| fstree::Error::new(fstree::Op::ReadDir, root.display(p), e))?;
+    Ok(entries.into_iter().map(|e| e.name).collect())
 }
 
 #[cfg(test)]
