@@ -554,6 +554,40 @@ pub fn stat_fd(fd: impl AsFd) -> io::Result<Meta> {
     Ok(Meta::from_stat(&rustix::fs::fstat(fd)?))
 }
 
+/// Describes the object at `path` as the operator named it (a command-line operand, not a
+/// name beneath a root): `follow` decides whether a symlink at the end is followed (`stat`)
+/// or described itself (`lstat`); symlinks on the way are followed, as the shell's are.
+pub fn stat_path(path: &Path, follow: bool) -> io::Result<Meta> {
+    let st = if follow {
+        rustix::fs::stat(path)?
+    } else {
+        rustix::fs::lstat(path)?
+    };
+    Ok(Meta::from_stat(&st))
+}
+
+/// Opens the regular file at `path` as the operator named it (a command-line operand) for
+/// reading, with what `fstat` says of it. A symlink at the end is refused, as
+/// [`Dir::open_file`] refuses one, and so is anything but a regular file.
+pub fn open_file_path(path: &Path, atime: Atime) -> io::Result<(File, Meta)> {
+    let fd = with_atime(atime, FILE_FLAGS, |f| {
+        rustix::fs::open(path, f, Mode::empty())
+    })
+    .map_err(|e| match e {
+        Errno::LOOP => escapes_root(),
+        e => e.into(),
+    })?;
+    let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
+    if meta.kind != Kind::File {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
+    Ok((File::from(fd), meta))
+}
+
 /// A file being written under a temporary name; removed on drop unless committed or kept.
 #[derive(Debug)]
 pub struct TempFile {
@@ -749,5 +783,22 @@ mod tests {
             .map(|n| tool_tag(4242, n, 123_456_789))
             .collect();
         assert_eq!(tags.len(), 10_000);
+    }
+
+    #[test]
+    fn operands_by_path_follow_a_final_symlink_only_when_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("f");
+        std::fs::write(&file, b"data").unwrap();
+        let link = tmp.path().join("l");
+        std::os::unix::fs::symlink("f", &link).unwrap();
+        assert_eq!(stat_path(&link, true).unwrap().kind, Kind::File);
+        assert_eq!(stat_path(&link, false).unwrap().kind, Kind::Symlink);
+        let (_, meta) = open_file_path(&file, Atime::Keep).unwrap();
+        assert_eq!(meta.size, 4);
+        let e = open_file_path(&link, Atime::Keep).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        let e = open_file_path(tmp.path(), Atime::Keep).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
     }
 }

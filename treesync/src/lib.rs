@@ -7,7 +7,7 @@
 //! each directory's files to the rayon pool, and a bounded ordered queue (`pipeline`) prints
 //! rsync's `--itemize-changes` lines in rsync's order while both cores work anywhere in the
 //! tree; memory and open descriptors are bounded by that queue, not by the tree. DEST is only
-//! ever touched through directory file descriptors opened with `O_NOFOLLOW` (`dest`), so a
+//! ever touched through `fstree::Dir` handles (`*at` calls, never following a symlink), so a
 //! symlink planted in DEST can be replaced but never written or deleted through. The pure parts
 //! are `chmod` (rsync's `--chmod` language), `filter` (`--exclude`/`--include`),
 //! `itemize` (the 11-character codes) and `owner` (`--chown`).
@@ -15,7 +15,6 @@
 pub(crate) mod chmod;
 pub mod cli;
 mod compare;
-mod dest;
 pub(crate) mod filter;
 pub(crate) mod itemize;
 pub(crate) mod owner;

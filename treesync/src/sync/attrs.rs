@@ -6,12 +6,11 @@
 //! difference it does not itemize, except on a regular file judged by the quick check (equal
 //! seconds there mean "up to date"); atimes are carried in whole seconds.
 
-use std::os::fd::{AsFd, OwnedFd};
+use fstree::{Dir, Meta, Timestamp};
 
 use super::Engine;
 use super::report::Res;
 use super::source::{Kind, Src};
-use crate::dest::{self, Meta};
 use crate::itemize::Change;
 
 impl Engine<'_> {
@@ -55,7 +54,7 @@ impl Engine<'_> {
     pub(super) fn fix_attrs(
         &self,
         r: &mut Res,
-        dfd: Option<&OwnedFd>,
+        dfd: Option<&Dir>,
         s: &Src,
         m: &Meta,
         uid: Option<u32>,
@@ -66,11 +65,11 @@ impl Engine<'_> {
         let want = self.want_mode(s, false);
         let is_link = s.kind == Kind::Link;
         let change = Change {
-            time: (o.times && m.mtime.0 != s.mtime.0).then_some(true),
+            time: (o.times && m.mtime.secs != s.mtime.secs).then_some(true),
             perms: o.perms && !is_link && want != m.mode,
             owner: uid.is_some_and(|u| u != m.uid),
             group: gid.is_some_and(|g| g != m.gid),
-            atime: o.atimes && m.atime.0 != s.atime.0,
+            atime: o.atimes && m.atime.secs != s.atime.secs,
             ..Default::default()
         };
         // rsync also corrects sub-second mtime differences it does not itemize, except for
@@ -83,8 +82,7 @@ impl Engine<'_> {
         {
             let name = &s.name;
             if (change.owner || change.group)
-                && let Err(e) = dest::chown(
-                    d.as_fd(),
+                && let Err(e) = d.chown(
                     name,
                     uid.filter(|_| change.owner),
                     gid.filter(|_| change.group),
@@ -93,15 +91,16 @@ impl Engine<'_> {
                 r.io_error("chown", &s.rel, &e);
             }
             if (change.perms || ((change.owner || change.group) && o.perms && !is_link))
-                && let Err(e) = dest::chmod(d.as_fd(), name, m.ty, want)
+                && let Err(e) = d.chmod(name, want)
             {
                 r.io_error("chmod", &s.rel, &e);
             }
             // rsync carries atimes in whole seconds and resets any sub-second remainder
             // (without itemizing it).
-            let atime = (o.atimes && m.atime != (s.atime.0, 0)).then_some((s.atime.0, 0));
+            let whole = Timestamp::from_secs(s.atime.secs);
+            let atime = (o.atimes && m.atime != whole).then_some(whole);
             let mtime = set_mtime.then_some(s.mtime);
-            if let Err(e) = dest::set_times(d.as_fd(), name, atime, mtime) {
+            if let Err(e) = d.set_times(name, atime, mtime) {
                 r.io_error("set times", &s.rel, &e);
             }
         }

@@ -7,16 +7,16 @@
 //! empty directory is removed to make way; a non-empty one is an error for that entry.
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
+
+use fstree::{Atime, Dir, Kind as FsKind};
 
 use super::Engine;
 use super::listing::{Listing, dir_order};
 use super::report::{Res, show};
 use super::source::{Kind, Src, join_rel};
 use crate::Error;
-use crate::dest;
 use crate::pipeline::Sink;
 
 /// rsync's order of a directory's entries: files by name, then directories (see
@@ -42,7 +42,7 @@ impl Engine<'_> {
         sink: &mut Sink<'_, '_>,
         listing: &Listing,
         rel: &[u8],
-        dfd: &OwnedFd,
+        dfd: &Dir,
     ) -> Result<(), Error> {
         let mut r = Res::default();
         let mut names: Vec<&[u8]> = listing
@@ -52,7 +52,7 @@ impl Engine<'_> {
             .map(|s| s.name.as_bytes())
             .collect();
         names.sort_unstable();
-        let dest_names = match dest::list(dfd.as_fd()) {
+        let dest_names = match list(dfd) {
             Ok(l) => l,
             Err(e) => {
                 r.io_error("opendir", rel, &e);
@@ -85,7 +85,7 @@ impl Engine<'_> {
     fn delete_entry(
         &self,
         r: &mut Res,
-        dfd: &OwnedFd,
+        dfd: &Dir,
         name: &OsStr,
         rel: &[u8],
         is_dir: bool,
@@ -93,8 +93,9 @@ impl Engine<'_> {
     ) -> bool {
         if is_dir {
             let (mut protected, mut protected_file, mut blocked) = (false, false, false);
-            match dest::open_dir(dfd.as_fd(), name)
-                .and_then(|sub| Ok((dest::list(sub.as_fd())?, sub)))
+            match dfd
+                .open_dir_with(name, Atime::Keep)
+                .and_then(|sub| Ok((list(&sub)?, sub)))
             {
                 Ok((mut l, sub)) => {
                     sort_for_delete(&mut l);
@@ -131,9 +132,9 @@ impl Engine<'_> {
             return true;
         }
         let res = if is_dir {
-            dest::rmdir(dfd.as_fd(), name)
+            dfd.remove_dir(name)
         } else {
-            dest::unlink(dfd.as_fd(), name)
+            dfd.remove_file(name)
         };
         if let Err(e) = res {
             r.io_error(
@@ -152,20 +153,21 @@ impl Engine<'_> {
 
     /// A DEST directory stands where SRC has a non-directory: remove it (its contents only
     /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
-    pub(super) fn make_way(&self, r: &mut Res, d: &OwnedFd, s: &Src) -> bool {
+    pub(super) fn make_way(&self, r: &mut Res, d: &Dir, s: &Src) -> bool {
         if self.o.delete {
             if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
                 return true;
             }
             return cannot_make_way(r, s);
         }
-        let empty = dest::open_dir(d.as_fd(), &s.name)
-            .and_then(|f| dest::list(f.as_fd()))
+        let empty = d
+            .open_dir_with(&s.name, Atime::Keep)
+            .and_then(|f| list(&f))
             .map(|l| l.is_empty())
             .unwrap_or(false);
         if empty {
             if !self.o.dry_run
-                && let Err(e) = dest::rmdir(d.as_fd(), &s.name)
+                && let Err(e) = d.remove_dir(&s.name)
             {
                 r.io_error("rmdir", &s.rel, &e);
                 return false;
@@ -176,6 +178,21 @@ impl Engine<'_> {
         let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
         cannot_make_way(r, s)
     }
+}
+
+/// The names in a DEST directory (without `.`/`..`) and whether each is a real directory (not
+/// a symlink to one), asking `lstat` where `getdents` does not tell.
+fn list(dir: &Dir) -> io::Result<Vec<(OsString, bool)>> {
+    dir.entries()?
+        .into_iter()
+        .map(|e| {
+            let is_dir = match e.kind {
+                Some(k) => k == FsKind::Dir,
+                None => dir.lstat(&e.name)?.is_some_and(|m| m.kind == FsKind::Dir),
+            };
+            Ok((e.name, is_dir))
+        })
+        .collect()
 }
 
 /// rsync's word for a kind in "could not make way for new ...".

@@ -7,17 +7,15 @@
 //! filled, and writing its contents does not disturb the mtime just set. Only attributes that
 //! differ are touched, so a no-op run changes no ctime.
 
-use std::os::fd::{AsFd, OwnedFd};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 
-use rustix::fs::FileType;
+use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
 
 use super::Engine;
 use super::listing::Listing;
 use super::report::Res;
 use super::source::Src;
 use crate::Error;
-use crate::dest::{self, Meta};
 use crate::itemize::Change;
 use crate::pipeline::{Pending, Sink};
 
@@ -29,10 +27,10 @@ const JOB_FILES: usize = 16;
 /// once everything beneath it is done.
 pub(super) struct Frame {
     pub(super) dirs: std::vec::IntoIter<Src>,
-    pub(super) dfd: Option<Arc<OwnedFd>>,
+    pub(super) dfd: Option<Dir>,
     pub(super) fresh: bool,
     /// Its DEST directory, final attributes and path (none in a dry run or when not opened).
-    pub(super) finish: Option<(Arc<OwnedFd>, DirPlan, Vec<u8>)>,
+    pub(super) finish: Option<(Dir, DirPlan, Vec<u8>)>,
 }
 
 /// What a directory needs once its contents are done.
@@ -41,7 +39,7 @@ pub(super) struct DirPlan {
     mode: Option<u32>,
     uid: Option<u32>,
     gid: Option<u32>,
-    mtime: Option<(i64, u32)>,
+    mtime: Option<Timestamp>,
 }
 
 /// The mode a new directory is created with. Its final mode is set once its contents are
@@ -65,7 +63,7 @@ impl Engine<'_> {
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
-        parent: Option<&Arc<OwnedFd>>,
+        parent: Option<&Dir>,
         fresh: bool,
         s: &Src,
         top: bool,
@@ -124,7 +122,7 @@ impl Engine<'_> {
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
-        parent: Option<&Arc<OwnedFd>>,
+        parent: Option<&Dir>,
         fresh: bool,
         s: &Src,
         top: bool,
@@ -133,7 +131,7 @@ impl Engine<'_> {
         let mut r = Res::default();
         let existing = match parent {
             Some(_) if fresh => None,
-            Some(p) => match dest::lstat(p.as_fd(), &s.name) {
+            Some(p) => match p.lstat(&s.name) {
                 Ok(m) => m,
                 Err(e) => {
                     r.io_error("stat", &s.rel, &e);
@@ -142,7 +140,7 @@ impl Engine<'_> {
             },
             None => None,
         };
-        let existing_dir = existing.filter(|m| m.ty == FileType::Directory);
+        let existing_dir = existing.filter(|m| m.kind == FsKind::Dir);
         let plan = self.dir_plan(s, existing_dir.as_ref());
         sink.stats.files.dir += 1;
         if plan.change.new {
@@ -151,19 +149,19 @@ impl Engine<'_> {
         let mut fd = None;
         if let Some(p) = parent {
             if let Some(m) = existing
-                && m.ty != FileType::Directory
+                && m.kind != FsKind::Dir
                 && !o.dry_run
             {
                 // A file, symlink or special where SRC has a directory: replace it (a
                 // symlink is removed, never followed).
-                if let Err(e) = dest::unlink(p.as_fd(), &s.name) {
+                if let Err(e) = p.remove_file(&s.name) {
                     r.io_error("unlink", &s.rel, &e);
                     return sink.take(r).map(|()| None);
                 }
             }
             if existing_dir.is_none()
                 && !o.dry_run
-                && let Err(e) = dest::mkdir(p.as_fd(), &s.name, first_mode(plan.mode))
+                && let Err(e) = p.mkdir(&s.name, first_mode(plan.mode))
             {
                 r.io_error("mkdir", &s.rel, &e);
                 sink.take(r)?;
@@ -172,8 +170,8 @@ impl Engine<'_> {
                     .map(|()| None);
             }
             if existing_dir.is_some() || !o.dry_run {
-                match dest::open_dir(p.as_fd(), &s.name) {
-                    Ok(f) => fd = Some(Arc::new(f)),
+                match p.open_dir_with(&s.name, fstree::Atime::Keep) {
+                    Ok(f) => fd = Some(f),
                     Err(e) => {
                         r.io_error("opendir", &s.rel, &e);
                         sink.take(r)?;
@@ -218,7 +216,7 @@ impl Engine<'_> {
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
-        dfd: Option<&Arc<OwnedFd>>,
+        dfd: Option<&Dir>,
         fresh: bool,
         top: bool,
         listing: Listing,
@@ -236,7 +234,7 @@ impl Engine<'_> {
             sc.spawn(move |_| {
                 let done = chunk
                     .iter_mut()
-                    .map(|f| self.sync_entry(dfd.as_deref(), fresh, f))
+                    .map(|f| self.sync_entry(dfd.as_ref(), fresh, f))
                     .collect();
                 let _ = tx.send(done);
             });
@@ -272,7 +270,7 @@ impl Engine<'_> {
                 let orig = m.mtime;
                 let want = self.want_mode(s, false);
                 let change = Change {
-                    time: (self.o.times && orig.0 != s.mtime.0).then_some(true),
+                    time: (self.o.times && orig.secs != s.mtime.secs).then_some(true),
                     perms: self.o.perms && want != m.mode,
                     owner: uid.is_some_and(|u| u != m.uid),
                     group: gid.is_some_and(|g| g != m.gid),
@@ -291,33 +289,31 @@ impl Engine<'_> {
 
     /// Set a directory's final attributes after its contents are done, touching only what
     /// differs (so a no-op run changes no ctime).
-    pub(super) fn finish_dir(&self, r: &mut Res, fd: &OwnedFd, plan: &DirPlan, rel: &[u8]) {
-        let cur = match rustix::fs::fstat(fd) {
-            Ok(s) => Meta::from(s),
+    pub(super) fn finish_dir(&self, r: &mut Res, dir: &Dir, plan: &DirPlan, rel: &[u8]) {
+        let cur = match dir.stat() {
+            Ok(m) => m,
             Err(e) => {
-                r.io_error("stat", rel, &e.into());
+                r.io_error("stat", rel, &e);
                 return;
             }
         };
         let uid = plan.uid.filter(|u| *u != cur.uid);
         let gid = plan.gid.filter(|g| *g != cur.gid);
-        if let Err(e) = dest::chown_fd(fd.as_fd(), uid, gid) {
+        if let Err(e) = dir.chown_self(uid, gid) {
             r.io_error("chown", rel, &e);
         }
         let cur_mode = if uid.is_some() || gid.is_some() {
-            rustix::fs::fstat(fd)
-                .map(|s| Meta::from(s).mode)
-                .unwrap_or(cur.mode)
+            dir.stat().map(|m| m.mode).unwrap_or(cur.mode)
         } else {
             cur.mode
         };
         if let Some(mode) = plan.mode.filter(|m| *m != cur_mode)
-            && let Err(e) = dest::chmod_fd(fd.as_fd(), mode)
+            && let Err(e) = dir.chmod_self(mode)
         {
             r.io_error("chmod", rel, &e);
         }
         if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime)
-            && let Err(e) = dest::set_times_fd(fd.as_fd(), None, Some(mt))
+            && let Err(e) = dir.set_times_self(None, Some(mt))
         {
             r.io_error("set times", rel, &e);
         }

@@ -9,21 +9,19 @@
 
 use std::fs;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
 
-use rustix::fs::FileType;
+use fstree::{Dir, Kind as FsKind, Timestamp};
 
 use super::Engine;
 use super::report::Res;
 use super::source::{Kind, Src};
 use super::transfer::open_source;
-use crate::dest::{self, Meta};
 use crate::itemize::Change;
 
 impl Engine<'_> {
     /// Bring one non-directory up to date. `fresh`: `dfd` was created by this run, so there
     /// is nothing to compare with.
-    pub(super) fn sync_entry(&self, dfd: Option<&OwnedFd>, fresh: bool, s: &mut Src) -> Res {
+    pub(super) fn sync_entry(&self, dfd: Option<&Dir>, fresh: bool, s: &mut Src) -> Res {
         let mut r = Res::default();
         if self.stopped() {
             return r;
@@ -33,10 +31,8 @@ impl Engine<'_> {
         // where rsync does.
         let mut src_file = None;
         if !s.statted && s.kind == Kind::File && (self.o.checksum || fresh) {
-            if let Ok(f) = s.open()
-                && let Ok(st) = rustix::fs::fstat(&f)
-            {
-                s.set_meta(&Meta::from(st));
+            if let Ok((f, m)) = s.open() {
+                s.set_meta(&m);
                 src_file = Some(f);
             }
             if s.statted && s.kind != Kind::File {
@@ -79,7 +75,7 @@ impl Engine<'_> {
         }
         let existing = match dfd {
             Some(_) if fresh => None,
-            Some(d) => match dest::lstat(d.as_fd(), &s.name) {
+            Some(d) => match d.lstat(&s.name) {
                 Ok(m) => m,
                 Err(e) => {
                     r.io_error("stat", &s.rel, &e);
@@ -105,13 +101,13 @@ impl Engine<'_> {
         };
         // Is the existing DEST entry the same kind of thing (so it can be updated in place)?
         let same_kind = existing.filter(|m| match s.kind {
-            Kind::File => m.ty == FileType::RegularFile,
-            Kind::Link => m.ty == FileType::Symlink,
-            Kind::Device | Kind::Special => m.ty == s.ft,
+            Kind::File => m.kind == FsKind::File,
+            Kind::Link => m.kind == FsKind::Symlink,
+            Kind::Device | Kind::Special => m.kind == s.ft,
             Kind::Dir => false,
         });
         if let (Some(m), None) = (existing, same_kind)
-            && m.ty == FileType::Directory
+            && m.kind == FsKind::Dir
             && let Some(d) = dfd
             && !self.make_way(&mut r, d, s)
         {
@@ -122,11 +118,11 @@ impl Engine<'_> {
                 if self.o.checksum {
                     m.size == s.size && self.same_content(&mut r, dfd, s, src_file.take())
                 } else {
-                    m.size == s.size && m.mtime.0 == s.mtime.0
+                    m.size == s.size && m.mtime.secs == s.mtime.secs
                 }
             }
             (Some(_), Kind::Link) => {
-                let cur = dfd.and_then(|d| dest::readlink(d.as_fd(), &s.name).ok());
+                let cur = dfd.and_then(|d| d.read_link(&s.name).ok());
                 cur.as_deref() == target.as_deref()
             }
             (Some(m), Kind::Device) => m.rdev == s.rdev,
@@ -157,7 +153,7 @@ impl Engine<'_> {
             };
             change.size = s.kind == Kind::File && m.size != s.size;
             change.time = if self.o.times {
-                (m.mtime.0 != s.mtime.0).then_some(true)
+                (m.mtime.secs != s.mtime.secs).then_some(true)
             } else {
                 Some(false)
             };
@@ -166,14 +162,14 @@ impl Engine<'_> {
             }
             change.owner = uid.is_some_and(|u| u != m.uid);
             change.group = gid.is_some_and(|g| g != m.gid);
-            change.atime = self.o.atimes && s.kind != Kind::Special && m.atime.0 != s.atime.0;
+            change.atime = self.o.atimes && s.kind != Kind::Special && m.atime.secs != s.atime.secs;
         }
         let mode = match same_kind {
             Some(m) if !self.o.perms && s.kind == Kind::File => m.mode,
             _ => self.want_mode(s, new),
         };
         let mtime = self.o.times.then_some(s.mtime);
-        let atime = self.o.atimes.then_some((s.atime.0, 0));
+        let atime = self.o.atimes.then_some(Timestamp::from_secs(s.atime.secs));
         if !self.o.dry_run
             && let Some(d) = dfd
         {
@@ -214,16 +210,10 @@ impl Engine<'_> {
 
     /// With `-c`: is DEST's file (known to have `s`'s size) equal to `s`? `src` is `s`
     /// already open, if it is.
-    fn same_content(
-        &self,
-        r: &mut Res,
-        dfd: Option<&OwnedFd>,
-        s: &Src,
-        src: Option<fs::File>,
-    ) -> bool {
+    fn same_content(&self, r: &mut Res, dfd: Option<&Dir>, s: &Src, src: Option<fs::File>) -> bool {
         let Some(d) = dfd else { return false };
-        let mut dst = match dest::open_file(d.as_fd(), &s.name) {
-            Ok(f) => f,
+        let mut dst = match d.open_file_nonblocking(&s.name, fstree::Atime::Keep) {
+            Ok((f, _)) => f,
             Err(e) => {
                 r.io_error("open", &s.rel, &e);
                 return false;
@@ -260,7 +250,7 @@ impl Engine<'_> {
             return None;
         }
         if let Some(t) = e.time
-            && (t.secs, t.nanos) != s.mtime
+            && t != s.mtime
         {
             return None;
         }

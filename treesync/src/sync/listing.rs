@@ -9,17 +9,14 @@
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Arc;
 
-use rustix::fs::FileType;
+use fstree::Kind as FsKind;
 
 use super::Engine;
 use super::report::{Res, show};
 use super::source::{Kind, Src};
 use crate::Error;
-use crate::dest;
 use crate::pipeline::Sink;
 
 /// One source directory's entries: `all` non-directories (also those left out with a note),
@@ -60,7 +57,7 @@ impl Engine<'_> {
         let mut dirs = Vec::new();
         let shown: &[u8] = if dir.rel.is_empty() { b"." } else { &dir.rel };
         let fd = match dir.open_dir() {
-            Ok(fd) => Arc::new(fd),
+            Ok(fd) => fd,
             Err(e) => {
                 if notes {
                     r.io_error("opendir", shown, &e);
@@ -68,7 +65,7 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
-        let names = match dest::read_dir(fd.as_fd()) {
+        let names = match fd.entries() {
             Ok(n) => n,
             Err(e) => {
                 if notes {
@@ -77,9 +74,10 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
-        for (name, ty) in names {
-            let mut s = Src::listed(dir, &fd, name, Kind::of_dirent(ty).unwrap_or(Kind::Dir));
-            if ty == FileType::Directory || ty == FileType::Unknown {
+        for e in names {
+            let listed = e.kind.map_or(Kind::Dir, Kind::of);
+            let mut s = Src::listed(dir, &fd, e.name, listed);
+            if matches!(e.kind, None | Some(FsKind::Dir)) {
                 match s.lstat() {
                     Ok(m) => s.set_meta(&m),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
