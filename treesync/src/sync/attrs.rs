@@ -9,9 +9,9 @@
 use fstree::{Dir, Meta, Timestamp};
 
 use super::Engine;
-use super::report::Res;
 use super::source::{Kind, Src};
 use crate::itemize::Change;
+use crate::pipeline::Res;
 
 impl Engine<'_> {
     /// The mode an entry should end with. Without `-p` a new entry gets the source mode

@@ -14,9 +14,9 @@ use fstree::{Atime, Dir, Kind as FsKind};
 
 use super::Engine;
 use super::listing::{Listing, dir_order};
-use super::report::{Res, show};
 use super::source::{Kind, Src, join_rel};
 use crate::Error;
+use crate::pipeline::Res;
 use crate::pipeline::Sink;
 
 /// rsync's order of a directory's entries: files by name, then directories (see
@@ -44,7 +44,7 @@ impl Engine<'_> {
         rel: &[u8],
         dfd: &Dir,
     ) -> Result<(), Error> {
-        let mut r = Res::default();
+        let mut r = self.res();
         let mut names: Vec<&[u8]> = listing
             .all
             .iter()
@@ -115,7 +115,7 @@ impl Engine<'_> {
                 }
             }
             if protected || blocked {
-                let msg = format!("cannot delete non-empty directory: {}\n", show(rel));
+                let msg = format!("cannot delete non-empty directory: {}\n", r.show(rel));
                 r.out.extend_from_slice(msg.as_bytes());
                 if protected && self.o.dry_run && announce_self {
                     self.announce_delete(r, rel, true);
@@ -175,7 +175,11 @@ impl Engine<'_> {
             return true;
         }
         // rsync prints this one on stdout, the next on stderr.
-        let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
+        let _ = writeln!(
+            r.out,
+            "cannot delete non-empty directory: {}",
+            r.show(&s.rel)
+        );
         cannot_make_way(r, s)
     }
 }
@@ -211,7 +215,7 @@ fn cannot_make_way(r: &mut Res, s: &Src) -> bool {
         r.err,
         "could not make way for new {}: {}",
         what(s.kind),
-        show(&s.rel)
+        r.show(&s.rel)
     );
     r.partial = true;
     false

@@ -13,10 +13,10 @@ use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
 
 use super::Engine;
 use super::listing::Listing;
-use super::report::Res;
 use super::source::Src;
 use crate::Error;
 use crate::itemize::Change;
+use crate::pipeline::Res;
 use crate::pipeline::{Pending, Sink};
 
 /// How many non-directories one pool job handles (one directory's files are split into such
@@ -110,7 +110,7 @@ impl Engine<'_> {
             return Ok(());
         };
         sink.push(Pending::Later(Box::new(move || {
-            let mut r = Res::default();
+            let mut r = self.res();
             self.finish_dir(&mut r, &fd, &plan, &rel);
             r
         })))
@@ -128,7 +128,7 @@ impl Engine<'_> {
         top: bool,
     ) -> Result<Option<Frame>, Error> {
         let o = self.o;
-        let mut r = Res::default();
+        let mut r = self.res();
         let existing = match parent {
             Some(_) if fresh => None,
             Some(p) => match p.lstat(&s.name) {
@@ -244,7 +244,7 @@ impl Engine<'_> {
             let dirs = dirs.clone();
             let (tx, rx) = mpsc::sync_channel(1);
             sc.spawn(move |_| {
-                let mut r = Res::default();
+                let mut r = self.res();
                 self.deep_notes(&mut r, &dirs);
                 let _ = tx.send(vec![r]);
             });

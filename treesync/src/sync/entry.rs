@@ -13,16 +13,16 @@ use std::io;
 use fstree::{Dir, Kind as FsKind, Timestamp};
 
 use super::Engine;
-use super::report::Res;
 use super::source::{Kind, Src};
 use super::transfer::open_source;
 use crate::itemize::Change;
+use crate::pipeline::Res;
 
 impl Engine<'_> {
     /// Bring one non-directory up to date. `fresh`: `dfd` was created by this run, so there
     /// is nothing to compare with.
     pub(super) fn sync_entry(&self, dfd: Option<&Dir>, fresh: bool, s: &mut Src) -> Res {
-        let mut r = Res::default();
+        let mut r = self.res();
         if self.stopped() {
             return r;
         }

@@ -14,9 +14,9 @@ use std::os::unix::ffi::OsStrExt;
 use fstree::Kind as FsKind;
 
 use super::Engine;
-use super::report::{Res, show};
 use super::source::{Kind, Src};
 use crate::Error;
+use crate::pipeline::Res;
 use crate::pipeline::Sink;
 
 /// One source directory's entries: `all` non-directories (also those left out with a note),
@@ -39,7 +39,7 @@ impl Engine<'_> {
     /// List a source directory: non-directories and directories, each sorted as rsync sorts
     /// them, after filters and the `-l`/`-D`/`--safe-links` rules; listing errors are reported.
     pub(super) fn listing(&self, sink: &mut Sink<'_, '_>, dir: &Src) -> Result<Listing, Error> {
-        let mut r = Res::default();
+        let mut r = self.res();
         let (all, dirs) = self.list_raw(&mut r, dir, true);
         sink.take(r)?;
         let files = all
@@ -116,7 +116,7 @@ impl Engine<'_> {
             Kind::Special => !self.o.specials,
             Kind::File | Kind::Dir => false,
         };
-        skip.then(|| format!("skipping non-regular file \"{}\"\n", show(&s.rel)).into_bytes())
+        skip.then(|| format!("skipping non-regular file \"{}\"\n", self.show(&s.rel)).into_bytes())
     }
 
     /// Why rsync would leave out this non-directory with the given flags (the note it
@@ -132,8 +132,8 @@ impl Engine<'_> {
                 let text = if self.o.verbose > 0 {
                     format!(
                         "ignoring unsafe symlink \"{}\" -> \"{}\"\n",
-                        show(&f.rel),
-                        show(t)
+                        self.show(&f.rel),
+                        self.show(t)
                     )
                     .into_bytes()
                 } else {
@@ -184,7 +184,7 @@ impl Engine<'_> {
         if !self.may_note() {
             return Ok(());
         }
-        let mut r = Res::default();
+        let mut r = self.res();
         for f in &listing.all {
             if let Some(n) = self.note(f) {
                 r.out.extend_from_slice(&n);
@@ -197,7 +197,7 @@ impl Engine<'_> {
     /// the transfer pass, not here).
     pub(super) fn deep_notes(&self, r: &mut Res, dirs: &[Src]) {
         for d in dirs {
-            let mut scratch = Res::default();
+            let mut scratch = self.res();
             let (files, sub) = self.list_raw(&mut scratch, d, false);
             for f in &files {
                 if let Some(n) = self.note(f) {

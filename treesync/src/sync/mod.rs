@@ -40,12 +40,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
-use crate::itemize::Charset;
 use crate::pipeline::Sink;
 use crate::stats::Stats;
 use crate::{Error, Options, Outcome};
-
-pub(crate) use report::Res;
 
 struct Engine<'a> {
     o: &'a Options,
@@ -66,10 +63,6 @@ pub fn run(
     if sources.is_empty() {
         return Err(Error::Usage("missing SRC or DEST".into()));
     }
-    report::CHARSET.store(
-        o.charset == Charset::Utf8,
-        std::sync::atomic::Ordering::Relaxed,
-    );
     let manifest = match &o.manifest {
         None => None,
         Some(p) => {

@@ -18,7 +18,6 @@ use fstree::{Dir, Meta};
 
 use super::Engine;
 use super::directory::Frame;
-use super::report::{Res, show};
 use super::source::{Src, open_dir_path};
 use crate::Error;
 use crate::pipeline::Sink;
@@ -65,8 +64,8 @@ impl Engine<'_> {
         let meta = match fstree::dir::stat_path(&path, contents) {
             Ok(m) => m,
             Err(e) => {
-                let mut r = Res::default();
-                r.error(format_args!("link_stat \"{}\" failed: {e}", show(sb)));
+                let mut r = self.res();
+                r.error(format_args!("link_stat \"{}\" failed: {e}", self.show(sb)));
                 return sink.take(r);
             }
         };
@@ -80,9 +79,9 @@ impl Engine<'_> {
             let shown = if contents {
                 ".".to_string()
             } else {
-                show(op.base.as_bytes())
+                self.show(op.base.as_bytes())
             };
-            let mut r = Res::default();
+            let mut r = self.res();
             let _ = writeln!(r.out, "skipping directory {shown}");
             return sink.take(r);
         }
@@ -167,7 +166,7 @@ impl Engine<'_> {
         if is_dir {
             return self.sync_subdir(sc, sink, parent_fd.as_ref(), false, &src, true);
         }
-        let mut r = Res::default();
+        let mut r = self.res();
         if let Some(note) = self.skip_note(&src) {
             r.out.extend_from_slice(&note);
             return sink.take(r);

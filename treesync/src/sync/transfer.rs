@@ -14,8 +14,8 @@ use std::os::unix::ffi::OsStrExt;
 use fstree::{Dir, TempStyle, Timestamp};
 
 use super::Engine;
-use super::report::{Res, show};
 use super::source::Src;
+use crate::pipeline::Res;
 
 impl Engine<'_> {
     #[allow(clippy::too_many_arguments)]
@@ -59,7 +59,7 @@ impl Engine<'_> {
                 let _ = writeln!(
                     r.err,
                     "file has changed during the transfer: \"{}\" (left as it was)",
-                    show(&s.rel)
+                    r.show(&s.rel)
                 );
                 r.vanished = true;
                 false
@@ -70,7 +70,11 @@ impl Engine<'_> {
                     Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
                 ) {
                     // As rsync's receiver: no room in DEST ends the run (exit 11).
-                    let _ = writeln!(r.err, "treesync: write failed on \"{}\": {e}", show(&s.rel));
+                    let _ = writeln!(
+                        r.err,
+                        "treesync: write failed on \"{}\": {e}",
+                        r.show(&s.rel)
+                    );
                     r.fatal = true;
                     self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 } else {
