@@ -10,11 +10,11 @@
 use std::fs;
 use std::io;
 
-use fstree::{Dir, Kind as FsKind, Timestamp};
+use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
 
 use super::Engine;
 use super::source::{Kind, Src};
-use super::transfer::open_source;
+use super::transfer::{NewAttrs, open_source};
 use crate::itemize::Change;
 use crate::pipeline::Res;
 
@@ -26,186 +26,201 @@ impl Engine<'_> {
         if self.stopped() {
             return r;
         }
-        // A regular file that will be read anyway is opened first and `fstat`ed (one name
-        // lookup instead of two); if it cannot be opened, the `lstat` path below reports why
-        // where rsync does.
-        let mut src_file = None;
-        if !s.statted && s.kind == Kind::File && (self.o.checksum || fresh) {
-            if let Ok((f, m)) = s.open() {
-                s.set_meta(&m);
-                src_file = Some(f);
-            }
-            if s.statted && s.kind != Kind::File {
-                r.vanished(&s.rel);
-                return r;
-            }
-        }
-        if !s.statted {
-            let listed = s.kind;
-            match s.lstat() {
-                Ok(m) => s.set_meta(&m),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    r.vanished(&s.rel);
-                    return r;
-                }
-                Err(e) => {
-                    r.io_error("readlink_stat", &s.rel, &e);
-                    return r;
-                }
-            }
-            if s.kind != listed {
-                // Replaced since it was listed: as good as vanished for this run.
-                r.vanished(&s.rel);
-                return r;
-            }
-        }
-        let s = &*s;
-        match s.kind {
-            Kind::File => {
-                r.stats.files.reg += 1;
-                r.stats.total_size += s.size;
-            }
-            Kind::Link => {
-                r.stats.files.link += 1;
-                r.stats.total_size += s.size;
-            }
-            Kind::Device => r.stats.files.dev += 1,
-            Kind::Special => r.stats.files.special += 1,
-            Kind::Dir => {}
-        }
-        let existing = match dfd {
-            Some(_) if fresh => None,
-            Some(d) => match d.lstat(&s.name) {
-                Ok(m) => m,
-                Err(e) => {
-                    r.io_error("stat", &s.rel, &e);
-                    return r;
-                }
-            },
-            None => None,
+        let Some(mut src_file) = self.stat_source(&mut r, fresh, s) else {
+            return r;
         };
-        let target = if s.kind == Kind::Link {
-            match s.readlink() {
-                Ok(t) => Some(t),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    r.vanished(&s.rel);
-                    return r;
-                }
-                Err(e) => {
-                    r.io_error("readlink", &s.rel, &e);
-                    return r;
-                }
-            }
-        } else {
-            None
+        let s = &*s;
+        count_listed(&mut r, s);
+        let Some((existing, target)) = self.look_at(&mut r, dfd, fresh, s) else {
+            return r;
         };
         // Is the existing DEST entry the same kind of thing (so it can be updated in place)?
-        let same_kind = existing.filter(|m| match s.kind {
-            Kind::File => m.kind == FsKind::File,
-            Kind::Link => m.kind == FsKind::Symlink,
-            Kind::Device | Kind::Special => m.kind == s.ft,
-            Kind::Dir => false,
-        });
-        if let (Some(m), None) = (existing, same_kind)
+        let same = existing.filter(|m| same_kind(s, m));
+        if let (Some(m), None) = (existing, same)
             && m.kind == FsKind::Dir
             && let Some(d) = dfd
             && !self.make_way(&mut r, d, s)
         {
             return r;
         }
-        let up_to_date = match (same_kind, s.kind) {
-            (Some(m), Kind::File) => {
-                if self.o.checksum {
-                    m.size == s.size && self.same_content(&mut r, dfd, s, src_file.take())
-                } else {
-                    m.size == s.size && m.mtime.secs == s.mtime.secs
-                }
-            }
-            (Some(_), Kind::Link) => {
-                let cur = dfd.and_then(|d| d.read_link(&s.name).ok());
-                cur.as_deref() == target.as_deref()
-            }
-            (Some(m), Kind::Device) => m.rdev == s.rdev,
-            (Some(_), Kind::Special) => true,
-            _ => false,
+        let target = target.as_deref();
+        let up_to_date = match &same {
+            Some(m) => self.up_to_date(&mut r, dfd, s, m, target, &mut src_file),
+            None => false,
         };
         if r.partial || r.vanished {
             return r;
         }
         let (uid, gid) = self.want_owner(s);
-        if up_to_date {
-            if let Some(m) = same_kind {
-                self.fix_attrs(&mut r, dfd, s, &m, uid, gid, target.as_deref());
-            }
-            return r;
+        match same {
+            Some(m) if up_to_date => self.fix_attrs(&mut r, dfd, s, &m, uid, gid, target),
+            _ => self.write_entry(&mut r, dfd, s, same.as_ref(), target, src_file),
         }
-        // Write a new entry under a temporary name and rename it over.
-        let new = same_kind.is_none();
-        let mut change = Change {
-            new,
-            ..Default::default()
-        };
-        if let Some(m) = same_kind {
-            change.transferred = true;
-            change.checksum = match s.kind {
-                Kind::File => self.o.checksum,
-                _ => true,
-            };
-            change.size = s.kind == Kind::File && m.size != s.size;
-            change.time = if self.o.times {
-                (m.mtime.secs != s.mtime.secs).then_some(true)
-            } else {
-                Some(false)
-            };
-            if s.kind == Kind::File {
-                change.perms = self.o.perms && self.want_mode(s, false) != m.mode;
-            }
-            change.owner = uid.is_some_and(|u| u != m.uid);
-            change.group = gid.is_some_and(|g| g != m.gid);
-            change.atime = self.o.atimes && s.kind != Kind::Special && m.atime.secs != s.atime.secs;
+        r
+    }
+
+    /// Fills in `s`'s metadata if the listing did not (`None`: it vanished, changed type or
+    /// cannot be described, as reported). A regular file that will be read anyway is opened
+    /// and `fstat`ed (one name lookup instead of two) and returned open; if it cannot be
+    /// opened, the `lstat` below reports why where rsync does.
+    fn stat_source(&self, r: &mut Res, fresh: bool, s: &mut Src) -> Option<Option<fs::File>> {
+        let mut src_file = None;
+        if !s.statted
+            && s.kind == Kind::File
+            && (self.o.checksum || fresh)
+            && let Ok((f, m)) = s.open()
+        {
+            s.set_meta(&m);
+            src_file = Some(f);
         }
-        let mode = match same_kind {
-            Some(m) if !self.o.perms && s.kind == Kind::File => m.mode,
-            _ => self.want_mode(s, new),
+        if s.statted {
+            return Some(src_file);
+        }
+        let listed = s.kind;
+        match s.lstat() {
+            Ok(m) => s.set_meta(&m),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                r.vanished(&s.rel);
+                return None;
+            }
+            Err(e) => {
+                r.io_error("readlink_stat", &s.rel, &e);
+                return None;
+            }
+        }
+        if s.kind != listed {
+            // Replaced since it was listed: as good as vanished for this run.
+            r.vanished(&s.rel);
+            return None;
+        }
+        Some(src_file)
+    }
+
+    /// What DEST has at `s`'s name (`None` inside: nothing, or a `fresh` directory) and, for
+    /// a symlink, the target SRC's link has now. `None`: an error or a vanished link,
+    /// reported.
+    fn look_at(
+        &self,
+        r: &mut Res,
+        dfd: Option<&Dir>,
+        fresh: bool,
+        s: &Src,
+    ) -> Option<(Option<Meta>, Option<Vec<u8>>)> {
+        let existing = match dfd {
+            Some(d) if !fresh => match d.lstat(&s.name) {
+                Ok(m) => m,
+                Err(e) => {
+                    r.io_error("stat", &s.rel, &e);
+                    return None;
+                }
+            },
+            _ => None,
         };
-        let mtime = self.o.times.then_some(s.mtime);
-        let atime = self.o.atimes.then_some(Timestamp::from_secs(s.atime.secs));
+        if s.kind != Kind::Link {
+            return Some((existing, None));
+        }
+        match s.readlink() {
+            Ok(t) => Some((existing, Some(t))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                r.vanished(&s.rel);
+                None
+            }
+            Err(e) => {
+                r.io_error("readlink", &s.rel, &e);
+                None
+            }
+        }
+    }
+
+    /// Is DEST's entry `m` (of `s`'s kind) already what `s` is? Regular files by rsync's quick
+    /// check (size and mtime seconds) or, with `-c`, by content.
+    fn up_to_date(
+        &self,
+        r: &mut Res,
+        dfd: Option<&Dir>,
+        s: &Src,
+        m: &Meta,
+        target: Option<&[u8]>,
+        src_file: &mut Option<fs::File>,
+    ) -> bool {
+        match s.kind {
+            Kind::File if self.o.checksum => {
+                m.size == s.size && self.same_content(r, dfd, s, src_file.take())
+            }
+            Kind::File => m.size == s.size && m.mtime.secs == s.mtime.secs,
+            Kind::Link => {
+                let cur = dfd.and_then(|d| d.read_link(&s.name).ok());
+                cur.as_deref() == target
+            }
+            Kind::Device => m.rdev == s.rdev,
+            Kind::Special => true,
+            Kind::Dir => false,
+        }
+    }
+
+    /// Writes `s` anew under a temporary name and renames it over (`same`: DEST's entry of
+    /// the same kind it replaces), then counts and announces it.
+    fn write_entry(
+        &self,
+        r: &mut Res,
+        dfd: Option<&Dir>,
+        s: &Src,
+        same: Option<&Meta>,
+        target: Option<&[u8]>,
+        src_file: Option<fs::File>,
+    ) {
+        let (uid, gid) = self.want_owner(s);
+        let new = same.is_none();
+        let change = match same {
+            Some(m) => self.replacing(s, m, uid, gid),
+            None => Change {
+                new,
+                ..Default::default()
+            },
+        };
+        let attrs = NewAttrs {
+            mode: match same {
+                Some(m) if !self.o.perms && s.kind == Kind::File => m.mode,
+                _ => self.want_mode(s, new),
+            },
+            uid,
+            gid,
+            mtime: self.o.times.then_some(s.mtime),
+            atime: self.o.atimes.then_some(Timestamp::from_secs(s.atime.secs)),
+        };
         if !self.o.dry_run
             && let Some(d) = dfd
         {
             let written = match s.kind {
-                Kind::File => self.write_file(&mut r, d, s, src_file, mode, uid, gid, atime, mtime),
-                Kind::Link => self.write_other(
-                    &mut r,
-                    d,
-                    s,
-                    target.as_deref(),
-                    mode,
-                    uid,
-                    gid,
-                    atime,
-                    mtime,
-                ),
-                _ => self.write_other(&mut r, d, s, None, mode, uid, gid, atime, mtime),
+                Kind::File => self.write_file(r, d, s, src_file, &attrs),
+                _ => self.write_other(r, d, s, target, &attrs),
             };
             if !written {
-                return r;
+                return;
             }
         }
-        if new {
-            match s.kind {
-                Kind::File => r.stats.created.reg += 1,
-                Kind::Link => r.stats.created.link += 1,
-                Kind::Device => r.stats.created.dev += 1,
-                _ => r.stats.created.special += 1,
-            }
+        count_written(r, s, new);
+        self.announce(r, s, &change, target);
+    }
+
+    /// The itemized change for rewriting DEST's entry `m` with `s`.
+    fn replacing(&self, s: &Src, m: &Meta, uid: Option<u32>, gid: Option<u32>) -> Change {
+        let o = self.o;
+        Change {
+            transferred: true,
+            checksum: s.kind != Kind::File || o.checksum,
+            size: s.kind == Kind::File && m.size != s.size,
+            time: if o.times {
+                (m.mtime.secs != s.mtime.secs).then_some(true)
+            } else {
+                Some(false)
+            },
+            perms: s.kind == Kind::File && o.perms && self.want_mode(s, false) != m.mode,
+            owner: uid.is_some_and(|u| u != m.uid),
+            group: gid.is_some_and(|g| g != m.gid),
+            atime: o.atimes && s.kind != Kind::Special && m.atime.secs != s.atime.secs,
+            ..Default::default()
         }
-        if s.kind == Kind::File {
-            r.stats.transferred += 1;
-            r.stats.transferred_size += s.size;
-        }
-        self.announce(&mut r, s, &change, target.as_deref());
-        r
     }
 
     /// With `-c`: is DEST's file (known to have `s`'s size) equal to `s`? `src` is `s`
@@ -255,5 +270,48 @@ impl Engine<'_> {
             return None;
         }
         e.sha256
+    }
+}
+
+/// Is DEST's entry `m` the same kind of thing as `s` (so it can be updated in place)?
+fn same_kind(s: &Src, m: &Meta) -> bool {
+    match s.kind {
+        Kind::File => m.kind == FsKind::File,
+        Kind::Link => m.kind == FsKind::Symlink,
+        Kind::Device | Kind::Special => m.kind == s.ft,
+        Kind::Dir => false,
+    }
+}
+
+/// Counts a non-directory of the source, as `--stats` reports them.
+fn count_listed(r: &mut Res, s: &Src) {
+    match s.kind {
+        Kind::File => {
+            r.stats.files.reg += 1;
+            r.stats.total_size += s.size;
+        }
+        Kind::Link => {
+            r.stats.files.link += 1;
+            r.stats.total_size += s.size;
+        }
+        Kind::Device => r.stats.files.dev += 1,
+        Kind::Special => r.stats.files.special += 1,
+        Kind::Dir => {}
+    }
+}
+
+/// Counts an entry written (or, in a dry run, that would be).
+fn count_written(r: &mut Res, s: &Src, new: bool) {
+    if new {
+        match s.kind {
+            Kind::File => r.stats.created.reg += 1,
+            Kind::Link => r.stats.created.link += 1,
+            Kind::Device => r.stats.created.dev += 1,
+            _ => r.stats.created.special += 1,
+        }
+    }
+    if s.kind == Kind::File {
+        r.stats.transferred += 1;
+        r.stats.transferred_size += s.size;
     }
 }

@@ -17,19 +17,25 @@ use super::Engine;
 use super::source::Src;
 use crate::pipeline::Res;
 
+/// What a new entry is given before it is renamed into place (`None`: left as created).
+pub(super) struct NewAttrs {
+    pub(super) mode: u32,
+    pub(super) uid: Option<u32>,
+    pub(super) gid: Option<u32>,
+    pub(super) atime: Option<Timestamp>,
+    pub(super) mtime: Option<Timestamp>,
+}
+
 impl Engine<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// Copies the regular file `s` (`src`: already open) to a temporary in `d` and renames it
+    /// over `s`'s name; false when it was not written (reported).
     pub(super) fn write_file(
         &self,
         r: &mut Res,
         d: &Dir,
         s: &Src,
         src: Option<fs::File>,
-        mode: u32,
-        uid: Option<u32>,
-        gid: Option<u32>,
-        atime: Option<Timestamp>,
-        mtime: Option<Timestamp>,
+        a: &NewAttrs,
     ) -> bool {
         let Some(mut src) = open_source(r, s, src) else {
             return false;
@@ -47,9 +53,9 @@ impl Engine<'_> {
             let Copied::Read(read_mtime) = copied else {
                 return Ok(copied);
             };
-            fstree::dir::chown_fd(&tmp.file, uid, gid)?;
-            fstree::dir::chmod_fd(&tmp.file, mode)?;
-            fstree::dir::set_times_fd(&tmp.file, atime, mtime.map(|_| read_mtime))?;
+            fstree::dir::chown_fd(&tmp.file, a.uid, a.gid)?;
+            fstree::dir::chmod_fd(&tmp.file, a.mode)?;
+            fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
             tmp.commit().map_err(|e| e.source)?;
             Ok(copied)
         })();
@@ -85,22 +91,19 @@ impl Engine<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Makes the symlink (to `target`), device or special `s` under a temporary name in `d`
+    /// and renames it over `s`'s name; false when it was not made (reported).
     pub(super) fn write_other(
         &self,
         r: &mut Res,
         d: &Dir,
         s: &Src,
         target: Option<&[u8]>,
-        mode: u32,
-        uid: Option<u32>,
-        gid: Option<u32>,
-        atime: Option<Timestamp>,
-        mtime: Option<Timestamp>,
+        a: &NewAttrs,
     ) -> bool {
         let made = match target {
             Some(t) => d.symlink_temp(OsStr::from_bytes(t), &s.name, TempStyle::Rsync),
-            None => d.mknod_temp(&s.name, s.ft, mode, s.rdev, TempStyle::Rsync),
+            None => d.mknod_temp(&s.name, s.ft, a.mode, s.rdev, TempStyle::Rsync),
         };
         let tmp_name = match made {
             Ok(n) => n,
@@ -114,11 +117,11 @@ impl Engine<'_> {
             }
         };
         let result = (|| -> io::Result<()> {
-            d.chown(&tmp_name, uid, gid)?;
+            d.chown(&tmp_name, a.uid, a.gid)?;
             if target.is_none() {
-                d.chmod(&tmp_name, mode)?;
+                d.chmod(&tmp_name, a.mode)?;
             }
-            d.set_times(&tmp_name, atime, mtime)?;
+            d.set_times(&tmp_name, a.atime, a.mtime)?;
             d.rename(&tmp_name, d, &s.name)
         })();
         if let Err(e) = result {
