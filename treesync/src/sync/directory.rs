@@ -146,42 +146,19 @@ impl Engine<'_> {
         if plan.change.new {
             sink.stats.created.dir += 1;
         }
-        let mut fd = None;
-        if let Some(p) = parent {
-            if let Some(m) = existing
-                && m.kind != FsKind::Dir
-                && !o.dry_run
-            {
-                // A file, symlink or special where SRC has a directory: replace it (a
-                // symlink is removed, never followed).
-                if let Err(e) = p.remove_file(&s.name) {
-                    r.io_error("unlink", &s.rel, &e);
-                    return sink.take(r).map(|()| None);
-                }
-            }
-            if existing_dir.is_none()
-                && !o.dry_run
-                && let Err(e) = p.mkdir(&s.name, first_mode(plan.mode))
-            {
-                r.io_error("mkdir", &s.rel, &e);
-                sink.take(r)?;
-                return self
-                    .print_dir_line(sink, &plan.change, &s.rel)
-                    .map(|()| None);
-            }
-            if existing_dir.is_some() || !o.dry_run {
-                match p.open_dir_with(&s.name, fstree::Atime::Keep) {
-                    Ok(f) => fd = Some(f),
-                    Err(e) => {
-                        r.io_error("opendir", &s.rel, &e);
-                        sink.take(r)?;
-                        return self
-                            .print_dir_line(sink, &plan.change, &s.rel)
-                            .map(|()| None);
+        let fd = match parent {
+            None => None,
+            Some(p) => match self.dest_subdir(&mut r, p, existing.as_ref(), &plan, s) {
+                Ok(fd) => fd,
+                Err(line) => {
+                    sink.take(r)?;
+                    if line {
+                        self.print_dir_line(sink, &plan.change, &s.rel)?;
                     }
+                    return Ok(None);
                 }
-            }
-        }
+            },
+        };
         sink.take(r)?;
         let listing = self.listing(sink, s)?;
         if top {
@@ -204,6 +181,47 @@ impl Engine<'_> {
                 .filter(|_| !o.dry_run)
                 .map(|fd| (fd, plan, s.rel.clone())),
         }))
+    }
+
+    /// Makes DEST's directory for `s` in `p` as `plan` says (a non-directory there is
+    /// removed, a missing one created) and opens it; `Ok(None)` in a dry run where it does not
+    /// exist yet. `Err(line)` when it cannot (reported in `r`; `line`: rsync still prints the
+    /// directory's line).
+    fn dest_subdir(
+        &self,
+        r: &mut Res,
+        p: &Dir,
+        existing: Option<&Meta>,
+        plan: &DirPlan,
+        s: &Src,
+    ) -> Result<Option<Dir>, bool> {
+        let dry = self.o.dry_run;
+        let is_dir = existing.is_some_and(|m| m.kind == FsKind::Dir);
+        if existing.is_some() && !is_dir && !dry {
+            // A file, symlink or special where SRC has a directory: replace it (a symlink is
+            // removed, never followed).
+            if let Err(e) = p.remove_file(&s.name) {
+                r.io_error("unlink", &s.rel, &e);
+                return Err(false);
+            }
+        }
+        if !is_dir
+            && !dry
+            && let Err(e) = p.mkdir(&s.name, first_mode(plan.mode))
+        {
+            r.io_error("mkdir", &s.rel, &e);
+            return Err(true);
+        }
+        if !is_dir && dry {
+            return Ok(None);
+        }
+        match p.open_dir_with(&s.name, fstree::Atime::Keep) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) => {
+                r.io_error("opendir", &s.rel, &e);
+                Err(true)
+            }
+        }
     }
 
     /// The contents of one directory: its non-directories handed to the pool in chunks
