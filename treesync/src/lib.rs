@@ -61,6 +61,9 @@ pub struct Options {
     pub checksum: bool,
     /// `--delete`: remove DEST entries that SRC lacks, inside the transferred directories.
     pub delete: bool,
+    /// `--delete-after` / `--delete-delay`: the deletions come once everything is transferred
+    /// (with `delete`).
+    pub delete_after: bool,
     /// `-n`: print what would happen, change nothing.
     pub dry_run: bool,
     /// `-i`: itemize changes.
@@ -69,8 +72,36 @@ pub struct Options {
     pub verbose: u8,
     /// `--stats`.
     pub stats: bool,
-    /// `--progress`.
+    /// `--progress` (`--info=progress1`): a line per transferred file.
     pub progress: bool,
+    /// `--info=progress2`: the total transferred, at the end of the run.
+    pub progress2: bool,
+    /// rsync's `-h` level: 0 plain numbers (`--no-h`), 1 with thousands separators (rsync's
+    /// default, what the command line starts from), 2 (`-h`) sizes in units of 1000 (`1.23K`),
+    /// 3 or more (`-hh`) in units of 1024.
+    pub human: u8,
+    /// `-u`: skip files whose DEST copy is newer (an equal mtime with another size is still
+    /// updated).
+    pub update: bool,
+    /// `--size-only`: a regular file of the same size is up to date, whatever its mtime.
+    pub size_only: bool,
+    /// `-I`: rewrite every regular file, even one that matches in size and mtime.
+    pub ignore_times: bool,
+    /// `--ignore-existing`: leave every non-directory DEST already has alone.
+    pub ignore_existing: bool,
+    /// `--existing`: create nothing DEST lacks (neither files nor directories).
+    pub existing: bool,
+    /// `-O`: do not set the mtimes of directories.
+    pub omit_dir_times: bool,
+    /// `-J`: do not set the mtimes of symlinks.
+    pub omit_link_times: bool,
+    /// `--modify-window`: mtimes this many seconds apart count as equal (negative: the
+    /// nanoseconds must be equal too).
+    pub modify_window: i64,
+    /// `--min-size`: regular files smaller than this are not transferred.
+    pub min_size: Option<u64>,
+    /// `--max-size`: regular files larger than this are not transferred.
+    pub max_size: Option<u64>,
     /// `--exclude`/`--include` rules in order.
     pub filters: Filters,
     /// `--safe-links`: ignore symlinks whose target leaves the transferred tree.

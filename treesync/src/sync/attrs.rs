@@ -14,6 +14,24 @@ use crate::itemize::Change;
 use crate::pipeline::Res;
 
 impl Engine<'_> {
+    /// Do two mtimes count as the same? Whole seconds compared, `--modify-window=N` seconds
+    /// apart at most; a negative window compares nanoseconds too.
+    pub(super) fn same_time(&self, a: Timestamp, b: Timestamp) -> bool {
+        match self.o.modify_window {
+            w if w < 0 => a == b,
+            w => a.secs.abs_diff(b.secs) <= w.unsigned_abs(),
+        }
+    }
+
+    /// Is the mtime of an entry of this kind carried? `-t`, except directories with `-O` and
+    /// symlinks with `-J`.
+    pub(super) fn carries_mtime(&self, kind: Kind) -> bool {
+        let o = self.o;
+        o.times
+            && !(kind == Kind::Dir && o.omit_dir_times)
+            && !(kind == Kind::Link && o.omit_link_times)
+    }
+
     /// The mode an entry should end with. Without `-p` a new entry gets the source mode
     /// (after `--chmod`) masked by the umask, and a new directory additionally loses its
     /// set-id bits, as `mkdir(2)` drops them (observed: `--chmod=Dg+s` without `-p` gives 0755).
@@ -65,7 +83,7 @@ impl Engine<'_> {
         let want = self.want_mode(s, false);
         let is_link = s.kind == Kind::Link;
         let change = Change {
-            time: (o.times && m.mtime.secs != s.mtime.secs).then_some(true),
+            time: (self.carries_mtime(s.kind) && !self.same_time(m.mtime, s.mtime)).then_some(true),
             perms: o.perms && !is_link && want != m.mode,
             owner: uid.is_some_and(|u| u != m.uid),
             group: gid.is_some_and(|g| g != m.gid),
@@ -73,10 +91,13 @@ impl Engine<'_> {
             ..Default::default()
         };
         // rsync also corrects sub-second mtime differences it does not itemize, except for
-        // regular files judged by the quick check (equal seconds = "up to date").
-        let set_mtime = o.times
+        // regular files judged by the quick check (equal seconds = "up to date") and within a
+        // `--modify-window`.
+        let set_mtime = self.carries_mtime(s.kind)
             && (change.time.is_some()
-                || (m.mtime != s.mtime && (o.checksum || s.kind != Kind::File)));
+                || (m.mtime != s.mtime
+                    && o.modify_window == 0
+                    && (o.checksum || s.kind != Kind::File)));
         if !o.dry_run
             && let Some(d) = dfd
         {

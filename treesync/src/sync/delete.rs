@@ -8,9 +8,8 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt;
 
-use fstree::{Atime, Dir, Kind as FsKind};
+use fstree::{Atime, Dir, Kind as FsKind, Timestamp};
 
 use super::Engine;
 use super::listing::{Listing, dir_order};
@@ -18,6 +17,35 @@ use super::source::{Kind, Src, join_rel};
 use crate::Error;
 use crate::pipeline::Res;
 use crate::pipeline::Sink;
+
+/// `--delete-after`'s work for one DEST directory, done once everything is transferred.
+pub(super) struct Deferred {
+    dir: Dir,
+    /// SRC's names in it, sorted.
+    names: Vec<OsString>,
+    rel: Vec<u8>,
+    /// The mtime the transfer gave it (`-t`), set again if deleting changed it.
+    mtime: Option<Timestamp>,
+}
+
+impl Engine<'_> {
+    /// Runs the deletions `--delete-after` put off, in walk order.
+    pub(super) fn delete_deferred(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
+        let later = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()));
+        for d in later {
+            self.delete_in_dir(sink, &d.names, &d.rel, &d.dir)?;
+            if let Some(mt) = d.mtime.filter(|_| !self.o.dry_run)
+                && d.dir.stat().is_ok_and(|m| m.mtime != mt)
+                && let Err(e) = d.dir.set_times_self(None, Some(mt))
+            {
+                let mut r = self.res();
+                r.io_error("set times", &d.rel, &e);
+                sink.take(r)?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// rsync's order of a directory's entries: files by name, then directories (see
 /// [`dir_order`]); deletions walk it backwards.
@@ -35,23 +63,47 @@ fn sort_for_delete(l: &mut [(OsString, bool)]) {
 
 impl Engine<'_> {
     /// `--delete` for one directory, just before its line is printed (rsync's
-    /// `--delete-during`): every DEST name that SRC lacks (an entry SRC has but does not carry,
-    /// like a symlink without `-l`, still protects its name) and that no exclude rule protects.
-    pub(super) fn delete_in_dir(
+    /// `--delete-during`, and `--delete-before`, whose lines come in the same order), or, with
+    /// `--delete-after`/`--delete-delay`, once the whole transfer is done ([`Engine::deferred`]).
+    pub(super) fn delete_for(
         &self,
         sink: &mut Sink<'_, '_>,
         listing: &Listing,
         rel: &[u8],
         dfd: &Dir,
+        mtime: Option<Timestamp>,
     ) -> Result<(), Error> {
-        let mut r = self.res();
-        let mut names: Vec<&[u8]> = listing
+        let mut names: Vec<OsString> = listing
             .all
             .iter()
             .chain(listing.dirs.iter())
-            .map(|s| s.name.as_bytes())
+            .map(|s| s.name.clone())
             .collect();
         names.sort_unstable();
+        if self.o.delete_after {
+            let mut later = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+            later.push(Deferred {
+                dir: dfd.clone(),
+                names,
+                rel: rel.to_vec(),
+                mtime,
+            });
+            return Ok(());
+        }
+        self.delete_in_dir(sink, &names, rel, dfd)
+    }
+
+    /// `--delete` for one directory: every DEST name not in `names` (SRC's, sorted: an entry
+    /// SRC has but does not carry, like a symlink without `-l`, still protects its name) and
+    /// that no exclude rule protects.
+    pub(super) fn delete_in_dir(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        names: &[OsString],
+        rel: &[u8],
+        dfd: &Dir,
+    ) -> Result<(), Error> {
+        let mut r = self.res();
         let dest_names = match list(dfd) {
             Ok(l) => l,
             Err(e) => {
@@ -62,7 +114,7 @@ impl Engine<'_> {
         let mut extra: Vec<(OsString, bool)> = dest_names
             .into_iter()
             .filter(|(n, is_dir)| {
-                names.binary_search(&n.as_bytes()).is_err()
+                names.binary_search(n).is_err()
                     && !self.o.filters.is_excluded(&join_rel(rel, n), *is_dir)
             })
             .collect();

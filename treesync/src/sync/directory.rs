@@ -39,7 +39,11 @@ pub(super) struct DirPlan {
     mode: Option<u32>,
     uid: Option<u32>,
     gid: Option<u32>,
-    mtime: Option<Timestamp>,
+    pub(super) mtime: Option<Timestamp>,
+    /// DEST's mtime when `--modify-window` counts it as SRC's: left alone, unless it is no
+    /// longer this one when the contents are done (something was written or deleted in the
+    /// directory), as rsync sets the mtime of every directory it writes into.
+    keep_if: Option<Timestamp>,
 }
 
 /// The mode a new directory is created with. Its final mode is set once its contents are
@@ -143,6 +147,17 @@ impl Engine<'_> {
         let existing_dir = existing.filter(|m| m.kind == FsKind::Dir);
         let plan = self.dir_plan(s, existing_dir.as_ref());
         sink.stats.files.dir += 1;
+        let kept_out = match &existing {
+            // `--existing`: a directory DEST lacks is not created, nor anything in it.
+            None => o.existing,
+            // `--ignore-existing`: a non-directory DEST has there stays, and nothing is
+            // written beneath it (rsync goes on to fail on each entry inside, exit 23, or
+            // writes through a symlink to a directory; treesync leaves it all alone).
+            Some(m) => o.ignore_existing && m.kind != FsKind::Dir,
+        };
+        if kept_out && parent.is_some() {
+            return sink.take(r).map(|()| None);
+        }
         if plan.change.new {
             sink.stats.created.dir += 1;
         }
@@ -168,7 +183,7 @@ impl Engine<'_> {
             && existing_dir.is_some()
             && let Some(fd) = &fd
         {
-            self.delete_in_dir(sink, &listing, &s.rel, fd)?;
+            self.delete_for(sink, &listing, &s.rel, fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, &s.rel)?;
         let fresh = existing_dir.is_none();
@@ -282,13 +297,15 @@ impl Engine<'_> {
                 mode: Some(self.want_mode(s, true)),
                 uid,
                 gid,
-                mtime: self.o.times.then_some(s.mtime),
+                mtime: self.carries_mtime(s.kind).then_some(s.mtime),
+                keep_if: None,
             },
             Some(m) => {
                 let orig = m.mtime;
                 let want = self.want_mode(s, false);
                 let change = Change {
-                    time: (self.o.times && orig.secs != s.mtime.secs).then_some(true),
+                    time: (self.carries_mtime(s.kind) && !self.same_time(orig, s.mtime))
+                        .then_some(true),
                     perms: self.o.perms && want != m.mode,
                     owner: uid.is_some_and(|u| u != m.uid),
                     group: gid.is_some_and(|g| g != m.gid),
@@ -299,7 +316,9 @@ impl Engine<'_> {
                     mode: self.o.perms.then_some(want),
                     uid,
                     gid,
-                    mtime: self.o.times.then_some(s.mtime),
+                    mtime: self.carries_mtime(s.kind).then_some(s.mtime),
+                    keep_if: (self.o.modify_window > 0 && self.same_time(orig, s.mtime))
+                        .then_some(orig),
                 }
             }
         }
@@ -330,7 +349,8 @@ impl Engine<'_> {
         {
             r.io_error("chmod", rel, &e);
         }
-        if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime)
+        let untouched = plan.keep_if.is_some_and(|seen| seen == cur.mtime);
+        if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime && !untouched)
             && let Err(e) = dir.set_times_self(None, Some(mt))
         {
             r.io_error("set times", rel, &e);

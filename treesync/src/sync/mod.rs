@@ -38,6 +38,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use crate::pipeline::Sink;
@@ -50,6 +51,9 @@ struct Engine<'a> {
     is_root: bool,
     /// Set by the first fatal write error: workers skip what is left, the walk stops.
     stop: AtomicBool,
+    /// `--delete-after`: each DEST directory's deletions (the directory, SRC's names in it,
+    /// its path), done in walk order once everything is transferred.
+    deferred: Mutex<Vec<delete::Deferred>>,
 }
 
 /// See [`crate::run`].
@@ -84,6 +88,7 @@ pub fn run(
         manifest,
         is_root: rustix::process::geteuid().is_root(),
         stop: AtomicBool::new(false),
+        deferred: Mutex::new(Vec::new()),
     };
     let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
@@ -103,13 +108,17 @@ pub fn run(
         }
         Ok(())
     })?;
+    engine.delete_deferred(&mut sink)?;
+    if o.progress2 {
+        progress_total(&mut sink, o.human).map_err(Error::Output)?;
+    }
     if o.stats {
-        sink.stats.write(sink.out).map_err(Error::Output)?;
+        sink.stats.write(sink.out, o.human).map_err(Error::Output)?;
     } else if o.verbose > 0 {
         writeln!(
             sink.out,
             "\ntotal size is {}",
-            crate::stats::commas(sink.stats.total_size)
+            crate::stats::size(sink.stats.total_size, o.human)
         )
         .map_err(Error::Output)?;
     }
@@ -122,6 +131,23 @@ pub fn run(
         Outcome::Done
     };
     Ok((outcome, sink.stats))
+}
+
+/// `--info=progress2`'s last line: the bytes transferred and their share of the total size
+/// (rates and times are not measured: they read 0, as `--progress`'s lines do).
+fn progress_total(sink: &mut Sink<'_, '_>, human: u8) -> io::Result<()> {
+    let st = &sink.stats;
+    let pct = match st.total_size {
+        0 => 0,
+        t => u128::from(st.transferred_size) * 100 / u128::from(t),
+    };
+    writeln!(
+        sink.out,
+        "\r{:>15} {pct:>3}%    0.00kB/s    0:00:00 (xfr#{}, to-chk=0/{})",
+        crate::stats::size(st.transferred_size, human),
+        st.transferred,
+        st.files.total()
+    )
 }
 
 impl Engine<'_> {

@@ -113,7 +113,7 @@ impl Engine<'_> {
         if o.delete
             && let Some(fd) = &fd
         {
-            self.delete_in_dir(sink, &listing, b"", fd)?;
+            self.delete_for(sink, &listing, b"", fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, b"./")?;
         sink.stats.files.dir += 1;

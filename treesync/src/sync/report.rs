@@ -83,7 +83,7 @@ impl Engine<'_> {
             let _ = write!(
                 r.out,
                 "{:>15} 100%    0.00kB/s    0:00:00 (xfr#",
-                crate::stats::commas(s.size)
+                crate::stats::size(s.size, o.human)
             );
             r.xfr_at.push(r.out.len());
             r.out.extend_from_slice(b")\n");
