@@ -64,6 +64,10 @@ pub struct Options {
     /// `--delete-after` / `--delete-delay`: the deletions come once everything is transferred
     /// (with `delete`).
     pub delete_after: bool,
+    /// `-q`: nothing on standard output (errors still go to standard error).
+    pub quiet: bool,
+    /// `--mkpath`: create DEST's missing parent directories too.
+    pub mkpath: bool,
     /// `-n`: print what would happen, change nothing.
     pub dry_run: bool,
     /// `-i`: itemize changes.
@@ -179,6 +183,15 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An `--exclude-from`/`--include-from` file could not be read (rsync exit 11).
+    #[error("failed to open exclude file {}: {source}", path.display())]
+    ExcludeFile {
+        /// The file named.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
     /// Writing to the output stream failed (e.g. a closed pipe).
     #[error("writing output")]
     Output(#[source] io::Error),
@@ -199,7 +212,7 @@ impl Error {
         match self {
             Error::Usage(_) => 1,
             Error::Manifest { .. } => 1,
-            Error::Dest { .. } | Error::Output(_) | Error::FileIo => 11,
+            Error::Dest { .. } | Error::ExcludeFile { .. } | Error::Output(_) | Error::FileIo => 11,
             Error::Interrupted => 20,
         }
     }
@@ -209,7 +222,9 @@ impl toolkit::ExitStatus for Error {
     fn exit_status(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Manifest { .. } => EXIT_USAGE,
-            Error::Dest { .. } | Error::Output(_) | Error::FileIo => EXIT_FILE_IO,
+            Error::Dest { .. } | Error::ExcludeFile { .. } | Error::Output(_) | Error::FileIo => {
+                EXIT_FILE_IO
+            }
             Error::Interrupted => 20,
         }
     }

@@ -10,8 +10,12 @@ fn main() -> ExitCode {
     let inv = match treesync::cli::parse(std::env::args_os(), toolkit::umask()) {
         Err(e) => return toolkit::usage_error("treesync", toolkit::Usage::Rsync, &e),
         Ok(Err(e)) => {
-            // A bad option value, in rsync's two lines.
-            eprintln!("treesync: {e}\ntreesync error: syntax or usage error (code 1)");
+            // A bad option value or an unreadable `*-from` file, in rsync's two lines.
+            let what = match e.exit_status() {
+                1 => "syntax or usage error (code 1)",
+                _ => "error in file IO (code 11)",
+            };
+            eprintln!("treesync: {e}\ntreesync error: {what}");
             return std::process::ExitCode::from(e.exit_status());
         }
         Ok(Ok(treesync::cli::Request::Print(text))) => {

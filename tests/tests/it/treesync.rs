@@ -1682,3 +1682,64 @@ fn progress2_total_matches_rsync() {
         assert_eq!(last(&o.rsync.stdout), last(&o.ours.stdout), "{flags:?}");
     }
 }
+
+#[test]
+fn filter_files_quiet_and_mkpath_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let t = tempdir();
+    let rules = t.path().join("rules");
+    fs::write(
+        &rules,
+        "# a comment\n; another\n\n+ keep.bin\n*.bin\r\n- names/\ntext/*.txt\n",
+    )
+    .unwrap();
+    let rules0 = t.path().join("rules0");
+    fs::write(&rules0, "*.bin\0- names/\0").unwrap();
+    let r = rules.to_str().expect("a UTF-8 temporary path");
+    let r0 = rules0.to_str().expect("a UTF-8 temporary path");
+    let exclude_from = format!("--exclude-from={r}");
+    let include_from = format!("--include-from={r}");
+    let from0 = format!("--exclude-from={r0}");
+    let lines: [&[&str]; 6] = [
+        &["-a", "-i", &exclude_from],
+        &["-a", "-i", &include_from, "--exclude=*.txt"],
+        &["-a", "-i", "-0", &from0],
+        &["-a", "-i", "--exclude=+ big.txt", "--exclude=text/*"],
+        &["-a", "-q", "-v", "-i", "--stats"],
+        &["-a", "-i", "-v", "-q"],
+    ];
+    for flags in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+    for dest_arg in ["new/x/y/", "new/x/"] {
+        differential(&Case {
+            src: &src,
+            dest: None,
+            flags: &["-a", "-i", "--mkpath"],
+            src_arg: "src/",
+            dest_arg,
+            // The parents made by --mkpath carry the time of each run.
+            cmp: Compare {
+                dir_mtimes: false,
+                ..mtimes_and_modes()
+            },
+        });
+    }
+    let missing = format!("--exclude-from={}/nosuch", t.path().display());
+    let ours = treesync().args(["-r", &missing, "a/", "b"]).expect_code(11);
+    let theirs = cmd("rsync")
+        .args(["-r", &missing, "a/", "b"])
+        .expect_code(11);
+    for out in [ours, theirs] {
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(text.contains("failed to open exclude file"), "{text}");
+        assert!(text.contains("error in file IO (code 11)"), "{text}");
+    }
+}

@@ -207,7 +207,10 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     };
     let mut chmod: Option<ChmodSpec> = None;
     let mut filters = Filters::default();
-    for g in in_order(m) {
+    let given = in_order(m);
+    // `-0` applies to every `*-from` file, wherever it is given.
+    let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
+    for g in given {
         let value = g.value.map(|v| v.as_bytes()).unwrap_or_default();
         match g.spec.opt {
             Opt::Chmod => {
@@ -215,8 +218,17 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 let spec = ChmodSpec::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
                 chmod.get_or_insert_with(ChmodSpec::default).extend(spec);
             }
-            Opt::Exclude => filters.push(Action::Exclude, value),
-            Opt::Include => filters.push(Action::Include, value),
+            Opt::Exclude => values::rule(&mut filters, Action::Exclude, value),
+            Opt::Include => values::rule(&mut filters, Action::Include, value),
+            Opt::ExcludeFrom | Opt::IncludeFrom => {
+                let action = match g.spec.opt {
+                    Opt::ExcludeFrom => Action::Exclude,
+                    _ => Action::Include,
+                };
+                for line in values::rules_file(value, from0)? {
+                    values::rule(&mut filters, action, &line);
+                }
+            }
             _ => apply(&mut o, &g, value)?,
         }
     }
@@ -284,7 +296,16 @@ fn apply(o: &mut Options, g: &Given<'_>, value: &[u8]) -> Result<(), Error> {
                 "The --{name} option may only be used when connecting to an rsync daemon."
             )));
         }
-        Opt::Partial | Opt::NoEffect | Opt::Chmod | Opt::Exclude | Opt::Include => {}
+        Opt::Quiet => o.quiet = on,
+        Opt::Mkpath => o.mkpath = on,
+        Opt::Partial
+        | Opt::NoEffect
+        | Opt::From0
+        | Opt::Chmod
+        | Opt::Exclude
+        | Opt::Include
+        | Opt::ExcludeFrom
+        | Opt::IncludeFrom => {}
     }
     Ok(())
 }

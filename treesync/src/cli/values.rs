@@ -1,7 +1,45 @@
 //! The values of options, checked and worded as rsync checks and words them: sizes
 //! (`--max-size=1.5M`), numbers (`--modify-window=2`) and `--info` items.
 
-use crate::{Error, Options};
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::{Action, Error, Filters, Options};
+
+/// One `--exclude`/`--include` pattern, or line of a `*-from` file: a leading `+ ` or `- `
+/// makes it an include or exclude rule whichever option gave it, as rsync reads them.
+pub(super) fn rule(filters: &mut Filters, action: Action, text: &[u8]) {
+    match text {
+        [b'+', b' ', rest @ ..] => filters.push(Action::Include, rest),
+        [b'-', b' ', rest @ ..] => filters.push(Action::Exclude, rest),
+        _ => filters.push(action, text),
+    }
+}
+
+/// The patterns of an `--exclude-from`/`--include-from` FILE (`-`: standard input): one per
+/// line (per NUL-terminated record with `-0`), without a trailing CR; blank lines and lines
+/// starting with `#` or `;` are comments.
+pub(super) fn rules_file(path: &[u8], from0: bool) -> Result<Vec<Vec<u8>>, Error> {
+    let mut data = Vec::new();
+    let read = if path == b"-" {
+        std::io::stdin().lock().read_to_end(&mut data)
+    } else {
+        std::fs::File::open(OsStr::from_bytes(path)).and_then(|mut f| f.read_to_end(&mut data))
+    };
+    read.map_err(|source| Error::ExcludeFile {
+        path: PathBuf::from(OsStr::from_bytes(path)),
+        source,
+    })?;
+    let sep = if from0 { b'\0' } else { b'\n' };
+    Ok(data
+        .split(|&b| b == sep)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty() && !l.starts_with(b"#") && !l.starts_with(b";"))
+        .map(<[u8]>::to_vec)
+        .collect())
+}
 
 /// `--modify-window=NUM`: an integer, possibly negative.
 pub(super) fn number(name: &str, value: &[u8]) -> Result<i64, Error> {

@@ -90,6 +90,9 @@ pub fn run(
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
     };
+    // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
+    let mut quiet = io::sink();
+    let out: &mut dyn Write = if o.quiet { &mut quiet } else { out };
     let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;

@@ -107,7 +107,13 @@ impl Engine<'_> {
             Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
             None => None,
         };
-        let plan = self.dir_plan(&top, if created { None } else { dmeta.as_ref() });
+        // `--mkpath` makes DEST before the transfer, so rsync itemizes it as existing.
+        let existing = if created && !o.mkpath {
+            None
+        } else {
+            dmeta.as_ref()
+        };
+        let plan = self.dir_plan(&top, existing);
         let listing = self.listing(sink, &top)?;
         self.own_notes(sink, &listing)?;
         if o.delete
@@ -194,17 +200,41 @@ impl Engine<'_> {
             )),
             Err(_) => {
                 let mut fd = None;
+                let missing = self.missing_dirs(path);
                 if !self.o.dry_run {
-                    fs::create_dir(path).map_err(|e| dest_error("mkdir", path, e))?;
+                    for dir in missing.iter().rev() {
+                        fs::create_dir(dir).map_err(|e| dest_error("mkdir", dir, e))?;
+                    }
                     fd = Some(open_root(path)?);
                 }
                 if self.o.itemize || self.o.verbose > 0 {
                     let shown = String::from_utf8_lossy(trim_slashes(dest.as_os_str().as_bytes()));
-                    writeln!(sink.out, "created directory {shown}").map_err(Error::Output)?;
+                    let line = match missing.len() {
+                        1 => format!("created directory {shown}"),
+                        n => format!("created {n} directories for {shown}"),
+                    };
+                    writeln!(sink.out, "{line}").map_err(Error::Output)?;
                 }
                 Ok((fd, true))
             }
         }
+    }
+}
+
+impl Engine<'_> {
+    /// `path` (missing) and, with `--mkpath`, each missing parent, deepest first.
+    fn missing_dirs<'p>(&self, path: &'p Path) -> Vec<&'p Path> {
+        let mut missing = vec![path];
+        if self.o.mkpath {
+            let mut up = path.parent();
+            while let Some(p) =
+                up.filter(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+            {
+                missing.push(p);
+                up = p.parent();
+            }
+        }
+        missing
     }
 }
 
