@@ -64,6 +64,8 @@ pub struct Options {
     /// `--delete-after` / `--delete-delay`: the deletions come once everything is transferred
     /// (with `delete`).
     pub delete_after: bool,
+    /// `-H`: files hard-linked together in SRC are hard-linked together in DEST.
+    pub hard_links: bool,
     /// `-q`: nothing on standard output (errors still go to standard error).
     pub quiet: bool,
     /// `--mkpath`: create DEST's missing parent directories too.

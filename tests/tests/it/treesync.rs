@@ -8,7 +8,8 @@
 //! files in 3 of 6 runs each). treesync prints in one fixed order. So output is compared as
 //! three streams, each byte for byte: the transfer lines in order, the `*deleting` lines in
 //! order, and the notes (`skipping non-regular file`, `cannot delete non-empty directory`) as a
-//! sorted set. Within each stream nothing is normalised.
+//! sorted set (and `-H`'s hard-link lines in order, see [`Streams::links`]). Within each stream
+//! nothing is normalised.
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -27,6 +28,10 @@ struct Streams {
     transfer: Vec<String>,
     deleting: Vec<String>,
     notes: Vec<String>,
+    /// `-H`'s `hf ... => LEADER` lines: rsync prints a waiting member's line whenever its
+    /// receiver reports the leader done, so their place among the others varies; their order
+    /// among themselves does not.
+    links: Vec<String>,
 }
 
 fn streams(out: &[u8]) -> Streams {
@@ -35,9 +40,12 @@ fn streams(out: &[u8]) -> Streams {
         transfer: Vec::new(),
         deleting: Vec::new(),
         notes: Vec::new(),
+        links: Vec::new(),
     };
     for line in text.lines() {
-        if line.starts_with("*deleting") {
+        if line.starts_with("hf") {
+            s.links.push(line.to_string());
+        } else if line.starts_with("*deleting") {
             s.deleting.push(line.to_string());
         } else if line.starts_with("skipping non-regular file")
             || line.starts_with("cannot delete non-empty")
@@ -1742,4 +1750,84 @@ fn filter_files_quiet_and_mkpath_match_rsync() {
         assert!(text.contains("failed to open exclude file"), "{text}");
         assert!(text.contains("error in file IO (code 11)"), "{text}");
     }
+}
+
+/// The edge-case tree with two hard-link groups: one spread over three directories with its
+/// first member at the top (walked first), one in two sibling directories.
+fn linked_tree() -> Tree {
+    edge_case_tree()
+        .file("hard/original.txt", "one inode, four names\n")
+        .hardlink("hard/link1.txt", "hard/original.txt")
+        .hardlink("sub/link2.txt", "hard/original.txt")
+        .hardlink("a-first.txt", "hard/original.txt")
+        .file("x/one", "two names\n")
+        .hardlink("y/two", "x/one")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789)
+}
+
+fn with_hardlinks() -> Compare {
+    Compare {
+        hardlinks: true,
+        ..mtimes_and_modes()
+    }
+}
+
+#[test]
+fn hard_links_match_rsync() {
+    let src = linked_tree();
+    let (_, old) = src_and_old_dest();
+    // DEST with one member of the first group already up to date (the rest missing).
+    let middle = old
+        .clone()
+        .file("sub/link2.txt", "one inode, four names\n")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
+    for dest in [None, Some(&old), Some(&middle)] {
+        for flags in [&["-aH", "-i"][..], &["-aHi", "-n"], &["-rtH", "-i", "-c"]] {
+            differential(&Case {
+                src: &src,
+                dest,
+                flags,
+                src_arg: "src/",
+                dest_arg: "dst",
+                cmp: with_hardlinks(),
+            });
+        }
+    }
+}
+
+/// DEST copied without `-H` (each name its own inode, all up to date), then `-aH`: the first
+/// member leads and the others are linked to it (`hf          NAME => LEADER`); a second run
+/// changes nothing and says nothing.
+#[test]
+fn hard_links_over_separate_copies_match_rsync() {
+    let src = linked_tree();
+    let t = tempdir();
+    let mut outs = Vec::new();
+    for side in ["rsync", "ours"] {
+        let w = t.path().join(side);
+        src.build(w.join("src"));
+        cmd("rsync").args(["-a", "src/", "dst"]).cwd(&w).success();
+        let run = || {
+            if side == "rsync" {
+                cmd("rsync")
+            } else {
+                treesync()
+            }
+        };
+        let first = run().args(["-aHi", "src/", "dst"]).cwd(&w).success();
+        let again = run().args(["-aHi", "src/", "dst"]).cwd(&w).success();
+        assert!(again.stdout.is_empty(), "{side}: {}", show(&again.stdout));
+        outs.push(first);
+    }
+    assert_eq!(streams(&outs[0].stdout), streams(&outs[1].stdout));
+    assert!(
+        show(&outs[1].stdout).contains("hf          "),
+        "{}",
+        show(&outs[1].stdout)
+    );
+    let (left, right) = (
+        Listing::read(t.path().join("rsync/dst")),
+        Listing::read(t.path().join("ours/dst")),
+    );
+    assert_same_listing(&left, &right, with_hardlinks());
 }

@@ -297,6 +297,7 @@ fn apply(o: &mut Options, g: &Given<'_>, value: &[u8]) -> Result<(), Error> {
             )));
         }
         Opt::Quiet => o.quiet = on,
+        Opt::HardLinks => o.hard_links = on,
         Opt::Mkpath => o.mkpath = on,
         Opt::Partial
         | Opt::NoEffect
@@ -365,6 +366,7 @@ mod tests {
     fn common_rsync_lines_parse() {
         for line in [
             &["-avh", "--progress", "a/", "b"][..],
+            &["-aH", "a/", "b"],
             &["-aP", "a/", "b"],
             &["-az", "--compress-level=3", "a/", "b"],
             &["-avz", "-e", "ssh -p 22", "a/", "b"],

@@ -37,6 +37,7 @@ pub(super) enum Opt {
     From0,
     Quiet,
     Mkpath,
+    HardLinks,
     SafeLinks,
     Manifest,
     Human,
@@ -314,6 +315,7 @@ pub(super) const SPECS: &[Spec] = &[
         "all *-from files are delimited by 0s",
     ),
     flag(Quiet, "quiet", Some('q'), "suppress non-error messages"),
+    flag(HardLinks, "hard-links", Some('H'), "preserve hard links"),
     flag(
         Mkpath,
         "mkpath",

@@ -258,10 +258,23 @@ impl Engine<'_> {
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
             self.check_stop(sink)?;
+            // `-H`: a hard-link group's members are handled one at a time, in walk order.
+            if let Some(member) = files.next_if(|f| f.link_group().is_some()) {
+                let dfd = dfd.cloned();
+                sink.push(Pending::Later(Box::new(move || {
+                    self.sync_member(dfd.as_ref(), fresh, member)
+                })))?;
+                continue;
+            }
             // Files created in one directory contend for its lock (create, rename): a new
             // directory goes to one worker whole, so the workers fill different directories.
             let per_job = if fresh { usize::MAX } else { JOB_FILES };
-            let mut chunk: Vec<Src> = files.by_ref().take(per_job).collect();
+            let mut chunk: Vec<Src> = Vec::new();
+            while chunk.len() < per_job
+                && let Some(f) = files.next_if(|f| f.link_group().is_none())
+            {
+                chunk.push(f);
+            }
             let dfd = dfd.cloned();
             let (tx, rx) = mpsc::sync_channel(1);
             sc.spawn(move |_| {

@@ -256,7 +256,13 @@ impl Engine<'_> {
 
     /// With `-c`: is DEST's file (known to have `s`'s size) equal to `s`? `src` is `s`
     /// already open, if it is.
-    fn same_content(&self, r: &mut Res, dfd: Option<&Dir>, s: &Src, src: Option<fs::File>) -> bool {
+    pub(super) fn same_content(
+        &self,
+        r: &mut Res,
+        dfd: Option<&Dir>,
+        s: &Src,
+        src: Option<fs::File>,
+    ) -> bool {
         let Some(d) = dfd else { return false };
         let mut dst = match d.open_file_nonblocking(&s.name, fstree::Atime::Keep) {
             Ok((f, _)) => f,

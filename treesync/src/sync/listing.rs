@@ -52,7 +52,7 @@ impl Engine<'_> {
 
     /// All entries of a source directory after filters, sorted as rsync sorts them. Only the
     /// directories (and entries whose type `getdents` does not tell) are `stat`ed here.
-    fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
+    pub(super) fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
         let mut files = Vec::new();
         let mut dirs = Vec::new();
         let shown: &[u8] = if dir.rel.is_empty() { b"." } else { &dir.rel };
@@ -77,7 +77,8 @@ impl Engine<'_> {
         for e in names {
             let listed = e.kind.map_or(Kind::Dir, Kind::of);
             let mut s = Src::listed(dir, &fd, e.name, listed);
-            if matches!(e.kind, None | Some(FsKind::Dir)) {
+            // `-H` needs every file's link count and identity before it is handled.
+            if self.o.hard_links || matches!(e.kind, None | Some(FsKind::Dir)) {
                 match s.lstat() {
                     Ok(m) => s.set_meta(&m),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {

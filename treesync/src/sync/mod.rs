@@ -27,6 +27,7 @@ mod attrs;
 mod delete;
 mod directory;
 mod entry;
+mod hardlink;
 mod listing;
 mod operand;
 mod report;
@@ -54,6 +55,8 @@ struct Engine<'a> {
     /// `--delete-after`: each DEST directory's deletions (the directory, SRC's names in it,
     /// its path), done in walk order once everything is transferred.
     deferred: Mutex<Vec<delete::Deferred>>,
+    /// `-H`: the hard-link groups met so far.
+    links: Mutex<hardlink::Links>,
 }
 
 /// See [`crate::run`].
@@ -89,6 +92,7 @@ pub fn run(
         is_root: rustix::process::geteuid().is_root(),
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
+        links: Mutex::new(hardlink::Links::default()),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();
@@ -111,6 +115,10 @@ pub fn run(
         }
         Ok(())
     })?;
+    if o.hard_links {
+        let r = engine.lead_the_rest();
+        sink.take(r)?;
+    }
     engine.delete_deferred(&mut sink)?;
     if o.progress2 {
         progress_total(&mut sink, o.human).map_err(Error::Output)?;

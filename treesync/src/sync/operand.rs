@@ -102,6 +102,9 @@ impl Engine<'_> {
     ) -> Result<(), Error> {
         let o = self.o;
         let top = Src::new(op.base, op.path, Vec::new(), &op.meta);
+        if o.hard_links {
+            self.find_link_groups(&top);
+        }
         let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
         let dmeta = match &fd {
             Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
@@ -170,6 +173,9 @@ impl Engine<'_> {
             return Ok(());
         }
         if is_dir {
+            if self.o.hard_links {
+                self.find_link_groups(&src);
+            }
             return self.sync_subdir(sc, sink, parent_fd.as_ref(), false, &src, true);
         }
         let mut r = self.res();

@@ -69,6 +69,10 @@ pub(super) struct Src {
     pub(super) uid: u32,
     pub(super) gid: u32,
     pub(super) rdev: u64,
+    /// Hard links to it, and its identity (`-H`), once `statted`.
+    pub(super) nlink: u64,
+    pub(super) dev: u64,
+    pub(super) ino: u64,
 }
 
 impl Src {
@@ -89,6 +93,9 @@ impl Src {
             uid: 0,
             gid: 0,
             rdev: 0,
+            nlink: 0,
+            dev: 0,
+            ino: 0,
         };
         s.set_meta(m);
         s
@@ -111,6 +118,9 @@ impl Src {
             uid: 0,
             gid: 0,
             rdev: 0,
+            nlink: 0,
+            dev: 0,
+            ino: 0,
         }
     }
 
@@ -126,6 +136,14 @@ impl Src {
         self.uid = m.uid;
         self.gid = m.gid;
         self.rdev = m.rdev;
+        self.nlink = m.nlink;
+        self.dev = m.dev;
+        self.ino = m.ino;
+    }
+
+    /// With `-H`: a regular file with other hard links, whose group is its (dev, ino).
+    pub(super) fn link_group(&self) -> Option<(u64, u64)> {
+        (self.statted && self.kind == Kind::File && self.nlink > 1).then_some((self.dev, self.ino))
     }
 
     /// `lstat` it (relative to its directory when open).
