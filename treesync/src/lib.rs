@@ -66,6 +66,10 @@ pub struct Options {
     pub delete_after: bool,
     /// `-H`: files hard-linked together in SRC are hard-linked together in DEST.
     pub hard_links: bool,
+    /// `--delete-excluded`: excluded names in DEST are deleted too.
+    pub delete_excluded: bool,
+    /// `--max-delete=N`: delete at most N entries; the rest are skipped and the run ends 25.
+    pub max_delete: Option<u64>,
     /// `-q`: nothing on standard output (errors still go to standard error).
     pub quiet: bool,
     /// `--mkpath`: create DEST's missing parent directories too.
@@ -129,6 +133,8 @@ pub enum Outcome {
     Partial,
     /// Some source files vanished while the run was reading them: 24.
     Vanished,
+    /// `--max-delete` stopped deletions: 25.
+    MaxDelete,
 }
 
 impl Outcome {
@@ -138,6 +144,7 @@ impl Outcome {
             Outcome::Done => 0,
             Outcome::Partial => 23,
             Outcome::Vanished => 24,
+            Outcome::MaxDelete => 25,
         }
     }
 }
@@ -148,6 +155,7 @@ impl toolkit::ExitStatus for Outcome {
             Outcome::Done => 0,
             Outcome::Partial => 23,
             Outcome::Vanished => 24,
+            Outcome::MaxDelete => 25,
         }
     }
 }

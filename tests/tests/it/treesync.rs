@@ -1831,3 +1831,46 @@ fn hard_links_over_separate_copies_match_rsync() {
     );
     assert_same_listing(&left, &right, with_hardlinks());
 }
+
+#[test]
+fn max_delete_and_delete_excluded_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 7] = [
+        &["-a", "-i", "--delete", "--max-delete=3"],
+        &["-a", "-i", "--delete", "--max-delete=0"],
+        &["-a", "-i", "-n", "--delete", "--max-delete=5"],
+        &["-a", "-i", "--delete", "--max-delete=-1"],
+        &[
+            "-a",
+            "-i",
+            "--delete-excluded",
+            "--exclude=*.bin",
+            "--exclude=gone-dir/",
+        ],
+        &[
+            "-a",
+            "-i",
+            "--delete",
+            "--delete-excluded",
+            "--exclude=text/",
+        ],
+        &["-a", "-i", "--delete-after", "--max-delete=4"],
+    ];
+    for flags in lines {
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        let limit = |out: &Output| {
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .find(|l| l.starts_with("Deletions stopped"))
+                .map(str::to_string)
+        };
+        assert_eq!(limit(&o.rsync), limit(&o.ours), "{flags:?}");
+    }
+}

@@ -115,7 +115,7 @@ pub struct Invocation {
 #[derive(Debug)]
 pub enum Request {
     /// A sync.
-    Sync(Invocation),
+    Sync(Box<Invocation>),
     /// `--info=help`: print this text and exit 0.
     Print(String),
 }
@@ -141,7 +141,7 @@ where
         return Ok(Ok(Request::Print(values::INFO_HELP.to_string())));
     }
     let m = command().try_get_matches_from(args)?;
-    Ok(invocation(&m, umask).map(Request::Sync))
+    Ok(invocation(&m, umask).map(|i| Request::Sync(Box::new(i))))
 }
 
 /// One option as given: where on the command line, which row, its value, on or off.
@@ -298,6 +298,12 @@ fn apply(o: &mut Options, g: &Given<'_>, value: &[u8]) -> Result<(), Error> {
         }
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        Opt::DeleteExcluded => (o.delete, o.delete_excluded) = (on || o.delete, on),
+        Opt::MaxDelete => {
+            // rsync 3.5 treats a negative number as 0 (measured: nothing deleted).
+            let n = values::number(name, value)?;
+            o.max_delete = Some(u64::try_from(n).unwrap_or(0));
+        }
         Opt::Mkpath => o.mkpath = on,
         Opt::Partial
         | Opt::NoEffect
@@ -341,7 +347,7 @@ mod tests {
             0o022,
         );
         match r {
-            Ok(Ok(Request::Sync(i))) => i,
+            Ok(Ok(Request::Sync(i))) => *i,
             other => panic!("not a sync: {other:?}"),
         }
     }

@@ -38,6 +38,8 @@ pub(super) enum Opt {
     Quiet,
     Mkpath,
     HardLinks,
+    DeleteExcluded,
+    MaxDelete,
     SafeLinks,
     Manifest,
     Human,
@@ -316,6 +318,19 @@ pub(super) const SPECS: &[Spec] = &[
     ),
     flag(Quiet, "quiet", Some('q'), "suppress non-error messages"),
     flag(HardLinks, "hard-links", Some('H'), "preserve hard links"),
+    flag(
+        DeleteExcluded,
+        "delete-excluded",
+        None,
+        "also delete excluded files from dest directories",
+    ),
+    valued(
+        MaxDelete,
+        "max-delete",
+        None,
+        "NUM",
+        "don't delete more than NUM files",
+    ),
     flag(
         Mkpath,
         "mkpath",

@@ -8,6 +8,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
+use std::sync::atomic::Ordering;
 
 use fstree::{Atime, Dir, Kind as FsKind, Timestamp};
 
@@ -45,6 +46,18 @@ impl Engine<'_> {
         }
         Ok(())
     }
+}
+
+/// Where an entry being deleted stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Named by `--delete` in a transferred directory.
+    Top,
+    /// Inside a directory being deleted.
+    Inside,
+    /// A directory emptied to make way for a non-directory (not announced itself, and not one
+    /// of `--max-delete`'s deletions).
+    MakeWay,
 }
 
 /// rsync's order of a directory's entries: files by name, then directories (see
@@ -114,20 +127,19 @@ impl Engine<'_> {
         let mut extra: Vec<(OsString, bool)> = dest_names
             .into_iter()
             .filter(|(n, is_dir)| {
-                names.binary_search(n).is_err()
-                    && !self.o.filters.is_excluded(&join_rel(rel, n), *is_dir)
+                names.binary_search(n).is_err() && !self.protected(&join_rel(rel, n), *is_dir)
             })
             .collect();
         sort_for_delete(&mut extra);
         for (name, is_dir) in extra.iter().rev() {
             let crel = join_rel(rel, name);
-            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, true);
+            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, Role::Top);
         }
         sink.take(r)
     }
 
     /// Delete `name` (recursively for a directory), printing `*deleting` lines in rsync's
-    /// order; `announce_self` is false when a directory is emptied to make way for a file.
+    /// order (not the directory itself when it is emptied to make way for a file).
     /// Returns whether the entry is gone (or would be, in a dry run).
     ///
     /// Entries that an exclude rule protects stay, and so does every directory holding one:
@@ -141,8 +153,9 @@ impl Engine<'_> {
         name: &OsStr,
         rel: &[u8],
         is_dir: bool,
-        announce_self: bool,
+        role: Role,
     ) -> bool {
+        let announce_self = role != Role::MakeWay;
         if is_dir {
             let (mut protected, mut protected_file, mut blocked) = (false, false, false);
             match dfd
@@ -153,10 +166,10 @@ impl Engine<'_> {
                     sort_for_delete(&mut l);
                     for (n, d) in l.iter().rev() {
                         let crel = join_rel(rel, n);
-                        if self.o.filters.is_excluded(&crel, *d) {
+                        if self.protected(&crel, *d) {
                             protected = true;
                             protected_file |= !*d;
-                        } else if !self.delete_entry(r, &sub, n, &crel, *d, true) {
+                        } else if !self.delete_entry(r, &sub, n, &crel, *d, Role::Inside) {
                             blocked = true;
                         }
                     }
@@ -165,6 +178,11 @@ impl Engine<'_> {
                     r.io_error("opendir", rel, &e);
                     return false;
                 }
+            }
+            if blocked && role == Role::Inside && self.limit_spent() {
+                // Kept because `--max-delete` stopped its contents: rsync counts a directory
+                // inside the one being deleted as skipped (not the top one, nor one made way).
+                self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
             }
             if protected || blocked {
                 let msg = format!("cannot delete non-empty directory: {}\n", r.show(rel));
@@ -176,6 +194,11 @@ impl Engine<'_> {
                 }
                 return false;
             }
+        }
+        // A directory emptied to make way for a file is not one of `--max-delete`'s deletions
+        // (its contents are).
+        if announce_self && !self.may_delete() {
+            return false;
         }
         if announce_self {
             self.announce_delete(r, rel, is_dir);
@@ -207,7 +230,7 @@ impl Engine<'_> {
     /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
     pub(super) fn make_way(&self, r: &mut Res, d: &Dir, s: &Src) -> bool {
         if self.o.delete {
-            if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
+            if self.delete_entry(r, d, &s.name, &s.rel, true, Role::MakeWay) {
                 return true;
             }
             return cannot_make_way(r, s);
@@ -233,6 +256,34 @@ impl Engine<'_> {
             r.show(&s.rel)
         );
         cannot_make_way(r, s)
+    }
+}
+
+impl Engine<'_> {
+    /// Does an exclude rule keep this DEST entry from `--delete` (not with `--delete-excluded`)?
+    fn protected(&self, rel: &[u8], is_dir: bool) -> bool {
+        !self.o.delete_excluded && self.o.filters.is_excluded(rel, is_dir)
+    }
+
+    /// `--max-delete`: takes one deletion from the budget, or, once it is spent, counts the
+    /// entry as skipped and says no.
+    fn may_delete(&self) -> bool {
+        let Some(max) = self.o.max_delete else {
+            return true;
+        };
+        if self.deleted.fetch_add(1, Ordering::Relaxed) < max {
+            return true;
+        }
+        self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+}
+
+impl Engine<'_> {
+    fn limit_spent(&self) -> bool {
+        self.o
+            .max_delete
+            .is_some_and(|max| self.deleted.load(Ordering::Relaxed) >= max)
     }
 }
 

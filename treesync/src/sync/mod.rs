@@ -40,7 +40,7 @@ use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::pipeline::Sink;
 use crate::stats::Stats;
@@ -55,6 +55,9 @@ struct Engine<'a> {
     /// `--delete-after`: each DEST directory's deletions (the directory, SRC's names in it,
     /// its path), done in walk order once everything is transferred.
     deferred: Mutex<Vec<delete::Deferred>>,
+    /// `--max-delete`: deletions attempted, and those skipped once the limit was reached.
+    deleted: AtomicU64,
+    deletes_skipped: AtomicU64,
     /// `-H`: the hard-link groups met so far.
     links: Mutex<hardlink::Links>,
 }
@@ -93,6 +96,8 @@ pub fn run(
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
         links: Mutex::new(hardlink::Links::default()),
+        deleted: AtomicU64::new(0),
+        deletes_skipped: AtomicU64::new(0),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();
@@ -134,10 +139,19 @@ pub fn run(
         .map_err(Error::Output)?;
     }
     sink.out.flush().map_err(Error::Output)?;
+    let skipped = engine.deletes_skipped.load(Ordering::Relaxed);
+    if skipped > 0 {
+        let _ = writeln!(
+            sink.err,
+            "Deletions stopped due to --max-delete limit ({skipped} skipped)"
+        );
+    }
     let outcome = if sink.partial {
         Outcome::Partial
     } else if sink.vanished {
         Outcome::Vanished
+    } else if skipped > 0 {
+        Outcome::MaxDelete
     } else {
         Outcome::Done
     };
