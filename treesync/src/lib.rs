@@ -30,6 +30,7 @@ pub use chmod::ChmodSpec;
 pub use filter::{Action, Filters};
 pub use owner::Chown;
 pub use stats::Stats;
+pub use sync::BasisKind;
 
 /// Everything a run needs to know, already parsed (the binary maps flags onto it).
 #[derive(Debug, Clone, Default)]
@@ -66,6 +67,8 @@ pub struct Options {
     pub delete_after: bool,
     /// `-H`: files hard-linked together in SRC are hard-linked together in DEST.
     pub hard_links: bool,
+    /// `--compare-dest`, `--copy-dest`, `--link-dest` DIRs (relative to DEST), in order.
+    pub bases: Vec<(BasisKind, PathBuf)>,
     /// `--delete-excluded`: excluded names in DEST are deleted too.
     pub delete_excluded: bool,
     /// `--max-delete=N`: delete at most N entries; the rest are skipped and the run ends 25.

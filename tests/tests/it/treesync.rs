@@ -1874,3 +1874,75 @@ fn max_delete_and_delete_excluded_match_rsync() {
         assert_eq!(limit(&o.rsync), limit(&o.ours), "{flags:?}");
     }
 }
+
+/// `--link-dest`, `--copy-dest`, `--compare-dest` against rsync: SRC the edge-case tree, the
+/// basis tree `prev` an older version of it (and, second, an exact copy), DEST new.
+#[test]
+fn basis_trees_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 7] = [
+        &["-a", "-i", "--link-dest=../prev"],
+        &["-a", "-i", "--compare-dest=../prev"],
+        &["-a", "-i", "--copy-dest=../prev"],
+        &["-a", "-i", "-c", "--link-dest=../prev"],
+        &["-a", "-i", "--link-dest=../none", "--link-dest=../prev"],
+        &["-rlt", "-i", "--link-dest=../prev"],
+        &["-a", "-i", "-n", "--link-dest=../prev"],
+    ];
+    for prev in [&old, &src] {
+        for flags in lines {
+            let t = tempdir();
+            let mut outs = Vec::new();
+            for side in ["rsync", "ours"] {
+                let w = t.path().join(side);
+                // Roots get no time from the Tree: pin them, so both sides start identical.
+                let pin = |p: PathBuf, secs: i64| {
+                    let t = filetime::FileTime::from_unix_time(secs, 250_000_000);
+                    filetime::set_file_times(&p, t, t).unwrap();
+                };
+                pin(src.build(w.join("src")), 1_650_000_000);
+                if std::ptr::eq(prev, &src) {
+                    cmd("rsync").args(["-a", "src/", "prev"]).cwd(&w).success();
+                } else {
+                    pin(prev.build(w.join("prev")), 1_640_000_000);
+                }
+                let run = if side == "rsync" {
+                    cmd("rsync")
+                } else {
+                    treesync()
+                };
+                outs.push(run.args(flags).args(["src/", "new"]).cwd(&w).run());
+            }
+            let (theirs, ours) = (&outs[0], &outs[1]);
+            let context = format!(
+                "{flags:?}\n--- rsync:\n{}{}\n--- treesync:\n{}{}",
+                show(&theirs.stdout),
+                show(&theirs.stderr),
+                show(&ours.stdout),
+                show(&ours.stderr)
+            );
+            assert_eq!(theirs.code(), ours.code(), "{context}");
+            assert_eq!(streams(&theirs.stdout), streams(&ours.stdout), "{context}");
+            let new = |side: &str| t.path().join(side).join("new");
+            if new("rsync").exists() || new("ours").exists() {
+                // rsync 3.5 leaves a file written against a --link-dest basis with the basis's
+                // mode when its mode changed (its line says `p`): treesync gives it SRC's mode,
+                // as -p asks. So modes are compared with SRC's, the rest with rsync's.
+                let cmp = Compare {
+                    nlinks: true,
+                    modes: false,
+                    ..mtimes_and_modes()
+                };
+                let ours = Listing::read(new("ours"));
+                assert_same_listing(&Listing::read(new("rsync")), &ours, cmp);
+                if flags.contains(&"-a") {
+                    let src_side = Listing::read(t.path().join("ours/src"));
+                    for e in ours.entries.iter().filter(|e| e.kind != Kind::Symlink) {
+                        let want = src_side.get(&e.path).map(|w| w.perm);
+                        assert_eq!(want, Some(e.perm), "{flags:?}: mode of {}", show(&e.path));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -298,6 +298,15 @@ fn apply(o: &mut Options, g: &Given<'_>, value: &[u8]) -> Result<(), Error> {
         }
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        Opt::CompareDest | Opt::CopyDest | Opt::LinkDest => {
+            let kind = match g.spec.opt {
+                Opt::CompareDest => crate::BasisKind::Compare,
+                Opt::CopyDest => crate::BasisKind::Copy,
+                _ => crate::BasisKind::Link,
+            };
+            o.bases
+                .push((kind, PathBuf::from(std::ffi::OsStr::from_bytes(value))));
+        }
         Opt::DeleteExcluded => (o.delete, o.delete_excluded) = (on || o.delete, on),
         Opt::MaxDelete => {
             // rsync 3.5 treats a negative number as 0 (measured: nothing deleted).

@@ -145,17 +145,9 @@ impl Engine<'_> {
             None => None,
         };
         let existing_dir = existing.filter(|m| m.kind == FsKind::Dir);
-        let plan = self.dir_plan(s, existing_dir.as_ref());
+        let plan = self.subdir_plan(s, existing.as_ref());
         sink.stats.files.dir += 1;
-        let kept_out = match &existing {
-            // `--existing`: a directory DEST lacks is not created, nor anything in it.
-            None => o.existing,
-            // `--ignore-existing`: a non-directory DEST has there stays, and nothing is
-            // written beneath it (rsync goes on to fail on each entry inside, exit 23, or
-            // writes through a symlink to a directory; treesync leaves it all alone).
-            Some(m) => o.ignore_existing && m.kind != FsKind::Dir,
-        };
-        if kept_out && parent.is_some() {
+        if self.kept_out(existing.as_ref()) && parent.is_some() {
             return sink.take(r).map(|()| None);
         }
         if plan.change.new {
@@ -196,6 +188,31 @@ impl Engine<'_> {
                 .filter(|_| !o.dry_run)
                 .map(|fd| (fd, plan, s.rel.clone())),
         }))
+    }
+
+    /// What DEST's directory for `s` needs (`existing`: what DEST has at its name); a new one
+    /// is itemized against a basis tree's (`--link-dest` ...) where there is one.
+    fn subdir_plan(&self, s: &Src, existing: Option<&Meta>) -> DirPlan {
+        let mut plan = self.dir_plan(s, existing.filter(|m| m.kind == FsKind::Dir));
+        if existing.is_none()
+            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(&s.rel))
+        {
+            plan.change = self.dir_plan(s, Some(&bm)).change;
+            // Created here, so `cd..t......` when something differs (else no line).
+            plan.change.transferred = plan.change.is_change();
+        }
+        plan
+    }
+
+    /// Does a transfer rule keep DEST's directory (and all beneath it) as it is?
+    /// `--existing`: one DEST lacks is not created. `--ignore-existing`: a non-directory DEST
+    /// has there stays, and nothing is written beneath it (rsync goes on to fail on each entry
+    /// inside, exit 23, or writes through a symlink to a directory; treesync leaves it alone).
+    fn kept_out(&self, existing: Option<&Meta>) -> bool {
+        match existing {
+            None => self.o.existing,
+            Some(m) => self.o.ignore_existing && m.kind != FsKind::Dir,
+        }
     }
 
     /// Makes DEST's directory for `s` in `p` as `plan` says (a non-directory there is

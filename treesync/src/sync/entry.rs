@@ -13,6 +13,7 @@ use std::io;
 use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
 
 use super::Engine;
+use super::basis::FromBasis;
 use super::source::{Kind, Src};
 use super::transfer::{NewAttrs, open_source};
 use crate::itemize::Change;
@@ -37,6 +38,14 @@ impl Engine<'_> {
         if self.passes_over(s, existing.as_ref()) {
             return r;
         }
+        let (mut against, mut quiet) = (None, false);
+        if existing.is_none() && self.bases().is_some() {
+            match self.try_bases(&mut r, dfd, s, target.as_deref()) {
+                FromBasis::Done => return r,
+                FromBasis::Write(m) => against = m,
+                FromBasis::Quiet => quiet = true,
+            }
+        }
         // Is the existing DEST entry the same kind of thing (so it can be updated in place)?
         let same = existing.filter(|m| same_kind(s, m));
         if let (Some(m), None) = (existing, same)
@@ -57,7 +66,14 @@ impl Engine<'_> {
         let (uid, gid) = self.want_owner(s);
         match same {
             Some(m) if up_to_date => self.fix_attrs(&mut r, dfd, s, &m, uid, gid, target),
-            _ => self.write_entry(&mut r, dfd, s, same.as_ref(), target, src_file),
+            _ => {
+                let on = Against {
+                    same: same.as_ref(),
+                    shown: same.as_ref().or(against.as_ref()),
+                    quiet,
+                };
+                self.write_entry(&mut r, dfd, s, on, target, src_file);
+            }
         }
         r
     }
@@ -189,19 +205,22 @@ impl Engine<'_> {
     }
 
     /// Writes `s` anew under a temporary name and renames it over (`same`: DEST's entry of
-    /// the same kind it replaces), then counts and announces it.
+    /// the same kind it replaces; `shown`: what the line compares with), then counts and
+    /// announces it.
     fn write_entry(
         &self,
         r: &mut Res,
         dfd: Option<&Dir>,
         s: &Src,
-        same: Option<&Meta>,
+        on: Against<'_>,
         target: Option<&[u8]>,
         src_file: Option<fs::File>,
     ) {
+        let Against { same, shown, quiet } = on;
         let (uid, gid) = self.want_owner(s);
         let new = same.is_none();
-        let change = match same {
+        // Itemized against DEST's entry, or a basis tree's copy (`--link-dest` ...).
+        let change = match shown {
             Some(m) => self.replacing(s, m, uid, gid),
             None => Change {
                 new,
@@ -230,11 +249,19 @@ impl Engine<'_> {
             }
         }
         count_written(r, s, new);
-        self.announce(r, s, &change, target);
+        if !quiet {
+            self.announce(r, s, &change, target);
+        }
     }
 
     /// The itemized change for rewriting DEST's entry `m` with `s`.
-    fn replacing(&self, s: &Src, m: &Meta, uid: Option<u32>, gid: Option<u32>) -> Change {
+    pub(super) fn replacing(
+        &self,
+        s: &Src,
+        m: &Meta,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    ) -> Change {
         let o = self.o;
         Change {
             transferred: true,
@@ -310,8 +337,17 @@ impl Engine<'_> {
     }
 }
 
+/// What a write replaces: DEST's entry of the same kind (`same`), and what its line compares
+/// with (`shown`: that entry, or a basis tree's copy under `--link-dest` and the like).
+struct Against<'m> {
+    same: Option<&'m Meta>,
+    shown: Option<&'m Meta>,
+    /// No line: a basis tree has the very same entry.
+    quiet: bool,
+}
+
 /// Is DEST's entry `m` the same kind of thing as `s` (so it can be updated in place)?
-fn same_kind(s: &Src, m: &Meta) -> bool {
+pub(super) fn same_kind(s: &Src, m: &Meta) -> bool {
     match s.kind {
         Kind::File => m.kind == FsKind::File,
         Kind::Link => m.kind == FsKind::Symlink,

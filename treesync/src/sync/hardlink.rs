@@ -255,7 +255,7 @@ fn count_member(r: &mut Res, s: &Src) {
 
 /// `to` in `to_dir` becomes a hard link to `name` in `dir`: linked under a temporary name and
 /// renamed over `to`, so `to` is never missing.
-fn hard_link(dir: &Dir, name: &OsStr, to_dir: &Dir, to: &OsStr) -> std::io::Result<()> {
+pub(super) fn hard_link(dir: &Dir, name: &OsStr, to_dir: &Dir, to: &OsStr) -> std::io::Result<()> {
     let tmp = loop {
         let tmp = fstree::dir::temp_name(to, TempStyle::Rsync);
         match dir.hard_link(name, to_dir, &tmp) {

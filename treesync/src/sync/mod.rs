@@ -24,6 +24,8 @@
 //! writes new entries; [`report`] words what happened; [`source`] is a listed source entry.
 
 mod attrs;
+mod basis;
+pub use basis::BasisKind;
 mod delete;
 mod directory;
 mod entry;
@@ -58,6 +60,8 @@ struct Engine<'a> {
     /// `--max-delete`: deletions attempted, and those skipped once the limit was reached.
     deleted: AtomicU64,
     deletes_skipped: AtomicU64,
+    /// `--link-dest`, `--copy-dest`, `--compare-dest`, opened once DEST exists.
+    bases: std::sync::OnceLock<basis::Bases>,
     /// `-H`: the hard-link groups met so far.
     links: Mutex<hardlink::Links>,
 }
@@ -73,22 +77,7 @@ pub fn run(
     if sources.is_empty() {
         return Err(Error::Usage("missing SRC or DEST".into()));
     }
-    let manifest = match &o.manifest {
-        None => None,
-        Some(p) => {
-            let f = fs::File::open(p).map_err(|e| Error::Manifest {
-                path: p.clone(),
-                source: Box::new(e),
-            })?;
-            let m = fstree::manifest::Manifest::read(io::BufReader::new(f)).map_err(|e| {
-                Error::Manifest {
-                    path: p.clone(),
-                    source: Box::new(e),
-                }
-            })?;
-            Some((m, PathBuf::from(&sources[0])))
-        }
-    };
+    let manifest = load_manifest(o, &sources[0])?;
     let engine = Engine {
         o,
         manifest,
@@ -96,6 +85,7 @@ pub fn run(
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
         links: Mutex::new(hardlink::Links::default()),
+        bases: std::sync::OnceLock::new(),
         deleted: AtomicU64::new(0),
         deletes_skipped: AtomicU64::new(0),
     };
@@ -120,42 +110,65 @@ pub fn run(
         }
         Ok(())
     })?;
-    if o.hard_links {
-        let r = engine.lead_the_rest();
-        sink.take(r)?;
-    }
-    engine.delete_deferred(&mut sink)?;
-    if o.progress2 {
-        progress_total(&mut sink, o.human).map_err(Error::Output)?;
-    }
-    if o.stats {
-        sink.stats.write(sink.out, o.human).map_err(Error::Output)?;
-    } else if o.verbose > 0 {
-        writeln!(
-            sink.out,
-            "\ntotal size is {}",
-            crate::stats::size(sink.stats.total_size, o.human)
-        )
-        .map_err(Error::Output)?;
-    }
-    sink.out.flush().map_err(Error::Output)?;
-    let skipped = engine.deletes_skipped.load(Ordering::Relaxed);
-    if skipped > 0 {
-        let _ = writeln!(
-            sink.err,
-            "Deletions stopped due to --max-delete limit ({skipped} skipped)"
-        );
-    }
-    let outcome = if sink.partial {
-        Outcome::Partial
-    } else if sink.vanished {
-        Outcome::Vanished
-    } else if skipped > 0 {
-        Outcome::MaxDelete
-    } else {
-        Outcome::Done
+    engine.finish(&mut sink)
+}
+
+/// `--manifest`: SRC's mtree manifest (the first source's), trusted with `-c`.
+fn load_manifest(
+    o: &Options,
+    first: &OsString,
+) -> Result<Option<(fstree::manifest::Manifest, PathBuf)>, Error> {
+    let Some(p) = &o.manifest else {
+        return Ok(None);
     };
-    Ok((outcome, sink.stats))
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| Error::Manifest {
+        path: p.clone(),
+        source: e,
+    };
+    let f = fs::File::open(p).map_err(|e| bad(Box::new(e)))?;
+    let m =
+        fstree::manifest::Manifest::read(io::BufReader::new(f)).map_err(|e| bad(Box::new(e)))?;
+    Ok(Some((m, PathBuf::from(first))))
+}
+
+impl Engine<'_> {
+    /// After the walk: the hard links and deletions put off till the end, the closing lines
+    /// (`--info=progress2`, `--stats` or `-v`'s total, `--max-delete`'s note) and the outcome.
+    fn finish(&self, sink: &mut Sink<'_, '_>) -> Result<(Outcome, Stats), Error> {
+        let o = self.o;
+        if o.hard_links {
+            let r = self.lead_the_rest();
+            sink.take(r)?;
+        }
+        self.delete_deferred(sink)?;
+        if o.progress2 {
+            progress_total(sink, o.human).map_err(Error::Output)?;
+        }
+        if o.stats {
+            sink.stats.write(sink.out, o.human).map_err(Error::Output)?;
+        } else if o.verbose > 0 {
+            let total = crate::stats::size(sink.stats.total_size, o.human);
+            writeln!(sink.out, "\ntotal size is {total}").map_err(Error::Output)?;
+        }
+        sink.out.flush().map_err(Error::Output)?;
+        let skipped = self.deletes_skipped.load(Ordering::Relaxed);
+        if skipped > 0 {
+            let _ = writeln!(
+                sink.err,
+                "Deletions stopped due to --max-delete limit ({skipped} skipped)"
+            );
+        }
+        let outcome = if sink.partial {
+            Outcome::Partial
+        } else if sink.vanished {
+            Outcome::Vanished
+        } else if skipped > 0 {
+            Outcome::MaxDelete
+        } else {
+            Outcome::Done
+        };
+        Ok((outcome, sink.stats))
+    }
 }
 
 /// `--info=progress2`'s last line: the bytes transferred and their share of the total size
@@ -176,6 +189,11 @@ fn progress_total(sink: &mut Sink<'_, '_>, human: u8) -> io::Result<()> {
 }
 
 impl Engine<'_> {
+    /// The basis trees (`--link-dest` ...), none until DEST is known.
+    fn bases(&self) -> Option<&basis::Bases> {
+        self.bases.get().filter(|b| !b.is_empty())
+    }
+
     fn stopped(&self) -> bool {
         self.stop.load(std::sync::atomic::Ordering::Relaxed)
     }

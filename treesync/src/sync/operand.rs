@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use fstree::{Dir, Meta};
 
 use super::Engine;
+use super::basis;
 use super::directory::Frame;
 use super::source::{Src, open_dir_path};
 use crate::Error;
@@ -106,6 +107,8 @@ impl Engine<'_> {
             self.find_link_groups(&top);
         }
         let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
+        self.bases
+            .get_or_init(|| basis::Bases::open(&o.bases, dest));
         let dmeta = match &fd {
             Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
             None => None,
@@ -116,7 +119,15 @@ impl Engine<'_> {
         } else {
             dmeta.as_ref()
         };
-        let plan = self.dir_plan(&top, existing);
+        let mut plan = self.dir_plan(&top, existing);
+        if existing.is_none()
+            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
+        {
+            // A new DEST is itemized against a basis tree's top (`--link-dest` ...).
+            plan.change = self.dir_plan(&top, Some(&bm)).change;
+            // Created here, so `cd..t......` when something differs (else no line).
+            plan.change.transferred = plan.change.is_change();
+        }
         let listing = self.listing(sink, &top)?;
         self.own_notes(sink, &listing)?;
         if o.delete
@@ -166,6 +177,8 @@ impl Engine<'_> {
             (parent.to_path_buf(), name)
         };
         let (parent_fd, _) = self.dest_dir(sink, &parent_path, dest, libc::ENOTDIR)?;
+        self.bases
+            .get_or_init(|| basis::Bases::open(&self.o.bases, &parent_path));
         let is_dir = op.meta.kind == fstree::Kind::Dir;
         let rel = op.base.as_bytes().to_vec();
         let mut src = Src::new(name, op.path, rel, &op.meta);
