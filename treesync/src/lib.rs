@@ -69,6 +69,12 @@ pub struct Options {
     pub hard_links: bool,
     /// `--compare-dest`, `--copy-dest`, `--link-dest` DIRs (relative to DEST), in order.
     pub bases: Vec<(BasisKind, PathBuf)>,
+    /// `-b`: back up what is replaced or deleted.
+    pub backup: bool,
+    /// `--backup-dir`: backups go here (relative to DEST), not beside the original.
+    pub backup_dir: Option<PathBuf>,
+    /// `--suffix`: appended to backup names (`~` by default, nothing with `--backup-dir`).
+    pub suffix: std::ffi::OsString,
     /// `--delete-excluded`: excluded names in DEST are deleted too.
     pub delete_excluded: bool,
     /// `--max-delete=N`: delete at most N entries; the rest are skipped and the run ends 25.

@@ -1946,3 +1946,64 @@ fn basis_trees_match_rsync() {
         }
     }
 }
+
+#[test]
+fn backups_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    // Backup directories made by the run carry the time of each run.
+    let no_dir_times = Compare {
+        dir_mtimes: false,
+        ..mtimes_and_modes()
+    };
+    let lines: [&[&str]; 6] = [
+        &["-a", "-i", "-b"],
+        &["-a", "-i", "-b", "--delete"],
+        &["-a", "-i", "--backup", "--suffix=.old", "--delete"],
+        &["-a", "-i", "--backup-dir=bak", "--delete"],
+        &["-a", "-i", "-b", "--backup-dir=bak", "--suffix=.x"],
+        &["-a", "-i", "-n", "-b", "--delete"],
+    ];
+    for flags in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: no_dir_times,
+        });
+    }
+    // A second run keeps the first run's backups (rsync's implied `P *~`), and says what rsync
+    // says of the directories they keep. On the tree without type changes.
+    let plain = |t: &Tree| t.clone().retain(|p, _| !p.starts_with(b"types"));
+    let t = tempdir();
+    let mut outs = Vec::new();
+    for side in ["rsync", "ours"] {
+        let w = t.path().join(side);
+        plain(&src).build(w.join("src"));
+        plain(&old).build(w.join("dst"));
+        let run = || {
+            if side == "rsync" {
+                cmd("rsync")
+            } else {
+                treesync()
+            }
+        };
+        run()
+            .args(["-a", "-b", "--delete", "src/", "dst"])
+            .cwd(&w)
+            .success();
+        let again = run()
+            .args(["-ai", "-b", "--delete", "src/", "dst"])
+            .cwd(&w)
+            .run();
+        outs.push(again);
+    }
+    assert_eq!(outs[0].code(), outs[1].code());
+    assert_eq!(streams(&outs[0].stdout), streams(&outs[1].stdout));
+    let (left, right) = (
+        Listing::read(t.path().join("rsync/dst")),
+        Listing::read(t.path().join("ours/dst")),
+    );
+    assert_same_listing(&left, &right, no_dir_times);
+}

@@ -207,6 +207,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     };
     let mut chmod: Option<ChmodSpec> = None;
     let mut filters = Filters::default();
+    let mut suffix = None;
     let given = in_order(m);
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
@@ -229,11 +230,15 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                     values::rule(&mut filters, action, &line);
                 }
             }
-            _ => apply(&mut o, &g, value)?,
+            _ => apply(&mut o, &mut suffix, &g, value)?,
         }
     }
     o.chmod = chmod;
     o.filters = filters;
+    o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
+        Some(_) => OsString::new(),
+        None => OsString::from("~"),
+    });
     let mut paths: Vec<OsString> = m
         .get_many::<OsString>("paths")
         .map(|v| v.cloned().collect())
@@ -249,7 +254,12 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
 }
 
 /// Applies one option (all but the ordered lists) to `o`.
-fn apply(o: &mut Options, g: &Given<'_>, value: &[u8]) -> Result<(), Error> {
+fn apply(
+    o: &mut Options,
+    suffix: &mut Option<OsString>,
+    g: &Given<'_>,
+    value: &[u8],
+) -> Result<(), Error> {
     let on = g.on;
     let name = g.spec.long;
     match g.spec.opt {
@@ -298,6 +308,13 @@ fn apply(o: &mut Options, g: &Given<'_>, value: &[u8]) -> Result<(), Error> {
         }
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        Opt::Backup => o.backup = on,
+        // rsync: --backup-dir implies --backup.
+        Opt::BackupDir => {
+            o.backup = true;
+            o.backup_dir = Some(PathBuf::from(std::ffi::OsStr::from_bytes(value)));
+        }
+        Opt::Suffix => *suffix = Some(std::ffi::OsStr::from_bytes(value).to_os_string()),
         Opt::CompareDest | Opt::CopyDest | Opt::LinkDest => {
             let kind = match g.spec.opt {
                 Opt::CompareDest => crate::BasisKind::Compare,

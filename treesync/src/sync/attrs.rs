@@ -23,13 +23,13 @@ impl Engine<'_> {
         }
     }
 
-    /// Is the mtime of an entry of this kind carried? `-t`, except directories with `-O` and
+    /// Is the mtime of an entry of this kind carried? `-t`, except directories with `-O` (and
+    /// with `-b` without `--backup-dir`, which rsync 3.5 treats as `-O`: measured) and
     /// symlinks with `-J`.
     pub(super) fn carries_mtime(&self, kind: Kind) -> bool {
         let o = self.o;
-        o.times
-            && !(kind == Kind::Dir && o.omit_dir_times)
-            && !(kind == Kind::Link && o.omit_link_times)
+        let omit_dirs = o.omit_dir_times || (o.backup && o.backup_dir.is_none());
+        o.times && !(kind == Kind::Dir && omit_dirs) && !(kind == Kind::Link && o.omit_link_times)
     }
 
     /// The mode an entry should end with. Without `-p` a new entry gets the source mode

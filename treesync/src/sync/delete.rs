@@ -8,6 +8,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::Ordering;
 
 use fstree::{Atime, Dir, Kind as FsKind, Timestamp};
@@ -171,6 +172,13 @@ impl Engine<'_> {
                             protected_file |= !*d;
                         } else if !self.delete_entry(r, &sub, n, &crel, *d, Role::Inside) {
                             blocked = true;
+                        } else if !*d
+                            && self.o.backup
+                            && self.o.backup_dir.is_none()
+                            && !self.o.dry_run
+                        {
+                            // Backed up beside itself: the directory keeps the backup.
+                            blocked = true;
                         }
                     }
                 }
@@ -208,6 +216,8 @@ impl Engine<'_> {
         }
         let res = if is_dir {
             dfd.remove_dir(name)
+        } else if self.backs_up(Some(FsKind::File)) {
+            self.back_up(dfd, name, rel)
         } else {
             dfd.remove_file(name)
         };
@@ -262,7 +272,27 @@ impl Engine<'_> {
 impl Engine<'_> {
     /// Does an exclude rule keep this DEST entry from `--delete` (not with `--delete-excluded`)?
     fn protected(&self, rel: &[u8], is_dir: bool) -> bool {
-        !self.o.delete_excluded && self.o.filters.is_excluded(rel, is_dir)
+        (!self.o.delete_excluded && self.o.filters.is_excluded(rel, is_dir)) || self.is_backup(rel)
+    }
+
+    /// `-b` protects backups from `--delete`: without `--backup-dir` by the suffix, as rsync's
+    /// implied `P *~` rule; a `--backup-dir` inside DEST by its name at the top (it is made at
+    /// the start of the run; rsync makes it at its first backup, after it has listed DEST).
+    fn is_backup(&self, rel: &[u8]) -> bool {
+        let o = self.o;
+        if !o.backup {
+            return false;
+        }
+        match &o.backup_dir {
+            None => {
+                let suffix = o.suffix.as_bytes();
+                !suffix.is_empty() && rel.ends_with(suffix)
+            }
+            Some(dir) => dir
+                .components()
+                .next()
+                .is_some_and(|c| c.as_os_str().as_bytes() == rel),
+        }
     }
 
     /// `--max-delete`: takes one deletion from the budget, or, once it is spent, counts the

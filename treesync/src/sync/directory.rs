@@ -232,7 +232,11 @@ impl Engine<'_> {
         if existing.is_some() && !is_dir && !dry {
             // A file, symlink or special where SRC has a directory: replace it (a symlink is
             // removed, never followed).
-            if let Err(e) = p.remove_file(&s.name) {
+            let gone = match self.backs_up(existing.map(|m| m.kind)) {
+                true => self.back_up(p, &s.name, &s.rel),
+                false => p.remove_file(&s.name),
+            };
+            if let Err(e) = gone {
                 r.io_error("unlink", &s.rel, &e);
                 return Err(false);
             }

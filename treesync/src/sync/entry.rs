@@ -71,6 +71,7 @@ impl Engine<'_> {
                     same: same.as_ref(),
                     shown: same.as_ref().or(against.as_ref()),
                     quiet,
+                    backup: self.backs_up(existing.map(|m| m.kind)),
                 };
                 self.write_entry(&mut r, dfd, s, on, target, src_file);
             }
@@ -216,7 +217,12 @@ impl Engine<'_> {
         target: Option<&[u8]>,
         src_file: Option<fs::File>,
     ) {
-        let Against { same, shown, quiet } = on;
+        let Against {
+            same,
+            shown,
+            quiet,
+            backup,
+        } = on;
         let (uid, gid) = self.want_owner(s);
         let new = same.is_none();
         // Itemized against DEST's entry, or a basis tree's copy (`--link-dest` ...).
@@ -236,6 +242,7 @@ impl Engine<'_> {
             gid,
             mtime: self.carries_mtime(s.kind).then_some(s.mtime),
             atime: self.o.atimes.then_some(Timestamp::from_secs(s.atime.secs)),
+            backup,
         };
         if !self.o.dry_run
             && let Some(d) = dfd
@@ -344,6 +351,8 @@ struct Against<'m> {
     shown: Option<&'m Meta>,
     /// No line: a basis tree has the very same entry.
     quiet: bool,
+    /// `-b`: DEST's entry at this name is backed up first.
+    backup: bool,
 }
 
 /// Is DEST's entry `m` the same kind of thing as `s` (so it can be updated in place)?

@@ -24,6 +24,7 @@
 //! writes new entries; [`report`] words what happened; [`source`] is a listed source entry.
 
 mod attrs;
+mod backup;
 mod basis;
 pub use basis::BasisKind;
 mod delete;
@@ -62,6 +63,8 @@ struct Engine<'a> {
     deletes_skipped: AtomicU64,
     /// `--link-dest`, `--copy-dest`, `--compare-dest`, opened once DEST exists.
     bases: std::sync::OnceLock<basis::Bases>,
+    /// `--backup-dir`, opened (and made) once DEST exists; `None` without one.
+    backup_root: std::sync::OnceLock<Option<fstree::Dir>>,
     /// `-H`: the hard-link groups met so far.
     links: Mutex<hardlink::Links>,
 }
@@ -86,6 +89,7 @@ pub fn run(
         deferred: Mutex::new(Vec::new()),
         links: Mutex::new(hardlink::Links::default()),
         bases: std::sync::OnceLock::new(),
+        backup_root: std::sync::OnceLock::new(),
         deleted: AtomicU64::new(0),
         deletes_skipped: AtomicU64::new(0),
     };

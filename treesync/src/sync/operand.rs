@@ -109,6 +109,13 @@ impl Engine<'_> {
         let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
         self.bases
             .get_or_init(|| basis::Bases::open(&o.bases, dest));
+        self.open_backup_dir(dest).map_err(|e| {
+            dest_error(
+                "mkdir",
+                &dest.join(o.backup_dir.as_deref().unwrap_or(Path::new(""))),
+                e,
+            )
+        })?;
         let dmeta = match &fd {
             Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
             None => None,
@@ -179,6 +186,10 @@ impl Engine<'_> {
         let (parent_fd, _) = self.dest_dir(sink, &parent_path, dest, libc::ENOTDIR)?;
         self.bases
             .get_or_init(|| basis::Bases::open(&self.o.bases, &parent_path));
+        self.open_backup_dir(&parent_path).map_err(|e| {
+            let dir = self.o.backup_dir.as_deref().unwrap_or(Path::new(""));
+            dest_error("mkdir", &parent_path.join(dir), e)
+        })?;
         let is_dir = op.meta.kind == fstree::Kind::Dir;
         let rel = op.base.as_bytes().to_vec();
         let mut src = Src::new(name, op.path, rel, &op.meta);

@@ -24,6 +24,8 @@ pub(super) struct NewAttrs {
     pub(super) gid: Option<u32>,
     pub(super) atime: Option<Timestamp>,
     pub(super) mtime: Option<Timestamp>,
+    /// `-b`: DEST has an entry there to back up before the new one takes its name.
+    pub(super) backup: bool,
 }
 
 impl Engine<'_> {
@@ -56,6 +58,9 @@ impl Engine<'_> {
             fstree::dir::chown_fd(&tmp.file, a.uid, a.gid)?;
             fstree::dir::chmod_fd(&tmp.file, a.mode)?;
             fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
+            if a.backup {
+                self.back_up(d, &s.name, &s.rel)?;
+            }
             tmp.commit().map_err(|e| e.source)?;
             Ok(copied)
         })();
@@ -122,6 +127,9 @@ impl Engine<'_> {
                 d.chmod(&tmp_name, a.mode)?;
             }
             d.set_times(&tmp_name, a.atime, a.mtime)?;
+            if a.backup {
+                self.back_up(d, &s.name, &s.rel)?;
+            }
             d.rename(&tmp_name, d, &s.name)
         })();
         if let Err(e) = result {
