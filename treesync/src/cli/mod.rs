@@ -260,8 +260,10 @@ fn apply(
     g: &Given<'_>,
     value: &[u8],
 ) -> Result<(), Error> {
+    if g.spec.value.is_some() {
+        return apply_value(o, suffix, g.spec, value);
+    }
     let on = g.on;
-    let name = g.spec.long;
     match g.spec.opt {
         Opt::Recursive => o.recursive = on,
         Opt::Archive => archive(o, on),
@@ -274,13 +276,10 @@ fn apply(
         Opt::DevicesSpecials => (o.devices, o.specials) = (on, on),
         Opt::Devices => o.devices = on,
         Opt::Specials => o.specials = on,
-        Opt::Chown => {
-            let text = String::from_utf8_lossy(value);
-            o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
-        }
         Opt::Checksum => o.checksum = on,
         Opt::Delete => o.delete = on,
         Opt::DeleteAfter => (o.delete, o.delete_after) = (on || o.delete, on),
+        Opt::DeleteExcluded => (o.delete, o.delete_excluded) = (on || o.delete, on),
         Opt::DryRun => o.dry_run = on,
         Opt::Itemize => o.itemize = on,
         Opt::Verbose => o.verbose = if on { o.verbose.saturating_add(1) } else { 0 },
@@ -289,7 +288,6 @@ fn apply(
         Opt::Progress => o.progress = on,
         Opt::PartialProgress => o.progress = true,
         Opt::SafeLinks => o.safe_links = on,
-        Opt::Manifest => o.manifest = Some(PathBuf::from(std::ffi::OsStr::from_bytes(value))),
         Opt::Update => o.update = on,
         Opt::SizeOnly => o.size_only = on,
         Opt::IgnoreTimes => o.ignore_times = on,
@@ -297,6 +295,30 @@ fn apply(
         Opt::Existing => o.existing = on,
         Opt::OmitDirTimes => o.omit_dir_times = on,
         Opt::OmitLinkTimes => o.omit_link_times = on,
+        Opt::Quiet => o.quiet = on,
+        Opt::HardLinks => o.hard_links = on,
+        Opt::Backup => o.backup = on,
+        Opt::Mkpath => o.mkpath = on,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies one option that takes a value (the ordered lists aside).
+fn apply_value(
+    o: &mut Options,
+    suffix: &mut Option<OsString>,
+    spec: &Spec,
+    value: &[u8],
+) -> Result<(), Error> {
+    let name = spec.long;
+    let path = || PathBuf::from(std::ffi::OsStr::from_bytes(value));
+    match spec.opt {
+        Opt::Chown => {
+            let text = String::from_utf8_lossy(value);
+            o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
+        }
+        Opt::Manifest => o.manifest = Some(path()),
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
         Opt::MinSize => o.min_size = values::size(name, value)?,
         Opt::MaxSize => o.max_size = values::size(name, value)?,
@@ -306,39 +328,18 @@ fn apply(
                 "The --{name} option may only be used when connecting to an rsync daemon."
             )));
         }
-        Opt::Quiet => o.quiet = on,
-        Opt::HardLinks => o.hard_links = on,
-        Opt::Backup => o.backup = on,
         // rsync: --backup-dir implies --backup.
-        Opt::BackupDir => {
-            o.backup = true;
-            o.backup_dir = Some(PathBuf::from(std::ffi::OsStr::from_bytes(value)));
-        }
+        Opt::BackupDir => (o.backup, o.backup_dir) = (true, Some(path())),
         Opt::Suffix => *suffix = Some(std::ffi::OsStr::from_bytes(value).to_os_string()),
-        Opt::CompareDest | Opt::CopyDest | Opt::LinkDest => {
-            let kind = match g.spec.opt {
-                Opt::CompareDest => crate::BasisKind::Compare,
-                Opt::CopyDest => crate::BasisKind::Copy,
-                _ => crate::BasisKind::Link,
-            };
-            o.bases
-                .push((kind, PathBuf::from(std::ffi::OsStr::from_bytes(value))));
-        }
-        Opt::DeleteExcluded => (o.delete, o.delete_excluded) = (on || o.delete, on),
+        Opt::CompareDest => o.bases.push((crate::BasisKind::Compare, path())),
+        Opt::CopyDest => o.bases.push((crate::BasisKind::Copy, path())),
+        Opt::LinkDest => o.bases.push((crate::BasisKind::Link, path())),
         Opt::MaxDelete => {
             // rsync 3.5 treats a negative number as 0 (measured: nothing deleted).
             let n = values::number(name, value)?;
             o.max_delete = Some(u64::try_from(n).unwrap_or(0));
         }
-        Opt::Mkpath => o.mkpath = on,
-        Opt::Partial
-        | Opt::NoEffect
-        | Opt::From0
-        | Opt::Chmod
-        | Opt::Exclude
-        | Opt::Include
-        | Opt::ExcludeFrom
-        | Opt::IncludeFrom => {}
+        _ => {}
     }
     Ok(())
 }

@@ -157,51 +157,8 @@ impl Engine<'_> {
         role: Role,
     ) -> bool {
         let announce_self = role != Role::MakeWay;
-        if is_dir {
-            let (mut protected, mut protected_file, mut blocked) = (false, false, false);
-            match dfd
-                .open_dir_with(name, Atime::Keep)
-                .and_then(|sub| Ok((list(&sub)?, sub)))
-            {
-                Ok((mut l, sub)) => {
-                    sort_for_delete(&mut l);
-                    for (n, d) in l.iter().rev() {
-                        let crel = join_rel(rel, n);
-                        if self.protected(&crel, *d) {
-                            protected = true;
-                            protected_file |= !*d;
-                        } else if !self.delete_entry(r, &sub, n, &crel, *d, Role::Inside) {
-                            blocked = true;
-                        } else if !*d
-                            && self.o.backup
-                            && self.o.backup_dir.is_none()
-                            && !self.o.dry_run
-                        {
-                            // Backed up beside itself: the directory keeps the backup.
-                            blocked = true;
-                        }
-                    }
-                }
-                Err(e) => {
-                    r.io_error("opendir", rel, &e);
-                    return false;
-                }
-            }
-            if blocked && role == Role::Inside && self.limit_spent() {
-                // Kept because `--max-delete` stopped its contents: rsync counts a directory
-                // inside the one being deleted as skipped (not the top one, nor one made way).
-                self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
-            }
-            if protected || blocked {
-                let msg = format!("cannot delete non-empty directory: {}\n", r.show(rel));
-                r.out.extend_from_slice(msg.as_bytes());
-                if protected && self.o.dry_run && announce_self {
-                    self.announce_delete(r, rel, true);
-                } else if protected_file && announce_self {
-                    r.out.extend_from_slice(msg.as_bytes());
-                }
-                return false;
-            }
+        if is_dir && !self.delete_contents(r, dfd, name, rel, role) {
+            return false;
         }
         // A directory emptied to make way for a file is not one of `--max-delete`'s deletions
         // (its contents are).
@@ -231,6 +188,61 @@ impl Engine<'_> {
                 rel,
                 &e,
             );
+            return false;
+        }
+        true
+    }
+
+    /// Deletes what the directory `name` holds (`--delete`'s protections and limits apply);
+    /// false when something stays, said as rsync says it.
+    fn delete_contents(
+        &self,
+        r: &mut Res,
+        dfd: &Dir,
+        name: &OsStr,
+        rel: &[u8],
+        role: Role,
+    ) -> bool {
+        let announce_self = role != Role::MakeWay;
+        let (mut protected, mut protected_file, mut blocked) = (false, false, false);
+        match dfd
+            .open_dir_with(name, Atime::Keep)
+            .and_then(|sub| Ok((list(&sub)?, sub)))
+        {
+            Ok((mut l, sub)) => {
+                sort_for_delete(&mut l);
+                for (n, d) in l.iter().rev() {
+                    let crel = join_rel(rel, n);
+                    if self.protected(&crel, *d) {
+                        protected = true;
+                        protected_file |= !*d;
+                    } else if !self.delete_entry(r, &sub, n, &crel, *d, Role::Inside) {
+                        blocked = true;
+                    } else if !*d && self.o.backup && self.o.backup_dir.is_none() && !self.o.dry_run
+                    {
+                        // Backed up beside itself: the directory keeps the backup.
+                        blocked = true;
+                    }
+                }
+            }
+            Err(e) => {
+                r.io_error("opendir", rel, &e);
+                return false;
+            }
+        }
+        if blocked && role == Role::Inside && self.limit_spent() {
+            // Kept because `--max-delete` stopped its contents: rsync counts a directory
+            // inside the one being deleted as skipped (not the top one, nor one made way).
+            self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
+        }
+        if protected || blocked {
+            let msg = format!("cannot delete non-empty directory: {}\n", r.show(rel));
+            r.out.extend_from_slice(msg.as_bytes());
+            if protected && self.o.dry_run && announce_self {
+                self.announce_delete(r, rel, true);
+            } else if protected_file && announce_self {
+                r.out.extend_from_slice(msg.as_bytes());
+            }
             return false;
         }
         true
