@@ -69,6 +69,13 @@ pub struct Options {
     pub hard_links: bool,
     /// `--compare-dest`, `--copy-dest`, `--link-dest` DIRs (relative to DEST), in order.
     pub bases: Vec<(BasisKind, PathBuf)>,
+    /// `--remove-source-files`: SRC's non-directories that are in DEST (written or up to
+    /// date) are removed from SRC.
+    pub remove_source_files: bool,
+    /// `--ignore-missing-args`: a SRC operand that does not exist is skipped silently.
+    pub ignore_missing_args: bool,
+    /// `--force`: a non-empty DEST directory in the way of a non-directory is deleted.
+    pub force: bool,
     /// `-b`: back up what is replaced or deleted.
     pub backup: bool,
     /// `--backup-dir`: backups go here (relative to DEST), not beside the original.

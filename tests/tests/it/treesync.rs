@@ -2007,3 +2007,36 @@ fn backups_match_rsync() {
     );
     assert_same_listing(&left, &right, no_dir_times);
 }
+
+#[test]
+fn removing_sources_missing_args_and_force_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 6] = [
+        &["-a", "-i", "--remove-source-files"],
+        &["-rlt", "-i", "--remove-source-files", "--delete"],
+        &["-a", "-i", "-n", "--remove-source-files"],
+        &["-a", "-i", "--ignore-missing-args", "nosuch"],
+        &["-a", "-i", "nosuch"],
+        &["-a", "-i", "--force"],
+    ];
+    for flags in lines {
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        // What is left of SRC (directories only, after --remove-source-files).
+        let cmp = Compare {
+            dir_mtimes: false,
+            ..mtimes_and_modes()
+        };
+        assert_same_listing(
+            &Listing::read(o.rsync_dir.join("src")),
+            &Listing::read(o.ours_dir.join("src")),
+            cmp,
+        );
+    }
+}

@@ -299,6 +299,9 @@ fn apply(
         Opt::HardLinks => o.hard_links = on,
         Opt::Backup => o.backup = on,
         Opt::Mkpath => o.mkpath = on,
+        Opt::RemoveSourceFiles => o.remove_source_files = on,
+        Opt::IgnoreMissingArgs => o.ignore_missing_args = on,
+        Opt::Force => o.force = on,
         _ => {}
     }
     Ok(())

@@ -249,9 +249,9 @@ impl Engine<'_> {
     }
 
     /// A DEST directory stands where SRC has a non-directory: remove it (its contents only
-    /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
+    /// with `--delete` or `--force`, as rsync). Returns false (and reports) when it cannot.
     pub(super) fn make_way(&self, r: &mut Res, d: &Dir, s: &Src) -> bool {
-        if self.o.delete {
+        if self.o.delete || self.o.force {
             if self.delete_entry(r, d, &s.name, &s.rel, true, Role::MakeWay) {
                 return true;
             }

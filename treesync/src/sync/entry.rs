@@ -8,7 +8,7 @@
 //! `.NAME.XXXXXX` in the same directory and renamed over NAME ([`super::transfer`]).
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 
 use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
 
@@ -64,8 +64,11 @@ impl Engine<'_> {
             return r;
         }
         let (uid, gid) = self.want_owner(s);
-        match same {
-            Some(m) if up_to_date => self.fix_attrs(&mut r, dfd, s, &m, uid, gid, target),
+        let synced = match same {
+            Some(m) if up_to_date => {
+                self.fix_attrs(&mut r, dfd, s, &m, uid, gid, target);
+                true
+            }
             _ => {
                 let on = Against {
                     same: same.as_ref(),
@@ -73,10 +76,35 @@ impl Engine<'_> {
                     quiet,
                     backup: self.backs_up(existing.map(|m| m.kind)),
                 };
-                self.write_entry(&mut r, dfd, s, on, target, src_file);
+                self.write_entry(&mut r, dfd, s, on, target, src_file)
             }
+        };
+        if synced && self.o.remove_source_files {
+            self.remove_source(&mut r, s);
         }
         r
+    }
+
+    /// `--remove-source-files`: `s` is in DEST now; remove it from SRC, unless it changed
+    /// since it was looked at (then rsync's note, and it stays).
+    fn remove_source(&self, r: &mut Res, s: &Src) {
+        if self.o.dry_run {
+            return;
+        }
+        let unchanged = s
+            .lstat()
+            .is_ok_and(|m| m.size == s.size && m.mtime == s.mtime && Kind::of(m.kind) == s.kind);
+        if !unchanged {
+            let _ = writeln!(
+                r.err,
+                "Skipping sender remove for changed file: {}",
+                r.show(&s.rel)
+            );
+            return;
+        }
+        if let Err(e) = s.remove() {
+            r.io_error("sender failed to remove", &s.rel, &e);
+        }
     }
 
     /// Fills in `s`'s metadata if the listing did not (`None`: it vanished, changed type or
@@ -205,7 +233,8 @@ impl Engine<'_> {
         m.kind == FsKind::File && newer
     }
 
-    /// Writes `s` anew under a temporary name and renames it over (`same`: DEST's entry of
+    /// Writes `s` anew under a temporary name and renames it over (false when it could not;
+    /// reported), then counts and announces it. `on.same`: DEST's entry of
     /// the same kind it replaces; `shown`: what the line compares with), then counts and
     /// announces it.
     fn write_entry(
@@ -216,7 +245,7 @@ impl Engine<'_> {
         on: Against<'_>,
         target: Option<&[u8]>,
         src_file: Option<fs::File>,
-    ) {
+    ) -> bool {
         let Against {
             same,
             shown,
@@ -252,13 +281,14 @@ impl Engine<'_> {
                 _ => self.write_other(r, d, s, target, &attrs),
             };
             if !written {
-                return;
+                return false;
             }
         }
         count_written(r, s, new);
         if !quiet {
             self.announce(r, s, &change, target);
         }
+        true
     }
 
     /// The itemized change for rewriting DEST's entry `m` with `s`.

@@ -64,6 +64,10 @@ impl Engine<'_> {
         let path = PathBuf::from(src_arg);
         let meta = match fstree::dir::stat_path(&path, contents) {
             Ok(m) => m,
+            // `--ignore-missing-args`: a SRC that does not exist is no error.
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.o.ignore_missing_args => {
+                return Ok(());
+            }
             Err(e) => {
                 let mut r = self.res();
                 r.error(format_args!("link_stat \"{}\" failed: {e}", self.show(sb)));

@@ -164,6 +164,14 @@ impl Src {
         }
     }
 
+    /// Removes it from SRC (`--remove-source-files`; never a directory).
+    pub(super) fn remove(&self) -> io::Result<()> {
+        match &self.dir {
+            Some(d) => d.remove_file(&self.name),
+            None => fs::remove_file(&self.path),
+        }
+    }
+
     /// Open it for reading (a regular file; anything else is refused), with what `fstat` says.
     pub(super) fn open(&self) -> io::Result<(fs::File, Meta)> {
         match &self.dir {
