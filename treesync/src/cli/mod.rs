@@ -1,4 +1,4 @@
-//! The command line, rsync's spelling. The options are a table ([`table::SPECS`]); clap is
+//! The command line, rsync's spelling. The options are a table (`table::SPECS`); clap is
 //! built from it to split the command line and to print `--help` (and, through xtask, the man
 //! page and completions), and the options are then applied in command-line order, as rsync's
 //! option parser does: `-a --no-o` copies without owners, `--no-o -a` with them, `-hh` counts,
@@ -24,7 +24,7 @@ const AFTER_HELP: &str = "Examples:\n  treesync -a src/ backup/          copy th
 pub fn command() -> Command {
     let mut cmd = Command::new("treesync")
         .version(env!("CARGO_PKG_VERSION"))
-        .about("Make DEST equal to SRC on this machine, with rsync's flags and exit codes.")
+        .about(env!("CARGO_PKG_DESCRIPTION"))
         .disable_help_flag(true)
         .override_usage("treesync [OPTIONS] SRC... DEST")
         .after_help(AFTER_HELP)
