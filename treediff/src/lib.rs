@@ -18,6 +18,7 @@
 pub mod cli;
 pub(crate) mod color;
 pub(crate) mod hunk;
+pub mod operand;
 pub(crate) mod plan;
 pub(crate) mod rename;
 pub(crate) mod render;
