@@ -1,12 +1,48 @@
 //! The command line, as a clap definition the binary parses and `xtask` turns into the man
 //! page, plus its conversion into a [`Config`].
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
 
+use std::os::unix::ffi::OsStrExt;
+
+use crate::gnu::{GnuConfig, Report, Style};
+use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
+
+/// A command line that asks for something impossible, in GNU diff's words (exit status 2);
+/// `try_help`: followed by the `Try '... --help'` line, as GNU does for most of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    /// What is wrong.
+    pub message: String,
+    /// Whether the `Try` line follows.
+    pub try_help: bool,
+}
+
+impl UsageError {
+    fn new(message: &str, try_help: bool) -> UsageError {
+        UsageError {
+            message: message.to_string(),
+            try_help,
+        }
+    }
+}
+
+/// Why a command line cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A usage error.
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// Anything else (an unreadable exclude file, a bad pattern).
+    #[error(transparent)]
+    Other(#[from] Error),
+}
 
 /// Write one patch that carries every difference between two trees.
 ///
@@ -28,24 +64,46 @@ pub struct Cli {
     pub old: PathBuf,
     /// The new tree.
     pub new: PathBuf,
-    /// Accepted for `diff` compatibility (always recursive).
-    #[arg(short = 'r', long = "recursive")]
-    pub recursive: bool,
-    /// Accepted for `diff` compatibility (always unified).
-    #[arg(short = 'u')]
-    pub unified_flag: bool,
-    /// Accepted for `diff` compatibility (absent files are always treated as empty).
-    #[arg(short = 'N', long = "new-file")]
-    pub new_file: bool,
+    /// Compare subdirectories too (always so for treediff's own tree comparison).
+    #[arg(short = 'r', long = "recursive", action = ArgAction::Count)]
+    pub recursive: u8,
+    /// Unified format (treediff's own; for two files GNU's `diff -u`).
+    #[arg(short = 'u', action = ArgAction::Count)]
+    pub unified_flag: u8,
+    /// Context format with 3 lines (two files, or under the name `diff`).
+    #[arg(short = 'c', action = ArgAction::Count)]
+    pub context_flag: u8,
+    /// Context format with NUM lines of context (two files, or under the name `diff`).
+    #[arg(short = 'C', value_name = "NUM")]
+    pub context_short: Vec<usize>,
+    /// Context format with NUM (default 3) lines of context.
+    #[arg(long = "context", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
+    pub context_long: Vec<usize>,
+    /// GNU's normal format (the default under the name `diff`).
+    #[arg(long)]
+    pub normal: bool,
+    /// Use LABEL instead of the file name and time in headers (given twice: the second file's).
+    #[arg(long, value_name = "LABEL")]
+    pub label: Vec<OsString>,
+    /// Say when two files are the same (`Files A and B are identical`).
+    #[arg(short = 's', long = "report-identical-files")]
+    pub report_identical: bool,
+    /// Treat absent files as empty (always so for treediff's own tree comparison).
+    #[arg(short = 'N', long = "new-file", action = ArgAction::Count)]
+    pub new_file: u8,
     /// Accepted for `diff` compatibility (symlinks are never followed).
     #[arg(long)]
     pub no_dereference: bool,
-    /// Lines of context around each change.
-    #[arg(short = 'U', long = "unified", value_name = "NUM", default_value_t = 3)]
-    pub context: usize,
+    /// Unified format with NUM lines of context (default 3; the largest given wins, as in GNU
+    /// diff, where `-u` and `-c` count as 3).
+    #[arg(short = 'U', value_name = "NUM")]
+    pub unified_short: Vec<usize>,
+    /// Unified format with NUM (default 3) lines of context.
+    #[arg(long = "unified", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
+    pub unified_long: Vec<usize>,
     /// Treat every file as text (no binary detection).
-    #[arg(short = 'a', long)]
-    pub text: bool,
+    #[arg(short = 'a', long, action = ArgAction::Count)]
+    pub text: u8,
     /// Write deleted+added files with equal content as renames (`similarity index 100%`).
     #[arg(short = 'M', long = "find-renames")]
     pub renames: bool,
@@ -53,8 +111,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = FormatArg::Git)]
     pub format: FormatArg,
     /// Only say which paths differ, one line each.
-    #[arg(short = 'q', long = "brief", conflicts_with = "stat")]
-    pub brief: bool,
+    #[arg(short = 'q', long = "brief", conflicts_with = "stat", action = ArgAction::Count)]
+    pub brief: u8,
     /// Write a git-style diffstat instead of the patch.
     #[arg(long)]
     pub stat: bool,
@@ -93,7 +151,92 @@ pub enum ColorWhen {
     Auto,
 }
 
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// treediff's own comparison of two trees.
+    Tree(Config),
+    /// GNU diff's comparison of two files.
+    Gnu(GnuConfig, Operand, Operand),
+}
+
 impl Cli {
+    /// Lines of context: the largest of `-U`, `-C`, `--unified=`, `--context=`, with `-u` and
+    /// `-c` counting as 3 (as GNU diff takes them); 3 when none is given.
+    pub fn context_lines(&self) -> usize {
+        let flags = (self.unified_flag > 0 || self.context_flag > 0).then_some(3);
+        self.unified_short
+            .iter()
+            .chain(&self.unified_long)
+            .chain(&self.context_short)
+            .chain(&self.context_long)
+            .copied()
+            .chain(flags)
+            .max()
+            .unwrap_or(3)
+    }
+
+    /// The output formats asked for, or the usage error GNU gives for more than one.
+    fn style(&self) -> Result<Option<Style>, UsageError> {
+        let unified = self.unified_flag > 0
+            || !self.unified_short.is_empty()
+            || !self.unified_long.is_empty();
+        let context = self.context_flag > 0
+            || !self.context_short.is_empty()
+            || !self.context_long.is_empty();
+        match (unified, context, self.normal) {
+            (true, false, false) => Ok(Some(Style::Unified)),
+            (false, true, false) => Ok(Some(Style::Context)),
+            (false, false, true) => Ok(Some(Style::Normal)),
+            (false, false, false) => Ok(None),
+            _ => Err(UsageError::new("conflicting output style options", true)),
+        }
+    }
+
+    /// Decides between treediff's tree comparison and GNU's, from the name the program was
+    /// invoked under, the operands, and `args` (the arguments after the program name, for the
+    /// `diff OPTIONS A B` lines).
+    pub fn invocation(
+        &self,
+        stdout_is_terminal: bool,
+        no_color: bool,
+    ) -> Result<Invocation, CliError> {
+        let style = self.style()?;
+        let (old, new) = (
+            Operand::from_arg(self.old.as_os_str()),
+            Operand::from_arg(self.new.as_os_str()),
+        );
+        if self.manifest.is_some() || operand::are_trees(&old, &new) {
+            if matches!(style, Some(Style::Context | Style::Normal))
+                || !self.label.is_empty()
+                || self.report_identical
+            {
+                let msg = "-c, -C, --context, --normal, --label and -s apply to two files";
+                return Err(UsageError::new(msg, true).into());
+            }
+            return Ok(Invocation::Tree(self.config(stdout_is_terminal, no_color)?));
+        }
+        if self.label.len() > 2 {
+            return Err(UsageError::new("too many file label options", false).into());
+        }
+        let default = Style::Unified;
+        let cfg = GnuConfig {
+            tool: "treediff".to_string(),
+            style: style.unwrap_or(default),
+            context: self.context_lines(),
+            labels: self.label.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            report: if self.brief > 0 {
+                Report::Brief
+            } else {
+                Report::Differences
+            },
+            report_identical: self.report_identical,
+            new_file: self.new_file > 0,
+            text: self.text > 0,
+        };
+        Ok(Invocation::Gnu(cfg, old, new))
+    }
+
     /// The run's settings; `stdout_is_terminal` and `no_color` (NO_COLOR set) resolve `auto`.
     pub fn config(&self, stdout_is_terminal: bool, no_color: bool) -> Result<Config, Error> {
         let mut patterns = self.exclude.clone();
@@ -109,15 +252,15 @@ impl Cli {
                 FormatArg::Git => Format::Git,
                 FormatArg::Gnu => Format::Gnu,
             },
-            output: if self.brief {
+            output: if self.brief > 0 {
                 Output::Brief
             } else if self.stat {
                 Output::Stat
             } else {
                 Output::Patch
             },
-            context: self.context,
-            text: if self.text {
+            context: self.context_lines(),
+            text: if self.text > 0 {
                 TextMode::Always
             } else {
                 TextMode::Detect

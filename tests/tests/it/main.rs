@@ -5,6 +5,7 @@ mod applypatch;
 mod checkpoint;
 mod checkpoint_restore;
 mod exit_status;
+mod gnudiff;
 mod harness;
 mod hostile;
 mod large;
