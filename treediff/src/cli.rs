@@ -9,6 +9,7 @@ use fstree::Exclude;
 
 use std::os::unix::ffi::OsStrExt;
 
+use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
 use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
@@ -82,6 +83,10 @@ pub struct Cli {
     /// GNU's normal format (the default under the name `diff`).
     #[arg(long)]
     pub normal: bool,
+    /// Compare as GNU diff does (as when invoked under the name `diff`): normal format unless
+    /// asked otherwise, directories one level deep unless `-r`, `Only in` unless `-N`.
+    #[arg(long)]
+    pub gnu: bool,
     /// Use LABEL instead of the file name and time in headers (given twice: the second file's).
     #[arg(long, value_name = "LABEL")]
     pub label: Vec<OsString>,
@@ -91,7 +96,8 @@ pub struct Cli {
     /// Treat absent files as empty (always so for treediff's own tree comparison).
     #[arg(short = 'N', long = "new-file", action = ArgAction::Count)]
     pub new_file: u8,
-    /// Accepted for `diff` compatibility (symlinks are never followed).
+    /// Compare symbolic links as links (treediff's tree comparison never follows them; GNU's
+    /// does inside directories unless this is given).
     #[arg(long)]
     pub no_dereference: bool,
     /// Unified format with NUM lines of context (default 3; the largest given wins, as in GNU
@@ -151,13 +157,84 @@ pub enum ColorWhen {
     Auto,
 }
 
+/// The name the program was invoked under, which picks the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name {
+    /// `treediff`: the tree patch for directories, GNU's unified format for two files.
+    Treediff,
+    /// `diff` (e.g. a symlink named so), or `treediff --gnu`: GNU diff's defaults.
+    Diff,
+}
+
+impl Name {
+    /// `diff` when the program's name (argv[0]) ends in `/diff` or is `diff`.
+    pub fn from_argv0(argv0: Option<&std::ffi::OsStr>) -> Name {
+        use std::os::unix::ffi::OsStrExt;
+        let base = argv0
+            .map(|a| a.as_bytes())
+            .map(|a| a.rsplit(|&c| c == b'/').next().unwrap_or(a));
+        if base == Some(b"diff") {
+            Name::Diff
+        } else {
+            Name::Treediff
+        }
+    }
+
+    /// The name in messages: `treediff`, or, as GNU diff does, the program name as invoked
+    /// (`diff`, `/usr/local/bin/diff`).
+    pub fn tool(self, argv0: Option<&std::ffi::OsStr>) -> String {
+        match (self, argv0) {
+            (Name::Diff, Some(a)) => a.to_string_lossy().into_owned(),
+            (Name::Diff, None) => "diff".to_string(),
+            (Name::Treediff, _) => "treediff".to_string(),
+        }
+    }
+}
+
+/// Options that take a value which may be the next argument (for the `diff OPTIONS A B` line).
+const TAKES: Takes<'static> = Takes {
+    short: b"UCxX",
+    long: &["label", "exclude", "exclude-from", "manifest", "format"],
+};
+
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Invocation {
     /// treediff's own comparison of two trees.
     Tree(Config),
-    /// GNU diff's comparison of two files.
+    /// GNU diff's comparison of two operands.
     Gnu(GnuConfig, Operand, Operand),
+}
+
+/// True when clap's error is about the number of operands (one missing, or an extra one),
+/// not about an option, which GNU reports first.
+pub fn is_operand_count_error(e: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match (e.kind(), e.get(ContextKind::InvalidArg)) {
+        (ErrorKind::MissingRequiredArgument, _) => true,
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
+            !arg.starts_with('-') || arg == "-"
+        }
+        _ => false,
+    }
+}
+
+/// GNU's words for a command line without exactly two operands (`missing operand after
+/// 'LAST'`, `extra operand 'THIRD'`), or `None` when it has two. `program` is the name
+/// (`diff`, `treediff`) named when there are no arguments at all.
+pub fn operand_error(program: &str, args: &[OsString]) -> Option<UsageError> {
+    let operands = switches::operands(args, TAKES);
+    let message = match operands.len() {
+        2 => return None,
+        0 | 1 => {
+            let last = args
+                .last()
+                .map_or(program.to_string(), |a| a.to_string_lossy().into_owned());
+            format!("missing operand after '{last}'")
+        }
+        _ => format!("extra operand '{}'", String::from_utf8_lossy(&operands[2])),
+    };
+    Some(UsageError::new(&message, true))
 }
 
 impl Cli {
@@ -198,6 +275,8 @@ impl Cli {
     /// `diff OPTIONS A B` lines).
     pub fn invocation(
         &self,
+        (name, tool): (Name, &str),
+        args: &[OsString],
         stdout_is_terminal: bool,
         no_color: bool,
     ) -> Result<Invocation, CliError> {
@@ -206,12 +285,14 @@ impl Cli {
             Operand::from_arg(self.old.as_os_str()),
             Operand::from_arg(self.new.as_os_str()),
         );
-        if self.manifest.is_some() || operand::are_trees(&old, &new) {
+        let gnu = name == Name::Diff || self.gnu;
+        if !gnu && (self.manifest.is_some() || operand::are_trees(&old, &new)) {
             if matches!(style, Some(Style::Context | Style::Normal))
                 || !self.label.is_empty()
                 || self.report_identical
             {
-                let msg = "-c, -C, --context, --normal, --label and -s apply to two files";
+                let msg = "-c, -C, --context, --normal, --label and -s apply to two files, or \
+                           under the name diff (or with --gnu)";
                 return Err(UsageError::new(msg, true).into());
             }
             return Ok(Invocation::Tree(self.config(stdout_is_terminal, no_color)?));
@@ -219,9 +300,14 @@ impl Cli {
         if self.label.len() > 2 {
             return Err(UsageError::new("too many file label options", false).into());
         }
-        let default = Style::Unified;
+        let mut patterns = self.exclude.clone();
+        for file in &self.exclude_from {
+            let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
+            patterns.extend(Exclude::patterns_from_file(&data));
+        }
+        let default = if gnu { Style::Normal } else { Style::Unified };
         let cfg = GnuConfig {
-            tool: "treediff".to_string(),
+            tool: tool.to_string(),
             style: style.unwrap_or(default),
             context: self.context_lines(),
             labels: self.label.iter().map(|l| l.as_bytes().to_vec()).collect(),
@@ -232,7 +318,14 @@ impl Cli {
             },
             report_identical: self.report_identical,
             new_file: self.new_file > 0,
+            recursive: self.recursive > 0,
             text: self.text > 0,
+            dereference: !self.no_dereference,
+            switches: switches::from_args(args, TAKES)
+                .into_iter()
+                .filter(|s| s != b"--gnu")
+                .collect(),
+            exclude: Exclude::new(&patterns).map_err(Error::from)?,
         };
         Ok(Invocation::Gnu(cfg, old, new))
     }

@@ -16,8 +16,9 @@
 //! the remembered state picks the exit status ([`Exit`]).
 //!
 //! Two files (or a file and a directory, or standard input) are compared as GNU diff compares
-//! them ([`operand`] decides what the operands name, [`gnu`] compares and prints;
-//! [`cli::Invocation`]).
+//! them ([`operand`] decides what the operands name, [`gnu`] compares and prints), and so is
+//! everything when the program runs under the name `diff` or with `--gnu`
+//! ([`cli::Invocation`]).
 
 pub mod cli;
 pub(crate) mod color;

@@ -1,31 +1,33 @@
-//! `treediff`: one patch carrying every difference between two trees (or GNU's unified diff of
-//! two files). See the library.
+//! `treediff`: one patch carrying every difference between two trees, or, under the name
+//! `diff`, GNU diff. See the library.
 
 use std::io::{BufWriter, IsTerminal};
 use std::process::ExitCode;
 
+use clap::Parser;
 use toolkit::OnBrokenPipe;
-use treediff::cli::{Cli, CliError};
+use treediff::cli::{self, Cli, CliError, Name, UsageError};
 use treediff::{Exit, run_invocation};
 
 fn main() -> ExitCode {
-    let tool = "treediff";
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next();
+    let name = Name::from_argv0(argv0.as_deref());
+    let args: Vec<_> = argv.collect();
+    let tool = &name.tool(argv0.as_deref());
     let usage = toolkit::Usage::Gnu(Exit::Trouble.code());
-    let cli = match toolkit::parse_args::<Cli>(tool, usage) {
+    let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(args.clone())) {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(e) => match cli::operand_error(name.tool(None).as_str(), &args) {
+            Some(u) if cli::is_operand_count_error(&e) => return usage_error(tool, &u),
+            _ => return toolkit::usage_error(tool, usage, &e),
+        },
     };
     let stdout = std::io::stdout();
     let no_color = std::env::var_os("NO_COLOR").is_some();
-    let inv = match cli.invocation(stdout.is_terminal(), no_color) {
+    let inv = match cli.invocation((name, tool), &args, stdout.is_terminal(), no_color) {
         Ok(inv) => inv,
-        Err(CliError::Usage(e)) => {
-            eprintln!("{tool}: {e}");
-            if e.try_help {
-                eprintln!("{tool}: Try '{tool} --help' for more information.");
-            }
-            return ExitCode::from(Exit::Trouble.code());
-        }
+        Err(CliError::Usage(e)) => return usage_error(tool, &e),
         Err(CliError::Other(e)) => {
             return toolkit::finish(tool, Err::<Exit, _>(e), OnBrokenPipe::Report);
         }
@@ -34,4 +36,13 @@ fn main() -> ExitCode {
     let result = run_invocation(&inv, &mut out, &mut std::io::stderr().lock());
     // The reader went away (`treediff A B | head -1`): there were differences; be quiet.
     toolkit::finish(tool, result, OnBrokenPipe::Quiet(Exit::Differ.code()))
+}
+
+/// Reports a usage error in GNU diff's words; exit status 2.
+fn usage_error(tool: &str, e: &UsageError) -> ExitCode {
+    eprintln!("{tool}: {e}");
+    if e.try_help {
+        eprintln!("{tool}: Try '{tool} --help' for more information.");
+    }
+    ExitCode::from(Exit::Trouble.code())
 }

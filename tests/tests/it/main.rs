@@ -4,6 +4,7 @@
 mod applypatch;
 mod checkpoint;
 mod checkpoint_restore;
+mod diffname;
 mod exit_status;
 mod gnudiff;
 mod harness;

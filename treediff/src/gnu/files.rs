@@ -8,6 +8,7 @@
 //! replaces the name and the time, verbatim, and stands for the name in every message.
 //! A file that cannot be read is named (`TOOL: NAME: strerror`) and makes the status 2.
 
+use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ pub const PROBE: usize = 4096;
 pub enum Source {
     /// An operand (standard input, a path, or an absent file).
     Operand(Input),
+    /// A file `name` in a directory being compared, read beneath its handle; `true`:
+    /// through a symbolic link (a regular file otherwise).
+    Beneath(fstree::Dir, OsString, bool),
 }
 
 /// One side of a file comparison.
@@ -74,6 +78,16 @@ fn load(source: &Source, stdin: &mut Stdin) -> io::Result<Loaded> {
             (data, time)
         }
         Source::Operand(Input::Path(p)) => read_path(p)?,
+        Source::Beneath(dir, name, follow) => {
+            let (mut file, meta) = if *follow {
+                dir.open_following(name, fstree::Atime::Update)?
+            } else {
+                dir.open_file(name, fstree::Atime::Update)?
+            };
+            let mut data = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0));
+            file.read_to_end(&mut data)?;
+            (data, meta.mtime)
+        }
     };
     Ok(Loaded { data, time })
 }

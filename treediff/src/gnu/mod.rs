@@ -1,17 +1,24 @@
 //! GNU diff's behaviour for what treediff's tree patch does not cover: two files (or a file and
-//! a directory, or standard input).
+//! a directory, or standard input), and, under the name `diff` (or `--gnu`), directories as GNU
+//! compares them (one level unless `-r`, `Only in`, `Common subdirectories`).
 //!
 //! The line changes are [`crate::hunk::TextDiff`]'s, whatever the format; this module only
 //! prints them: GNU's normal format ([`normal`]), context format ([`context`]), unified format
 //! (the hunk printer treediff's patches use), or a one-line verdict (`-q`, `-s`, binary files).
-//! [`files`] compares two files, [`time`] writes header timestamps in the local time zone.
+//! [`files`] compares two files, [`dirs`] two directories, [`time`] writes header timestamps
+//! in the local time zone, [`switches`] echoes the command line's options in the `diff ...`
+//! line GNU writes before each file of a directory.
 
 pub(crate) mod context;
+pub(crate) mod dirs;
 pub(crate) mod files;
 pub(crate) mod normal;
+pub mod switches;
 pub(crate) mod time;
 
 use std::io::Write;
+
+use fstree::Exclude;
 
 use crate::operand::{Operand, Pair, Refused, pair};
 use crate::{Error, Exit};
@@ -55,8 +62,17 @@ pub struct GnuConfig {
     pub report_identical: bool,
     /// `-N`: a file present on one side only is compared with an empty one.
     pub new_file: bool,
+    /// `-r`: compare subdirectories too.
+    pub recursive: bool,
     /// `-a`: every file is text.
     pub text: bool,
+    /// Follow symbolic links inside directories (GNU's default; `--no-dereference` turns it
+    /// off).
+    pub dereference: bool,
+    /// The options as given, for the `diff OPTIONS A/x B/x` line ([`switches`]).
+    pub switches: Vec<Vec<u8>>,
+    /// Names to leave out in directories (`-x`, `-X`).
+    pub exclude: Exclude,
 }
 
 /// Compares the two operands as GNU diff does and writes the result to `out`, messages (each
@@ -84,10 +100,7 @@ pub fn run<W: Write, E: Write>(
             let mut stdin = files::Stdin::default();
             files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
         }
-        Pair::Dirs(..) => {
-            let _ = writeln!(err, "{}: directories are compared as trees", cfg.tool);
-            Exit::Trouble
-        }
+        Pair::Dirs(a, b) => dirs::compare(cfg, &a, &b, out, err)?,
     };
     out.flush().map_err(Error::Output)?;
     Ok(status)
