@@ -167,7 +167,7 @@ pub enum Name {
 }
 
 impl Name {
-    /// `diff` when the program's name (argv[0]) ends in `/diff` or is `diff`.
+    /// `diff` when the program's name (`argv[0]`) ends in `/diff` or is `diff`.
     pub fn from_argv0(argv0: Option<&std::ffi::OsStr>) -> Name {
         use std::os::unix::ffi::OsStrExt;
         let base = argv0

@@ -2,10 +2,10 @@
 //! a directory, or standard input), and, under the name `diff` (or `--gnu`), directories as GNU
 //! compares them (one level unless `-r`, `Only in`, `Common subdirectories`).
 //!
-//! The line changes are [`crate::hunk::TextDiff`]'s, whatever the format; this module only
-//! prints them: GNU's normal format ([`normal`]), context format ([`context`]), unified format
+//! The line changes are `TextDiff` (hunk.rs)'s, whatever the format; this module only
+//! prints them: GNU's normal format (`normal`), context format (`context`), unified format
 //! (the hunk printer treediff's patches use), or a one-line verdict (`-q`, `-s`, binary files).
-//! [`files`] compares two files, [`dirs`] two directories, [`time`] writes header timestamps
+//! `files` compares two files, `dirs` two directories, `time` writes header timestamps
 //! in the local time zone, [`switches`] echoes the command line's options in the `diff ...`
 //! line GNU writes before each file of a directory.
 
