@@ -96,6 +96,10 @@ pub struct Cli {
     /// Treat absent files as empty (always so for treediff's own tree comparison).
     #[arg(short = 'N', long = "new-file", action = ArgAction::Count)]
     pub new_file: u8,
+    /// Treat files absent from the first operand as empty (two files, or under the name
+    /// `diff`).
+    #[arg(long = "unidirectional-new-file", action = ArgAction::Count)]
+    pub unidirectional_new_file: u8,
     /// Compare symbolic links as links (treediff's tree comparison never follows them; GNU's
     /// does inside directories unless this is given).
     #[arg(long)]
@@ -290,9 +294,11 @@ impl Cli {
             if matches!(style, Some(Style::Context | Style::Normal))
                 || !self.label.is_empty()
                 || self.report_identical
+                || self.unidirectional_new_file > 0
             {
-                let msg = "-c, -C, --context, --normal, --label and -s apply to two files, or \
-                           under the name diff (or with --gnu)";
+                let msg = "-c, -C, --context, --normal, --label, -s and \
+                           --unidirectional-new-file apply to two files, or under the name \
+                           diff (or with --gnu)";
                 return Err(UsageError::new(msg, true).into());
             }
             return Ok(Invocation::Tree(self.config(stdout_is_terminal, no_color)?));
@@ -318,6 +324,7 @@ impl Cli {
             },
             report_identical: self.report_identical,
             new_file: self.new_file > 0,
+            unidirectional_new_file: self.unidirectional_new_file > 0,
             recursive: self.recursive > 0,
             text: self.text > 0,
             dereference: !self.no_dereference,

@@ -12,7 +12,8 @@
 //!   standard input with itself.
 //! - A missing operand is an error (`NAME: No such file or directory`, each one named),
 //!   unless `-N` is given and the other operand exists: then it is an absent file, or, facing
-//!   a directory, an empty directory.
+//!   a directory, an empty directory. `--unidirectional-new-file` does so for the first
+//!   operand only.
 //! - Any other failure to stat an operand (`f/` when `f` is a file: `Not a directory`) is an
 //!   error naming it.
 
@@ -170,14 +171,24 @@ fn path_of(name: &[u8]) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(name))
 }
 
-/// Decides what `old` and `new` compare, GNU diff's way (`new_file`: `-N` was given).
-pub fn pair(old: &Operand, new: &Operand, new_file: bool) -> Result<Pair, Refused> {
+/// Which missing operands stand for an absent (empty) side: `-N` allows both,
+/// `--unidirectional-new-file` only the old one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Absent {
+    /// The first operand may be missing.
+    pub old: bool,
+    /// The second operand may be missing.
+    pub new: bool,
+}
+
+/// Decides what `old` and `new` compare, GNU diff's way.
+pub fn pair(old: &Operand, new: &Operand, absent: Absent) -> Result<Pair, Refused> {
     let (fo, fnew) = (inspect(old), inspect(new));
     let mut errors = Vec::new();
-    for (op, found, other) in [(old, &fo, &fnew), (new, &fnew, &fo)] {
+    for (op, found, other, ok) in [(old, &fo, &fnew, absent.old), (new, &fnew, &fo, absent.new)] {
         match found {
             Found::Error(e) => errors.push(io_message(op.name(), e)),
-            Found::Missing if !new_file || matches!(other, Found::Missing | Found::Error(_)) => {
+            Found::Missing if !ok || matches!(other, Found::Missing | Found::Error(_)) => {
                 errors.push(io_message(op.name(), &not_found()));
             }
             _ => {}
@@ -232,6 +243,19 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    const NONE: Absent = Absent {
+        old: false,
+        new: false,
+    };
+    const BOTH: Absent = Absent {
+        old: true,
+        new: true,
+    };
+    const OLD: Absent = Absent {
+        old: true,
+        new: false,
+    };
+
     fn scratch() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("f"), "x\n").expect("write f");
@@ -260,7 +284,7 @@ mod tests {
     fn a_file_and_a_directory_compare_the_file_with_its_namesake() {
         let t = scratch();
         let (f, d) = (op(t.path(), "f"), op(t.path(), "d"));
-        let Ok(Pair::Files(a, b)) = pair(&f, &d, false) else {
+        let Ok(Pair::Files(a, b)) = pair(&f, &d, NONE) else {
             panic!("files expected");
         };
         assert_eq!(
@@ -268,7 +292,7 @@ mod tests {
             [bytes(&t.path().join("d")), b"/f".to_vec()].concat()
         );
         assert_eq!(a.input, Input::Path(t.path().join("f")));
-        let Ok(Pair::Files(a, _)) = pair(&d, &f, false) else {
+        let Ok(Pair::Files(a, _)) = pair(&d, &f, NONE) else {
             panic!("files expected");
         };
         assert_eq!(
@@ -281,23 +305,24 @@ mod tests {
     fn missing_operands_are_errors_unless_new_file_and_the_other_exists() {
         let t = scratch();
         let (f, d, no) = (op(t.path(), "f"), op(t.path(), "d"), op(t.path(), "no"));
-        let Err(Refused(m)) = pair(&no, &f, false) else {
+        let Err(Refused(m)) = pair(&no, &f, NONE) else {
             panic!("refused expected");
         };
         assert!(m[0].ends_with("no: No such file or directory"), "{m:?}");
-        let Ok(Pair::Files(a, _)) = pair(&no, &f, true) else {
+        let Ok(Pair::Files(a, _)) = pair(&no, &f, BOTH) else {
             panic!("files expected");
         };
         assert_eq!(a.input, Input::Absent);
+        assert!(pair(&no, &f, OLD).is_ok() && pair(&f, &no, OLD).is_err());
         assert!(matches!(
-            pair(&d, &no, true),
+            pair(&d, &no, BOTH),
             Ok(Pair::Dirs(_, DirSide { path: None, .. }))
         ));
-        let Err(Refused(m)) = pair(&no, &op(t.path(), "no2"), true) else {
+        let Err(Refused(m)) = pair(&no, &op(t.path(), "no2"), BOTH) else {
             panic!("refused expected");
         };
         assert_eq!(m.len(), 2);
-        assert!(pair(&Operand::Stdin, &d, false).is_err());
+        assert!(pair(&Operand::Stdin, &d, NONE).is_err());
         assert!(are_trees(&d, &no) && !are_trees(&d, &f) && !are_trees(&Operand::Stdin, &d));
     }
 }

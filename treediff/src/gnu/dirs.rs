@@ -1,6 +1,6 @@
 //! Two directories compared as GNU diff compares them: the names of both, merged in byte
 //! order; a name on one side only is `Only in DIR: NAME` (with `-N`, a file there is compared
-//! with an empty one); two files are compared ([`super::files`]) with a `diff OPTIONS A/x B/x`
+//! with an empty one; with `--unidirectional-new-file`, only a file of the second); two files are compared ([`super::files`]) with a `diff OPTIONS A/x B/x`
 //! line before their changes; two directories are `Common subdirectories: A/x and B/x`, or,
 //! with `-r`, compared in turn at that place in the order; two symbolic links are compared by
 //! target (`Symbolic links A/l and B/l differ`); anything else is `File A/x is a KIND while
@@ -235,7 +235,13 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
     ) -> Result<Option<(Place, Place)>, Error> {
         let (on, nn) = (old.child(name), new.child(name));
         let one_side = ko.xor(kn);
-        if one_side.is_some_and(|k| !self.cfg.new_file || !matches!(k, Kind::File | Kind::Dir)) {
+        // A name in OLD only means an absent NEW side, and the other way round.
+        let allowed = if ko.is_some() {
+            self.cfg.absent().new
+        } else {
+            self.cfg.absent().old
+        };
+        if one_side.is_some_and(|k| !allowed || !matches!(k, Kind::File | Kind::Dir)) {
             let place = if ko.is_some() { old } else { new };
             self.differ();
             self.line(&[b"Only in ", &place.shown, b": ", name.as_bytes()])?;

@@ -20,7 +20,7 @@ use std::io::Write;
 
 use fstree::Exclude;
 
-use crate::operand::{Operand, Pair, Refused, pair};
+use crate::operand::{Absent, Operand, Pair, Refused, pair};
 use crate::{Error, Exit};
 
 /// GNU's output formats.
@@ -62,6 +62,8 @@ pub struct GnuConfig {
     pub report_identical: bool,
     /// `-N`: a file present on one side only is compared with an empty one.
     pub new_file: bool,
+    /// `--unidirectional-new-file`: so is a file present in the second only.
+    pub unidirectional_new_file: bool,
     /// `-r`: compare subdirectories too.
     pub recursive: bool,
     /// `-a`: every file is text.
@@ -75,6 +77,16 @@ pub struct GnuConfig {
     pub exclude: Exclude,
 }
 
+impl GnuConfig {
+    /// Which side may be absent (`-N`: either; `--unidirectional-new-file`: the old one).
+    pub fn absent(&self) -> Absent {
+        Absent {
+            old: self.new_file || self.unidirectional_new_file,
+            new: self.new_file,
+        }
+    }
+}
+
 /// Compares the two operands as GNU diff does and writes the result to `out`, messages (each
 /// `TOOL: ...`) to `err`.
 pub fn run<W: Write, E: Write>(
@@ -84,7 +96,7 @@ pub fn run<W: Write, E: Write>(
     out: &mut W,
     err: &mut E,
 ) -> Result<Exit, Error> {
-    let pair = match pair(old, new, cfg.new_file) {
+    let pair = match pair(old, new, cfg.absent()) {
         Ok(p) => p,
         Err(Refused(messages)) => {
             for m in messages {
