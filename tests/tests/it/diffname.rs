@@ -392,3 +392,29 @@ fn usage_errors_are_gnu_s() {
         same(&dir.join("t"), args);
     }
 }
+
+#[test]
+fn fifos_directory_loops_and_dangling_links_are_reported_as_gnu_reports_them() {
+    let dir = scratch();
+    Tree::new()
+        .fifo("p")
+        .fifo("q")
+        .symlink("loop", "../A")
+        .file("only", "x\n")
+        .build(dir.join("A"));
+    Tree::new()
+        .fifo("p")
+        .file("q", "x\n")
+        .symlink("only2", "nowhere")
+        .build(dir.join("B"));
+    for args in [
+        &["A", "B"][..],
+        &["-r", "A", "B"],
+        &["-N", "A", "B"],
+        &["-rN", "A", "B"],
+        &["-r", "A", "A/loop"],
+        &["--no-dereference", "-rN", "A", "B"],
+    ] {
+        same(dir.path(), args);
+    }
+}

@@ -112,10 +112,13 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         level.next += 1;
         let (old, new) = (level.old.clone(), level.new.clone());
         let rel = level.rel.join(&name);
+        // A name is examined through a symlink when it will be compared: when both sides
+        // have it, or when -N compares it with an absent file.
         let both = ho.is_some() && hn.is_some();
+        let absent = cfg.absent();
         let (ho, hn) = (
-            ho.and(walk.kind(&old, &name, both)),
-            hn.and(walk.kind(&new, &name, both)),
+            ho.and(walk.kind(&old, &name, both || absent.new)),
+            hn.and(walk.kind(&new, &name, both || absent.old)),
         );
         if [&ho, &hn].iter().any(|h| matches!(h, Some(Err(_)))) {
             for message in [ho, hn].into_iter().flatten().filter_map(Result::err) {
@@ -124,7 +127,9 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             continue;
         }
         let (ko, kn) = (ho.and_then(Result::ok), hn.and_then(Result::ok));
-        if let Some((o, n)) = walk.entry(&old, &new, &name, ko, kn)? {
+        if let Some((o, n)) = walk.entry(&old, &new, &name, ko, kn)?
+            && !walk.is_loop(&stack, &o, &n)
+        {
             let next = walk.level(o, n, rel);
             stack.push(next);
         }
@@ -137,6 +142,27 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         let name = String::from_utf8_lossy(name);
         let _ = writeln!(self.err, "{}: {name}: {}", self.cfg.tool, strerror(e));
         self.status = Exit::Trouble;
+    }
+
+    /// True, and reported (`A/x: recursive directory loop`), when `o` or `n` is a directory
+    /// already being compared above it on its side (a symlink to an ancestor, followed).
+    fn is_loop(&mut self, stack: &[Level], o: &Place, n: &Place) -> bool {
+        let id = |p: &Place| p.dir.as_ref().and_then(|d| d.stat().ok());
+        let (io, inew) = (id(o), id(n));
+        let mut looped = false;
+        for (place, me, old_side) in [(o, io, true), (n, inew, false)] {
+            let Some(me) = me else { continue };
+            let seen = stack.iter().any(|l| {
+                let p = if old_side { &l.old } else { &l.new };
+                id(p).is_some_and(|a| a.same_object(&me))
+            });
+            if seen {
+                let name = String::from_utf8_lossy(&place.shown).into_owned();
+                self.unexamined(&format!("{name}: recursive directory loop"));
+                looped = true;
+            }
+        }
+        looped
     }
 
     fn unexamined(&mut self, message: &str) {
@@ -205,11 +231,11 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         }
     }
 
-    /// What `place` has under `name`: a kind, following a symlink when dereferencing and the
-    /// other side has the name too (a name on one side only is never examined).
-    fn kind(&self, place: &Place, name: &OsStr, both: bool) -> Has {
+    /// What `place` has under `name`: a kind, following a symlink when dereferencing and
+    /// `compared` (a name that will only be `Only in` is never examined through its link).
+    fn kind(&self, place: &Place, name: &OsStr, compared: bool) -> Has {
         let dir = place.dir.as_ref()?;
-        let kind = if self.cfg.dereference && both {
+        let kind = if self.cfg.dereference && compared {
             dir.stat_following(name).map(|m| Some(m.kind))
         } else {
             dir.lstat(name).map(|m| m.map(|m| m.kind))
@@ -241,6 +267,13 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         } else {
             self.cfg.absent().old
         };
+        if allowed && one_side == Some(Kind::Symlink) {
+            // GNU reads the link on both sides, the absent one too.
+            let absent = if ko.is_some() { &nn } else { &on };
+            let absent = String::from_utf8_lossy(absent).into_owned();
+            self.unexamined(&format!("{absent}: No such file or directory"));
+            return Ok(None);
+        }
         if one_side.is_some_and(|k| !allowed || !matches!(k, Kind::File | Kind::Dir)) {
             let place = if ko.is_some() { old } else { new };
             self.differ();
