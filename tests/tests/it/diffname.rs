@@ -354,6 +354,8 @@ fn the_diff_line_echoes_the_options_as_given() {
         &["-x", "*.o", "-x", "a b", "A", "B"],
         &["--exclude", "it's", "-u", "A", "B"],
         &["--", "A", "B"],
+        &["-r", "-x", "sub/s", "-x", "b*", "A", "B"],
+        &["-r", "-x", "s", "-x", "*A", "A", "B"],
         &["--label", "x", "--label", "y", "A", "B"],
     ] {
         same(dir.path(), args);

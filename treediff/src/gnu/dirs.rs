@@ -16,7 +16,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fstree::{Atime, Dir, Kind};
 
@@ -51,8 +51,6 @@ impl Place {
 struct Level {
     old: Place,
     new: Place,
-    /// Path beneath the operands, for excludes.
-    rel: PathBuf,
     names: Vec<Name>,
     next: usize,
 }
@@ -103,7 +101,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     {
         return Ok(Exit::Same);
     }
-    let mut stack = vec![walk.level(old, new, PathBuf::new())];
+    let mut stack = vec![walk.level(old, new)];
     while let Some(level) = stack.last_mut() {
         let Some((name, ho, hn)) = level.names.get(level.next).cloned() else {
             stack.pop();
@@ -111,7 +109,6 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         };
         level.next += 1;
         let (old, new) = (level.old.clone(), level.new.clone());
-        let rel = level.rel.join(&name);
         // A name is examined through a symlink when it will be compared: when both sides
         // have it, or when -N compares it with an absent file.
         let both = ho.is_some() && hn.is_some();
@@ -130,7 +127,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         if let Some((o, n)) = walk.entry(&old, &new, &name, ko, kn)?
             && !walk.is_loop(&stack, &o, &n)
         {
-            let next = walk.level(o, n, rel);
+            let next = walk.level(o, n);
             stack.push(next);
         }
     }
@@ -193,7 +190,7 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
     }
 
     /// The names of both sides (excluded ones left out), merged in byte order.
-    fn level(&mut self, old: Place, new: Place, rel: PathBuf) -> Level {
+    fn level(&mut self, old: Place, new: Place) -> Level {
         let mut names: Vec<Name> = Vec::new();
         for (side, place) in [(0, &old), (1, &new)] {
             let Some(dir) = &place.dir else { continue };
@@ -205,7 +202,8 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                 }
             };
             for entry in listed {
-                if !self.cfg.exclude.is_excluded(&rel.join(&entry.name)) {
+                // GNU matches -x patterns against the name alone, at any depth.
+                if !self.cfg.exclude.is_excluded(Path::new(&entry.name)) {
                     let has = Some(Ok(Kind::File));
                     names.push(match side {
                         0 => (entry.name, has, None),
@@ -225,7 +223,6 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         Level {
             old,
             new,
-            rel,
             names,
             next: 0,
         }
