@@ -1,13 +1,14 @@
 //! The command line, as a clap definition the binary parses and `xtask` turns into the man
-//! page, plus its conversion into a [`Config`].
+//! page, plus its conversion into what to run ([`Invocation`]): treediff's tree patch
+//! ([`Config`]) or GNU diff's comparison ([`GnuConfig`]), chosen by the program's name
+//! ([`Name`]), `--gnu` and the operands. Flags GNU diff repeats freely (`-s -s`) may repeat.
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
-
-use std::os::unix::ffi::OsStrExt;
 
 use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
@@ -47,6 +48,10 @@ pub enum CliError {
 
 /// Write one patch that carries every difference between two trees.
 ///
+/// Two files (or a file and a directory, or `-`) are compared as GNU `diff -u` compares them;
+/// under the name `diff` (a symlink) or with `--gnu`, everything is compared as GNU diff
+/// compares it, with its defaults (normal format, directories one level deep unless `-r`).
+///
 /// The output is git's extended unified diff (a/ and b/ prefixes), which `git apply`, GNU
 /// `patch -p1` (all but binary files) and `applypatch` read: text hunks, new and deleted files
 /// (empty ones too), modes, symlinks, type changes, binary files as `GIT binary patch`, and
@@ -58,12 +63,12 @@ pub enum CliError {
 #[command(
     name = "treediff",
     version,
-    after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p"
+    after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p\n  treediff file1 file2\n  ln -s treediff diff; ./diff -r old/ new/"
 )]
 pub struct Cli {
-    /// The old tree.
+    /// The old tree (or a file, or `-` for standard input).
     pub old: PathBuf,
-    /// The new tree.
+    /// The new tree (or a file, or `-`).
     pub new: PathBuf,
     /// Compare subdirectories too (always so for treediff's own tree comparison).
     #[arg(short = 'r', long = "recursive", action = ArgAction::Count)]
@@ -81,17 +86,21 @@ pub struct Cli {
     #[arg(long = "context", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
     pub context_long: Vec<usize>,
     /// GNU's normal format (the default under the name `diff`).
-    #[arg(long)]
+    #[arg(long, overrides_with = "normal")]
     pub normal: bool,
     /// Compare as GNU diff does (as when invoked under the name `diff`): normal format unless
     /// asked otherwise, directories one level deep unless `-r`, `Only in` unless `-N`.
-    #[arg(long)]
+    #[arg(long, overrides_with = "gnu")]
     pub gnu: bool,
     /// Use LABEL instead of the file name and time in headers (given twice: the second file's).
     #[arg(long, value_name = "LABEL")]
     pub label: Vec<OsString>,
     /// Say when two files are the same (`Files A and B are identical`).
-    #[arg(short = 's', long = "report-identical-files")]
+    #[arg(
+        short = 's',
+        long = "report-identical-files",
+        overrides_with = "report_identical"
+    )]
     pub report_identical: bool,
     /// Treat absent files as empty (always so for treediff's own tree comparison).
     #[arg(short = 'N', long = "new-file", action = ArgAction::Count)]
@@ -102,7 +111,7 @@ pub struct Cli {
     pub unidirectional_new_file: u8,
     /// Compare symbolic links as links (treediff's tree comparison never follows them; GNU's
     /// does inside directories unless this is given).
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_dereference")]
     pub no_dereference: bool,
     /// Unified format with NUM lines of context (default 3; the largest given wins, as in GNU
     /// diff, where `-u` and `-c` count as 3).

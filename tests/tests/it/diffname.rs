@@ -351,6 +351,7 @@ fn the_diff_line_echoes_the_options_as_given() {
         &["A", "B", "-u"],
         &["--unified=2", "A", "B"],
         &["-u", "-N", "A", "B"],
+        &["-s", "-s", "--normal", "--normal", "-N", "-N", "A", "B"],
         &["-x", "*.o", "-x", "a b", "A", "B"],
         &["--exclude", "it's", "-u", "A", "B"],
         &["--", "A", "B"],
