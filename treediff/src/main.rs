@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use toolkit::OnBrokenPipe;
 use treediff::cli::{self, Cli, CliError, Name, UsageError};
-use treediff::{Exit, run_invocation};
+use treediff::{Error, Exit, operand, run_invocation};
 
 fn main() -> ExitCode {
     let mut argv = std::env::args_os();
@@ -34,6 +34,13 @@ fn main() -> ExitCode {
     };
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = run_invocation(&inv, &mut out, &mut std::io::stderr().lock());
+    if let (Name::Diff, Err(Error::Output(e))) = (name, &result)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        // GNU diff's words for an output it cannot write (a full disk, /dev/full).
+        eprintln!("{tool}: standard output: {}", operand::strerror(e));
+        return ExitCode::from(Exit::Trouble.code());
+    }
     // The reader went away (`treediff A B | head -1`): there were differences; be quiet.
     toolkit::finish(tool, result, OnBrokenPipe::Quiet(Exit::Differ.code()))
 }

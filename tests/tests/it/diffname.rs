@@ -421,3 +421,18 @@ fn fifos_directory_loops_and_dangling_links_are_reported_as_gnu_reports_them() {
         same(dir.path(), args);
     }
 }
+
+#[test]
+fn an_unwritable_standard_output_is_reported_in_gnu_s_words() {
+    let dir = scratch();
+    file_pairs().build(dir.join("t"));
+    let ours = our_diff_dir(dir.path());
+    let run = |path: &Path| {
+        cmd("/bin/bash")
+            .args(["-c", "exec diff num1 num2 >/dev/full"])
+            .cwd(dir.join("t"))
+            .env("PATH", path)
+            .run()
+    };
+    agree(&run(Path::new("/usr/bin")), &run(&ours));
+}
