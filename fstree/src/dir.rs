@@ -221,6 +221,35 @@ impl Dir {
         }
     }
 
+    /// Describes `name`, following it when it is a symbolic link, wherever that leads (as
+    /// `diff` does without `--no-dereference`, by the operator's choice); a dangling link is
+    /// `NotFound`.
+    pub fn stat_following(&self, name: &OsStr) -> io::Result<Meta> {
+        Ok(Meta::from_stat(&rustix::fs::statat(
+            &*self.fd,
+            name,
+            AtFlags::empty(),
+        )?))
+    }
+
+    /// Opens `name` for reading following a symbolic link (see [`Dir::stat_following`]),
+    /// whatever kind of file it is, with what `fstat` says of it.
+    pub fn open_following(&self, name: &OsStr, atime: Atime) -> io::Result<(File, Meta)> {
+        let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let fd = with_atime(atime, flags, |f| {
+            rustix::fs::openat(&*self.fd, name, f, Mode::empty())
+        })?;
+        let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
+        Ok((File::from(fd), meta))
+    }
+
+    /// Opens the subdirectory `name` following a symbolic link (see [`Dir::stat_following`]).
+    pub fn open_dir_following(&self, name: &OsStr) -> io::Result<Dir> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&*self.fd, name, flags, Mode::empty())?;
+        Ok(Dir::from_fd(fd))
+    }
+
     /// Describes this directory itself.
     pub fn stat(&self) -> io::Result<Meta> {
         Ok(Meta::from_stat(&rustix::fs::fstat(&*self.fd)?))
@@ -800,5 +829,31 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
         let e = open_file_path(tmp.path(), Atime::Keep).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn following_opens_and_stats_through_symlinks_and_dangling_is_not_found() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("f"), "data").expect("write");
+        std::fs::create_dir(tmp.path().join("d")).expect("mkdir");
+        std::os::unix::fs::symlink("f", tmp.path().join("lf")).expect("ln");
+        std::os::unix::fs::symlink("d", tmp.path().join("ld")).expect("ln");
+        std::os::unix::fs::symlink("nowhere", tmp.path().join("dangling")).expect("ln");
+        let dir = Dir::open_ambient(tmp.path(), Atime::Update).expect("open");
+        let meta = dir.stat_following(OsStr::new("lf")).expect("stat");
+        assert_eq!((meta.kind, meta.size), (Kind::File, 4));
+        let (_, meta) = dir
+            .open_following(OsStr::new("lf"), Atime::Update)
+            .expect("open");
+        assert_eq!(meta.kind, Kind::File);
+        assert!(dir.open_dir_following(OsStr::new("ld")).is_ok());
+        assert!(
+            dir.open_dir(OsStr::new("ld")).is_err(),
+            "the plain open never follows"
+        );
+        let e = dir
+            .stat_following(OsStr::new("dangling"))
+            .expect_err("dangling");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
     }
 }

@@ -4,7 +4,9 @@
 mod applypatch;
 mod checkpoint;
 mod checkpoint_restore;
+mod diffname;
 mod exit_status;
+mod gnudiff;
 mod harness;
 mod hostile;
 mod large;
