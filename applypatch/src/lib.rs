@@ -304,36 +304,10 @@ pub fn seekable(input: File) -> Result<File, Error> {
     if input.metadata().map_err(Error::Input)?.is_file() {
         return Ok(input);
     }
-    let mut spool = unnamed_temp().map_err(Error::Spool)?;
+    let mut spool = fstree::create_anonymous(&std::env::temp_dir()).map_err(Error::Spool)?;
     std::io::copy(&mut BufReader::new(input), &mut spool).map_err(Error::Spool)?;
     spool.seek(SeekFrom::Start(0)).map_err(Error::Spool)?;
     Ok(spool)
-}
-
-fn unnamed_temp() -> std::io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let dir = std::env::temp_dir();
-    let mode = Mode::from_raw_mode(0o600);
-    match rustix::fs::open(&dir, OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC, mode) {
-        Ok(fd) => return Ok(File::from(fd)),
-        // No O_TMPFILE on this file system: a named file, unlinked at once.
-        Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL) => {
-        }
-        Err(e) => return Err(e.into()),
-    }
-    for n in 0u32.. {
-        let p = dir.join(format!(".applypatch-{}-{n}.spool", std::process::id()));
-        let flags = OFlags::CREATE | OFlags::EXCL | OFlags::RDWR | OFlags::CLOEXEC;
-        match rustix::fs::open(&p, flags, mode) {
-            Ok(fd) => {
-                let _ = std::fs::remove_file(&p);
-                return Ok(File::from(fd));
-            }
-            Err(rustix::io::Errno::EXIST) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(std::io::Error::other("no free temporary name"))
 }
 
 #[cfg(test)]

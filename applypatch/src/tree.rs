@@ -62,6 +62,9 @@ enum Content {
     Memory(Vec<u8>),
     /// In this temporary file (relative to the root), already with its final mode.
     Staged(PathBuf),
+    /// Being written to a temporary by the staging thread: [`Tree::settle`] makes it
+    /// [`Content::Staged`].
+    Writing,
 }
 
 /// A path's state in the overlay: a [`Node`] whose file content may live in a temporary.
@@ -175,29 +178,28 @@ fn prefix(p: &Path, i: usize) -> &Path {
     Path::new(OsStr::from_bytes(&p.as_os_str().as_bytes()[..i]))
 }
 
-/// A temporary to write: created (exclusively) as `name` in `dir`, then filled and chmodded.
+/// A new content for the staging thread to write to a temporary in `dir` (`dir_rel` beneath
+/// the root) for the file `name` there; the answer names the path by its [`key`].
 struct Job {
-    tmp: PathBuf,
+    key: Vec<u8>,
     dir: Dir,
+    dir_rel: PathBuf,
+    name: std::ffi::OsString,
     full: PathBuf,
     data: Vec<u8>,
     mode: u32,
 }
 
-/// Why a temporary was not written.
-enum Failure {
-    /// The name was taken: the job comes back to be staged again under another name.
-    Exists(Job),
-    /// Anything else (nothing is left behind).
-    Io(fstree::Error),
-}
+/// What the staging thread answers for a [`Job`]: the path's key, and the temporary written
+/// (relative to the root) or why none was (nothing is left behind then).
+type Answer = (Vec<u8>, Result<PathBuf, fstree::Error>);
 
 /// The staging thread: creating inodes is most of the cost of applying a large patch, and it
 /// overlaps with reading and patching the next files. Jobs are done in order; the channel is
 /// bounded, so memory stays a few files' worth.
 struct Writer {
     jobs: Option<mpsc::SyncSender<Job>>,
-    done: mpsc::Receiver<(PathBuf, Result<(), Failure>)>,
+    done: mpsc::Receiver<Answer>,
     thread: Option<JoinHandle<()>>,
     pending: usize,
 }
@@ -208,8 +210,9 @@ impl Writer {
         let (tx, done) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             for job in rx {
-                let tmp = job.tmp.clone();
-                if tx.send((tmp, write_temp(job))).is_err() {
+                let written = write_temp(&job.dir, &job.name, &job.full, &job.data, job.mode)
+                    .map(|tmp| job.dir_rel.join(tmp));
+                if tx.send((job.key, written)).is_err() {
                     break;
                 }
             }
@@ -223,45 +226,26 @@ impl Writer {
     }
 }
 
-/// Creates `job.tmp` and writes it (the staging thread's work).
-fn write_temp(job: Job) -> Result<(), Failure> {
-    use std::os::unix::fs::PermissionsExt;
-    let name = job.tmp.file_name().unwrap_or_default();
-    let flags = rustix::fs::OFlags::WRONLY
-        | rustix::fs::OFlags::CREATE
-        | rustix::fs::OFlags::EXCL
-        | rustix::fs::OFlags::NOFOLLOW
-        | rustix::fs::OFlags::CLOEXEC;
-    let mut file = match rustix::fs::openat(
-        &job.dir,
-        name,
-        flags,
-        rustix::fs::Mode::from_raw_mode(0o600),
-    ) {
-        Ok(fd) => std::fs::File::from(fd),
-        Err(rustix::io::Errno::EXIST) => return Err(Failure::Exists(job)),
-        Err(e) => {
-            return Err(Failure::Io(fstree::Error::new(
-                fstree::Op::Create,
-                job.full,
-                e.into(),
-            )));
-        }
-    };
-    let write = |f: &mut std::fs::File| -> std::io::Result<()> {
-        f.write_all(&job.data)?;
-        f.set_permissions(std::fs::Permissions::from_mode(job.mode & 0o7777))
-    };
-    if let Err(e) = write(&mut file) {
-        drop(file);
-        let _ = rustix::fs::unlinkat(&job.dir, name, rustix::fs::AtFlags::empty());
-        return Err(Failure::Io(fstree::Error::new(
-            fstree::Op::Write,
-            job.full,
-            e,
-        )));
-    }
-    Ok(())
+/// Writes `data` with permission bits `mode` to a new hidden temporary for the file `name` in
+/// `dir` (`full` is its path, for messages) and returns the temporary's name. A temporary that
+/// could not be written whole is removed.
+fn write_temp(
+    dir: &Dir,
+    name: &OsStr,
+    full: &Path,
+    data: &[u8],
+    mode: u32,
+) -> Result<std::ffi::OsString, fstree::Error> {
+    let failed = |op, e| fstree::Error::new(op, full, e);
+    let mut temp = dir
+        .create_temp(name, fstree::TempStyle::Tool, 0o600)
+        .map_err(|e| failed(fstree::Op::Create, e))?
+        .with_path(full.to_path_buf());
+    temp.file
+        .write_all(data)
+        .map_err(|e| failed(fstree::Op::Write, e))?;
+    temp.set_mode(mode)?;
+    Ok(temp.keep().1)
 }
 
 impl Tree {
@@ -281,47 +265,23 @@ impl Tree {
         }
     }
 
-    /// Takes the staging thread's answers: all of them (`wait`), or those already there. A
-    /// temporary whose name was taken is staged again, here, under another name.
+    /// Takes the staging thread's answers: all of them (`wait`), or those already there.
     fn collect(&mut self, wait: bool) -> Result<(), TreeError> {
         let mut first_err = None;
-        while let Some(w) = self.writer.as_mut() {
-            if w.pending == 0 {
-                break;
-            }
+        while let Some(w) = self.writer.as_mut()
+            && w.pending > 0
+        {
             let answer = if wait {
                 w.done.recv().ok()
             } else {
                 w.done.try_recv().ok()
             };
-            let Some((tmp, result)) = answer else { break };
+            let Some((k, written)) = answer else { break };
             w.pending -= 1;
-            match result {
-                Ok(()) => {}
-                Err(Failure::Io(e)) => {
-                    self.temps.remove(&tmp);
+            match written {
+                Ok(tmp) => self.staged(&k, tmp),
+                Err(e) => {
                     first_err.get_or_insert(e);
-                }
-                Err(Failure::Exists(job)) => {
-                    self.temps.remove(&tmp);
-                    let Some(p) = self.staged_by(&tmp) else {
-                        continue;
-                    };
-                    match self.stage_now(&p, &job.data, job.mode) {
-                        Ok(new) => {
-                            self.over.insert(
-                                key(&p),
-                                Planned::File {
-                                    content: Content::Staged(new),
-                                    mode: job.mode,
-                                },
-                            );
-                        }
-                        Err(TreeError::Io(e)) => {
-                            first_err.get_or_insert(e);
-                        }
-                        Err(e) => return Err(e),
-                    }
                 }
             }
         }
@@ -331,16 +291,16 @@ impl Tree {
         }
     }
 
-    /// The path whose planned content is the temporary `tmp` (a rare lookup: only when a
-    /// temporary's name was taken).
-    fn staged_by(&self, tmp: &Path) -> Option<PathBuf> {
-        self.over.iter().find_map(|(k, n)| match n {
-            Planned::File {
-                content: Content::Staged(t),
-                ..
-            } if t == tmp => Some(unkey(k)),
-            _ => None,
-        })
+    /// Records that the content of the path with key `k` is now in the temporary `tmp`.
+    fn staged(&mut self, k: &[u8], tmp: PathBuf) {
+        if let Some(Planned::File { content, .. }) = self.over.get_mut(k)
+            && *content == Content::Writing
+        {
+            *content = Content::Staged(tmp.clone());
+        }
+        // Otherwise (never: a content being written is not replaced before it is settled)
+        // the temporary is removed with the others when the tree is dropped.
+        self.temps.insert(tmp);
     }
 
     /// Waits for every temporary to be written; the first error, if any.
@@ -486,11 +446,7 @@ impl Tree {
     /// The planned content of the regular file `p`.
     pub fn read(&mut self, p: &Path) -> Result<Vec<u8>, TreeError> {
         let k = key(p);
-        if let Some(Planned::File {
-            content: Content::Staged(_),
-            ..
-        }) = self.over.get(&k)
-        {
+        if self.is_writing(&k) {
             self.settle()?;
         }
         match self.over.get(&k) {
@@ -514,10 +470,26 @@ impl Tree {
         }
     }
 
+    /// True when the content planned for the path with key `k` is still being written.
+    fn is_writing(&self, k: &[u8]) -> bool {
+        matches!(
+            self.over.get(k),
+            Some(Planned::File {
+                content: Content::Writing,
+                ..
+            })
+        )
+    }
+
     /// Plans `p` to become `node`; missing parents are planned as new directories. A file's
     /// content is staged in a temporary now (see the module documentation).
     pub fn set(&mut self, p: &Path, node: Node) -> Result<(), TreeError> {
         let k = key(p);
+        // The staging thread answers by key: a content it is writing is settled before the
+        // path gets another.
+        if self.is_writing(&k) {
+            self.settle()?;
+        }
         self.check_parents_of(p, &k)?;
         let mut missing = Vec::new();
         for i in ancestor_ends(&k).rev() {
@@ -538,7 +510,7 @@ impl Tree {
             Node::File { data, mode } => {
                 let content = match self.staging {
                     Staging::Memory => Content::Memory(data),
-                    Staging::Temporaries => Content::Staged(self.stage(p, data, mode)?),
+                    Staging::Temporaries => self.stage(p, data, mode)?,
                 };
                 Planned::File { content, mode }
             }
@@ -550,7 +522,7 @@ impl Tree {
             ..
         }) = self.over.insert(k, planned)
         {
-            self.unstage(&old)?;
+            self.unstage(&old);
         }
         Ok(())
     }
@@ -572,77 +544,64 @@ impl Tree {
     }
 
     /// Hands `data` with permission bits `mode` to the staging thread (or, for the first
-    /// [`INLINE_TEMPS`], writes it here), for a new hidden temporary for `p`, and returns the
-    /// temporary's name.
-    fn stage(&mut self, p: &Path, data: Vec<u8>, mode: u32) -> Result<PathBuf, TreeError> {
+    /// [`INLINE_TEMPS`], writes it here), for a new hidden temporary for `p`.
+    fn stage(&mut self, p: &Path, data: Vec<u8>, mode: u32) -> Result<Content, TreeError> {
         if self.writer.is_none() && self.inline < INLINE_TEMPS {
             self.inline += 1;
-            return self.stage_now(p, &data, mode);
+            return self.stage_now(p, &data, mode).map(Content::Staged);
         }
         self.collect(false)?;
-        let dir = self.staging_dir(p)?.to_path_buf();
-        let name = p.file_name().unwrap_or_default();
-        let full = self.root.display(p);
-        let tmp = dir.join(fstree::dir::temp_name(name, fstree::TempStyle::Tool));
-        let (dfd, _) = self
-            .parent_fd(&tmp)
-            .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
-        let w = self.writer.get_or_insert_with(Writer::start);
+        let (dir_rel, dir, full) = self.staging_dir_fd(p)?;
         let job = Job {
-            tmp: tmp.clone(),
-            dir: dfd,
+            key: key(p),
+            dir,
+            dir_rel,
+            name: p.file_name().unwrap_or_default().to_os_string(),
             full,
             data,
             mode,
         };
-        let sent = w.jobs.as_ref().map(|jobs| jobs.send(job));
+        let w = self.writer.get_or_insert_with(Writer::start);
+        let sent = match &w.jobs {
+            Some(jobs) => jobs.send(job).map_err(|mpsc::SendError(job)| job),
+            None => Err(job),
+        };
         match sent {
-            Some(Ok(())) => {
+            Ok(()) => {
                 w.pending += 1;
-                self.temps.insert(tmp.clone());
-                Ok(tmp)
+                Ok(Content::Writing)
             }
             // The thread is gone (it panicked): write here instead.
-            Some(Err(mpsc::SendError(job))) => self.stage_now(p, &job.data, mode),
-            None => self.stage_now(p, &[], mode),
+            Err(job) => self.stage_now(p, &job.data, mode).map(Content::Staged),
         }
     }
 
-    /// Writes `data` with permission bits `mode` to a new hidden temporary for `p`, now.
-    fn stage_now(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
-        let dir = self.staging_dir(p)?.to_path_buf();
-        let name = p.file_name().unwrap_or_default();
+    /// The directory a temporary for `p` goes into ([`Tree::staging_dir`]), open, and `p`'s
+    /// full path for messages.
+    fn staging_dir_fd(&self, p: &Path) -> Result<(PathBuf, Dir, PathBuf), TreeError> {
+        let dir_rel = self.staging_dir(p)?.to_path_buf();
         let full = self.root.display(p);
-        loop {
-            let tmp = dir.join(fstree::dir::temp_name(name, fstree::TempStyle::Tool));
-            let (dfd, _) = self
-                .parent_fd(&tmp)
-                .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
-            let job = Job {
-                tmp: tmp.clone(),
-                dir: dfd,
-                full: full.clone(),
-                data: data.to_vec(),
-                mode,
-            };
-            match write_temp(job) {
-                Ok(()) => {
-                    self.temps.insert(tmp.clone());
-                    return Ok(tmp);
-                }
-                Err(Failure::Exists(_)) => continue,
-                Err(Failure::Io(e)) => return Err(e.into()),
-            }
-        }
+        let dir = self
+            .dir_fd(&dir_rel)
+            .map_err(|e| fstree::Error::new(fstree::Op::Create, full.clone(), e.source))?;
+        Ok((dir_rel, dir, full))
+    }
+
+    /// Writes `data` with permission bits `mode` to a new hidden temporary for `p`, now, and
+    /// returns the temporary's path.
+    fn stage_now(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
+        let (dir_rel, dir, full) = self.staging_dir_fd(p)?;
+        let name = p.file_name().unwrap_or_default();
+        let tmp = dir_rel.join(write_temp(&dir, name, &full, data, mode)?);
+        self.temps.insert(tmp.clone());
+        Ok(tmp)
     }
 
     /// Removes a temporary this tree no longer needs.
-    fn unstage(&mut self, tmp: &Path) -> Result<(), TreeError> {
-        self.settle()?;
+    fn unstage(&mut self, tmp: &Path) {
         if self.temps.remove(tmp) {
             let _ = self.root.remove_file(tmp);
         }
-        Ok(())
     }
 
     /// Records that `p` is gone already (an idempotent run after an interrupted one), so its
@@ -723,14 +682,9 @@ impl Tree {
         dirs.sort_unstable();
         dirs.dedup();
         for d in dirs {
-            let fd = self.dir_fd(d)?;
-            rustix::fs::accessat(
-                &fd,
-                ".",
-                rustix::fs::Access::WRITE_OK,
-                rustix::fs::AtFlags::EACCESS,
-            )
-            .map_err(|e| fstree::Error::new(fstree::Op::Write, self.root.display(d), e.into()))?;
+            self.dir_fd(d)?
+                .check_writable()
+                .map_err(|e| fstree::Error::new(fstree::Op::Write, self.root.display(d), e))?;
         }
         Ok(())
     }
@@ -816,6 +770,17 @@ impl Tree {
                     self.root
                         .symlink(p, Path::new(std::ffi::OsStr::from_bytes(target)))?;
                 }
+                // Settled above: never here.
+                Planned::File {
+                    content: Content::Writing,
+                    ..
+                } => {
+                    return Err(fstree::Error::new(
+                        fstree::Op::Create,
+                        self.root.display(p),
+                        std::io::Error::other("the new content was not written"),
+                    ));
+                }
                 _ => {}
             }
         }
@@ -872,9 +837,9 @@ impl Drop for Tree {
             if let Some(t) = w.thread.take() {
                 let _ = t.join();
             }
-            while let Ok((tmp, result)) = w.done.try_recv() {
-                if result.is_err() {
-                    self.temps.remove(&tmp);
+            while let Ok((_, written)) = w.done.try_recv() {
+                if let Ok(tmp) = written {
+                    self.temps.insert(tmp);
                 }
             }
         }
