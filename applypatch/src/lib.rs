@@ -24,7 +24,8 @@ mod plan;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
 
 pub use plan::Planner;
 
@@ -141,6 +142,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The patch file (`-i FILE`) cannot be opened.
+    #[error("cannot open {}", paths::display(.0))]
+    Open(PathBuf, #[source] std::io::Error),
+    /// Standard input (the patch, without `-i`) cannot be taken.
+    #[error("cannot read standard input")]
+    Stdin(#[source] std::io::Error),
     /// Reading or rewinding the patch failed.
     #[error("cannot read the patch")]
     Input(#[source] std::io::Error),
@@ -297,6 +304,20 @@ fn refuse_garbage<S: Read + Seek>(patch: &mut S, start: u64) -> Result<(), Error
     }
 }
 
+/// The patch to read: the file `path` (`-i`), else standard input, made readable twice
+/// ([`seekable`]).
+pub fn open_input(path: Option<&Path>) -> Result<File, Error> {
+    let input = match path {
+        Some(p) => File::open(p).map_err(|e| Error::Open(p.to_path_buf(), e))?,
+        None => std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(File::from)
+            .map_err(Error::Stdin)?,
+    };
+    seekable(input)
+}
+
 /// Makes `input` readable twice: a regular file is returned as it is; anything else (a pipe,
 /// a terminal) is copied into an unnamed temporary file in `$TMPDIR` (or `/tmp`), which
 /// disappears when closed.
@@ -321,6 +342,9 @@ mod tests {
             assert_eq!(i32::from(s.exit_status()), s.exit_code());
         }
         assert_eq!(i32::from(Error::OnlyGarbage.exit_status()), EXIT_TROUBLE);
+        let missing = open_input(Some(Path::new("/nonexistent/patch"))).unwrap_err();
+        assert!(matches!(missing, Error::Open(..)), "{missing:?}");
+        assert_eq!(i32::from(missing.exit_status()), EXIT_TROUBLE);
     }
 
     #[test]
