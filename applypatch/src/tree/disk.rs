@@ -12,9 +12,7 @@ use std::path::Path;
 use fstree::Dir;
 
 use super::{Shape, Tree, TreeError};
-
-/// The longest path the kernel resolves (`PATH_MAX`, terminating NUL included).
-const PATH_MAX: usize = 4096;
+use crate::paths::PATH_MAX;
 
 impl Tree {
     /// The directory `dir` beneath the root, opened component by component from the nearest
