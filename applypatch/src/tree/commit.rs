@@ -6,11 +6,17 @@
 //! symlinks are created, then directory modes (deepest first, so a read-only directory is
 //! filled before), then directories emptied by deletions are removed deepest first, then the
 //! reject files are written.
+//!
+//! Every step works in the directories the check opened (the cache of open directories), so
+//! a directory of the target swapped for a symlink meanwhile cannot redirect the commit, nor
+//! make it fail half-way.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+use fstree::{Dir, Op};
 
 use super::{Content, Planned, Shape, Tree, TreeError, key, unkey};
 
@@ -107,15 +113,39 @@ impl Tree {
             .collect();
         removals.sort_by_key(|(p, _, _)| std::cmp::Reverse(depth(p)));
         for (p, _, d) in removals {
+            let (dir, name) = self.parent_for(Op::Remove, p)?;
+            let removed = if *d == Shape::Dir {
+                dir.remove_dir(name)
+            } else {
+                dir.remove_file(name)
+            };
+            removed.map_err(|e| fstree::Error::new(Op::Remove, self.root.display(p), e))?;
             if *d == Shape::Dir {
-                self.root.remove_dir(p)?;
                 // Descriptors of removed directories must not be used again.
                 self.dirs.clear();
-            } else {
-                self.root.remove_file(p)?;
             }
         }
         Ok(())
+    }
+
+    /// The directory holding `p` (the one the check looked at, from the cache) and `p`'s
+    /// name; an error is reported as `op` failing on `p`.
+    fn parent_for<'p>(&self, op: Op, p: &'p Path) -> Result<(Dir, &'p OsStr), fstree::Error> {
+        self.parent_fd(p)
+            .map_err(|e| fstree::Error::new(op, self.root.display(p), e.source))
+    }
+
+    /// Creates the symlink `p` to `target` (under a temporary name, then renamed over `p`).
+    fn symlink(&self, p: &Path, target: &OsStr) -> Result<(), fstree::Error> {
+        let (dir, name) = self.parent_for(Op::Symlink, p)?;
+        let failed = |e| fstree::Error::new(Op::Symlink, self.root.display(p), e);
+        let tmp = dir
+            .symlink_temp(target, name, fstree::TempStyle::Tool)
+            .map_err(failed)?;
+        dir.rename(&tmp, &dir, name).map_err(|e| {
+            let _ = dir.remove_file(&tmp);
+            failed(e)
+        })
     }
 
     /// Step 2: creates the new directories, shallowest first (the plan's order): where there
@@ -161,9 +191,7 @@ impl Tree {
                         std::io::Error::other("the new content was not written"),
                     ));
                 }
-                Planned::Link { target } => {
-                    self.root.symlink(p, Path::new(OsStr::from_bytes(target)))?;
-                }
+                Planned::Link { target } => self.symlink(p, OsStr::from_bytes(target))?,
                 Planned::Dir { .. } | Planned::Absent => {}
             }
         }
@@ -174,7 +202,9 @@ impl Tree {
     fn set_dir_modes(&self, plan: &[Step<'_>]) -> Result<(), fstree::Error> {
         for (p, n, _) in plan.iter().rev() {
             if let Planned::Dir { mode: Some(m) } = n {
-                self.root.set_mode(p, *m)?;
+                let (dir, name) = self.parent_for(Op::Chmod, p)?;
+                dir.chmod(name, *m)
+                    .map_err(|e| fstree::Error::new(Op::Chmod, self.root.display(p), e))?;
             }
         }
         Ok(())

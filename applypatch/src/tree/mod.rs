@@ -193,11 +193,9 @@ impl Tree {
 impl Drop for Tree {
     /// Removes the temporaries of a plan that was not (or not fully) committed.
     fn drop(&mut self) {
-        // Removing temporaries needs descriptors: give back the cached ones first.
-        self.dirs.clear();
         self.stop_writer();
         for tmp in std::mem::take(&mut self.temps) {
-            let _ = self.root.remove_file(&tmp);
+            self.remove_temp(&tmp);
         }
     }
 }

@@ -211,7 +211,22 @@ impl Tree {
     /// Removes a temporary this tree no longer needs.
     pub(super) fn unstage(&mut self, tmp: &Path) {
         if self.temps.remove(tmp) {
-            let _ = self.root.remove_file(tmp);
+            self.remove_temp(tmp);
+        }
+    }
+
+    /// Removes the temporary `tmp`, best effort: through the directory the check opened (still
+    /// the one it was written in, whatever its name leads to now), else, when that cannot be
+    /// had (out of descriptors), from the root again after giving back the cached ones.
+    pub(super) fn remove_temp(&self, tmp: &Path) {
+        match self.parent_fd(tmp) {
+            Ok((dir, name)) => {
+                let _ = dir.remove_file(name);
+            }
+            Err(_) => {
+                self.dirs.clear();
+                let _ = self.root.remove_file(tmp);
+            }
         }
     }
 

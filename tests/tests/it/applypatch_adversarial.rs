@@ -50,9 +50,9 @@ fn race_patch() -> Vec<u8> {
 /// The directory `d` of the target exchanged with a symlink to an outside directory, over and
 /// over while applypatch runs (30 runs, each on a fresh target). The outside directory holds
 /// files the patch would apply to (the same first lines, then `OUTSIDE`) and the file it
-/// deletes: it must never change (nothing written, created or removed there), and no file of
-/// the target may ever hold a line read from it. A run may fail instead (exit 2, naming the
-/// path); one that succeeds leaves exactly the patched tree.
+/// deletes: it must never change (nothing written, created or removed there), no file of the
+/// target may ever hold a line read from it, and no hidden temporary is left. A run may fail
+/// instead (exit 2, naming the path); one that succeeds leaves exactly the patched tree.
 #[test]
 fn a_directory_swapped_for_a_symlink_is_never_written_or_read_through() {
     let t = scratch();
@@ -79,6 +79,9 @@ fn a_directory_swapped_for_a_symlink_is_never_written_or_read_through() {
         for e in &Listing::read(&w).entries {
             let content = e.content.as_deref().unwrap_or_default();
             assert!(!content.contains_str("OUTSIDE"), "{}: {out}", show(&e.path));
+            // The commit and the clean-up work in the directories the check opened, so the
+            // swap cannot leave temporaries behind either.
+            assert!(!e.path.ends_with(b".tmp~"), "{}: {out}", show(&e.path));
         }
         match out.code() {
             Some(0) => {
