@@ -2,6 +2,7 @@
 //! the real GNU diff/patch, git, rsync, NetBSD mtree and bsdtar where they are the oracle.
 
 mod applypatch;
+mod applypatch_adversarial;
 mod checkpoint;
 mod checkpoint_restore;
 mod diffname;
