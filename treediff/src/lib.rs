@@ -197,33 +197,12 @@ pub fn run_invocation<W: Write, E: Write>(
 
 /// Compares the trees and writes the result to `out`, messages to `err`.
 pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result<Exit, Error> {
-    let (old, new) = match &cfg.manifest {
-        Some(m) => {
-            let (old, new) = rayon::join(
-                || side::from_manifest(m, &cfg.exclude),
-                || scan::scan(None, &cfg.new, &cfg.exclude),
-            );
-            let mut old = old?;
-            // The manifest stands for the tree at `cfg.old`, whose changed files are read.
-            old.root = fstree::Dir::open_ambient(&cfg.old, fstree::Atime::Update).ok();
-            (old, new?.new)
-        }
-        None => {
-            let s = scan::scan(Some(&cfg.old), &cfg.new, &cfg.exclude)?;
-            (s.old.unwrap_or_default(), s.new)
-        }
-    };
+    let (old, new) = scan_sides(cfg)?;
     let mut status = Exit::Same;
     for p in old.problems.iter().chain(&new.problems) {
         let _ = writeln!(err, "treediff: {p}");
         status = Exit::Trouble;
     }
-    let order = if cfg.format == Format::Gnu {
-        plan::Order::Gnu
-    } else {
-        plan::Order::Git
-    };
-    let mut actions = plan::plan(&old.nodes, &new.nodes, order);
     let ctx = render::Ctx {
         cfg,
         old: &old.nodes,
@@ -233,17 +212,7 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
         old_root: old.root.clone(),
         new_root: new.root.clone(),
     };
-    if cfg.renames == Renames::Exact && cfg.format == Format::Git {
-        actions = rename::detect(&ctx, actions);
-    }
-    // Files the scan found equal, with equal modes, have nothing to say: leave them out.
-    actions.retain(|&a| match a {
-        plan::Action::Pair(o, n) => {
-            let (a, b) = (&old.nodes[o], &new.nodes[n]);
-            !(b.content == side::Content::Same && a.mode == b.mode)
-        }
-        _ => true,
-    });
+    let actions = actions(&ctx);
     let mut stats = Vec::new();
     let window = stream::Window {
         threads: rayon::current_num_threads(),
@@ -258,12 +227,11 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
         |&a| ctx.cost(a),
         size,
         |r| {
-            if r.differs && status < Exit::Differ {
-                status = Exit::Differ;
-            }
-            if r.trouble {
-                status = Exit::Trouble;
-            }
+            status = status.max(match (r.trouble, r.differs) {
+                (true, _) => Exit::Trouble,
+                (false, true) => Exit::Differ,
+                (false, false) => Exit::Same,
+            });
             if cfg.color {
                 color::paint(&r.out, cfg.format, out).map_err(Error::Output)?;
             } else {
@@ -281,6 +249,48 @@ pub fn run<W: Write, E: Write>(cfg: &Config, out: &mut W, err: &mut E) -> Result
     }
     out.flush().map_err(Error::Output)?;
     Ok(status)
+}
+
+/// Both sides scanned (the old one from `--manifest` when given, in parallel with the new).
+fn scan_sides(cfg: &Config) -> Result<(side::Side, side::Side), Error> {
+    match &cfg.manifest {
+        Some(m) => {
+            let (old, new) = rayon::join(
+                || side::from_manifest(m, &cfg.exclude),
+                || scan::scan(None, &cfg.new, &cfg.exclude),
+            );
+            let mut old = old?;
+            // The manifest stands for the tree at `cfg.old`, whose changed files are read.
+            old.root = fstree::Dir::open_ambient(&cfg.old, fstree::Atime::Update).ok();
+            Ok((old, new?.new))
+        }
+        None => {
+            let s = scan::scan(Some(&cfg.old), &cfg.new, &cfg.exclude)?;
+            Ok((s.old.unwrap_or_default(), s.new))
+        }
+    }
+}
+
+/// What to write, in order: the plan, renames found, and files the scan found equal (with
+/// equal modes) left out.
+fn actions(ctx: &render::Ctx<'_>) -> Vec<plan::Action> {
+    let cfg = ctx.cfg;
+    let order = match cfg.format {
+        Format::Gnu => plan::Order::Gnu,
+        _ => plan::Order::Git,
+    };
+    let mut actions = plan::plan(ctx.old, ctx.new, order);
+    if cfg.renames == Renames::Exact && cfg.format == Format::Git {
+        actions = rename::detect(ctx, actions);
+    }
+    actions.retain(|&a| match a {
+        plan::Action::Pair(o, n) => {
+            let (a, b) = (&ctx.old[o], &ctx.new[n]);
+            !(b.content == side::Content::Same && a.mode == b.mode)
+        }
+        _ => true,
+    });
+    actions
 }
 
 #[cfg(test)]

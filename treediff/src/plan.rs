@@ -93,25 +93,19 @@ fn is_under(path: &[u8], dir: &[u8]) -> bool {
 
 /// Merges the sides into the ordered action list.
 pub fn plan(old: &[Node], new: &[Node], order: Order) -> Vec<Action> {
-    let mut out: Vec<Planned> = Vec::new();
-    let mut push = |path: &[u8], after: bool, rank: u8, action: Action| {
-        out.push(Planned {
-            key: key(path, after, order),
-            rank,
-            action,
-        });
+    let mut p = Planner {
+        old,
+        new,
+        order,
+        out: Vec::new(),
+        hidden_old: Vec::new(),
+        hidden_new: Vec::new(),
     };
-    // In GNU mode, a type change hides the directory side's subtree.
-    let mut hidden_old: Vec<Vec<u8>> = Vec::new();
-    let mut hidden_new: Vec<Vec<u8>> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < old.len() || j < new.len() {
-        let o = old.get(i);
-        let n = new.get(j);
-        let (o, n) = match (o, n) {
+        let (o, n) = match (old.get(i), new.get(j)) {
             (Some(a), Some(b)) if a.path == b.path => {
-                i += 1;
-                j += 1;
+                (i, j) = (i + 1, j + 1);
                 (Some((i - 1, a)), Some((j - 1, b)))
             }
             (Some(a), Some(b)) if a.path < b.path => {
@@ -128,78 +122,126 @@ pub fn plan(old: &[Node], new: &[Node], order: Order) -> Vec<Action> {
             }
             (None, None) => break,
         };
-        let o = o.filter(|(_, a)| !hidden_old.iter().any(|h| is_under(&a.path, h)));
-        let n = n.filter(|(_, b)| !hidden_new.iter().any(|h| is_under(&b.path, h)));
+        // In GNU mode, a type change hides the directory side's subtree.
+        let o = o.filter(|(_, a)| !p.hidden_old.iter().any(|h| is_under(&a.path, h)));
+        let n = n.filter(|(_, b)| !p.hidden_new.iter().any(|h| is_under(&b.path, h)));
         match (o, n) {
             (None, None) => {}
-            (Some((oi, a)), None) => match a.kind {
-                Kind::Dir => push(&a.path, true, 0, Action::Rmdir(oi)),
-                Kind::File | Kind::Symlink => push(&a.path, false, 0, Action::Delete(oi)),
-                _ => push(&a.path, false, 0, Action::Special(true, oi)),
-            },
-            (None, Some((ni, b))) => match b.kind {
-                Kind::Dir => push(&b.path, false, 1, Action::Mkdir(ni)),
-                Kind::File | Kind::Symlink => push(&b.path, false, 1, Action::Add(ni)),
-                _ => push(&b.path, false, 1, Action::Special(false, ni)),
-            },
-            (Some((oi, a)), Some((ni, b))) => {
-                let p = &a.path;
-                if !a.kind.is_supported() || !b.kind.is_supported() {
-                    if !a.kind.is_supported() {
-                        push(p, false, 0, Action::Special(true, oi));
-                    } else if a.kind == Kind::Dir {
-                        push(p, true, 0, Action::Rmdir(oi));
-                    } else {
-                        push(p, false, 0, Action::Delete(oi));
+            (Some((oi, a)), None) => p.gone(oi, a),
+            (None, Some((ni, b))) => p.added(ni, b),
+            (Some((oi, a)), Some((ni, b))) => p.both(oi, a, ni, b),
+        }
+    }
+    let mut out = p.out;
+    out.sort_by(|a, b| a.key.cmp(&b.key).then(a.rank.cmp(&b.rank)));
+    out.into_iter().map(|p| p.action).collect()
+}
+
+/// The merge in progress: the actions so far and the subtrees a GNU type change hides.
+struct Planner<'n> {
+    old: &'n [Node],
+    new: &'n [Node],
+    order: Order,
+    out: Vec<Planned>,
+    hidden_old: Vec<Vec<u8>>,
+    hidden_new: Vec<Vec<u8>>,
+}
+
+impl Planner<'_> {
+    fn push(&mut self, path: &[u8], after: bool, rank: u8, action: Action) {
+        self.out.push(Planned {
+            key: key(path, after, self.order),
+            rank,
+            action,
+        });
+    }
+
+    /// Only on the old side.
+    fn gone(&mut self, oi: usize, a: &Node) {
+        match a.kind {
+            Kind::Dir => self.push(&a.path, true, 0, Action::Rmdir(oi)),
+            Kind::File | Kind::Symlink => self.push(&a.path, false, 0, Action::Delete(oi)),
+            _ => self.push(&a.path, false, 0, Action::Special(true, oi)),
+        }
+    }
+
+    /// Only on the new side.
+    fn added(&mut self, ni: usize, b: &Node) {
+        match b.kind {
+            Kind::Dir => self.push(&b.path, false, 1, Action::Mkdir(ni)),
+            Kind::File | Kind::Symlink => self.push(&b.path, false, 1, Action::Add(ni)),
+            _ => self.push(&b.path, false, 1, Action::Special(false, ni)),
+        }
+    }
+
+    /// On both sides.
+    fn both(&mut self, oi: usize, a: &Node, ni: usize, b: &Node) {
+        let p = &a.path;
+        if !a.kind.is_supported() || !b.kind.is_supported() {
+            self.unsupported(oi, a, ni, b);
+        } else if a.kind == b.kind {
+            match a.kind {
+                Kind::Dir => {
+                    if a.mode != b.mode {
+                        self.push(p, false, 0, Action::DirMode(oi, ni));
                     }
-                    if !b.kind.is_supported() {
-                        push(p, false, 1, Action::Special(false, ni));
-                    } else if b.kind == Kind::Dir {
-                        push(p, false, 1, Action::Mkdir(ni));
-                    } else {
-                        push(p, false, 1, Action::Add(ni));
-                    }
-                } else if a.kind == b.kind {
-                    match a.kind {
-                        Kind::Dir => {
-                            if a.mode != b.mode {
-                                push(p, false, 0, Action::DirMode(oi, ni));
-                            }
-                            if has_children(old, p) && !has_children(new, p) {
-                                push(p, true, 1, Action::Emptied(ni));
-                            }
-                        }
-                        _ => push(p, false, 0, Action::Pair(oi, ni)),
-                    }
-                } else if order == Order::Gnu {
-                    push(p, false, 0, Action::KindChange(oi, ni));
-                    if a.kind == Kind::Dir {
-                        hidden_old.push(p.clone());
-                    }
-                    if b.kind == Kind::Dir {
-                        hidden_new.push(p.clone());
-                    }
-                } else {
-                    match (a.kind, b.kind) {
-                        (Kind::Dir, _) => {
-                            push(p, true, 0, Action::Rmdir(oi));
-                            push(p, true, 1, Action::Add(ni));
-                        }
-                        (_, Kind::Dir) => {
-                            push(p, false, 0, Action::Delete(oi));
-                            push(p, false, 1, Action::Mkdir(ni));
-                        }
-                        _ => {
-                            push(p, false, 0, Action::Delete(oi));
-                            push(p, false, 1, Action::Add(ni));
-                        }
+                    if has_children(self.old, p) && !has_children(self.new, p) {
+                        self.push(p, true, 1, Action::Emptied(ni));
                     }
                 }
+                _ => self.push(p, false, 0, Action::Pair(oi, ni)),
+            }
+        } else if self.order == Order::Gnu {
+            self.push(p, false, 0, Action::KindChange(oi, ni));
+            if a.kind == Kind::Dir {
+                self.hidden_old.push(p.clone());
+            }
+            if b.kind == Kind::Dir {
+                self.hidden_new.push(p.clone());
+            }
+        } else {
+            self.kind_change(oi, a, ni, b);
+        }
+    }
+
+    /// A special file (FIFO, socket, device) on one side or both: reported, the other side
+    /// deleted or added.
+    fn unsupported(&mut self, oi: usize, a: &Node, ni: usize, b: &Node) {
+        let p = &a.path;
+        if !a.kind.is_supported() {
+            self.push(p, false, 0, Action::Special(true, oi));
+        } else if a.kind == Kind::Dir {
+            self.push(p, true, 0, Action::Rmdir(oi));
+        } else {
+            self.push(p, false, 0, Action::Delete(oi));
+        }
+        if !b.kind.is_supported() {
+            self.push(p, false, 1, Action::Special(false, ni));
+        } else if b.kind == Kind::Dir {
+            self.push(p, false, 1, Action::Mkdir(ni));
+        } else {
+            self.push(p, false, 1, Action::Add(ni));
+        }
+    }
+
+    /// A type change in git's order: the old entry goes, then the new one comes.
+    fn kind_change(&mut self, oi: usize, a: &Node, ni: usize, b: &Node) {
+        let p = &a.path;
+        match (a.kind, b.kind) {
+            (Kind::Dir, _) => {
+                self.push(p, true, 0, Action::Rmdir(oi));
+                self.push(p, true, 1, Action::Add(ni));
+            }
+            (_, Kind::Dir) => {
+                self.push(p, false, 0, Action::Delete(oi));
+                self.push(p, false, 1, Action::Mkdir(ni));
+            }
+            _ => {
+                self.push(p, false, 0, Action::Delete(oi));
+                self.push(p, false, 1, Action::Add(ni));
             }
         }
     }
-    out.sort_by(|a, b| a.key.cmp(&b.key).then(a.rank.cmp(&b.rank)));
-    out.into_iter().map(|p| p.action).collect()
 }
 
 #[cfg(test)]

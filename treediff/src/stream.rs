@@ -69,52 +69,32 @@ where
     T: Sync,
     R: Send,
 {
-    let state = Mutex::new(State {
-        next: 0,
-        written: 0,
-        done: BTreeMap::new(),
-        buffered: 0,
-        running: 0,
-        stop: false,
-        panicked: false,
-    });
-    let changed = Condvar::new();
-    let lock = || state.lock().unwrap_or_else(PoisonError::into_inner);
+    let q = Queue {
+        state: Mutex::new(State {
+            next: 0,
+            written: 0,
+            done: BTreeMap::new(),
+            buffered: 0,
+            running: 0,
+            stop: false,
+            panicked: false,
+        }),
+        changed: Condvar::new(),
+        window,
+    };
     // A cost above the budget only ever runs alone; capping it keeps the sums from overflowing.
     let cost = |t: &T| cost(t).min(window.bytes.saturating_add(1));
     let worker = || {
         // A worker that panics stops the run (the writer would otherwise wait for its item
         // forever) and the panic is raised again by the writer.
         let _stop_on_panic = StopOnPanic {
-            state: &state,
-            changed: &changed,
+            state: &q.state,
+            changed: &q.changed,
         };
-        loop {
-            let i = {
-                let mut s = lock();
-                // The item the writer waits for is always taken, so the budget cannot deadlock.
-                while !s.stop
-                    && s.next < items.len()
-                    && s.next != s.written
-                    && (s.next >= s.written + window.items
-                        || s.buffered + s.running + cost(&items[s.next]) > window.bytes)
-                {
-                    s = changed.wait(s).unwrap_or_else(PoisonError::into_inner);
-                }
-                if s.stop || s.next >= items.len() {
-                    return;
-                }
-                s.next += 1;
-                let i = s.next - 1;
-                s.running += cost(&items[i]);
-                i
-            };
+        while let Some(i) = q.take(items, &cost) {
             let r = work(&items[i]);
-            let mut s = lock();
-            s.running -= cost(&items[i]);
-            s.buffered += size(&r);
-            s.done.insert(i, r);
-            changed.notify_all();
+            let bytes = size(&r);
+            q.finished(i, r, cost(&items[i]), bytes);
         }
     };
     std::thread::scope(|scope| {
@@ -122,30 +102,77 @@ where
             scope.spawn(worker);
         }
         for i in 0..items.len() {
-            let r = {
-                let mut s = lock();
-                let r = loop {
-                    if let Some(r) = s.done.remove(&i) {
-                        break r;
-                    }
-                    if s.panicked {
-                        panic!("a rendering thread panicked");
-                    }
-                    s = changed.wait(s).unwrap_or_else(PoisonError::into_inner);
-                };
-                s.buffered -= size(&r);
-                s.written = i + 1;
-                changed.notify_all();
-                r
-            };
+            let r = q.result(i, &size);
             if let Err(e) = sink(r) {
-                lock().stop = true;
-                changed.notify_all();
+                q.lock().stop = true;
+                q.changed.notify_all();
                 return Err(e);
             }
         }
         Ok(())
     })
+}
+
+/// The state the workers and the writer share, and the condition they wait on.
+struct Queue<R> {
+    state: Mutex<State<R>>,
+    changed: Condvar,
+    window: Window,
+}
+
+impl<R> Queue<R> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<R>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next item for a worker, once the window and the byte budget let it start (the
+    /// item the writer waits for is always taken, so the budget cannot deadlock); `None` when
+    /// there is none left or the run stopped.
+    fn take<T>(&self, items: &[T], cost: &impl Fn(&T) -> usize) -> Option<usize> {
+        let w = self.window;
+        let mut s = self.lock();
+        while !s.stop
+            && s.next < items.len()
+            && s.next != s.written
+            && (s.next >= s.written + w.items
+                || s.buffered + s.running + cost(&items[s.next]) > w.bytes)
+        {
+            s = self.changed.wait(s).unwrap_or_else(PoisonError::into_inner);
+        }
+        if s.stop || s.next >= items.len() {
+            return None;
+        }
+        s.next += 1;
+        s.running += cost(&items[s.next - 1]);
+        Some(s.next - 1)
+    }
+
+    /// A worker's result for item `i` (which cost `cost` while worked on; `size` bytes now).
+    fn finished(&self, i: usize, r: R, cost: usize, size: usize) {
+        let mut s = self.lock();
+        s.running -= cost;
+        s.buffered += size;
+        s.done.insert(i, r);
+        self.changed.notify_all();
+    }
+
+    /// The result of item `i`, once a worker has it (a worker's panic is raised again here).
+    fn result(&self, i: usize, size: &impl Fn(&R) -> usize) -> R {
+        let mut s = self.lock();
+        let r = loop {
+            if let Some(r) = s.done.remove(&i) {
+                break r;
+            }
+            if s.panicked {
+                panic!("a rendering thread panicked");
+            }
+            s = self.changed.wait(s).unwrap_or_else(PoisonError::into_inner);
+        };
+        s.buffered -= size(&r);
+        s.written = i + 1;
+        self.changed.notify_all();
+        r
+    }
 }
 
 #[cfg(test)]
