@@ -86,6 +86,9 @@ pub struct Options {
     pub delete_excluded: bool,
     /// `--max-delete=N`: delete at most N entries; the rest are skipped and the run ends 25.
     pub max_delete: Option<u64>,
+    /// `-x` count: 1 does not enter directories on other file systems (they are made empty),
+    /// 2 leaves them out.
+    pub one_file_system: u8,
     /// `-q`: nothing on standard output (errors still go to standard error).
     pub quiet: bool,
     /// `--mkpath`: create DEST's missing parent directories too.

@@ -2040,3 +2040,83 @@ fn removing_sources_missing_args_and_force_match_rsync() {
         );
     }
 }
+
+/// Unmounts a tmpfs when dropped.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A tmpfs mounted at `at` (made), with a file and a directory in it; `None` when this user
+/// cannot mount (the test then says so and checks nothing).
+fn mount_tmpfs(at: &Path) -> Option<Mounted> {
+    fs::create_dir_all(at).unwrap();
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "none"])
+        .arg(at)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return None;
+    }
+    let m = Mounted(at.to_path_buf());
+    fs::write(at.join("on-the-mount"), "other file system\n").unwrap();
+    fs::create_dir(at.join("sub")).unwrap();
+    Some(m)
+}
+
+#[test]
+fn one_file_system_matches_rsync() {
+    let (src, old) = src_and_old_dest();
+    let t = tempdir();
+    let mut mounts = Vec::new();
+    for side in ["rsync", "ours"] {
+        let w = t.path().join(side);
+        src.build(w.join("src"));
+        match mount_tmpfs(&w.join("src/sub/mnt")) {
+            Some(m) => mounts.push(m),
+            None => {
+                eprintln!("one_file_system_matches_rsync: cannot mount a tmpfs here; skipped");
+                return;
+            }
+        }
+    }
+    for flags in [
+        &["-a", "-i", "-x"][..],
+        &["-a", "-i", "-xx"],
+        &["-a", "-i", "-x", "--delete"],
+    ] {
+        let mut outs = Vec::new();
+        for side in ["rsync", "ours"] {
+            let w = t.path().join(side);
+            let _ = fs::remove_dir_all(w.join("dst"));
+            old.build(w.join("dst"));
+            let run = if side == "rsync" {
+                cmd("rsync")
+            } else {
+                treesync()
+            };
+            outs.push(run.args(flags).args(["src/", "dst"]).cwd(&w).run());
+        }
+        assert_eq!(outs[0].code(), outs[1].code(), "{flags:?}");
+        assert_eq!(
+            streams(&outs[0].stdout),
+            streams(&outs[1].stdout),
+            "{flags:?}"
+        );
+        let cmp = Compare {
+            dir_mtimes: false,
+            ..mtimes_and_modes()
+        };
+        assert_same_listing(
+            &Listing::read(t.path().join("rsync/dst")),
+            &Listing::read(t.path().join("ours/dst")),
+            cmp,
+        );
+    }
+    drop(mounts);
+}

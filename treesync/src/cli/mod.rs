@@ -297,6 +297,13 @@ fn apply(
         Opt::OmitLinkTimes => o.omit_link_times = on,
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        Opt::OneFileSystem => {
+            o.one_file_system = if on {
+                o.one_file_system.saturating_add(1)
+            } else {
+                0
+            }
+        }
         Opt::Backup => o.backup = on,
         Opt::Mkpath => o.mkpath = on,
         Opt::RemoveSourceFiles => o.remove_source_files = on,

@@ -38,6 +38,7 @@ pub(super) enum Opt {
     Quiet,
     Mkpath,
     HardLinks,
+    OneFileSystem,
     DeleteExcluded,
     MaxDelete,
     CompareDest,
@@ -327,6 +328,12 @@ pub(super) const SPECS: &[Spec] = &[
     ),
     flag(Quiet, "quiet", Some('q'), "suppress non-error messages"),
     flag(HardLinks, "hard-links", Some('H'), "preserve hard links"),
+    flag(
+        OneFileSystem,
+        "one-file-system",
+        Some('x'),
+        "don't cross filesystem boundaries",
+    ),
     flag(
         RemoveSourceFiles,
         "remove-source-files",

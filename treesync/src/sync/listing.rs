@@ -55,6 +55,9 @@ impl Engine<'_> {
     pub(super) fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
         let mut files = Vec::new();
         let mut dirs = Vec::new();
+        if dir.mount_point {
+            return (files, dirs);
+        }
         let shown: &[u8] = if dir.rel.is_empty() { b"." } else { &dir.rel };
         let fd = match dir.open_dir() {
             Ok(fd) => fd,
@@ -99,6 +102,14 @@ impl Engine<'_> {
                 continue;
             }
             if s.kind == Kind::Dir {
+                // `-x`: a directory on another file system (a mount point) is made but not
+                // entered; `-xx` leaves it out.
+                if self.o.one_file_system > 0 && s.dev != dir.dev {
+                    if self.o.one_file_system > 1 {
+                        continue;
+                    }
+                    s.mount_point = true;
+                }
                 dirs.push(s);
             } else {
                 files.push(s);

@@ -73,6 +73,8 @@ pub(super) struct Src {
     pub(super) nlink: u64,
     pub(super) dev: u64,
     pub(super) ino: u64,
+    /// `-x`: a directory on another file system than its parent's, made but not entered.
+    pub(super) mount_point: bool,
 }
 
 impl Src {
@@ -96,6 +98,7 @@ impl Src {
             nlink: 0,
             dev: 0,
             ino: 0,
+            mount_point: false,
         };
         s.set_meta(m);
         s
@@ -121,6 +124,7 @@ impl Src {
             nlink: 0,
             dev: 0,
             ino: 0,
+            mount_point: false,
         }
     }
 
