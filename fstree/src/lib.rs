@@ -19,6 +19,7 @@ pub mod exclude;
 pub mod manifest;
 pub mod root;
 pub mod walk;
+pub mod xattr;
 
 pub use dir::{Atime, Dir, DirEntry, TempFile, TempStyle, create_anonymous};
 pub use dir_cache::DirCache;

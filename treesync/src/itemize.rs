@@ -58,6 +58,10 @@ pub struct Change {
     pub group: bool,
     /// Access-time column.
     pub atime: bool,
+    /// POSIX ACLs differ (`-A`).
+    pub acl: bool,
+    /// Extended attributes differ (`-X`).
+    pub xattr: bool,
 }
 
 impl Change {
@@ -72,6 +76,8 @@ impl Change {
             || self.owner
             || self.group
             || self.atime
+            || self.acl
+            || self.xattr
     }
 
     /// The 11-character code.
@@ -102,8 +108,8 @@ impl Change {
             flag(self.owner, b'o'),
             flag(self.group, b'g'),
             flag(self.atime, b'u'),
-            b'.',
-            b'.',
+            flag(self.acl, b'a'),
+            flag(self.xattr, b'x'),
         ]
     }
 }

@@ -89,6 +89,10 @@ pub struct Options {
     /// `-x` count: 1 does not enter directories on other file systems (they are made empty),
     /// 2 leaves them out.
     pub one_file_system: u8,
+    /// `-X`: carry extended attributes (`user.`; as root all but `system.`).
+    pub xattrs: bool,
+    /// `-A`: carry POSIX ACLs (implies `-p`).
+    pub acls: bool,
     /// `-q`: nothing on standard output (errors still go to standard error).
     pub quiet: bool,
     /// `--mkpath`: create DEST's missing parent directories too.

@@ -2120,3 +2120,76 @@ fn one_file_system_matches_rsync() {
     }
     drop(mounts);
 }
+
+/// Runs a command that must succeed (setfattr, setfacl, getfattr, getfacl).
+fn sh(program: &str, args: &[&str], cwd: &Path) -> Vec<u8> {
+    require_tool(program);
+    cmd(program).args(args).cwd(cwd).success().stdout
+}
+
+/// Extended attributes and ACLs on both sides: SRC has some DEST lacks, DEST has some SRC
+/// lacks and one with another value, on files and directories.
+fn decorate(w: &Path) {
+    let set = |args: &[&str]| sh("setfattr", args, w);
+    set(&["-n", "user.color", "-v", "blue", "src/text/big.txt"]);
+    set(&["-n", "user.empty", "src/unchanged.txt"]);
+    set(&["-n", "user.dir", "-v", "d", "src/sub"]);
+    set(&["-n", "user.color", "-v", "red", "dst/text/big.txt"]);
+    set(&["-n", "user.stale", "-v", "x", "dst/unchanged.txt"]);
+    sh("setfacl", &["-m", "u:nobody:r", "src/unchanged.txt"], w);
+    sh("setfacl", &["-m", "g:nogroup:rx", "src/sub"], w);
+    sh("setfacl", &["-d", "-m", "u:nobody:rwx", "src/sub"], w);
+    sh("setfacl", &["-m", "u:nobody:rw", "dst/text/crlf.txt"], w);
+}
+
+#[test]
+fn xattrs_and_acls_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    for flags in [
+        &["-a", "-i", "-X"][..],
+        &["-a", "-i", "-A"],
+        &["-a", "-i", "-A", "-X"],
+        &["-a", "-i", "-n", "-AX"],
+        &["-rt", "-i", "-X", "--delete"],
+    ] {
+        let t = tempdir();
+        let mut outs = Vec::new();
+        for side in ["rsync", "ours"] {
+            let w = t.path().join(side);
+            src.build(w.join("src"));
+            old.build(w.join("dst"));
+            decorate(&w);
+            let run = if side == "rsync" {
+                cmd("rsync")
+            } else {
+                treesync()
+            };
+            outs.push(run.args(flags).args(["src/", "dst"]).cwd(&w).run());
+        }
+        assert_eq!(outs[0].code(), outs[1].code(), "{flags:?}");
+        assert_eq!(
+            streams(&outs[0].stdout),
+            streams(&outs[1].stdout),
+            "{flags:?}"
+        );
+        let dump = |side: &str| {
+            let w = t.path().join(side);
+            let x = sh(
+                "getfattr",
+                &["-R", "-h", "-d", "-m", "-", "--absolute-names", "dst"],
+                &w,
+            );
+            let a = sh("getfacl", &["-R", "-P", "-p", "dst"], &w);
+            (
+                String::from_utf8_lossy(&x).into_owned(),
+                String::from_utf8_lossy(&a).into_owned(),
+            )
+        };
+        assert_eq!(dump("rsync"), dump("ours"), "{flags:?}");
+        assert_same_listing(
+            &Listing::read(t.path().join("rsync/dst")),
+            &Listing::read(t.path().join("ours/dst")),
+            mtimes_and_modes(),
+        );
+    }
+}

@@ -297,6 +297,9 @@ fn apply(
         Opt::OmitLinkTimes => o.omit_link_times = on,
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        // rsync: -A implies -p.
+        Opt::Acls => (o.acls, o.perms) = (on, on || o.perms),
+        Opt::Xattrs => o.xattrs = on,
         Opt::OneFileSystem => {
             o.one_file_system = if on {
                 o.one_file_system.saturating_add(1)

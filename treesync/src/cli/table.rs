@@ -38,6 +38,8 @@ pub(super) enum Opt {
     Quiet,
     Mkpath,
     HardLinks,
+    Acls,
+    Xattrs,
     OneFileSystem,
     DeleteExcluded,
     MaxDelete,
@@ -328,6 +330,8 @@ pub(super) const SPECS: &[Spec] = &[
     ),
     flag(Quiet, "quiet", Some('q'), "suppress non-error messages"),
     flag(HardLinks, "hard-links", Some('H'), "preserve hard links"),
+    flag(Acls, "acls", Some('A'), "preserve ACLs (implies --perms)"),
+    flag(Xattrs, "xattrs", Some('X'), "preserve extended attributes"),
     flag(
         OneFileSystem,
         "one-file-system",

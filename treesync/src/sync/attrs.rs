@@ -82,7 +82,7 @@ impl Engine<'_> {
         let o = self.o;
         let want = self.want_mode(s, false);
         let is_link = s.kind == Kind::Link;
-        let change = Change {
+        let mut change = Change {
             time: (self.carries_mtime(s.kind) && !self.same_time(m.mtime, s.mtime)).then_some(true),
             perms: o.perms && !is_link && want != m.mode,
             owner: uid.is_some_and(|u| u != m.uid),
@@ -90,6 +90,15 @@ impl Engine<'_> {
             atime: o.atimes && m.atime.secs != s.atime.secs,
             ..Default::default()
         };
+        if self.carries_xattrs()
+            && s.kind == Kind::File
+            && let Some(d) = dfd
+        {
+            match d.open_file_nonblocking(&s.name, fstree::Atime::Keep) {
+                Ok((f, _)) => self.fix_xattrs(r, s, &f, &mut change),
+                Err(e) => r.io_error("open", &s.rel, &e),
+            }
+        }
         // rsync also corrects sub-second mtime differences it does not itemize, except for
         // regular files judged by the quick check (equal seconds = "up to date") and within a
         // `--modify-window`.

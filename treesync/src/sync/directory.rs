@@ -145,7 +145,7 @@ impl Engine<'_> {
             None => None,
         };
         let existing_dir = existing.filter(|m| m.kind == FsKind::Dir);
-        let plan = self.subdir_plan(s, existing.as_ref());
+        let mut plan = self.subdir_plan(s, existing.as_ref());
         sink.stats.files.dir += 1;
         if self.kept_out(existing.as_ref()) && parent.is_some() {
             return sink.take(r).map(|()| None);
@@ -166,6 +166,15 @@ impl Engine<'_> {
                 }
             },
         };
+        if self.carries_xattrs()
+            && let Some(d) = &fd
+        {
+            let mut change = plan.change;
+            self.fix_xattrs(&mut r, s, d, &mut change);
+            if !plan.change.new {
+                plan.change = change;
+            }
+        }
         sink.take(r)?;
         let listing = self.listing(sink, s)?;
         if top {

@@ -255,13 +255,20 @@ impl Engine<'_> {
         let (uid, gid) = self.want_owner(s);
         let new = same.is_none();
         // Itemized against DEST's entry, or a basis tree's copy (`--link-dest` ...).
-        let change = match shown {
+        let mut change = match shown {
             Some(m) => self.replacing(s, m, uid, gid),
             None => Change {
                 new,
                 ..Default::default()
             },
         };
+        if self.carries_xattrs()
+            && s.kind == Kind::File
+            && same.is_some()
+            && let Some(d) = dfd
+        {
+            self.xattr_change(s, d, &mut change);
+        }
         let attrs = NewAttrs {
             mode: match same {
                 Some(m) if !self.o.perms && s.kind == Kind::File => m.mode,

@@ -36,6 +36,7 @@ mod operand;
 mod report;
 mod source;
 mod transfer;
+mod xattrs;
 
 use std::ffi::OsString;
 use std::fs;

@@ -139,6 +139,17 @@ impl Engine<'_> {
             // Created here, so `cd..t......` when something differs (else no line).
             plan.change.transferred = plan.change.is_change();
         }
+        if self.carries_xattrs()
+            && let Some(d) = &fd
+        {
+            let mut r = self.res();
+            let mut change = plan.change;
+            self.fix_xattrs(&mut r, &top, d, &mut change);
+            if !plan.change.new {
+                plan.change = change;
+            }
+            sink.take(r)?;
+        }
         let listing = self.listing(sink, &top)?;
         self.own_notes(sink, &listing)?;
         if o.delete

@@ -55,6 +55,10 @@ impl Engine<'_> {
             let Copied::Read(read_mtime) = copied else {
                 return Ok(copied);
             };
+            if self.carries_xattrs() {
+                let want = self.xattrs_of(&src)?;
+                self.sync_xattrs(&want, &tmp.file)?;
+            }
             fstree::dir::chown_fd(&tmp.file, a.uid, a.gid)?;
             fstree::dir::chmod_fd(&tmp.file, a.mode)?;
             fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
