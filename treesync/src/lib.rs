@@ -74,6 +74,8 @@ pub struct Options {
     pub remove_source_files: bool,
     /// `--ignore-missing-args`: a SRC operand that does not exist is skipped silently.
     pub ignore_missing_args: bool,
+    /// `--ignore-errors`: delete even after an error reading SRC's listing.
+    pub ignore_errors: bool,
     /// `--force`: a non-empty DEST directory in the way of a non-directory is deleted.
     pub force: bool,
     /// `-b`: back up what is replaced or deleted.
@@ -89,6 +91,12 @@ pub struct Options {
     /// `-x` count: 1 does not enter directories on other file systems (they are made empty),
     /// 2 leaves them out.
     pub one_file_system: u8,
+    /// `-L`: every symlink of SRC is copied as what it points to.
+    pub copy_links: bool,
+    /// `-k`: a symlink to a directory is copied as that directory.
+    pub copy_dirlinks: bool,
+    /// `--copy-unsafe-links`: a symlink leading out of the transfer is copied as its target.
+    pub copy_unsafe_links: bool,
     /// `-X`: carry extended attributes (`user.`; as root all but `system.`).
     pub xattrs: bool,
     /// `-A`: carry POSIX ACLs (implies `-p`).

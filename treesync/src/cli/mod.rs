@@ -297,6 +297,9 @@ fn apply(
         Opt::OmitLinkTimes => o.omit_link_times = on,
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        Opt::CopyLinks => o.copy_links = on,
+        Opt::CopyDirlinks => o.copy_dirlinks = on,
+        Opt::CopyUnsafeLinks => o.copy_unsafe_links = on,
         // rsync: -A implies -p.
         Opt::Acls => (o.acls, o.perms) = (on, on || o.perms),
         Opt::Xattrs => o.xattrs = on,
@@ -312,6 +315,7 @@ fn apply(
         Opt::RemoveSourceFiles => o.remove_source_files = on,
         Opt::IgnoreMissingArgs => o.ignore_missing_args = on,
         Opt::Force => o.force = on,
+        Opt::IgnoreErrors => o.ignore_errors = on,
         _ => {}
     }
     Ok(())

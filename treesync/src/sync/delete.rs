@@ -35,6 +35,9 @@ impl Engine<'_> {
     pub(super) fn delete_deferred(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
         let later = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()));
         for d in later {
+            if self.deletions_off(sink)? {
+                break;
+            }
             self.delete_in_dir(sink, &d.names, &d.rel, &d.dir)?;
             if let Some(mt) = d.mtime.filter(|_| !self.o.dry_run)
                 && d.dir.stat().is_ok_and(|m| m.mtime != mt)
@@ -87,6 +90,9 @@ impl Engine<'_> {
         dfd: &Dir,
         mtime: Option<Timestamp>,
     ) -> Result<(), Error> {
+        if self.deletions_off(sink)? {
+            return Ok(());
+        }
         let mut names: Vec<OsString> = listing
             .all
             .iter()
@@ -322,6 +328,27 @@ impl Engine<'_> {
 }
 
 impl Engine<'_> {
+    /// An error reading SRC's listing (a directory that cannot be read, a symlink with no
+    /// referent) turns `--delete` off for the rest of the run, as rsync's sender does.
+    pub(super) fn sender_io_error(&self) {
+        self.io_error.store(true, Ordering::Relaxed);
+    }
+
+    /// Are deletions off because of such an error (and no `--ignore-errors`)? Says so once,
+    /// in rsync's words.
+    fn deletions_off(&self, sink: &mut Sink<'_, '_>) -> Result<bool, Error> {
+        if self.o.ignore_errors || !self.io_error.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        if !self.io_error_said.swap(true, Ordering::Relaxed) {
+            let mut r = self.res();
+            r.out
+                .extend_from_slice(b"IO error encountered -- skipping file deletion\n");
+            sink.take(r)?;
+        }
+        Ok(true)
+    }
+
     fn limit_spent(&self) -> bool {
         self.o
             .max_delete

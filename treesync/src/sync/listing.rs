@@ -8,7 +8,7 @@
 //! directory's (depth first) right after the top directory's files.
 
 use std::ffi::OsStr;
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
 use fstree::Kind as FsKind;
@@ -18,6 +18,9 @@ use super::source::{Kind, Src};
 use crate::Error;
 use crate::pipeline::Res;
 use crate::pipeline::Sink;
+
+/// How many symlinked directories `-L`/`-k` follow one inside another before calling it a loop.
+const MAX_FOLLOWED_DIRS: u8 = 32;
 
 /// One source directory's entries: `all` non-directories (also those left out with a note),
 /// `files` the carried ones, `dirs` the subdirectories.
@@ -64,6 +67,7 @@ impl Engine<'_> {
             Err(e) => {
                 if notes {
                     r.io_error("opendir", shown, &e);
+                    self.sender_io_error();
                 }
                 return (files, dirs);
             }
@@ -73,6 +77,7 @@ impl Engine<'_> {
             Err(e) => {
                 if notes {
                     r.io_error("readdir", shown, &e);
+                    self.sender_io_error();
                 }
                 return (files, dirs);
             }
@@ -93,10 +98,14 @@ impl Engine<'_> {
                     Err(e) => {
                         if notes {
                             r.io_error("readlink_stat", &s.rel, &e);
+                            self.sender_io_error();
                         }
                         continue;
                     }
                 }
+            }
+            if s.kind == Kind::Link && self.follows_links() && !self.follow_link(r, &mut s, notes) {
+                continue;
             }
             if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
                 continue;
@@ -118,6 +127,56 @@ impl Engine<'_> {
         files.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         dirs.sort_by(|a, b| dir_order(&a.name, &b.name));
         (files, dirs)
+    }
+
+    /// Are some symlinks of SRC copied as what they point to (`-L`, `-k`,
+    /// `--copy-unsafe-links`)?
+    fn follows_links(&self) -> bool {
+        let o = self.o;
+        o.copy_links || o.copy_dirlinks || o.copy_unsafe_links
+    }
+
+    /// `-L` (every symlink), `-k` (one to a directory), `--copy-unsafe-links` (one leading out
+    /// of the transfer): `s`, a symlink, becomes what it points to. False when it is to be
+    /// left out: it points nowhere (`symlink has no referent`, exit 23, as rsync), or it
+    /// leads through too many followed directories (a loop).
+    fn follow_link(&self, r: &mut Res, s: &mut Src, notes: bool) -> bool {
+        let o = self.o;
+        let unsafe_link =
+            o.copy_unsafe_links && s.readlink().is_ok_and(|t| Self::unsafe_link(&s.rel, &t));
+        let target = s.stat_following();
+        let wanted = o.copy_links
+            || unsafe_link
+            || (o.copy_dirlinks && target.as_ref().is_ok_and(|m| m.kind == FsKind::Dir));
+        if !wanted {
+            return true;
+        }
+        match target {
+            Ok(m) if m.kind == FsKind::Dir && s.follow_depth >= MAX_FOLLOWED_DIRS => {
+                if notes {
+                    r.io_error(
+                        "opendir",
+                        &s.rel,
+                        &io::Error::from_raw_os_error(libc::ELOOP),
+                    );
+                }
+                false
+            }
+            Ok(m) => {
+                s.follow(&m);
+                true
+            }
+            Err(_) => {
+                if notes {
+                    let full = std::env::current_dir().unwrap_or_default().join(&s.path);
+                    let shown = full.as_os_str().as_bytes();
+                    let _ = writeln!(r.err, "symlink has no referent: \"{}\"", r.show(shown));
+                    r.partial = true;
+                    self.sender_io_error();
+                }
+                false
+            }
+        }
     }
 
     /// rsync's note for an entry it does not carry with the given flags.

@@ -62,6 +62,10 @@ struct Engine<'a> {
     /// `--max-delete`: deletions attempted, and those skipped once the limit was reached.
     deleted: AtomicU64,
     deletes_skipped: AtomicU64,
+    /// An error reading SRC's listing: `--delete` stops (see `delete::sender_io_error`), and
+    /// whether that was said.
+    io_error: AtomicBool,
+    io_error_said: AtomicBool,
     /// `--link-dest`, `--copy-dest`, `--compare-dest`, opened once DEST exists.
     bases: std::sync::OnceLock<basis::Bases>,
     /// `--backup-dir`, opened (and made) once DEST exists; `None` without one.
@@ -93,6 +97,8 @@ pub fn run(
         backup_root: std::sync::OnceLock::new(),
         deleted: AtomicU64::new(0),
         deletes_skipped: AtomicU64::new(0),
+        io_error: AtomicBool::new(false),
+        io_error_said: AtomicBool::new(false),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();

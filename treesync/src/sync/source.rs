@@ -75,6 +75,10 @@ pub(super) struct Src {
     pub(super) ino: u64,
     /// `-x`: a directory on another file system than its parent's, made but not entered.
     pub(super) mount_point: bool,
+    /// A symlink copied as what it points to (`-L` and the like): reached through the link.
+    followed: bool,
+    /// How many followed directory symlinks lead here.
+    pub(super) follow_depth: u8,
 }
 
 impl Src {
@@ -99,6 +103,8 @@ impl Src {
             dev: 0,
             ino: 0,
             mount_point: false,
+            followed: false,
+            follow_depth: 0,
         };
         s.set_meta(m);
         s
@@ -125,6 +131,8 @@ impl Src {
             dev: 0,
             ino: 0,
             mount_point: false,
+            followed: false,
+            follow_depth: parent.follow_depth,
         }
     }
 
@@ -150,8 +158,28 @@ impl Src {
         (self.statted && self.kind == Kind::File && self.nlink > 1).then_some((self.dev, self.ino))
     }
 
-    /// `lstat` it (relative to its directory when open).
+    /// Copies it as what it points to, described by `m` (from [`Src::stat_following`]).
+    pub(super) fn follow(&mut self, m: &Meta) {
+        self.set_meta(m);
+        self.followed = true;
+        if m.kind == FsKind::Dir {
+            self.follow_depth = self.follow_depth.saturating_add(1);
+        }
+    }
+
+    /// `stat` it, following a symlink.
+    pub(super) fn stat_following(&self) -> io::Result<Meta> {
+        match &self.dir {
+            Some(d) => d.stat_following(&self.name),
+            None => fstree::dir::stat_path(&self.path, true),
+        }
+    }
+
+    /// `lstat` it (relative to its directory when open); `stat` when it is followed.
     pub(super) fn lstat(&self) -> io::Result<Meta> {
+        if self.followed {
+            return self.stat_following();
+        }
         match &self.dir {
             Some(d) => d
                 .lstat(&self.name)?
@@ -178,6 +206,11 @@ impl Src {
 
     /// Open it for reading (a regular file; anything else is refused), with what `fstat` says.
     pub(super) fn open(&self) -> io::Result<(fs::File, Meta)> {
+        if self.followed
+            && let Some(d) = &self.dir
+        {
+            return d.open_following(&self.name, Atime::Keep);
+        }
         match &self.dir {
             Some(d) => d.open_file_nonblocking(&self.name, Atime::Keep),
             None => fstree::dir::open_file_path(&self.path, Atime::Keep),
@@ -187,6 +220,11 @@ impl Src {
     /// Open it as a directory: by name without following a symlink inside the tree, by path
     /// (following, as `src/` asks) at the top.
     pub(super) fn open_dir(&self) -> io::Result<Dir> {
+        if self.followed
+            && let Some(d) = &self.dir
+        {
+            return d.open_dir_following(&self.name);
+        }
         match &self.dir {
             Some(d) => d.open_dir_with(&self.name, Atime::Keep),
             None => Dir::open_ambient(&self.path, Atime::Keep),
