@@ -122,6 +122,8 @@ pub enum Charset {
     Ascii,
     /// A UTF-8 locale: valid UTF-8 sequences are printed as they are.
     Utf8,
+    /// `-8`: every byte from 0x80 up is printed as it is, whatever the locale.
+    EightBit,
 }
 
 impl Charset {
@@ -139,6 +141,16 @@ impl Charset {
 /// they are.
 pub fn push_name(out: &mut Vec<u8>, name: &[u8], cs: Charset) {
     let esc = |out: &mut Vec<u8>, b: u8| out.extend_from_slice(format!("\\#{b:03o}").as_bytes());
+    if cs == Charset::EightBit {
+        for &b in name {
+            if (b < 0x20 && b != b'\t') || b == 0x7f {
+                esc(out, b);
+            } else {
+                out.push(b);
+            }
+        }
+        return;
+    }
     for chunk in name.utf8_chunks() {
         for &b in chunk.valid().as_bytes() {
             if (b < 0x20 && b != b'\t') || b == 0x7f || (b >= 0x80 && cs == Charset::Ascii) {

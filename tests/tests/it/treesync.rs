@@ -2249,3 +2249,29 @@ fn copied_symlinks_match_rsync() {
         }
     }
 }
+
+#[test]
+fn eight_bit_output_matches_rsync() {
+    let (src, old) = src_and_old_dest();
+    for flags in [
+        &["-a", "-i", "-8"][..],
+        &["-a", "-i", "-8", "--no-8"],
+        &["-rlt", "-i", "-8", "--delete"],
+    ] {
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        let raw = o.ours.stdout.windows(2).any(|w| w == [0xff, 0xfe]);
+        assert_eq!(
+            raw,
+            !flags.contains(&"--no-8"),
+            "{flags:?}: {}",
+            show(&o.ours.stdout)
+        );
+    }
+}

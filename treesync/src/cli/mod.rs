@@ -264,6 +264,7 @@ fn apply(
         return apply_value(o, suffix, g.spec, value);
     }
     let on = g.on;
+    let mut eight_bit = o.charset == crate::itemize::Charset::EightBit;
     match g.spec.opt {
         Opt::Recursive => o.recursive = on,
         Opt::Archive => archive(o, on),
@@ -297,6 +298,7 @@ fn apply(
         Opt::OmitLinkTimes => o.omit_link_times = on,
         Opt::Quiet => o.quiet = on,
         Opt::HardLinks => o.hard_links = on,
+        Opt::EightBit => eight_bit = on,
         Opt::CopyLinks => o.copy_links = on,
         Opt::CopyDirlinks => o.copy_dirlinks = on,
         Opt::CopyUnsafeLinks => o.copy_unsafe_links = on,
@@ -317,6 +319,11 @@ fn apply(
         Opt::Force => o.force = on,
         Opt::IgnoreErrors => o.ignore_errors = on,
         _ => {}
+    }
+    if eight_bit {
+        o.charset = crate::itemize::Charset::EightBit;
+    } else if o.charset == crate::itemize::Charset::EightBit {
+        o.charset = crate::itemize::Charset::from_locale(locale().as_deref());
     }
     Ok(())
 }

@@ -38,6 +38,7 @@ pub(super) enum Opt {
     Quiet,
     Mkpath,
     HardLinks,
+    EightBit,
     CopyLinks,
     CopyDirlinks,
     CopyUnsafeLinks,
@@ -334,6 +335,12 @@ pub(super) const SPECS: &[Spec] = &[
     ),
     flag(Quiet, "quiet", Some('q'), "suppress non-error messages"),
     flag(HardLinks, "hard-links", Some('H'), "preserve hard links"),
+    flag(
+        EightBit,
+        "8-bit-output",
+        Some('8'),
+        "leave high-bit chars unescaped in output",
+    ),
     flag(
         CopyLinks,
         "copy-links",
