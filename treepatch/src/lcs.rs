@@ -21,6 +21,8 @@
 
 use std::ops::Range;
 
+mod discard;
+
 /// One change: old lines `old` are replaced by new lines `new` (either may be empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
@@ -49,10 +51,9 @@ pub fn changed_lines(old: &[u32], new: &[u32]) -> (Vec<bool>, Vec<bool>) {
         .map(|&i| i as usize + 1)
         .max()
         .unwrap_or(0);
-    // An old line has a match when its id is present in new, and the other way round.
-    let (old_in_new, new_in_old) = (present(new, ids), present(old, ids));
-    let (old_kept, old_map) = keep_matched(old, &old_in_new, &mut old_changed);
-    let (new_kept, new_map) = keep_matched(new, &new_in_old, &mut new_changed);
+    let (old_counts, new_counts) = (counts(old, ids), counts(new, ids));
+    let (old_kept, old_map) = keep(old, &discard::discarded(old, &new_counts), &mut old_changed);
+    let (new_kept, new_map) = keep(new, &discard::discarded(new, &old_counts), &mut new_changed);
     let mut found_old = vec![false; old_kept.len()];
     let mut found_new = vec![false; new_kept.len()];
     Search::new(&old_kept, &new_kept).run(&mut found_old, &mut found_new);
@@ -65,26 +66,26 @@ pub fn changed_lines(old: &[u32], new: &[u32]) -> (Vec<bool>, Vec<bool>) {
     (old_changed, new_changed)
 }
 
-/// Which ids occur in `lines`.
-fn present(lines: &[u32], ids: usize) -> Vec<bool> {
-    let mut seen = vec![false; ids];
+/// How many times each id occurs in `lines`.
+fn counts(lines: &[u32], ids: usize) -> Vec<u32> {
+    let mut counts = vec![0u32; ids];
     for &l in lines {
-        seen[l as usize] = true;
+        counts[l as usize] = counts[l as usize].saturating_add(1);
     }
-    seen
+    counts
 }
 
-/// The lines of `lines` whose id occurs in the other sequence (`in_other`), and their
-/// indices; the others are marked in `changed`.
-fn keep_matched(lines: &[u32], in_other: &[bool], changed: &mut [bool]) -> (Vec<u32>, Vec<usize>) {
+/// The lines of `lines` not `discarded`, and their indices; the discarded ones are marked in
+/// `changed`.
+fn keep(lines: &[u32], discarded: &[bool], changed: &mut [bool]) -> (Vec<u32>, Vec<usize>) {
     let mut kept = Vec::with_capacity(lines.len());
     let mut map = Vec::with_capacity(lines.len());
-    for (i, &l) in lines.iter().enumerate() {
-        if in_other[l as usize] {
+    for (i, (&l, &d)) in lines.iter().zip(discarded).enumerate() {
+        if d {
+            changed[i] = true;
+        } else {
             kept.push(l);
             map.push(i);
-        } else {
-            changed[i] = true;
         }
     }
     (kept, map)
