@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Compare treediff's hunks with GNU diff's, file by file.
 
-For each pair of directories (OLD/SUB, NEW/SUB) it runs `diff -ruN` and
-`treediff --format=gnu` with the same operands, splits both outputs at each file's
+For each pair of directories (OLD/SUB, NEW/SUB) it runs `diff -ruN --no-dereference`
+(treediff never follows symlinks) and `treediff --format=gnu` with the same operands, splits both outputs at each file's
 `diff -ruN` line, and compares each file's hunks (from its first `@@` line on) byte for
 byte. It prints one line:
 
     identical N of M, ours longer K, ours shorter J
 
 where "longer"/"shorter" count the differing files whose hunks have more/fewer lines than
-GNU's (the rest of the differing files have as many lines, placed differently). Files only
-one tool reports, or whose non-hunk lines differ (`Binary files ... differ`), count as
-differing and are listed with -v.
+GNU's (the rest of the differing files have as many lines, placed differently). Records
+only one tool writes (GNU diff -N cannot read a symlink present on one side; treediff says
+`Only in`) are counted apart; -v lists them and the differing files.
 
     python3 bench/hunks.py --treediff target/release/treediff \\
         /work/bench-cache/linux/base /work/bench-cache/linux/next fs/ext4 kernel/sched lib
@@ -26,46 +26,56 @@ import sys
 
 
 def split_files(out):
-    """{diff-line: hunk text} from a `diff -ruN`-style output (bytes)."""
+    """{diff-line: hunk text} from a `diff -ruN`-style output (bytes); any other line
+    (`Only in`, `Binary files ... differ`, `Symbolic links ... differ`) is a record of its
+    own."""
     files = {}
     key = None
     for line in out.splitlines(keepends=True):
         if line.startswith(b"diff "):
-            key = line
+            # GNU echoes the switches as given; treediff writes `diff -ruN`.
+            key = line.replace(b" --no-dereference ", b" ", 1)
             files[key] = []
-        elif line.startswith(b"Only in ") or line.startswith(b"Binary files "):
+        elif key is not None and (line.startswith(b"@@") or files[key] and line[:1] in b" +-\\"):
+            files[key].append(line)
+        elif key is None or files[key] or not line.startswith((b"--- ", b"+++ ")):
             files[line] = [line]
             key = None
-        elif key is not None and (files[key] or line.startswith(b"@@")):
-            files[key].append(line)
     return {k: b"".join(v) for k, v in files.items()}
 
 
 def run(argv, cwd):
-    """stdout of a diff-like command (exit 0 or 1)."""
-    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, check=False)
-    if proc.returncode not in (0, 1):
+    """stdout of a diff-like command. Exit 2 (trouble with some files: GNU diff -N on a
+    symlink present on one side) is noted and what it wrote is compared."""
+    proc = subprocess.run(
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False
+    )
+    if proc.returncode == 2 and proc.stdout:
+        print(f"hunks: note: {' '.join(argv)} exited 2", file=sys.stderr)
+    elif proc.returncode not in (0, 1):
         sys.exit(f"hunks: {' '.join(argv)} exited {proc.returncode}")
     return proc.stdout
 
 
 def compare(treediff, root, old, new):
-    """(identical, total, longer, shorter, [differing keys]) for one pair of directories."""
-    gnu = split_files(run(["diff", "-ruN", old, new], root))
+    """(identical, total, longer, shorter, one-sided, [differing keys]) for one pair of
+    directories; total counts the files both tools report."""
+    gnu = split_files(run(["diff", "-ruN", "--no-dereference", old, new], root))
     ours = split_files(run([treediff, "--format=gnu", old, new], root))
     same = longer = shorter = 0
     differing = []
-    for key in sorted(set(gnu) | set(ours)):
-        g, o = gnu.get(key), ours.get(key)
+    keys = set(gnu) & set(ours)
+    for key in sorted(keys):
+        g, o = gnu[key], ours[key]
         if g == o:
             same += 1
             continue
         differing.append(key)
-        if g is not None and o is not None:
-            gl, ol = g.count(b"\n"), o.count(b"\n")
-            longer += ol > gl
-            shorter += ol < gl
-    return same, len(set(gnu) | set(ours)), longer, shorter, differing
+        gl, ol = g.count(b"\n"), o.count(b"\n")
+        longer += ol > gl
+        shorter += ol < gl
+    one_sided = sorted(set(gnu) ^ set(ours))
+    return same, len(keys), longer, shorter, one_sided, differing + one_sided
 
 
 def main():
@@ -84,14 +94,17 @@ def main():
         (os.path.relpath(os.path.join(old, s), root), os.path.relpath(os.path.join(new, s), root))
         for s in (a.subdirs or ["."])
     ]
-    same = total = longer = shorter = 0
+    same = total = longer = shorter = single = 0
     for o, n in pairs:
-        s, t, lo, sh, differing = compare(treediff, root, o, n)
+        s, t, lo, sh, one_sided, differing = compare(treediff, root, o, n)
         same, total, longer, shorter = same + s, total + t, longer + lo, shorter + sh
+        single += len(one_sided)
         if a.verbose:
             for key in differing:
                 sys.stdout.write(key.decode("utf-8", "backslashreplace"))
     print(f"identical {same} of {total}, ours longer {longer}, ours shorter {shorter}")
+    if single:
+        print(f"(and {single} records only one tool writes: not hunks, e.g. a symlink on one side)")
 
 
 if __name__ == "__main__":
