@@ -41,8 +41,6 @@ pub fn changes(old: &[u32], new: &[u32]) -> Vec<Change> {
 /// For each line of `old` and of `new`, whether it is changed (a minimal-cost edit script
 /// found by Myers' search on the lines that have a match).
 pub fn changed_lines(old: &[u32], new: &[u32]) -> (Vec<bool>, Vec<bool>) {
-    let mut old_changed = vec![false; old.len()];
-    let mut new_changed = vec![false; new.len()];
     let ids = old
         .iter()
         .chain(new)
@@ -50,17 +48,20 @@ pub fn changed_lines(old: &[u32], new: &[u32]) -> (Vec<bool>, Vec<bool>) {
         .max()
         .unwrap_or(0);
     let (old_counts, new_counts) = (counts(old, ids), counts(new, ids));
-    let (old_kept, old_map) = keep(old, &discard::discarded(old, &new_counts), &mut old_changed);
-    let (new_kept, new_map) = keep(new, &discard::discarded(new, &old_counts), &mut new_changed);
-    let mut found_old = vec![false; old_kept.len()];
-    let mut found_new = vec![false; new_kept.len()];
-    myers::Search::new(&old_kept, &new_kept).run(&mut found_old, &mut found_new);
-    for (i, &c) in found_old.iter().enumerate() {
-        old_changed[old_map[i]] |= c;
-    }
-    for (i, &c) in found_new.iter().enumerate() {
-        new_changed[new_map[i]] |= c;
-    }
+    let mut old_changed = discard::discarded(old, &new_counts);
+    let mut new_changed = discard::discarded(new, &old_counts);
+    let (old_kept, old_map) = kept(old, &old_changed);
+    let (new_kept, new_map) = kept(new, &new_changed);
+    let mut search = myers::Search::new(&old_kept, &new_kept);
+    search.run(&mut |side, lines| {
+        let (changed, map) = match side {
+            myers::Side::A => (&mut old_changed, &old_map),
+            myers::Side::B => (&mut new_changed, &new_map),
+        };
+        for &i in &map[lines] {
+            changed[i as usize] = true;
+        }
+    });
     (old_changed, new_changed)
 }
 
@@ -73,15 +74,12 @@ fn counts(lines: &[u32], ids: usize) -> Vec<u32> {
     counts
 }
 
-/// The lines of `lines` not `discarded`, and their indices; the discarded ones are marked in
-/// `changed`.
-fn keep(lines: &[u32], discarded: &[bool], changed: &mut [bool]) -> (Vec<u32>, Vec<usize>) {
+/// The lines of `lines` not `discarded`, and their indices.
+fn kept(lines: &[u32], discarded: &[bool]) -> (Vec<u32>, Vec<u32>) {
     let mut kept = Vec::with_capacity(lines.len());
     let mut map = Vec::with_capacity(lines.len());
-    for (i, (&l, &d)) in lines.iter().zip(discarded).enumerate() {
-        if d {
-            changed[i] = true;
-        } else {
+    for (i, (&l, &d)) in (0u32..).zip(lines.iter().zip(discarded)) {
+        if !d {
             kept.push(l);
             map.push(i);
         }

@@ -32,23 +32,31 @@ enum Mark {
 /// how many times each id occurs in the other sequence (`other_counts`).
 pub(super) fn discarded(lines: &[u32], other_counts: &[u32]) -> Vec<bool> {
     let many = many(lines.len());
-    let mut marks: Vec<Mark> = lines
-        .iter()
-        .map(|&l| match other_counts[l as usize] {
+    let mut provisional = Vec::new();
+    let mut marks: Vec<Mark> = (0..)
+        .zip(lines)
+        .map(|(i, &l)| match other_counts[l as usize] {
             0 => Mark::Discard,
-            n if n as usize > many => Mark::Provisional,
+            n if n as usize > many => {
+                provisional.push(i);
+                Mark::Provisional
+            }
             _ => Mark::Keep,
         })
         .collect();
-    let mut i = 0;
-    while i < marks.len() {
-        if marks[i] == Mark::Keep {
-            i += 1;
+    // Settle each run that holds a provisional line (the others have nothing to settle).
+    let mut settled = 0;
+    for p in provisional {
+        if p < settled {
             continue;
         }
-        let end = i + marks[i..].iter().take_while(|&&m| m != Mark::Keep).count();
-        settle_run(&mut marks[i..end]);
-        i = end;
+        let start = p - marks[..p]
+            .iter()
+            .rev()
+            .take_while(|&&m| m != Mark::Keep)
+            .count();
+        settled = p + marks[p..].iter().take_while(|&&m| m != Mark::Keep).count();
+        settle_run(&mut marks[start..settled]);
     }
     marks.into_iter().map(|m| m != Mark::Keep).collect()
 }

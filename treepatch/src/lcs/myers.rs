@@ -41,6 +41,12 @@ struct Reach {
     bmax: isize,
 }
 
+/// Which of the two sequences.
+pub(super) enum Side {
+    A,
+    B,
+}
+
 /// Myers' search over two sequences.
 pub(super) struct Search<'a> {
     a: &'a [u32],
@@ -71,8 +77,8 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Marks the changed lines of `a` and `b`.
-    pub(super) fn run(&mut self, ca: &mut [bool], cb: &mut [bool]) {
+    /// Calls `changed` with each range of changed lines of `a` or `b`.
+    pub(super) fn run(&mut self, changed: &mut impl FnMut(Side, std::ops::Range<usize>)) {
         let (a, b) = (self.a, self.b);
         let mut stack = vec![Range {
             x0: 0,
@@ -91,9 +97,9 @@ impl<'a> Search<'a> {
                 r.y1 -= 1;
             }
             if r.x0 == r.x1 {
-                cb[r.y0..r.y1].fill(true);
+                changed(Side::B, r.y0..r.y1);
             } else if r.y0 == r.y1 {
-                ca[r.x0..r.x1].fill(true);
+                changed(Side::A, r.x0..r.x1);
             } else {
                 let s = self.middle(r);
                 let (lo, hi) = (s.lo_minimal, s.hi_minimal);
@@ -163,18 +169,23 @@ impl<'a> Search<'a> {
         } else {
             reach.fmax -= 1;
         }
+        let (a, b, bd) = (&self.a[..r.x1], &self.b[..r.y1], &self.bd);
         let mut d = reach.fmax;
         while d >= reach.fmin {
-            let (lo, hi) = (fd[(d - 1 + off) as usize], fd[(d + 1 + off) as usize]);
-            let mut x = if lo >= hi { lo + 1 } else { hi };
-            let mut y = x - d;
-            while x < x1 && y < y1 && self.a[x as usize] == self.b[y as usize] {
+            let k = (d + off) as usize;
+            let (lo, hi) = (fd[k - 1], fd[k + 1]);
+            let mut x = if lo >= hi { lo + 1 } else { hi } as usize;
+            let mut y = (x as isize - d) as usize;
+            while let (Some(p), Some(q)) = (a.get(x), b.get(y)) {
+                if p != q {
+                    break;
+                }
                 x += 1;
                 y += 1;
             }
-            fd[(d + off) as usize] = x;
-            if odd && reach.bmin <= d && d <= reach.bmax && self.bd[(d + off) as usize] <= x {
-                return Some((x as usize, y as usize));
+            fd[k] = x as isize;
+            if odd && reach.bmin <= d && d <= reach.bmax && bd[k] <= x as isize {
+                return Some((x, y));
             }
             d -= 2;
         }
@@ -198,18 +209,26 @@ impl<'a> Search<'a> {
         } else {
             reach.bmax -= 1;
         }
+        // Positions relative to the range's start: a line before position `x` is `a[x - 1]`.
+        let (a, b, fd) = (&self.a[r.x0..r.x1], &self.b[r.y0..r.y1], &self.fd);
         let mut d = reach.bmax;
         while d >= reach.bmin {
-            let (lo, hi) = (bd[(d - 1 + off) as usize], bd[(d + 1 + off) as usize]);
-            let mut x = if lo < hi { lo } else { hi - 1 };
-            let mut y = x - d;
-            while x > x0 && y > y0 && self.a[x as usize - 1] == self.b[y as usize - 1] {
-                x -= 1;
-                y -= 1;
+            let k = (d + off) as usize;
+            let (lo, hi) = (bd[k - 1], bd[k + 1]);
+            let x = if lo < hi { lo } else { hi - 1 };
+            let (mut xr, mut yr) = (x - x0, x - d - y0);
+            // Before the range's start, `xr - 1` wraps around to a position `get` refuses.
+            while let (Some(p), Some(q)) = (a.get((xr - 1) as usize), b.get((yr - 1) as usize)) {
+                if p != q {
+                    break;
+                }
+                xr -= 1;
+                yr -= 1;
             }
-            bd[(d + off) as usize] = x;
-            if !odd && reach.fmin <= d && d <= reach.fmax && x <= self.fd[(d + off) as usize] {
-                return Some((x as usize, y as usize));
+            let x = xr + x0;
+            bd[k] = x;
+            if !odd && reach.fmin <= d && d <= reach.fmax && x <= fd[k] {
+                return Some((x as usize, (yr + y0) as usize));
             }
             d -= 2;
         }
