@@ -7,6 +7,7 @@ mod checkpoint_restore;
 mod exit_status;
 mod harness;
 mod hostile;
+mod hunks;
 mod large;
 mod snap;
 mod treediff;
