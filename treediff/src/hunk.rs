@@ -12,6 +12,10 @@
 //! - `@@ -S,L +S,L @@`: `S` is 1-based; an empty range names the line before it (`-0,0` at the
 //!   top of a file); `,L` is left out when `L` is 1.
 //! - Removed lines of a change come before its added lines.
+//! - Which lines change, where equal-cost changes go and how they group are GNU's (see
+//!   [`treepatch::lcs`]). GNU compares only the lines between the equal ends of the files
+//!   plus its *horizon*, as many equal lines at each end as the context it prints: so a
+//!   change may slide at most that far into an equal end, and the diff depends on `-U N`.
 
 use std::io::{self, Write};
 
@@ -111,7 +115,7 @@ fn lines_forward(data: &[u8], mut at: usize, n: usize) -> usize {
 /// The context GNU diff prints by default (`-u`), and the horizon [`TextDiff::new`] keeps.
 const DEFAULT_CONTEXT: usize = 3;
 
-/// The most lines imara-diff accepts per side.
+/// The most lines the diff engine accepts per side (its line indices are 32-bit).
 const MAX_LINES: usize = i32::MAX as usize - 1;
 
 impl<'a> TextDiff<'a> {

@@ -10,9 +10,14 @@
 //!    So is a line with many matches well inside a run of such lines (see `discard`).
 //! 2. **Myers' O(ND) search, linear-space form**, on the lines left, with GNU's bound on its
 //!    cost (see `myers`).
-//! 3. **Shift the changes.** Each run of changed lines in one sequence is slid towards the end
-//!    while the line after it equals its first line (the script stays valid: the same
-//!    content is unchanged), so a run inside a block of repeated lines ends at the block's end.
+//! 3. **Shift the changes** (GNU's manual: it "shifts the hunk's boundaries when this merges
+//!    adjacent hunks, or shifts a hunk's lines towards the end of the file"). Each run of
+//!    changed lines of the old sequence, then of the new one, slides up while the line before
+//!    it equals its last line and down while the line after it equals its first (the script
+//!    stays valid: the same content stays unchanged), taking in the runs it meets, until it
+//!    stops growing; then it moves back up to the lowest place where it faces changed lines
+//!    of the other sequence, if it passed one (so a deletion and an insertion pair up), else
+//!    it stays at the end of the repeated lines.
 //!
 //! [`changes`] pairs the two sequences' runs into [`Change`]s, the unit a hunk is built of.
 
