@@ -2,9 +2,10 @@
 """Compare treediff's hunks with GNU diff's, file by file.
 
 For each pair of directories (OLD/SUB, NEW/SUB) it runs `diff -ruN --no-dereference`
-(treediff never follows symlinks) and `treediff --format=gnu` with the same operands, splits both outputs at each file's
-`diff -ruN` line, and compares each file's hunks (from its first `@@` line on) byte for
-byte. It prints one line:
+(treediff never follows symlinks) and `treediff --format=gnu` with the same operands,
+splits both outputs at each file's `diff` line, and compares each file's hunks (from its
+first `@@` line on) byte for byte. With `-U N`, both get `-U N` (GNU as `diff -rN -U N`:
+with `-u` too it would take the larger context). It prints one line:
 
     identical N of M, ours longer K, ours shorter J
 
@@ -14,7 +15,7 @@ only one tool writes (GNU diff -N cannot read a symlink present on one side; tre
 `Only in`) are counted apart; -v lists them and the differing files.
 
     python3 bench/hunks.py --treediff target/release/treediff \\
-        /work/bench-cache/linux/base /work/bench-cache/linux/next fs/ext4 kernel/sched lib
+        target/bench-cache/linux/base target/bench-cache/linux/next fs/ext4 kernel/sched lib
 
 Standard library only; the trees are read by the two tools, not by this script.
 """
@@ -25,7 +26,7 @@ import subprocess
 import sys
 
 
-def split_files(out):
+def split_files(out, switches=b"-ruN --no-dereference"):
     """{diff-line: hunk text} from a `diff -ruN`-style output (bytes); any other line
     (`Only in`, `Binary files ... differ`, `Symbolic links ... differ`) is a record of its
     own."""
@@ -34,7 +35,7 @@ def split_files(out):
     for line in out.splitlines(keepends=True):
         if line.startswith(b"diff "):
             # GNU echoes the switches as given; treediff writes `diff -ruN`.
-            key = line.replace(b" --no-dereference ", b" ", 1)
+            key = line.replace(b"diff " + switches + b" ", b"diff -ruN ", 1)
             files[key] = []
         elif key is not None and (line.startswith(b"@@") or files[key] and line[:1] in b" +-\\"):
             files[key].append(line)
@@ -57,11 +58,15 @@ def run(argv, cwd):
     return proc.stdout
 
 
-def compare(treediff, root, old, new):
+def compare(treediff, root, old, new, context):
     """(identical, total, longer, shorter, one-sided, [differing keys]) for one pair of
     directories; total counts the files both tools report."""
-    gnu = split_files(run(["diff", "-ruN", "--no-dereference", old, new], root))
-    ours = split_files(run([treediff, "--format=gnu", old, new], root))
+    switches = ["-ruN", "--no-dereference"]
+    if context is not None:
+        switches = ["-rN", "--no-dereference", f"-U{context}"]
+    gnu = split_files(run(["diff", *switches, old, new], root), " ".join(switches).encode())
+    extra = [] if context is None else [f"-U{context}"]
+    ours = split_files(run([treediff, "--format=gnu", *extra, old, new], root))
     same = longer = shorter = 0
     differing = []
     keys = set(gnu) & set(ours)
@@ -82,6 +87,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--treediff", default="target/release/treediff")
     p.add_argument("-v", "--verbose", action="store_true", help="list differing files")
+    p.add_argument("-U", dest="context", type=int, help="lines of context (default 3)")
     p.add_argument("old", help="old tree")
     p.add_argument("new", help="new tree")
     p.add_argument("subdirs", nargs="*", help="compare only these subdirectories")
@@ -96,7 +102,7 @@ def main():
     ]
     same = total = longer = shorter = single = 0
     for o, n in pairs:
-        s, t, lo, sh, one_sided, differing = compare(treediff, root, o, n)
+        s, t, lo, sh, one_sided, differing = compare(treediff, root, o, n, a.context)
         same, total, longer, shorter = same + s, total + t, longer + lo, shorter + sh
         single += len(one_sided)
         if a.verbose:
