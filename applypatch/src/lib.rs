@@ -24,7 +24,8 @@ mod plan;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
 
 pub use plan::Planner;
 
@@ -141,6 +142,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The patch file (`-i FILE`) cannot be opened.
+    #[error("cannot open {}", paths::display(.0))]
+    Open(PathBuf, #[source] std::io::Error),
+    /// Standard input (the patch, without `-i`) cannot be taken.
+    #[error("cannot read standard input")]
+    Stdin(#[source] std::io::Error),
     /// Reading or rewinding the patch failed.
     #[error("cannot read the patch")]
     Input(#[source] std::io::Error),
@@ -297,6 +304,20 @@ fn refuse_garbage<S: Read + Seek>(patch: &mut S, start: u64) -> Result<(), Error
     }
 }
 
+/// The patch to read: the file `path` (`-i`), else standard input, made readable twice
+/// ([`seekable`]).
+pub fn open_input(path: Option<&Path>) -> Result<File, Error> {
+    let input = match path {
+        Some(p) => File::open(p).map_err(|e| Error::Open(p.to_path_buf(), e))?,
+        None => std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(File::from)
+            .map_err(Error::Stdin)?,
+    };
+    seekable(input)
+}
+
 /// Makes `input` readable twice: a regular file is returned as it is; anything else (a pipe,
 /// a terminal) is copied into an unnamed temporary file in `$TMPDIR` (or `/tmp`), which
 /// disappears when closed.
@@ -304,36 +325,10 @@ pub fn seekable(input: File) -> Result<File, Error> {
     if input.metadata().map_err(Error::Input)?.is_file() {
         return Ok(input);
     }
-    let mut spool = unnamed_temp().map_err(Error::Spool)?;
+    let mut spool = fstree::create_anonymous(&std::env::temp_dir()).map_err(Error::Spool)?;
     std::io::copy(&mut BufReader::new(input), &mut spool).map_err(Error::Spool)?;
     spool.seek(SeekFrom::Start(0)).map_err(Error::Spool)?;
     Ok(spool)
-}
-
-fn unnamed_temp() -> std::io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let dir = std::env::temp_dir();
-    let mode = Mode::from_raw_mode(0o600);
-    match rustix::fs::open(&dir, OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC, mode) {
-        Ok(fd) => return Ok(File::from(fd)),
-        // No O_TMPFILE on this file system: a named file, unlinked at once.
-        Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL) => {
-        }
-        Err(e) => return Err(e.into()),
-    }
-    for n in 0u32.. {
-        let p = dir.join(format!(".applypatch-{}-{n}.spool", std::process::id()));
-        let flags = OFlags::CREATE | OFlags::EXCL | OFlags::RDWR | OFlags::CLOEXEC;
-        match rustix::fs::open(&p, flags, mode) {
-            Ok(fd) => {
-                let _ = std::fs::remove_file(&p);
-                return Ok(File::from(fd));
-            }
-            Err(rustix::io::Errno::EXIST) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(std::io::Error::other("no free temporary name"))
 }
 
 #[cfg(test)]
@@ -347,6 +342,9 @@ mod tests {
             assert_eq!(i32::from(s.exit_status()), s.exit_code());
         }
         assert_eq!(i32::from(Error::OnlyGarbage.exit_status()), EXIT_TROUBLE);
+        let missing = open_input(Some(Path::new("/nonexistent/patch"))).unwrap_err();
+        assert!(matches!(missing, Error::Open(..)), "{missing:?}");
+        assert_eq!(i32::from(missing.exit_status()), EXIT_TROUBLE);
     }
 
     #[test]

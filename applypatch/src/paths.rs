@@ -12,6 +12,11 @@
 //! such names, and the round trip `treediff A B | applypatch` must reproduce every name of B.
 //! A NUL is refused: no path can hold one (the parser already refuses it; this is the second
 //! line of defence).
+//!
+//! A name of `PATH_MAX` (4096) bytes or more is refused, as the kernel refuses such a path
+//! (`ENAMETOOLONG`), although each of its directories could be opened from the one above:
+//! a patch names files by whole paths, and a tree whose paths the kernel cannot take is
+//! no target for one.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -41,10 +46,16 @@ pub enum PathError {
     /// Nothing left (or nothing to start with).
     #[error("empty file name")]
     Empty,
+    /// `PATH_MAX` bytes or more.
+    #[error("file name too long ({PATH_MAX} bytes or more)")]
+    TooLong,
     /// Fewer components than `-p` strips.
     #[error("file name has fewer components than -p strips")]
     TooShort,
 }
+
+/// The longest path the kernel takes (`PATH_MAX`, terminating NUL included).
+pub const PATH_MAX: usize = 4096;
 
 /// Strips `strip` from `name` (raw bytes from the patch).
 pub fn strip(name: &[u8], strip: Strip) -> Result<&[u8], PathError> {
@@ -84,6 +95,9 @@ pub fn validate(name: &[u8]) -> Result<PathBuf, PathError> {
     }
     if out.as_os_str().is_empty() {
         return Err(PathError::Empty);
+    }
+    if out.as_os_str().len() >= PATH_MAX {
+        return Err(PathError::TooLong);
     }
     Ok(out)
 }
@@ -143,6 +157,13 @@ mod tests {
         assert_eq!(validate(b"./"), Err(PathError::Empty));
         assert_eq!(validate(b"./a//b/."), Ok(PathBuf::from("a/b")));
         assert_eq!(validate(b"a/..b"), Ok(PathBuf::from("a/..b")));
+        let under = "d/".repeat(2047) + "f";
+        assert_eq!(under.len(), PATH_MAX - 1);
+        assert!(validate(under.as_bytes()).is_ok());
+        let at = "d/".repeat(2047) + "fg";
+        assert_eq!(validate(at.as_bytes()), Err(PathError::TooLong));
+        // Counted after normalising: dropped `.` components and slashes do not count.
+        assert!(validate(format!("./{under}").as_bytes()).is_ok());
     }
 
     #[test]

@@ -113,24 +113,61 @@ impl<'a> FileLines<'a> {
 /// Applies `hunks` to `data`, locating each like GNU patch with at most `max_fuzz` fuzz.
 pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
     let mut lines = FileLines::new(data);
-    let patch_lines = || hunks.iter().flat_map(|h| h.lines.iter());
-    let patch_has_cr = patch_lines().any(|l| l.text.ends_with(b"\r"));
-    let patch_all_cr = patch_lines().all(|l| l.text.ends_with(b"\r") || l.no_newline);
-    // Which CRs to set aside.
-    let strip_file_cr = lines.crlf && !patch_has_cr;
-    let strip_patch_cr = !lines.crlf && patch_has_cr && patch_all_cr;
-    if strip_file_cr {
+    let ends = LineEnds::choose(&lines, hunks);
+    if ends.strip_file_cr {
         lines.strip_cr(data);
     }
-    fn patch_line(t: &[u8], strip_cr: bool) -> &[u8] {
-        if strip_cr {
+    let (results, placed) = place(&lines, hunks, &ends, max_fuzz);
+    Applied {
+        content: build(data, &lines, hunks, &placed, &ends),
+        hunks: results,
+    }
+}
+
+/// Which carriage returns are set aside for matching (see the module documentation).
+struct LineEnds {
+    /// The file's lines all end in CRLF and the patch's carry no CR: match without the file's
+    /// CRs, and end added lines with CRLF.
+    strip_file_cr: bool,
+    /// The patch's lines all end in CRLF and the file's do not: match without the patch's CRs.
+    strip_patch_cr: bool,
+}
+
+impl LineEnds {
+    fn choose(lines: &FileLines<'_>, hunks: &[Hunk]) -> Self {
+        let patch_lines = || hunks.iter().flat_map(|h| h.lines.iter());
+        let patch_has_cr = patch_lines().any(|l| l.text.ends_with(b"\r"));
+        let patch_all_cr = patch_lines().all(|l| l.text.ends_with(b"\r") || l.no_newline);
+        LineEnds {
+            strip_file_cr: lines.crlf && !patch_has_cr,
+            strip_patch_cr: !lines.crlf && patch_has_cr && patch_all_cr,
+        }
+    }
+
+    /// A patch line's text as matched and written.
+    fn patch_text<'t>(&self, t: &'t [u8]) -> &'t [u8] {
+        if self.strip_patch_cr {
             t.strip_suffix(b"\r").unwrap_or(t)
         } else {
             t
         }
     }
-    let patch_text = |t| patch_line(t, strip_patch_cr);
 
+    /// The line ending of added lines.
+    fn eol(&self) -> &'static [u8] {
+        if self.strip_file_cr { b"\r\n" } else { b"\n" }
+    }
+}
+
+/// Locates every hunk against the original lines, front to back: each is looked for near its
+/// stated line moved by the offset of the hunk before it, never before the end of that hunk.
+/// Returns what happened to each hunk and where each that applied was placed.
+fn place(
+    lines: &FileLines<'_>,
+    hunks: &[Hunk],
+    ends: &LineEnds,
+    max_fuzz: usize,
+) -> (Vec<HunkResult>, Vec<Option<Found>>) {
     let mut results = Vec::with_capacity(hunks.len());
     let mut placed: Vec<Option<Found>> = Vec::with_capacity(hunks.len());
     let mut min_pos = 0usize;
@@ -144,7 +181,7 @@ pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
             h.lines
                 .iter()
                 .filter(|l| l.kind != LineKind::Add)
-                .map(|l| patch_text(&l.text)),
+                .map(|l| ends.patch_text(&l.text)),
         );
         kinds.clear();
         kinds.extend(h.lines.iter().map(|l| l.kind));
@@ -179,14 +216,23 @@ pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
         }
         placed.push(found);
     }
+    (results, placed)
+}
 
-    // Build the result front to back. Lines of the file (context lines too, so lines ignored
-    // by fuzz keep the file's version) are copied with their own terminators; added lines
-    // get the file's line ending.
-    let eol: &[u8] = if strip_file_cr { b"\r\n" } else { b"\n" };
+/// Builds the result front to back. Lines of the file (context lines too, so lines ignored
+/// by fuzz keep the file's version) are copied with their own terminators; added lines get
+/// the file's line ending.
+fn build(
+    data: &[u8],
+    lines: &FileLines<'_>,
+    hunks: &[Hunk],
+    placed: &[Option<Found>],
+    ends: &LineEnds,
+) -> Vec<u8> {
+    let eol = ends.eol();
     let mut out = Vec::with_capacity(data.len() + data.len() / 8);
     let mut cur = 0usize;
-    for (h, found) in hunks.iter().zip(&placed) {
+    for (h, found) in hunks.iter().zip(placed) {
         let Some(f) = found else { continue };
         out.extend_from_slice(lines.bytes(data, cur, f.pos));
         cur = f.pos;
@@ -198,7 +244,7 @@ pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
                 }
                 LineKind::Remove => cur += 1,
                 LineKind::Add => {
-                    out.extend_from_slice(patch_text(&pl.text));
+                    out.extend_from_slice(ends.patch_text(&pl.text));
                     if !pl.no_newline {
                         out.extend_from_slice(eol);
                     }
@@ -207,10 +253,7 @@ pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
         }
     }
     out.extend_from_slice(lines.bytes(data, cur, usize::MAX));
-    Applied {
-        content: out,
-        hunks: results,
-    }
+    out
 }
 
 #[cfg(test)]

@@ -221,6 +221,49 @@ impl Dir {
         }
     }
 
+    /// Describes `name`, following it when it is a symbolic link, wherever that leads (as
+    /// `diff` does without `--no-dereference`, by the operator's choice); a dangling link is
+    /// `NotFound`.
+    pub fn stat_following(&self, name: &OsStr) -> io::Result<Meta> {
+        Ok(Meta::from_stat(&rustix::fs::statat(
+            &*self.fd,
+            name,
+            AtFlags::empty(),
+        )?))
+    }
+
+    /// Opens `name` for reading following a symbolic link (see [`Dir::stat_following`]),
+    /// whatever kind of file it is, with what `fstat` says of it.
+    pub fn open_following(&self, name: &OsStr, atime: Atime) -> io::Result<(File, Meta)> {
+        let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let fd = with_atime(atime, flags, |f| {
+            rustix::fs::openat(&*self.fd, name, f, Mode::empty())
+        })?;
+        let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
+        Ok((File::from(fd), meta))
+    }
+
+    /// Opens the subdirectory `name` following a symbolic link (see [`Dir::stat_following`]).
+    pub fn open_dir_following(&self, name: &OsStr) -> io::Result<Dir> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&*self.fd, name, flags, Mode::empty())?;
+        Ok(Dir::from_fd(fd))
+    }
+
+    /// Fails, with the kernel's reason, when the effective user may not create, rename or
+    /// remove names in this directory: `EACCES` for permissions, `EROFS` for a read-only mount
+    /// (which binds root too), `EPERM` for an immutable directory. Meant for checking before
+    /// changing anything; the answer can go stale, so the writes still report their errors.
+    pub fn check_writable(&self) -> io::Result<()> {
+        let here = OsStr::new(".");
+        Ok(rustix::fs::accessat(
+            &*self.fd,
+            here,
+            rustix::fs::Access::WRITE_OK,
+            AtFlags::EACCESS,
+        )?)
+    }
+
     /// Describes this directory itself.
     pub fn stat(&self) -> io::Result<Meta> {
         Ok(Meta::from_stat(&rustix::fs::fstat(&*self.fd)?))
@@ -554,6 +597,60 @@ pub fn stat_fd(fd: impl AsFd) -> io::Result<Meta> {
     Ok(Meta::from_stat(&rustix::fs::fstat(fd)?))
 }
 
+/// Describes the object at `path` as the operator named it (a command-line operand, not a
+/// name beneath a root): `follow` decides whether a symlink at the end is followed (`stat`)
+/// or described itself (`lstat`); symlinks on the way are followed, as the shell's are.
+pub fn stat_path(path: &Path, follow: bool) -> io::Result<Meta> {
+    let st = if follow {
+        rustix::fs::stat(path)?
+    } else {
+        rustix::fs::lstat(path)?
+    };
+    Ok(Meta::from_stat(&st))
+}
+
+/// Opens the regular file at `path` as the operator named it (a command-line operand) for
+/// reading, with what `fstat` says of it. A symlink at the end is refused, as
+/// [`Dir::open_file`] refuses one, and so is anything but a regular file.
+pub fn open_file_path(path: &Path, atime: Atime) -> io::Result<(File, Meta)> {
+    let fd = with_atime(atime, FILE_FLAGS, |f| {
+        rustix::fs::open(path, f, Mode::empty())
+    })
+    .map_err(|e| match e {
+        Errno::LOOP => escapes_root(),
+        e => e.into(),
+    })?;
+    let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
+    if meta.kind != Kind::File {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
+    Ok((File::from(fd), meta))
+}
+
+/// A new read-write file in the directory `dir` that has no name (`O_TMPFILE`; where the file
+/// system lacks it, a fresh `.spool` name removed at once), gone when closed: for spooling data
+/// that is not beneath a target root, such as a piped patch that has to be read twice.
+pub fn create_anonymous(dir: &Path) -> io::Result<File> {
+    let mode = Mode::from_raw_mode(0o600);
+    let flags = OFlags::RDWR | OFlags::CLOEXEC;
+    match rustix::fs::open(dir, flags | OFlags::TMPFILE, mode) {
+        Ok(fd) => return Ok(File::from(fd)),
+        // No O_TMPFILE on this file system (or kernel): a named file, unlinked at once.
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let dir = Dir::open_ambient(dir, Atime::Update)?;
+    let (fd, name) = dir.fresh(OsStr::new("spool"), TempStyle::Tool, |tmp| {
+        rustix::fs::openat(&*dir.fd, tmp, flags | OFlags::CREATE | OFlags::EXCL, mode)
+    })?;
+    dir.remove_file(&name)?;
+    Ok(File::from(fd))
+}
+
 /// A file being written under a temporary name; removed on drop unless committed or kept.
 #[derive(Debug)]
 pub struct TempFile {
@@ -744,10 +841,85 @@ mod tests {
     use super::*;
 
     #[test]
+    fn check_writable_tells_a_writable_directory_from_an_immutable_one() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("d")).unwrap();
+        let d = Dir::open_ambient(&t.path().join("d"), Atime::Update).unwrap();
+        d.check_writable().unwrap();
+        // An immutable directory cannot be written even by root (who passes every mode).
+        let flags = rustix::fs::IFlags::IMMUTABLE;
+        if let Err(e) = rustix::fs::ioctl_setflags(&d, flags) {
+            eprintln!("skipped the immutable case: chattr +i is refused here ({e})");
+            return;
+        }
+        let refused = d.check_writable();
+        rustix::fs::ioctl_setflags(&d, rustix::fs::IFlags::empty()).unwrap();
+        let e = refused.unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(Errno::PERM.raw_os_error()), "{e}");
+    }
+
+    #[test]
+    fn an_anonymous_file_reads_back_and_leaves_no_name() {
+        use std::io::{Read, Seek, Write};
+        let t = tempfile::tempdir().unwrap();
+        let mut f = create_anonymous(t.path()).unwrap();
+        f.write_all(b"spooled\n").unwrap();
+        f.rewind().unwrap();
+        let mut back = Vec::new();
+        f.read_to_end(&mut back).unwrap();
+        assert_eq!(back, b"spooled\n");
+        assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0);
+        assert!(create_anonymous(&t.path().join("missing")).is_err());
+    }
+
+    #[test]
     fn tool_temp_names_differ_by_the_counter_even_at_the_same_instant() {
         let tags: std::collections::HashSet<u32> = (0..10_000)
             .map(|n| tool_tag(4242, n, 123_456_789))
             .collect();
         assert_eq!(tags.len(), 10_000);
+    }
+
+    #[test]
+    fn operands_by_path_follow_a_final_symlink_only_when_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("f");
+        std::fs::write(&file, b"data").unwrap();
+        let link = tmp.path().join("l");
+        std::os::unix::fs::symlink("f", &link).unwrap();
+        assert_eq!(stat_path(&link, true).unwrap().kind, Kind::File);
+        assert_eq!(stat_path(&link, false).unwrap().kind, Kind::Symlink);
+        let (_, meta) = open_file_path(&file, Atime::Keep).unwrap();
+        assert_eq!(meta.size, 4);
+        let e = open_file_path(&link, Atime::Keep).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        let e = open_file_path(tmp.path(), Atime::Keep).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn following_opens_and_stats_through_symlinks_and_dangling_is_not_found() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("f"), "data").expect("write");
+        std::fs::create_dir(tmp.path().join("d")).expect("mkdir");
+        std::os::unix::fs::symlink("f", tmp.path().join("lf")).expect("ln");
+        std::os::unix::fs::symlink("d", tmp.path().join("ld")).expect("ln");
+        std::os::unix::fs::symlink("nowhere", tmp.path().join("dangling")).expect("ln");
+        let dir = Dir::open_ambient(tmp.path(), Atime::Update).expect("open");
+        let meta = dir.stat_following(OsStr::new("lf")).expect("stat");
+        assert_eq!((meta.kind, meta.size), (Kind::File, 4));
+        let (_, meta) = dir
+            .open_following(OsStr::new("lf"), Atime::Update)
+            .expect("open");
+        assert_eq!(meta.kind, Kind::File);
+        assert!(dir.open_dir_following(OsStr::new("ld")).is_ok());
+        assert!(
+            dir.open_dir(OsStr::new("ld")).is_err(),
+            "the plain open never follows"
+        );
+        let e = dir
+            .stat_following(OsStr::new("dangling"))
+            .expect_err("dangling");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
     }
 }

@@ -20,7 +20,7 @@ pub mod manifest;
 pub mod root;
 pub mod walk;
 
-pub use dir::{Atime, Dir, DirEntry, TempFile, TempStyle};
+pub use dir::{Atime, Dir, DirEntry, TempFile, TempStyle, create_anonymous};
 pub use dir_cache::DirCache;
 pub use entry::{Entry, Kind, Meta, Timestamp};
 pub use error::{Error, Op, Result};

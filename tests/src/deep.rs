@@ -16,14 +16,19 @@ const DIR: OFlags = OFlags::RDONLY
 /// Creates `root` holding `levels` nested directories named `d`, the last one holding the file
 /// `f` with `leaf`. The path from `root` to `f` is `2 * levels + 1` bytes long.
 pub fn build_chain(root: &Path, levels: usize, leaf: &[u8]) {
+    build_chain_named(root, levels, "d", "f", leaf);
+}
+
+/// [`build_chain`] with directories named `dir` and the file named `file`.
+pub fn build_chain_named(root: &Path, levels: usize, dir_name: &str, file: &str, leaf: &[u8]) {
     std::fs::create_dir_all(root).unwrap_or_else(|e| panic!("mkdir {}: {e}", root.display()));
     let mut dir: OwnedFd = openat(CWD, root, DIR, Mode::empty()).expect("open the root");
     for _ in 0..levels {
-        mkdirat(&dir, "d", Mode::from_raw_mode(0o755)).expect("mkdirat d");
-        dir = openat(&dir, "d", DIR, Mode::empty()).expect("openat d");
+        mkdirat(&dir, dir_name, Mode::from_raw_mode(0o755)).expect("mkdirat");
+        dir = openat(&dir, dir_name, DIR, Mode::empty()).expect("openat");
     }
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
-    let fd = openat(&dir, "f", flags, Mode::from_raw_mode(0o644)).expect("create f");
+    let fd = openat(&dir, file, flags, Mode::from_raw_mode(0o644)).expect("create the file");
     let mut data = leaf;
     while !data.is_empty() {
         let n = rustix::io::write(&fd, data).expect("write f");
@@ -34,14 +39,19 @@ pub fn build_chain(root: &Path, levels: usize, leaf: &[u8]) {
 /// Follows the chain of `d` directories beneath `root` and returns how many there are and the
 /// content of the file `f` at the bottom (`None` when there is none).
 pub fn read_chain(root: &Path) -> (usize, Option<Vec<u8>>) {
+    read_chain_named(root, "d", "f")
+}
+
+/// [`read_chain`] with directories named `dir` and the file named `file`.
+pub fn read_chain_named(root: &Path, dir_name: &str, file: &str) -> (usize, Option<Vec<u8>>) {
     let mut dir: OwnedFd = openat(CWD, root, DIR, Mode::empty()).expect("open the root");
     let mut levels = 0;
-    while let Ok(next) = openat(&dir, "d", DIR, Mode::empty()) {
+    while let Ok(next) = openat(&dir, dir_name, DIR, Mode::empty()) {
         dir = next;
         levels += 1;
     }
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let leaf = openat(&dir, "f", flags, Mode::empty()).ok().map(|fd| {
+    let leaf = openat(&dir, file, flags, Mode::empty()).ok().map(|fd| {
         let mut data = Vec::new();
         std::fs::File::from(fd)
             .read_to_end(&mut data)

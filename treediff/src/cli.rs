@@ -1,14 +1,56 @@
 //! The command line, as a clap definition the binary parses and `xtask` turns into the man
-//! page, plus its conversion into a [`Config`].
+//! page, plus its conversion into what to run ([`Invocation`]): treediff's tree patch
+//! ([`Config`]) or GNU diff's comparison ([`GnuConfig`]), chosen by the program's name
+//! ([`Name`]), `--gnu` and the operands. Flags GNU diff repeats freely (`-s -s`) may repeat.
 
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
 
+use crate::gnu::switches::{self, Takes};
+use crate::gnu::{GnuConfig, Report, Style};
+use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
 
+/// A command line that asks for something impossible, in GNU diff's words (exit status 2);
+/// `try_help`: followed by the `Try '... --help'` line, as GNU does for most of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    /// What is wrong.
+    pub message: String,
+    /// Whether the `Try` line follows.
+    pub try_help: bool,
+}
+
+impl UsageError {
+    fn new(message: &str, try_help: bool) -> UsageError {
+        UsageError {
+            message: message.to_string(),
+            try_help,
+        }
+    }
+}
+
+/// Why a command line cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A usage error.
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// Anything else (an unreadable exclude file, a bad pattern).
+    #[error(transparent)]
+    Other(#[from] Error),
+}
+
 /// Write one patch that carries every difference between two trees.
+///
+/// Two files (or a file and a directory, or `-`) are compared as GNU `diff -u` compares them;
+/// under the name `diff` (a symlink) or with `--gnu`, everything is compared as GNU diff
+/// compares it, with its defaults (normal format, directories one level deep unless `-r`).
 ///
 /// The output is git's extended unified diff (a/ and b/ prefixes), which `git apply`, GNU
 /// `patch -p1` (all but binary files) and `applypatch` read: text hunks, new and deleted files
@@ -21,31 +63,66 @@ use crate::{Config, Error, Format, Output, Renames, TextMode};
 #[command(
     name = "treediff",
     version,
-    after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p"
+    after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p\n  treediff file1 file2\n  ln -s treediff diff; ./diff -r old/ new/"
 )]
 pub struct Cli {
-    /// The old tree.
+    /// The old tree (or a file, or `-` for standard input).
     pub old: PathBuf,
-    /// The new tree.
+    /// The new tree (or a file, or `-`).
     pub new: PathBuf,
-    /// Accepted for `diff` compatibility (always recursive).
-    #[arg(short = 'r', long = "recursive")]
-    pub recursive: bool,
-    /// Accepted for `diff` compatibility (always unified).
-    #[arg(short = 'u')]
-    pub unified_flag: bool,
-    /// Accepted for `diff` compatibility (absent files are always treated as empty).
-    #[arg(short = 'N', long = "new-file")]
-    pub new_file: bool,
-    /// Accepted for `diff` compatibility (symlinks are never followed).
-    #[arg(long)]
+    /// Compare subdirectories too (always so for treediff's own tree comparison).
+    #[arg(short = 'r', long = "recursive", action = ArgAction::Count)]
+    pub recursive: u8,
+    /// Unified format (treediff's own; for two files GNU's `diff -u`).
+    #[arg(short = 'u', action = ArgAction::Count)]
+    pub unified_flag: u8,
+    /// Context format with 3 lines (two files, or under the name `diff`).
+    #[arg(short = 'c', action = ArgAction::Count)]
+    pub context_flag: u8,
+    /// Context format with NUM lines of context (two files, or under the name `diff`).
+    #[arg(short = 'C', value_name = "NUM")]
+    pub context_short: Vec<usize>,
+    /// Context format with NUM (default 3) lines of context.
+    #[arg(long = "context", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
+    pub context_long: Vec<usize>,
+    /// GNU's normal format (the default under the name `diff`).
+    #[arg(long, overrides_with = "normal")]
+    pub normal: bool,
+    /// Compare as GNU diff does (as when invoked under the name `diff`): normal format unless
+    /// asked otherwise, directories one level deep unless `-r`, `Only in` unless `-N`.
+    #[arg(long, overrides_with = "gnu")]
+    pub gnu: bool,
+    /// Use LABEL instead of the file name and time in headers (given twice: the second file's).
+    #[arg(long, value_name = "LABEL")]
+    pub label: Vec<OsString>,
+    /// Say when two files are the same (`Files A and B are identical`).
+    #[arg(
+        short = 's',
+        long = "report-identical-files",
+        overrides_with = "report_identical"
+    )]
+    pub report_identical: bool,
+    /// Treat absent files as empty (always so for treediff's own tree comparison).
+    #[arg(short = 'N', long = "new-file", action = ArgAction::Count)]
+    pub new_file: u8,
+    /// Treat files absent from the first operand as empty (two files, or under the name
+    /// `diff`).
+    #[arg(long = "unidirectional-new-file", action = ArgAction::Count)]
+    pub unidirectional_new_file: u8,
+    /// Compare symbolic links as links (treediff's tree comparison never follows them; GNU's
+    /// does inside directories unless this is given).
+    #[arg(long, overrides_with = "no_dereference")]
     pub no_dereference: bool,
-    /// Lines of context around each change.
-    #[arg(short = 'U', long = "unified", value_name = "NUM", default_value_t = 3)]
-    pub context: usize,
+    /// Unified format with NUM lines of context (default 3; the largest given wins, as in GNU
+    /// diff, where `-u` and `-c` count as 3).
+    #[arg(short = 'U', value_name = "NUM")]
+    pub unified_short: Vec<usize>,
+    /// Unified format with NUM (default 3) lines of context.
+    #[arg(long = "unified", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
+    pub unified_long: Vec<usize>,
     /// Treat every file as text (no binary detection).
-    #[arg(short = 'a', long)]
-    pub text: bool,
+    #[arg(short = 'a', long, action = ArgAction::Count)]
+    pub text: u8,
     /// Write deleted+added files with equal content as renames (`similarity index 100%`).
     #[arg(short = 'M', long = "find-renames")]
     pub renames: bool,
@@ -53,8 +130,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = FormatArg::Git)]
     pub format: FormatArg,
     /// Only say which paths differ, one line each.
-    #[arg(short = 'q', long = "brief", conflicts_with = "stat")]
-    pub brief: bool,
+    #[arg(short = 'q', long = "brief", conflicts_with = "stat", action = ArgAction::Count)]
+    pub brief: u8,
     /// Write a git-style diffstat instead of the patch.
     #[arg(long)]
     pub stat: bool,
@@ -93,7 +170,182 @@ pub enum ColorWhen {
     Auto,
 }
 
+/// The name the program was invoked under, which picks the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name {
+    /// `treediff`: the tree patch for directories, GNU's unified format for two files.
+    Treediff,
+    /// `diff` (e.g. a symlink named so), or `treediff --gnu`: GNU diff's defaults.
+    Diff,
+}
+
+impl Name {
+    /// `diff` when the program's name (`argv[0]`) ends in `/diff` or is `diff`.
+    pub fn from_argv0(argv0: Option<&std::ffi::OsStr>) -> Name {
+        use std::os::unix::ffi::OsStrExt;
+        let base = argv0
+            .map(|a| a.as_bytes())
+            .map(|a| a.rsplit(|&c| c == b'/').next().unwrap_or(a));
+        if base == Some(b"diff") {
+            Name::Diff
+        } else {
+            Name::Treediff
+        }
+    }
+
+    /// The name in messages: `treediff`, or, as GNU diff does, the program name as invoked
+    /// (`diff`, `/usr/local/bin/diff`).
+    pub fn tool(self, argv0: Option<&std::ffi::OsStr>) -> String {
+        match (self, argv0) {
+            (Name::Diff, Some(a)) => a.to_string_lossy().into_owned(),
+            (Name::Diff, None) => "diff".to_string(),
+            (Name::Treediff, _) => "treediff".to_string(),
+        }
+    }
+}
+
+/// Options that take a value which may be the next argument (for the `diff OPTIONS A B` line).
+const TAKES: Takes<'static> = Takes {
+    short: b"UCxX",
+    long: &["label", "exclude", "exclude-from", "manifest", "format"],
+};
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// treediff's own comparison of two trees.
+    Tree(Config),
+    /// GNU diff's comparison of two operands.
+    Gnu(GnuConfig, Operand, Operand),
+}
+
+/// True when clap's error is about the number of operands (one missing, or an extra one),
+/// not about an option, which GNU reports first.
+pub fn is_operand_count_error(e: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match (e.kind(), e.get(ContextKind::InvalidArg)) {
+        (ErrorKind::MissingRequiredArgument, _) => true,
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => {
+            !arg.starts_with('-') || arg == "-"
+        }
+        _ => false,
+    }
+}
+
+/// GNU's words for a command line without exactly two operands (`missing operand after
+/// 'LAST'`, `extra operand 'THIRD'`), or `None` when it has two. `program` is the name
+/// (`diff`, `treediff`) named when there are no arguments at all.
+pub fn operand_error(program: &str, args: &[OsString]) -> Option<UsageError> {
+    let operands = switches::operands(args, TAKES);
+    let message = match operands.len() {
+        2 => return None,
+        0 | 1 => {
+            let last = args
+                .last()
+                .map_or(program.to_string(), |a| a.to_string_lossy().into_owned());
+            format!("missing operand after '{last}'")
+        }
+        _ => format!("extra operand '{}'", String::from_utf8_lossy(&operands[2])),
+    };
+    Some(UsageError::new(&message, true))
+}
+
 impl Cli {
+    /// Lines of context: the largest of `-U`, `-C`, `--unified=`, `--context=`, with `-u` and
+    /// `-c` counting as 3 (as GNU diff takes them); 3 when none is given.
+    pub fn context_lines(&self) -> usize {
+        let flags = (self.unified_flag > 0 || self.context_flag > 0).then_some(3);
+        self.unified_short
+            .iter()
+            .chain(&self.unified_long)
+            .chain(&self.context_short)
+            .chain(&self.context_long)
+            .copied()
+            .chain(flags)
+            .max()
+            .unwrap_or(3)
+    }
+
+    /// The output formats asked for, or the usage error GNU gives for more than one.
+    fn style(&self) -> Result<Option<Style>, UsageError> {
+        let unified = self.unified_flag > 0
+            || !self.unified_short.is_empty()
+            || !self.unified_long.is_empty();
+        let context = self.context_flag > 0
+            || !self.context_short.is_empty()
+            || !self.context_long.is_empty();
+        match (unified, context, self.normal) {
+            (true, false, false) => Ok(Some(Style::Unified)),
+            (false, true, false) => Ok(Some(Style::Context)),
+            (false, false, true) => Ok(Some(Style::Normal)),
+            (false, false, false) => Ok(None),
+            _ => Err(UsageError::new("conflicting output style options", true)),
+        }
+    }
+
+    /// Decides between treediff's tree comparison and GNU's, from the name the program was
+    /// invoked under, the operands, and `args` (the arguments after the program name, for the
+    /// `diff OPTIONS A B` lines).
+    pub fn invocation(
+        &self,
+        (name, tool): (Name, &str),
+        args: &[OsString],
+        stdout_is_terminal: bool,
+        no_color: bool,
+    ) -> Result<Invocation, CliError> {
+        let style = self.style()?;
+        let (old, new) = (
+            Operand::from_arg(self.old.as_os_str()),
+            Operand::from_arg(self.new.as_os_str()),
+        );
+        let gnu = name == Name::Diff || self.gnu;
+        if !gnu && (self.manifest.is_some() || operand::are_trees(&old, &new)) {
+            if matches!(style, Some(Style::Context | Style::Normal))
+                || !self.label.is_empty()
+                || self.report_identical
+                || self.unidirectional_new_file > 0
+            {
+                let msg = "-c, -C, --context, --normal, --label, -s and \
+                           --unidirectional-new-file apply to two files, or under the name \
+                           diff (or with --gnu)";
+                return Err(UsageError::new(msg, true).into());
+            }
+            return Ok(Invocation::Tree(self.config(stdout_is_terminal, no_color)?));
+        }
+        if self.label.len() > 2 {
+            return Err(UsageError::new("too many file label options", false).into());
+        }
+        let mut patterns = self.exclude.clone();
+        for file in &self.exclude_from {
+            let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
+            patterns.extend(Exclude::patterns_from_file(&data));
+        }
+        let default = if gnu { Style::Normal } else { Style::Unified };
+        let cfg = GnuConfig {
+            tool: tool.to_string(),
+            style: style.unwrap_or(default),
+            context: self.context_lines(),
+            labels: self.label.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            report: if self.brief > 0 {
+                Report::Brief
+            } else {
+                Report::Differences
+            },
+            report_identical: self.report_identical,
+            new_file: self.new_file > 0,
+            unidirectional_new_file: self.unidirectional_new_file > 0,
+            recursive: self.recursive > 0,
+            text: self.text > 0,
+            dereference: !self.no_dereference,
+            switches: switches::from_args(args, TAKES)
+                .into_iter()
+                .filter(|s| s != b"--gnu")
+                .collect(),
+            exclude: Exclude::new(&patterns).map_err(Error::from)?,
+        };
+        Ok(Invocation::Gnu(cfg, old, new))
+    }
+
     /// The run's settings; `stdout_is_terminal` and `no_color` (NO_COLOR set) resolve `auto`.
     pub fn config(&self, stdout_is_terminal: bool, no_color: bool) -> Result<Config, Error> {
         let mut patterns = self.exclude.clone();
@@ -109,15 +361,15 @@ impl Cli {
                 FormatArg::Git => Format::Git,
                 FormatArg::Gnu => Format::Gnu,
             },
-            output: if self.brief {
+            output: if self.brief > 0 {
                 Output::Brief
             } else if self.stat {
                 Output::Stat
             } else {
                 Output::Patch
             },
-            context: self.context,
-            text: if self.text {
+            context: self.context_lines(),
+            text: if self.text > 0 {
                 TextMode::Always
             } else {
                 TextMode::Detect

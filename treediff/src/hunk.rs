@@ -183,12 +183,12 @@ impl<'a> TextDiff<'a> {
     }
 
     /// Number of lines of the old side.
-    fn old_len(&self) -> usize {
+    pub(crate) fn old_len(&self) -> usize {
         self.prefix + self.input.before.len() + self.suffix
     }
 
     /// Old lines `from..to`.
-    fn old_lines(&self, from: usize, to: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
+    pub(crate) fn old_lines(&self, from: usize, to: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
         let mid_end = self.prefix + self.input.before.len();
         // From the equal leading lines: walk back from their end.
         let lead = from.min(self.prefix)..to.min(self.prefix);
@@ -217,10 +217,23 @@ impl<'a> TextDiff<'a> {
     }
 
     /// New lines `from..to`, all within the middle part.
-    fn new_lines(&self, from: usize, to: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
+    pub(crate) fn new_lines(&self, from: usize, to: usize) -> impl Iterator<Item = &'a [u8]> + '_ {
         self.input.after[from - self.prefix..to - self.prefix]
             .iter()
             .map(|&t| self.input.interner[t])
+    }
+
+    /// The changes in order, as 0-based line ranges of the old and the new side (one of
+    /// them may be empty), for the printers of GNU's other formats ([`crate::gnu`]).
+    pub(crate) fn changes(
+        &self,
+    ) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
+        self.changes.iter().map(|h| {
+            (
+                h.before.start as usize..h.before.end as usize,
+                h.after.start as usize..h.after.end as usize,
+            )
+        })
     }
 
     /// Number of added lines.

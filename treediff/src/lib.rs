@@ -14,10 +14,17 @@
 //! (`render`, `hunk`) and write the results in plan order through a bounded reorder window
 //! (`stream`), so the output is deterministic and streamed. Per-file problems are reported and remembered, never fatal;
 //! the remembered state picks the exit status ([`Exit`]).
+//!
+//! Two files (or a file and a directory, or standard input) are compared as GNU diff compares
+//! them ([`operand`] decides what the operands name, [`gnu`] compares and prints), and so is
+//! everything when the program runs under the name `diff` or with `--gnu`
+//! ([`cli::Invocation`]).
 
 pub mod cli;
 pub(crate) mod color;
+pub mod gnu;
 pub(crate) mod hunk;
+pub mod operand;
 pub(crate) mod plan;
 pub(crate) mod rename;
 pub(crate) mod render;
@@ -174,6 +181,18 @@ fn label(root: &Path) -> Vec<u8> {
         .rposition(|&c| c != b'/')
         .map_or(&b[..b.len().min(1)], |i| &b[..=i]);
     trimmed.to_vec()
+}
+
+/// Runs what the command line asked for ([`cli::Cli::invocation`]).
+pub fn run_invocation<W: Write, E: Write>(
+    inv: &cli::Invocation,
+    out: &mut W,
+    err: &mut E,
+) -> Result<Exit, Error> {
+    match inv {
+        cli::Invocation::Tree(cfg) => run(cfg, out, err),
+        cli::Invocation::Gnu(cfg, old, new) => gnu::run(cfg, old, new, out, err),
+    }
 }
 
 /// Compares the trees and writes the result to `out`, messages to `err`.

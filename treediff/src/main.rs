@@ -1,25 +1,55 @@
-//! `treediff`: one patch carrying every difference between two trees. See the library.
+//! `treediff`: one patch carrying every difference between two trees, or, under the name
+//! `diff`, GNU diff. See the library.
 
 use std::io::{BufWriter, IsTerminal};
 use std::process::ExitCode;
 
+use clap::Parser;
 use toolkit::OnBrokenPipe;
-use treediff::cli::Cli;
-use treediff::{Exit, run};
+use treediff::cli::{self, Cli, CliError, Name, UsageError};
+use treediff::{Error, Exit, operand, run_invocation};
 
 fn main() -> ExitCode {
-    let cli =
-        match toolkit::parse_args::<Cli>("treediff", toolkit::Usage::Gnu(Exit::Trouble.code())) {
-            Ok(cli) => cli,
-            Err(code) => return code,
-        };
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next();
+    let name = Name::from_argv0(argv0.as_deref());
+    let args: Vec<_> = argv.collect();
+    let tool = &name.tool(argv0.as_deref());
+    let usage = toolkit::Usage::Gnu(Exit::Trouble.code());
+    let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(args.clone())) {
+        Ok(cli) => cli,
+        Err(e) => match cli::operand_error(name.tool(None).as_str(), &args) {
+            Some(u) if cli::is_operand_count_error(&e) => return usage_error(tool, &u),
+            _ => return toolkit::usage_error(tool, usage, &e),
+        },
+    };
     let stdout = std::io::stdout();
-    let cfg = match cli.config(stdout.is_terminal(), std::env::var_os("NO_COLOR").is_some()) {
-        Ok(cfg) => cfg,
-        Err(e) => return toolkit::finish("treediff", Err::<Exit, _>(e), OnBrokenPipe::Report),
+    let no_color = std::env::var_os("NO_COLOR").is_some();
+    let inv = match cli.invocation((name, tool), &args, stdout.is_terminal(), no_color) {
+        Ok(inv) => inv,
+        Err(CliError::Usage(e)) => return usage_error(tool, &e),
+        Err(CliError::Other(e)) => {
+            return toolkit::finish(tool, Err::<Exit, _>(e), OnBrokenPipe::Report);
+        }
     };
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = run(&cfg, &mut out, &mut std::io::stderr().lock());
+    let result = run_invocation(&inv, &mut out, &mut std::io::stderr().lock());
+    if let (Name::Diff, Err(Error::Output(e))) = (name, &result)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        // GNU diff's words for an output it cannot write (a full disk, /dev/full).
+        eprintln!("{tool}: standard output: {}", operand::strerror(e));
+        return ExitCode::from(Exit::Trouble.code());
+    }
     // The reader went away (`treediff A B | head -1`): there were differences; be quiet.
-    toolkit::finish("treediff", result, OnBrokenPipe::Quiet(Exit::Differ.code()))
+    toolkit::finish(tool, result, OnBrokenPipe::Quiet(Exit::Differ.code()))
+}
+
+/// Reports a usage error in GNU diff's words; exit status 2.
+fn usage_error(tool: &str, e: &UsageError) -> ExitCode {
+    eprintln!("{tool}: {e}");
+    if e.try_help {
+        eprintln!("{tool}: Try '{tool} --help' for more information.");
+    }
+    ExitCode::from(Exit::Trouble.code())
 }

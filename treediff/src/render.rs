@@ -211,28 +211,8 @@ impl Ctx<'_> {
     }
 
     fn pair(&self, a: &Node, b: &Node, r: &mut Rendered) -> std::io::Result<()> {
-        let (old_bytes, new_bytes, same) = if a.kind == Kind::Symlink {
-            let same = a.link == b.link;
-            (None, None, same)
-        } else if b.content != Content::Unknown {
-            (None, None, b.content == Content::Same)
-        } else if a.size != b.size {
-            (None, None, false)
-        } else if let Some(digest) = a.sha256 {
-            let Some(nb) = self.content(b, false, r) else {
-                return Ok(());
-            };
-            let same = fstree::content::sha256_bytes(&nb) == digest;
-            (None, Some(nb), same)
-        } else {
-            let Some(ob) = self.content(a, true, r) else {
-                return Ok(());
-            };
-            let Some(nb) = self.content(b, false, r) else {
-                return Ok(());
-            };
-            let same = ob == nb;
-            (Some(ob), Some(nb), same)
+        let Some((old_bytes, new_bytes, same)) = self.compare(a, b, r) else {
+            return Ok(());
         };
         let mode_change = a.git_mode() != b.git_mode();
         if a.kind == Kind::File && a.mode != b.mode && !mode_change {
@@ -252,49 +232,70 @@ impl Ctx<'_> {
             return self.brief(&a.path, &b.path, r);
         }
         if same {
-            // A pure mode change.
-            if self.cfg.format == Format::Gnu {
-                r.messages.push(format!(
-                    "--format=gnu cannot carry: mode of {} changed from {:o} to {:o}",
-                    display_path(&join(&self.cfg.new, &b.path)),
-                    a.mode,
-                    b.mode
-                ));
-                return Ok(());
-            }
-            if self.cfg.output == Output::Stat {
-                r.stat = Some(StatLine {
-                    name: b.path.clone(),
-                    added: 0,
-                    removed: 0,
-                    binary: None,
-                });
-                return Ok(());
-            }
-            let h = GitHeader {
-                old: &a.path,
-                new: &b.path,
-                old_mode: a.git_mode(),
-                new_mode: b.git_mode(),
-                ..GitHeader::default()
-            };
-            return pw::write_git_header(&mut r.out, &h);
+            return self.mode_change(a, b, r);
         }
-        let old = match old_bytes {
+        let old = match old_bytes.or_else(|| self.content(a, true, r)) {
             Some(o) => o,
-            None => match self.content(a, true, r) {
-                Some(o) => o,
-                None => return Ok(()),
-            },
+            None => return Ok(()),
         };
-        let new = match new_bytes {
+        let new = match new_bytes.or_else(|| self.content(b, false, r)) {
             Some(n) => n,
-            None => match self.content(b, false, r) {
-                Some(n) => n,
-                None => return Ok(()),
-            },
+            None => return Ok(()),
         };
         self.content_change(a, b, &old, &new, Operation::Modify, r)
+    }
+
+    /// Are `a` and `b` (present on both sides) the same content? With the contents it had to
+    /// read to know (for reuse); `None` when one could not be read (reported in `r`).
+    fn compare<'n>(&self, a: &'n Node, b: &'n Node, r: &mut Rendered) -> Option<Compared<'n>> {
+        if a.kind == Kind::Symlink {
+            return Some((None, None, a.link == b.link));
+        }
+        if b.content != Content::Unknown {
+            return Some((None, None, b.content == Content::Same));
+        }
+        if a.size != b.size {
+            return Some((None, None, false));
+        }
+        if let Some(digest) = a.sha256 {
+            let nb = self.content(b, false, r)?;
+            let same = fstree::content::sha256_bytes(&nb) == digest;
+            return Some((None, Some(nb), same));
+        }
+        let ob = self.content(a, true, r)?;
+        let nb = self.content(b, false, r)?;
+        let same = ob == nb;
+        Some((Some(ob), Some(nb), same))
+    }
+
+    /// A file whose mode alone changed: git's mode lines (`--format=gnu` cannot carry it).
+    fn mode_change(&self, a: &Node, b: &Node, r: &mut Rendered) -> std::io::Result<()> {
+        if self.cfg.format == Format::Gnu {
+            r.messages.push(format!(
+                "--format=gnu cannot carry: mode of {} changed from {:o} to {:o}",
+                display_path(&join(&self.cfg.new, &b.path)),
+                a.mode,
+                b.mode
+            ));
+            return Ok(());
+        }
+        if self.cfg.output == Output::Stat {
+            r.stat = Some(StatLine {
+                name: b.path.clone(),
+                added: 0,
+                removed: 0,
+                binary: None,
+            });
+            return Ok(());
+        }
+        let h = GitHeader {
+            old: &a.path,
+            new: &b.path,
+            old_mode: a.git_mode(),
+            new_mode: b.git_mode(),
+            ..GitHeader::default()
+        };
+        pw::write_git_header(&mut r.out, &h)
     }
 
     /// Writes the patch for a file whose content changed (or that is created or deleted).
@@ -309,89 +310,82 @@ impl Ctx<'_> {
     ) -> std::io::Result<()> {
         let text = self.text_mode(old, new);
         let diff = if text { TextDiff::new(old, new) } else { None };
-        let is_symlink = a.kind == Kind::Symlink || b.kind == Kind::Symlink;
         if self.cfg.output == Output::Stat {
             let name = if op == Operation::Delete {
-                a.path.clone()
+                &a.path
             } else {
-                b.path.clone()
+                &b.path
             };
-            r.stat = Some(match &diff {
-                Some(_) if op == Operation::Create => StatLine {
-                    name,
-                    added: lines(new),
-                    removed: 0,
-                    binary: None,
-                },
-                Some(_) if op == Operation::Delete => StatLine {
-                    name,
-                    added: 0,
-                    removed: lines(old),
-                    binary: None,
-                },
-                Some(d) => StatLine {
-                    name,
-                    added: d.added(),
-                    removed: d.removed(),
-                    binary: None,
-                },
-                None => StatLine {
-                    name,
-                    added: 0,
-                    removed: 0,
-                    binary: Some((old.len() as u64, new.len() as u64)),
-                },
-            });
+            r.stat = Some(stat_line(name.clone(), diff.as_ref(), old, new, op));
             return Ok(());
         }
-        if self.cfg.format == Format::Gnu {
-            let (on, nn) = (
-                gnu_name(&self.old_label, &a.path),
-                gnu_name(&self.new_label, &b.path),
-            );
-            if is_symlink {
-                return self.gnu_symlink(a, b, op, r);
-            }
-            if diff.is_none() {
-                r.messages.push(format!(
-                    "--format=gnu cannot carry: binary file {}",
-                    display_path(&join(&self.cfg.new, &b.path))
-                ));
-                return pw::write_gnu_binary_differ(&mut r.out, &on, &nn);
-            }
-            if (op == Operation::Create && new.is_empty())
-                || (op == Operation::Delete && old.is_empty())
-            {
-                let what = if op == Operation::Create {
-                    "new"
-                } else {
-                    "deleted"
-                };
-                r.messages.push(format!(
-                    "--format=gnu cannot carry: {what} empty file {}",
-                    display_path(&join(&self.cfg.new, &b.path))
-                ));
-                return Ok(());
-            }
-            let t = |n: &Node| pw::FileTime {
-                secs: n.mtime.secs,
-                nanos: n.mtime.nanos,
-            };
-            let ot = (op != Operation::Create).then(|| t(a));
-            let nt = (op != Operation::Delete).then(|| t(b));
-            pw::write_gnu_header(&mut r.out, &on, ot, &nn, nt)?;
-            return self.hunks(diff.as_ref(), old, new, op, r);
+        let change = Change { a, b, old, new, op };
+        match self.cfg.format {
+            Format::Gnu => self.gnu_change(&change, diff.as_ref(), r),
+            _ => self.git_change(&change, diff.as_ref(), r),
         }
-        let ida = if op == Operation::Create {
-            *binary::NULL_ID_HEX
-        } else {
-            binary::hex(&binary::git_blob_sha1(old))
+    }
+
+    /// [`Renderer::content_change`] in `diff -ruN`'s format, saying what that format cannot
+    /// carry (symlinks go to [`Renderer::gnu_symlink`]).
+    fn gnu_change(
+        &self,
+        c: &Change<'_>,
+        diff: Option<&TextDiff<'_>>,
+        r: &mut Rendered,
+    ) -> std::io::Result<()> {
+        let (a, b, op) = (c.a, c.b, c.op);
+        let (on, nn) = (
+            gnu_name(&self.old_label, &a.path),
+            gnu_name(&self.new_label, &b.path),
+        );
+        if a.kind == Kind::Symlink || b.kind == Kind::Symlink {
+            return self.gnu_symlink(a, b, op, r);
+        }
+        if diff.is_none() {
+            r.messages.push(format!(
+                "--format=gnu cannot carry: binary file {}",
+                display_path(&join(&self.cfg.new, &b.path))
+            ));
+            return pw::write_gnu_binary_differ(&mut r.out, &on, &nn);
+        }
+        let empty = match op {
+            Operation::Create if c.new.is_empty() => Some("new"),
+            Operation::Delete if c.old.is_empty() => Some("deleted"),
+            _ => None,
         };
-        let idb = if op == Operation::Delete {
-            *binary::NULL_ID_HEX
-        } else {
-            binary::hex(&binary::git_blob_sha1(new))
+        if let Some(what) = empty {
+            r.messages.push(format!(
+                "--format=gnu cannot carry: {what} empty file {}",
+                display_path(&join(&self.cfg.new, &b.path))
+            ));
+            return Ok(());
+        }
+        let t = |n: &Node| pw::FileTime {
+            secs: n.mtime.secs,
+            nanos: n.mtime.nanos,
         };
+        let ot = (op != Operation::Create).then(|| t(a));
+        let nt = (op != Operation::Delete).then(|| t(b));
+        pw::write_gnu_header(&mut r.out, &on, ot, &nn, nt)?;
+        self.hunks(diff, c.old, c.new, op, r)
+    }
+
+    /// [`Renderer::content_change`] in git's extended format: the header with both blob ids,
+    /// then the hunks or a `GIT binary patch`.
+    fn git_change(
+        &self,
+        c: &Change<'_>,
+        diff: Option<&TextDiff<'_>>,
+        r: &mut Rendered,
+    ) -> std::io::Result<()> {
+        let (a, b, op) = (c.a, c.b, c.op);
+        let id = |side: &[u8], absent: bool| match absent {
+            true => *binary::NULL_ID_HEX,
+            false => binary::hex(&binary::git_blob_sha1(side)),
+        };
+        let ida = id(c.old, op == Operation::Create);
+        let idb = id(c.new, op == Operation::Delete);
         let h = GitHeader {
             old: &a.path,
             new: &b.path,
@@ -402,14 +396,14 @@ impl Ctx<'_> {
             ..GitHeader::default()
         };
         pw::write_git_header(&mut r.out, &h)?;
-        if old.is_empty() && new.is_empty() {
+        if c.old.is_empty() && c.new.is_empty() {
             return Ok(());
         }
         match diff {
-            None => pw::write_git_binary(&mut r.out, old, new),
+            None => pw::write_git_binary(&mut r.out, c.old, c.new),
             Some(d) => {
                 pw::write_git_names(&mut r.out, &h)?;
-                self.hunks(Some(&d), old, new, op, r)
+                self.hunks(Some(d), c.old, c.new, op, r)
             }
         }
     }
@@ -574,4 +568,39 @@ fn lines(data: &[u8]) -> u64 {
 fn only_in<W: Write + ?Sized>(w: &mut W, full: &[u8]) -> std::io::Result<()> {
     let cut = full.iter().rposition(|&b| b == b'/').unwrap_or(0);
     pw::write_gnu_only_in(w, &full[..cut], &full[(cut + 1).min(full.len())..])
+}
+
+/// What [`Renderer::compare`] learned: the old and new contents it read, and whether they are
+/// the same.
+type Compared<'n> = (Option<Cow<'n, [u8]>>, Option<Cow<'n, [u8]>>, bool);
+
+/// One file's change as [`Renderer::content_change`] hands it on: both nodes, both contents.
+struct Change<'c> {
+    a: &'c Node,
+    b: &'c Node,
+    old: &'c [u8],
+    new: &'c [u8],
+    op: Operation,
+}
+
+/// The `--stat` line of a file's change (`diff`: its line diff, `None` for binary).
+fn stat_line(
+    name: Vec<u8>,
+    diff: Option<&TextDiff<'_>>,
+    old: &[u8],
+    new: &[u8],
+    op: Operation,
+) -> StatLine {
+    let (added, removed, binary) = match diff {
+        Some(_) if op == Operation::Create => (lines(new), 0, None),
+        Some(_) if op == Operation::Delete => (0, lines(old), None),
+        Some(d) => (d.added(), d.removed(), None),
+        None => (0, 0, Some((old.len() as u64, new.len() as u64))),
+    };
+    StatLine {
+        name,
+        added,
+        removed,
+        binary,
+    }
 }

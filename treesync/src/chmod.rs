@@ -193,22 +193,7 @@ fn parse_clause(raw: &str) -> Option<Clause> {
         let bits = s.iter().fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
         return Some(Clause::Octal(target, bits));
     }
-    let mut who = 0u32;
-    let mut named = false;
-    while let Some(&c) = s.first() {
-        let bits = match c {
-            b'u' => WHO_U,
-            b'g' => WHO_G,
-            b'o' => WHO_O,
-            b'a' => WHO_U | WHO_G | WHO_O,
-            _ => break,
-        };
-        who |= bits;
-        named = true;
-        s = &s[1..];
-    }
-    // Sticky bit belongs to no class in particular: keep it with "o" and "a".
-    let who = named.then_some(who);
+    let who = parse_who(&mut s);
     let mut ops = Vec::new();
     while let Some(&c) = s.first() {
         let op = match c {
@@ -218,47 +203,67 @@ fn parse_clause(raw: &str) -> Option<Clause> {
             _ => return None,
         };
         s = &s[1..];
-        let copy = match s.first() {
-            Some(b'u') => Some(6),
-            Some(b'g') => Some(3),
-            Some(b'o') => Some(0),
-            _ => None,
-        };
-        if let Some(shift) = copy {
-            s = &s[1..];
-            ops.push((op, Perms::Copy(shift)));
-            continue;
-        }
-        let (mut r, mut w, mut x, mut big_x, mut st, mut t) =
-            (false, false, false, false, false, false);
-        while let Some(&p) = s.first() {
-            match p {
-                b'r' => r = true,
-                b'w' => w = true,
-                b'x' => x = true,
-                b'X' => big_x = true,
-                b's' => st = true,
-                b't' => t = true,
-                _ => break,
-            }
-            s = &s[1..];
-        }
-        ops.push((
-            op,
-            Perms::Bits {
-                r,
-                w,
-                x,
-                big_x,
-                s: st,
-                t,
-            },
-        ));
+        ops.push((op, parse_perms(&mut s)));
     }
     if ops.is_empty() {
         return None;
     }
     Some(Clause::Symbolic(target, who, ops))
+}
+
+/// The `ugoa` letters at the start of `s` (consumed), or `None` when there are none. The
+/// sticky bit belongs to no class in particular: it stays with "o" and "a".
+fn parse_who(s: &mut &[u8]) -> Option<u32> {
+    let mut who = 0u32;
+    let mut named = false;
+    while let Some(&c) = s.first() {
+        who |= match c {
+            b'u' => WHO_U,
+            b'g' => WHO_G,
+            b'o' => WHO_O,
+            b'a' => WHO_U | WHO_G | WHO_O,
+            _ => break,
+        };
+        named = true;
+        *s = &s[1..];
+    }
+    named.then_some(who)
+}
+
+/// What follows an operator: a class to copy (`u`, `g`, `o`) or `rwxXst` letters (consumed).
+fn parse_perms(s: &mut &[u8]) -> Perms {
+    let copy = match s.first() {
+        Some(b'u') => Some(6),
+        Some(b'g') => Some(3),
+        Some(b'o') => Some(0),
+        _ => None,
+    };
+    if let Some(shift) = copy {
+        *s = &s[1..];
+        return Perms::Copy(shift);
+    }
+    let (mut r, mut w, mut x, mut big_x, mut st, mut t) =
+        (false, false, false, false, false, false);
+    while let Some(&p) = s.first() {
+        match p {
+            b'r' => r = true,
+            b'w' => w = true,
+            b'x' => x = true,
+            b'X' => big_x = true,
+            b's' => st = true,
+            b't' => t = true,
+            _ => break,
+        }
+        *s = &s[1..];
+    }
+    Perms::Bits {
+        r,
+        w,
+        x,
+        big_x,
+        s: st,
+        t,
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! each directory's files to the rayon pool, and a bounded ordered queue (`pipeline`) prints
 //! rsync's `--itemize-changes` lines in rsync's order while both cores work anywhere in the
 //! tree; memory and open descriptors are bounded by that queue, not by the tree. DEST is only
-//! ever touched through directory file descriptors opened with `O_NOFOLLOW` (`dest`), so a
+//! ever touched through `fstree::Dir` handles (`*at` calls, never following a symlink), so a
 //! symlink planted in DEST can be replaced but never written or deleted through. The pure parts
 //! are `chmod` (rsync's `--chmod` language), `filter` (`--exclude`/`--include`),
 //! `itemize` (the 11-character codes) and `owner` (`--chown`).
@@ -15,7 +15,6 @@
 pub(crate) mod chmod;
 pub mod cli;
 mod compare;
-mod dest;
 pub(crate) mod filter;
 pub(crate) mod itemize;
 pub(crate) mod owner;
@@ -31,6 +30,7 @@ pub use chmod::ChmodSpec;
 pub use filter::{Action, Filters};
 pub use owner::Chown;
 pub use stats::Stats;
+pub use sync::BasisKind;
 
 /// Everything a run needs to know, already parsed (the binary maps flags onto it).
 #[derive(Debug, Clone, Default)]
@@ -62,6 +62,34 @@ pub struct Options {
     pub checksum: bool,
     /// `--delete`: remove DEST entries that SRC lacks, inside the transferred directories.
     pub delete: bool,
+    /// `--delete-after` / `--delete-delay`: the deletions come once everything is transferred
+    /// (with `delete`).
+    pub delete_after: bool,
+    /// `-H`: files hard-linked together in SRC are hard-linked together in DEST.
+    pub hard_links: bool,
+    /// `--compare-dest`, `--copy-dest`, `--link-dest` DIRs (relative to DEST), in order.
+    pub bases: Vec<(BasisKind, PathBuf)>,
+    /// `--remove-source-files`: SRC's non-directories that are in DEST (written or up to
+    /// date) are removed from SRC.
+    pub remove_source_files: bool,
+    /// `--ignore-missing-args`: a SRC operand that does not exist is skipped silently.
+    pub ignore_missing_args: bool,
+    /// `--force`: a non-empty DEST directory in the way of a non-directory is deleted.
+    pub force: bool,
+    /// `-b`: back up what is replaced or deleted.
+    pub backup: bool,
+    /// `--backup-dir`: backups go here (relative to DEST), not beside the original.
+    pub backup_dir: Option<PathBuf>,
+    /// `--suffix`: appended to backup names (`~` by default, nothing with `--backup-dir`).
+    pub suffix: std::ffi::OsString,
+    /// `--delete-excluded`: excluded names in DEST are deleted too.
+    pub delete_excluded: bool,
+    /// `--max-delete=N`: delete at most N entries; the rest are skipped and the run ends 25.
+    pub max_delete: Option<u64>,
+    /// `-q`: nothing on standard output (errors still go to standard error).
+    pub quiet: bool,
+    /// `--mkpath`: create DEST's missing parent directories too.
+    pub mkpath: bool,
     /// `-n`: print what would happen, change nothing.
     pub dry_run: bool,
     /// `-i`: itemize changes.
@@ -70,8 +98,36 @@ pub struct Options {
     pub verbose: u8,
     /// `--stats`.
     pub stats: bool,
-    /// `--progress`.
+    /// `--progress` (`--info=progress1`): a line per transferred file.
     pub progress: bool,
+    /// `--info=progress2`: the total transferred, at the end of the run.
+    pub progress2: bool,
+    /// rsync's `-h` level: 0 plain numbers (`--no-h`), 1 with thousands separators (rsync's
+    /// default, what the command line starts from), 2 (`-h`) sizes in units of 1000 (`1.23K`),
+    /// 3 or more (`-hh`) in units of 1024.
+    pub human: u8,
+    /// `-u`: skip files whose DEST copy is newer (an equal mtime with another size is still
+    /// updated).
+    pub update: bool,
+    /// `--size-only`: a regular file of the same size is up to date, whatever its mtime.
+    pub size_only: bool,
+    /// `-I`: rewrite every regular file, even one that matches in size and mtime.
+    pub ignore_times: bool,
+    /// `--ignore-existing`: leave every non-directory DEST already has alone.
+    pub ignore_existing: bool,
+    /// `--existing`: create nothing DEST lacks (neither files nor directories).
+    pub existing: bool,
+    /// `-O`: do not set the mtimes of directories.
+    pub omit_dir_times: bool,
+    /// `-J`: do not set the mtimes of symlinks.
+    pub omit_link_times: bool,
+    /// `--modify-window`: mtimes this many seconds apart count as equal (negative: the
+    /// nanoseconds must be equal too).
+    pub modify_window: i64,
+    /// `--min-size`: regular files smaller than this are not transferred.
+    pub min_size: Option<u64>,
+    /// `--max-size`: regular files larger than this are not transferred.
+    pub max_size: Option<u64>,
     /// `--exclude`/`--include` rules in order.
     pub filters: Filters,
     /// `--safe-links`: ignore symlinks whose target leaves the transferred tree.
@@ -93,6 +149,8 @@ pub enum Outcome {
     Partial,
     /// Some source files vanished while the run was reading them: 24.
     Vanished,
+    /// `--max-delete` stopped deletions: 25.
+    MaxDelete,
 }
 
 impl Outcome {
@@ -102,6 +160,7 @@ impl Outcome {
             Outcome::Done => 0,
             Outcome::Partial => 23,
             Outcome::Vanished => 24,
+            Outcome::MaxDelete => 25,
         }
     }
 }
@@ -112,6 +171,7 @@ impl toolkit::ExitStatus for Outcome {
             Outcome::Done => 0,
             Outcome::Partial => 23,
             Outcome::Vanished => 24,
+            Outcome::MaxDelete => 25,
         }
     }
 }
@@ -149,6 +209,15 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An `--exclude-from`/`--include-from` file could not be read (rsync exit 11).
+    #[error("failed to open exclude file {}: {source}", path.display())]
+    ExcludeFile {
+        /// The file named.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
     /// Writing to the output stream failed (e.g. a closed pipe).
     #[error("writing output")]
     Output(#[source] io::Error),
@@ -169,7 +238,7 @@ impl Error {
         match self {
             Error::Usage(_) => 1,
             Error::Manifest { .. } => 1,
-            Error::Dest { .. } | Error::Output(_) | Error::FileIo => 11,
+            Error::Dest { .. } | Error::ExcludeFile { .. } | Error::Output(_) | Error::FileIo => 11,
             Error::Interrupted => 20,
         }
     }
@@ -179,7 +248,9 @@ impl toolkit::ExitStatus for Error {
     fn exit_status(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Manifest { .. } => EXIT_USAGE,
-            Error::Dest { .. } | Error::Output(_) | Error::FileIo => EXIT_FILE_IO,
+            Error::Dest { .. } | Error::ExcludeFile { .. } | Error::Output(_) | Error::FileIo => {
+                EXIT_FILE_IO
+            }
             Error::Interrupted => 20,
         }
     }

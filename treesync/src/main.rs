@@ -3,16 +3,26 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use toolkit::{ExitStatus, OnBrokenPipe};
-use treesync::{EXIT_FILE_IO, Outcome};
+use treesync::EXIT_FILE_IO;
 
 fn main() -> ExitCode {
     toolkit::signals::install();
     let inv = match treesync::cli::parse(std::env::args_os(), toolkit::umask()) {
         Err(e) => return toolkit::usage_error("treesync", toolkit::Usage::Rsync, &e),
         Ok(Err(e)) => {
-            return toolkit::finish("treesync", Err::<Outcome, _>(e), OnBrokenPipe::Report);
+            // A bad option value or an unreadable `*-from` file, in rsync's two lines.
+            let what = match e.exit_status() {
+                1 => "syntax or usage error (code 1)",
+                _ => "error in file IO (code 11)",
+            };
+            eprintln!("treesync: {e}\ntreesync error: {what}");
+            return std::process::ExitCode::from(e.exit_status());
         }
-        Ok(Ok(inv)) => inv,
+        Ok(Ok(treesync::cli::Request::Print(text))) => {
+            print!("{text}");
+            return std::process::ExitCode::SUCCESS;
+        }
+        Ok(Ok(treesync::cli::Request::Sync(inv))) => inv,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (opts, err) = (&inv.options, &mut std::io::stderr());

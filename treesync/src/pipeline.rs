@@ -11,8 +11,40 @@ use std::io::Write;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::Error;
+use crate::itemize::Charset;
 use crate::stats::Stats;
-use crate::sync::Res;
+
+/// Output and status of one unit of work (a pool job's entry, a step of the walk, a
+/// directory's final fix-up), merged into the run in order. Names in its messages are escaped
+/// for `cs`, the charset of the run.
+pub(crate) struct Res {
+    pub(crate) out: Vec<u8>,
+    pub(crate) err: Vec<u8>,
+    pub(crate) partial: bool,
+    pub(crate) vanished: bool,
+    /// DEST ran out of room: the run stops once this result is emitted (rsync exit 11).
+    pub(crate) fatal: bool,
+    pub(crate) stats: Stats,
+    /// Offsets in `out` where the `--progress` transfer number goes (counted on output).
+    pub(crate) xfr_at: Vec<usize>,
+    pub(crate) cs: Charset,
+}
+
+impl Res {
+    /// An empty result of a run whose names are escaped for `cs`.
+    pub(crate) fn new(cs: Charset) -> Res {
+        Res {
+            out: Vec::new(),
+            err: Vec::new(),
+            partial: false,
+            vanished: false,
+            fatal: false,
+            stats: Stats::default(),
+            xfr_at: Vec::new(),
+            cs,
+        }
+    }
+}
 
 /// How many entries may be pending before the walk waits for the oldest (each holds at most
 /// two directory descriptors).

@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     let commands = [
         snap::cli::Cli::command(),
         treediff::cli::Cli::command(),
-        treesync::cli::Cli::command(),
+        treesync::cli::command(),
         applypatch::cli::Cli::command(),
     ];
     std::fs::create_dir_all(out.join("man"))?;

@@ -60,7 +60,9 @@ fn a_failure_is_one_line_prefixed_with_the_tool_s_name() {
     fails_with(dir, "treediff", &["a", "nosuch"], 2, &stat);
     let mkdir = "treesync: mkdir \"file/sub\" failed: Not a directory (os error 20)";
     fails_with(dir, "treesync", &["-r", "a/", "file/sub"], 11, mkdir);
-    let chmod = "treesync: Invalid argument passed to --chmod (zz)";
+    // A bad option value: rsync's two lines (its own words, then the usage error's).
+    let chmod = "treesync: Invalid argument passed to --chmod (zz)\n\
+                 treesync error: syntax or usage error (code 1)";
     fails_with(dir, "treesync", &["-r", "--chmod=zz", "a/", "x"], 1, chmod);
     let open = format!("applypatch: cannot open nosuch: {enoent}");
     fails_with(dir, "applypatch", &["-i", "nosuch"], 2, &open);

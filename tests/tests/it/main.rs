@@ -2,9 +2,12 @@
 //! the real GNU diff/patch, git, rsync, NetBSD mtree and bsdtar where they are the oracle.
 
 mod applypatch;
+mod applypatch_adversarial;
 mod checkpoint;
 mod checkpoint_restore;
+mod diffname;
 mod exit_status;
+mod gnudiff;
 mod harness;
 mod hostile;
 mod hunks;

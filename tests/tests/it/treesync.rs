@@ -8,7 +8,8 @@
 //! files in 3 of 6 runs each). treesync prints in one fixed order. So output is compared as
 //! three streams, each byte for byte: the transfer lines in order, the `*deleting` lines in
 //! order, and the notes (`skipping non-regular file`, `cannot delete non-empty directory`) as a
-//! sorted set. Within each stream nothing is normalised.
+//! sorted set (and `-H`'s hard-link lines in order, see [`Streams::links`]). Within each stream
+//! nothing is normalised.
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -27,6 +28,10 @@ struct Streams {
     transfer: Vec<String>,
     deleting: Vec<String>,
     notes: Vec<String>,
+    /// `-H`'s `hf ... => LEADER` lines: rsync prints a waiting member's line whenever its
+    /// receiver reports the leader done, so their place among the others varies; their order
+    /// among themselves does not.
+    links: Vec<String>,
 }
 
 fn streams(out: &[u8]) -> Streams {
@@ -35,9 +40,12 @@ fn streams(out: &[u8]) -> Streams {
         transfer: Vec::new(),
         deleting: Vec::new(),
         notes: Vec::new(),
+        links: Vec::new(),
     };
     for line in text.lines() {
-        if line.starts_with("*deleting") {
+        if line.starts_with("hf") {
+            s.links.push(line.to_string());
+        } else if line.starts_with("*deleting") {
             s.deleting.push(line.to_string());
         } else if line.starts_with("skipping non-regular file")
             || line.starts_with("cannot delete non-empty")
@@ -706,6 +714,28 @@ fn usage_errors_exit_1() {
         .expect_code(1);
     treesync().args(["--no-such-flag", "a", "b"]).expect_code(1);
     treesync().args(["-r", "onlyone"]).expect_code(1);
+    // Option values are checked as rsync checks them, in its words.
+    for (bad, words) in [
+        ("--max-size=12q", "--max-size=12q is invalid"),
+        (
+            "--modify-window=x",
+            "--modify-window=x: invalid numeric value",
+        ),
+        ("--info=foo", "Unknown --info item: \"foo\""),
+        (
+            "--contimeout=5",
+            "The --contimeout option may only be used when connecting to an rsync daemon.",
+        ),
+    ] {
+        let ours = treesync().args(["-r", bad, "a/", "b"]).expect_code(1);
+        let theirs = cmd("rsync").args(["-r", bad, "a/", "b"]).expect_code(1);
+        for out in [&ours, &theirs] {
+            let text = String::from_utf8_lossy(&out.stderr);
+            assert!(text.contains(words), "{text}");
+        }
+        let last = |o: &Output| show(&o.stderr).contains("error: syntax or usage error (code 1)");
+        assert!(last(&ours) && last(&theirs), "{}", show(&ours.stderr));
+    }
 }
 
 #[test]
@@ -1490,5 +1520,523 @@ fn a_signal_during_the_sync_leaves_no_temporaries() {
         if e.kind == Kind::File {
             assert_eq!(e.size, 32 * 1024, "torn file {}", show(&e.path));
         }
+    }
+}
+
+/// SRC and an older version of it as DEST whose mtimes are *newer* than SRC's (for `-u`).
+fn src_and_newer_old_dest() -> (Tree, Tree) {
+    let (old, _) = edge_case_pair();
+    (edge_case_tree(), old.with_mtimes(1_610_000_000 * NS + 5))
+}
+
+#[test]
+fn transfer_rules_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let (_, newer) = src_and_newer_old_dest();
+    let lines: [(&[&str], &Tree); 13] = [
+        (&["-a", "-i", "-u"], &old),
+        (&["-a", "-i", "-u"], &newer),
+        (
+            &["-a", "-i", "--update", "--modify-window=20000000"],
+            &newer,
+        ),
+        (&["-rt", "-i", "--size-only"], &old),
+        (&["-rt", "-i", "-I"], &old),
+        (&["-rt", "-i", "--ignore-times", "-c"], &old),
+        (&["-a", "-i", "--existing"], &old),
+        (&["-a", "-i", "--ignore-non-existing", "--delete"], &old),
+        (&["-rt", "-i", "--modify-window=20000000"], &old),
+        (&["-rt", "-i", "--modify-window=-1"], &old),
+        (&["-a", "-i", "--max-size=10"], &old),
+        (&["-a", "-i", "--min-size=1k"], &old),
+        (&["-a", "--no-o", "--no-g", "--no-perms", "-i"], &old),
+    ];
+    for (flags, dest) in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(dest),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+    // Omitted times are the time of the run on each side: compare the rest.
+    let no_dir_times = Compare {
+        dir_mtimes: false,
+        ..mtimes_and_modes()
+    };
+    let no_times = Compare {
+        mtimes: false,
+        ..no_dir_times
+    };
+    for (flags, cmp) in [
+        (&["-a", "-i", "-O", "-J"][..], no_times),
+        (&["-a", "-i", "--omit-dir-times"], no_dir_times),
+    ] {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp,
+        });
+    }
+    // `--ignore-existing` where DEST has a file or symlink for a SRC directory: rsync fails
+    // on each entry inside (exit 23) or writes through the symlink; treesync leaves it alone
+    // (README). Compared on the tree without those type changes.
+    let plain = |t: &Tree| t.clone().retain(|p, _| !p.starts_with(b"types"));
+    differential(&Case {
+        src: &plain(&src),
+        dest: Some(&plain(&old)),
+        flags: &["-a", "-i", "--ignore-existing"],
+        src_arg: "src/",
+        dest_arg: "dst",
+        cmp: mtimes_and_modes(),
+    });
+}
+
+#[test]
+fn accepted_options_leave_the_same_tree_as_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 8] = [
+        &["-az", "--compress-level=3", "-i"],
+        &["-a", "-e", "ssh -p 2222", "--rsync-path=/bin/false", "-i"],
+        &["-a", "--partial", "--timeout=30", "-i"],
+        &["-a", "--contimeout=5", "-i"],
+        &["-a", "--partial-dir=.rsync-partial", "-W", "--no-W", "-i"],
+        &["-a", "--del", "--numeric-ids", "-s", "-i"],
+        &["-a", "--delete-after", "--checksum-choice=md5", "-i"],
+        &["-a", "--delete-delay", "--zc=zstd", "--zl=1", "-i"],
+    ];
+    for flags in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+}
+
+/// Lines of `ours` (`--stats`, `-v`'s total) each found at the start of a line of rsync's
+/// output: our subset of rsync's statistics, number for number, at each `-h` level.
+#[test]
+fn human_readable_numbers_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    for level in [
+        &["--no-h"][..],
+        &[],
+        &["-h"],
+        &["-hh"],
+        &["-hhh"],
+        &["-h", "--no-h", "-h"],
+    ] {
+        let flags: Vec<&str> = ["-a", "--stats"].iter().chain(level).copied().collect();
+        let o = run_both(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags: &flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        assert_eq!(o.ours.code(), o.rsync.code(), "{}", show(&o.ours.stderr));
+        let theirs = String::from_utf8_lossy(&o.rsync.stdout).into_owned();
+        let ours = String::from_utf8_lossy(&o.ours.stdout).into_owned();
+        for line in ours.lines().filter(|l| !l.is_empty()) {
+            assert!(
+                theirs.lines().any(|t| t.starts_with(line)),
+                "{flags:?}: {line:?} not in rsync's output:\n{theirs}"
+            );
+        }
+        assert!(ours.contains("Total file size: "), "{ours}");
+    }
+}
+
+/// `--info=progress2`: the last progress line's bytes, percentage and counters as rsync's
+/// (its rate and time are measured by rsync and left at 0 by treesync).
+#[test]
+fn progress2_total_matches_rsync() {
+    let (src, old) = src_and_old_dest();
+    for extra in [&[][..], &["-h"]] {
+        let flags: Vec<&str> = ["-a", "--info=progress2"]
+            .iter()
+            .chain(extra)
+            .copied()
+            .collect();
+        let o = run_both(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags: &flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        let last = |out: &[u8]| {
+            let text = String::from_utf8_lossy(out).into_owned();
+            let seg = text
+                .split(['\r', '\n'])
+                .rfind(|l| l.contains("to-chk="))
+                .unwrap_or("")
+                .to_string();
+            let words: Vec<String> = seg.split_whitespace().map(str::to_string).collect();
+            let counters = seg.split('(').nth(1).unwrap_or("").to_string();
+            (words.first().cloned(), words.get(1).cloned(), counters)
+        };
+        assert_eq!(last(&o.rsync.stdout), last(&o.ours.stdout), "{flags:?}");
+    }
+}
+
+#[test]
+fn filter_files_quiet_and_mkpath_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let t = tempdir();
+    let rules = t.path().join("rules");
+    fs::write(
+        &rules,
+        "# a comment\n; another\n\n+ keep.bin\n*.bin\r\n- names/\ntext/*.txt\n",
+    )
+    .unwrap();
+    let rules0 = t.path().join("rules0");
+    fs::write(&rules0, "*.bin\0- names/\0").unwrap();
+    let r = rules.to_str().expect("a UTF-8 temporary path");
+    let r0 = rules0.to_str().expect("a UTF-8 temporary path");
+    let exclude_from = format!("--exclude-from={r}");
+    let include_from = format!("--include-from={r}");
+    let from0 = format!("--exclude-from={r0}");
+    let lines: [&[&str]; 6] = [
+        &["-a", "-i", &exclude_from],
+        &["-a", "-i", &include_from, "--exclude=*.txt"],
+        &["-a", "-i", "-0", &from0],
+        &["-a", "-i", "--exclude=+ big.txt", "--exclude=text/*"],
+        &["-a", "-q", "-v", "-i", "--stats"],
+        &["-a", "-i", "-v", "-q"],
+    ];
+    for flags in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+    for dest_arg in ["new/x/y/", "new/x/"] {
+        differential(&Case {
+            src: &src,
+            dest: None,
+            flags: &["-a", "-i", "--mkpath"],
+            src_arg: "src/",
+            dest_arg,
+            // The parents made by --mkpath carry the time of each run.
+            cmp: Compare {
+                dir_mtimes: false,
+                ..mtimes_and_modes()
+            },
+        });
+    }
+    let missing = format!("--exclude-from={}/nosuch", t.path().display());
+    let ours = treesync().args(["-r", &missing, "a/", "b"]).expect_code(11);
+    let theirs = cmd("rsync")
+        .args(["-r", &missing, "a/", "b"])
+        .expect_code(11);
+    for out in [ours, theirs] {
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(text.contains("failed to open exclude file"), "{text}");
+        assert!(text.contains("error in file IO (code 11)"), "{text}");
+    }
+}
+
+/// The edge-case tree with two hard-link groups: one spread over three directories with its
+/// first member at the top (walked first), one in two sibling directories.
+fn linked_tree() -> Tree {
+    edge_case_tree()
+        .file("hard/original.txt", "one inode, four names\n")
+        .hardlink("hard/link1.txt", "hard/original.txt")
+        .hardlink("sub/link2.txt", "hard/original.txt")
+        .hardlink("a-first.txt", "hard/original.txt")
+        .file("x/one", "two names\n")
+        .hardlink("y/two", "x/one")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789)
+}
+
+fn with_hardlinks() -> Compare {
+    Compare {
+        hardlinks: true,
+        ..mtimes_and_modes()
+    }
+}
+
+#[test]
+fn hard_links_match_rsync() {
+    let src = linked_tree();
+    let (_, old) = src_and_old_dest();
+    // DEST with one member of the first group already up to date (the rest missing).
+    let middle = old
+        .clone()
+        .file("sub/link2.txt", "one inode, four names\n")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
+    for dest in [None, Some(&old), Some(&middle)] {
+        for flags in [&["-aH", "-i"][..], &["-aHi", "-n"], &["-rtH", "-i", "-c"]] {
+            differential(&Case {
+                src: &src,
+                dest,
+                flags,
+                src_arg: "src/",
+                dest_arg: "dst",
+                cmp: with_hardlinks(),
+            });
+        }
+    }
+}
+
+/// DEST copied without `-H` (each name its own inode, all up to date), then `-aH`: the first
+/// member leads and the others are linked to it (`hf          NAME => LEADER`); a second run
+/// changes nothing and says nothing.
+#[test]
+fn hard_links_over_separate_copies_match_rsync() {
+    let src = linked_tree();
+    let t = tempdir();
+    let mut outs = Vec::new();
+    for side in ["rsync", "ours"] {
+        let w = t.path().join(side);
+        src.build(w.join("src"));
+        cmd("rsync").args(["-a", "src/", "dst"]).cwd(&w).success();
+        let run = || {
+            if side == "rsync" {
+                cmd("rsync")
+            } else {
+                treesync()
+            }
+        };
+        let first = run().args(["-aHi", "src/", "dst"]).cwd(&w).success();
+        let again = run().args(["-aHi", "src/", "dst"]).cwd(&w).success();
+        assert!(again.stdout.is_empty(), "{side}: {}", show(&again.stdout));
+        outs.push(first);
+    }
+    assert_eq!(streams(&outs[0].stdout), streams(&outs[1].stdout));
+    assert!(
+        show(&outs[1].stdout).contains("hf          "),
+        "{}",
+        show(&outs[1].stdout)
+    );
+    let (left, right) = (
+        Listing::read(t.path().join("rsync/dst")),
+        Listing::read(t.path().join("ours/dst")),
+    );
+    assert_same_listing(&left, &right, with_hardlinks());
+}
+
+#[test]
+fn max_delete_and_delete_excluded_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 7] = [
+        &["-a", "-i", "--delete", "--max-delete=3"],
+        &["-a", "-i", "--delete", "--max-delete=0"],
+        &["-a", "-i", "-n", "--delete", "--max-delete=5"],
+        &["-a", "-i", "--delete", "--max-delete=-1"],
+        &[
+            "-a",
+            "-i",
+            "--delete-excluded",
+            "--exclude=*.bin",
+            "--exclude=gone-dir/",
+        ],
+        &[
+            "-a",
+            "-i",
+            "--delete",
+            "--delete-excluded",
+            "--exclude=text/",
+        ],
+        &["-a", "-i", "--delete-after", "--max-delete=4"],
+    ];
+    for flags in lines {
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        let limit = |out: &Output| {
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .find(|l| l.starts_with("Deletions stopped"))
+                .map(str::to_string)
+        };
+        assert_eq!(limit(&o.rsync), limit(&o.ours), "{flags:?}");
+    }
+}
+
+/// `--link-dest`, `--copy-dest`, `--compare-dest` against rsync: SRC the edge-case tree, the
+/// basis tree `prev` an older version of it (and, second, an exact copy), DEST new.
+#[test]
+fn basis_trees_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 7] = [
+        &["-a", "-i", "--link-dest=../prev"],
+        &["-a", "-i", "--compare-dest=../prev"],
+        &["-a", "-i", "--copy-dest=../prev"],
+        &["-a", "-i", "-c", "--link-dest=../prev"],
+        &["-a", "-i", "--link-dest=../none", "--link-dest=../prev"],
+        &["-rlt", "-i", "--link-dest=../prev"],
+        &["-a", "-i", "-n", "--link-dest=../prev"],
+    ];
+    for prev in [&old, &src] {
+        for flags in lines {
+            let t = tempdir();
+            let mut outs = Vec::new();
+            for side in ["rsync", "ours"] {
+                let w = t.path().join(side);
+                // Roots get no time from the Tree: pin them, so both sides start identical.
+                let pin = |p: PathBuf, secs: i64| {
+                    let t = filetime::FileTime::from_unix_time(secs, 250_000_000);
+                    filetime::set_file_times(&p, t, t).unwrap();
+                };
+                pin(src.build(w.join("src")), 1_650_000_000);
+                if std::ptr::eq(prev, &src) {
+                    cmd("rsync").args(["-a", "src/", "prev"]).cwd(&w).success();
+                } else {
+                    pin(prev.build(w.join("prev")), 1_640_000_000);
+                }
+                let run = if side == "rsync" {
+                    cmd("rsync")
+                } else {
+                    treesync()
+                };
+                outs.push(run.args(flags).args(["src/", "new"]).cwd(&w).run());
+            }
+            let (theirs, ours) = (&outs[0], &outs[1]);
+            let context = format!(
+                "{flags:?}\n--- rsync:\n{}{}\n--- treesync:\n{}{}",
+                show(&theirs.stdout),
+                show(&theirs.stderr),
+                show(&ours.stdout),
+                show(&ours.stderr)
+            );
+            assert_eq!(theirs.code(), ours.code(), "{context}");
+            assert_eq!(streams(&theirs.stdout), streams(&ours.stdout), "{context}");
+            let new = |side: &str| t.path().join(side).join("new");
+            if new("rsync").exists() || new("ours").exists() {
+                // rsync 3.5 leaves a file written against a --link-dest basis with the basis's
+                // mode when its mode changed (its line says `p`): treesync gives it SRC's mode,
+                // as -p asks. So modes are compared with SRC's, the rest with rsync's.
+                let cmp = Compare {
+                    nlinks: true,
+                    modes: false,
+                    ..mtimes_and_modes()
+                };
+                let ours = Listing::read(new("ours"));
+                assert_same_listing(&Listing::read(new("rsync")), &ours, cmp);
+                if flags.contains(&"-a") {
+                    let src_side = Listing::read(t.path().join("ours/src"));
+                    for e in ours.entries.iter().filter(|e| e.kind != Kind::Symlink) {
+                        let want = src_side.get(&e.path).map(|w| w.perm);
+                        assert_eq!(want, Some(e.perm), "{flags:?}: mode of {}", show(&e.path));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn backups_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    // Backup directories made by the run carry the time of each run.
+    let no_dir_times = Compare {
+        dir_mtimes: false,
+        ..mtimes_and_modes()
+    };
+    let lines: [&[&str]; 6] = [
+        &["-a", "-i", "-b"],
+        &["-a", "-i", "-b", "--delete"],
+        &["-a", "-i", "--backup", "--suffix=.old", "--delete"],
+        &["-a", "-i", "--backup-dir=bak", "--delete"],
+        &["-a", "-i", "-b", "--backup-dir=bak", "--suffix=.x"],
+        &["-a", "-i", "-n", "-b", "--delete"],
+    ];
+    for flags in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: no_dir_times,
+        });
+    }
+    // A second run keeps the first run's backups (rsync's implied `P *~`), and says what rsync
+    // says of the directories they keep. On the tree without type changes.
+    let plain = |t: &Tree| t.clone().retain(|p, _| !p.starts_with(b"types"));
+    let t = tempdir();
+    let mut outs = Vec::new();
+    for side in ["rsync", "ours"] {
+        let w = t.path().join(side);
+        plain(&src).build(w.join("src"));
+        plain(&old).build(w.join("dst"));
+        let run = || {
+            if side == "rsync" {
+                cmd("rsync")
+            } else {
+                treesync()
+            }
+        };
+        run()
+            .args(["-a", "-b", "--delete", "src/", "dst"])
+            .cwd(&w)
+            .success();
+        let again = run()
+            .args(["-ai", "-b", "--delete", "src/", "dst"])
+            .cwd(&w)
+            .run();
+        outs.push(again);
+    }
+    assert_eq!(outs[0].code(), outs[1].code());
+    assert_eq!(streams(&outs[0].stdout), streams(&outs[1].stdout));
+    let (left, right) = (
+        Listing::read(t.path().join("rsync/dst")),
+        Listing::read(t.path().join("ours/dst")),
+    );
+    assert_same_listing(&left, &right, no_dir_times);
+}
+
+#[test]
+fn removing_sources_missing_args_and_force_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 6] = [
+        &["-a", "-i", "--remove-source-files"],
+        &["-rlt", "-i", "--remove-source-files", "--delete"],
+        &["-a", "-i", "-n", "--remove-source-files"],
+        &["-a", "-i", "--ignore-missing-args", "nosuch"],
+        &["-a", "-i", "nosuch"],
+        &["-a", "-i", "--force"],
+    ];
+    for flags in lines {
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        // What is left of SRC (directories only, after --remove-source-files).
+        let cmp = Compare {
+            dir_mtimes: false,
+            ..mtimes_and_modes()
+        };
+        assert_same_listing(
+            &Listing::read(o.rsync_dir.join("src")),
+            &Listing::read(o.ours_dir.join("src")),
+            cmp,
+        );
     }
 }

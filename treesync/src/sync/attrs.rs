@@ -6,15 +6,32 @@
 //! difference it does not itemize, except on a regular file judged by the quick check (equal
 //! seconds there mean "up to date"); atimes are carried in whole seconds.
 
-use std::os::fd::{AsFd, OwnedFd};
+use fstree::{Dir, Meta, Timestamp};
 
 use super::Engine;
-use super::report::Res;
 use super::source::{Kind, Src};
-use crate::dest::{self, Meta};
 use crate::itemize::Change;
+use crate::pipeline::Res;
 
 impl Engine<'_> {
+    /// Do two mtimes count as the same? Whole seconds compared, `--modify-window=N` seconds
+    /// apart at most; a negative window compares nanoseconds too.
+    pub(super) fn same_time(&self, a: Timestamp, b: Timestamp) -> bool {
+        match self.o.modify_window {
+            w if w < 0 => a == b,
+            w => a.secs.abs_diff(b.secs) <= w.unsigned_abs(),
+        }
+    }
+
+    /// Is the mtime of an entry of this kind carried? `-t`, except directories with `-O` (and
+    /// with `-b` without `--backup-dir`, which rsync 3.5 treats as `-O`: measured) and
+    /// symlinks with `-J`.
+    pub(super) fn carries_mtime(&self, kind: Kind) -> bool {
+        let o = self.o;
+        let omit_dirs = o.omit_dir_times || (o.backup && o.backup_dir.is_none());
+        o.times && !(kind == Kind::Dir && omit_dirs) && !(kind == Kind::Link && o.omit_link_times)
+    }
+
     /// The mode an entry should end with. Without `-p` a new entry gets the source mode
     /// (after `--chmod`) masked by the umask, and a new directory additionally loses its
     /// set-id bits, as `mkdir(2)` drops them (observed: `--chmod=Dg+s` without `-p` gives 0755).
@@ -55,7 +72,7 @@ impl Engine<'_> {
     pub(super) fn fix_attrs(
         &self,
         r: &mut Res,
-        dfd: Option<&OwnedFd>,
+        dfd: Option<&Dir>,
         s: &Src,
         m: &Meta,
         uid: Option<u32>,
@@ -66,25 +83,27 @@ impl Engine<'_> {
         let want = self.want_mode(s, false);
         let is_link = s.kind == Kind::Link;
         let change = Change {
-            time: (o.times && m.mtime.0 != s.mtime.0).then_some(true),
+            time: (self.carries_mtime(s.kind) && !self.same_time(m.mtime, s.mtime)).then_some(true),
             perms: o.perms && !is_link && want != m.mode,
             owner: uid.is_some_and(|u| u != m.uid),
             group: gid.is_some_and(|g| g != m.gid),
-            atime: o.atimes && m.atime.0 != s.atime.0,
+            atime: o.atimes && m.atime.secs != s.atime.secs,
             ..Default::default()
         };
         // rsync also corrects sub-second mtime differences it does not itemize, except for
-        // regular files judged by the quick check (equal seconds = "up to date").
-        let set_mtime = o.times
+        // regular files judged by the quick check (equal seconds = "up to date") and within a
+        // `--modify-window`.
+        let set_mtime = self.carries_mtime(s.kind)
             && (change.time.is_some()
-                || (m.mtime != s.mtime && (o.checksum || s.kind != Kind::File)));
+                || (m.mtime != s.mtime
+                    && o.modify_window == 0
+                    && (o.checksum || s.kind != Kind::File)));
         if !o.dry_run
             && let Some(d) = dfd
         {
             let name = &s.name;
             if (change.owner || change.group)
-                && let Err(e) = dest::chown(
-                    d.as_fd(),
+                && let Err(e) = d.chown(
                     name,
                     uid.filter(|_| change.owner),
                     gid.filter(|_| change.group),
@@ -93,15 +112,16 @@ impl Engine<'_> {
                 r.io_error("chown", &s.rel, &e);
             }
             if (change.perms || ((change.owner || change.group) && o.perms && !is_link))
-                && let Err(e) = dest::chmod(d.as_fd(), name, m.ty, want)
+                && let Err(e) = d.chmod(name, want)
             {
                 r.io_error("chmod", &s.rel, &e);
             }
             // rsync carries atimes in whole seconds and resets any sub-second remainder
             // (without itemizing it).
-            let atime = (o.atimes && m.atime != (s.atime.0, 0)).then_some((s.atime.0, 0));
+            let whole = Timestamp::from_secs(s.atime.secs);
+            let atime = (o.atimes && m.atime != whole).then_some(whole);
             let mtime = set_mtime.then_some(s.mtime);
-            if let Err(e) = dest::set_times(d.as_fd(), name, atime, mtime) {
+            if let Err(e) = d.set_times(name, atime, mtime) {
                 r.io_error("set times", &s.rel, &e);
             }
         }

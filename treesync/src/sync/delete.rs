@@ -7,17 +7,59 @@
 //! empty directory is removed to make way; a non-empty one is an error for that entry.
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::Ordering;
+
+use fstree::{Atime, Dir, Kind as FsKind, Timestamp};
 
 use super::Engine;
 use super::listing::{Listing, dir_order};
-use super::report::{Res, show};
 use super::source::{Kind, Src, join_rel};
 use crate::Error;
-use crate::dest;
+use crate::pipeline::Res;
 use crate::pipeline::Sink;
+
+/// `--delete-after`'s work for one DEST directory, done once everything is transferred.
+pub(super) struct Deferred {
+    dir: Dir,
+    /// SRC's names in it, sorted.
+    names: Vec<OsString>,
+    rel: Vec<u8>,
+    /// The mtime the transfer gave it (`-t`), set again if deleting changed it.
+    mtime: Option<Timestamp>,
+}
+
+impl Engine<'_> {
+    /// Runs the deletions `--delete-after` put off, in walk order.
+    pub(super) fn delete_deferred(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
+        let later = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()));
+        for d in later {
+            self.delete_in_dir(sink, &d.names, &d.rel, &d.dir)?;
+            if let Some(mt) = d.mtime.filter(|_| !self.o.dry_run)
+                && d.dir.stat().is_ok_and(|m| m.mtime != mt)
+                && let Err(e) = d.dir.set_times_self(None, Some(mt))
+            {
+                let mut r = self.res();
+                r.io_error("set times", &d.rel, &e);
+                sink.take(r)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where an entry being deleted stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Named by `--delete` in a transferred directory.
+    Top,
+    /// Inside a directory being deleted.
+    Inside,
+    /// A directory emptied to make way for a non-directory (not announced itself, and not one
+    /// of `--max-delete`'s deletions).
+    MakeWay,
+}
 
 /// rsync's order of a directory's entries: files by name, then directories (see
 /// [`dir_order`]); deletions walk it backwards.
@@ -35,24 +77,48 @@ fn sort_for_delete(l: &mut [(OsString, bool)]) {
 
 impl Engine<'_> {
     /// `--delete` for one directory, just before its line is printed (rsync's
-    /// `--delete-during`): every DEST name that SRC lacks (an entry SRC has but does not carry,
-    /// like a symlink without `-l`, still protects its name) and that no exclude rule protects.
-    pub(super) fn delete_in_dir(
+    /// `--delete-during`, and `--delete-before`, whose lines come in the same order), or, with
+    /// `--delete-after`/`--delete-delay`, once the whole transfer is done ([`Engine::deferred`]).
+    pub(super) fn delete_for(
         &self,
         sink: &mut Sink<'_, '_>,
         listing: &Listing,
         rel: &[u8],
-        dfd: &OwnedFd,
+        dfd: &Dir,
+        mtime: Option<Timestamp>,
     ) -> Result<(), Error> {
-        let mut r = Res::default();
-        let mut names: Vec<&[u8]> = listing
+        let mut names: Vec<OsString> = listing
             .all
             .iter()
             .chain(listing.dirs.iter())
-            .map(|s| s.name.as_bytes())
+            .map(|s| s.name.clone())
             .collect();
         names.sort_unstable();
-        let dest_names = match dest::list(dfd.as_fd()) {
+        if self.o.delete_after {
+            let mut later = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+            later.push(Deferred {
+                dir: dfd.clone(),
+                names,
+                rel: rel.to_vec(),
+                mtime,
+            });
+            return Ok(());
+        }
+        self.delete_in_dir(sink, &names, rel, dfd)
+    }
+
+    /// `--delete` for one directory: every DEST name not in `names` (SRC's, sorted: an entry
+    /// SRC has but does not carry, like a symlink without `-l`, still protects its name) and
+    /// that no exclude rule protects.
+    pub(super) fn delete_in_dir(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        names: &[OsString],
+        rel: &[u8],
+        dfd: &Dir,
+    ) -> Result<(), Error> {
+        let mut r = self.res();
+        let dest_names = match list(dfd) {
             Ok(l) => l,
             Err(e) => {
                 r.io_error("opendir", rel, &e);
@@ -62,20 +128,19 @@ impl Engine<'_> {
         let mut extra: Vec<(OsString, bool)> = dest_names
             .into_iter()
             .filter(|(n, is_dir)| {
-                names.binary_search(&n.as_bytes()).is_err()
-                    && !self.o.filters.is_excluded(&join_rel(rel, n), *is_dir)
+                names.binary_search(n).is_err() && !self.protected(&join_rel(rel, n), *is_dir)
             })
             .collect();
         sort_for_delete(&mut extra);
         for (name, is_dir) in extra.iter().rev() {
             let crel = join_rel(rel, name);
-            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, true);
+            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, Role::Top);
         }
         sink.take(r)
     }
 
     /// Delete `name` (recursively for a directory), printing `*deleting` lines in rsync's
-    /// order; `announce_self` is false when a directory is emptied to make way for a file.
+    /// order (not the directory itself when it is emptied to make way for a file).
     /// Returns whether the entry is gone (or would be, in a dry run).
     ///
     /// Entries that an exclude rule protects stay, and so does every directory holding one:
@@ -85,44 +150,20 @@ impl Engine<'_> {
     fn delete_entry(
         &self,
         r: &mut Res,
-        dfd: &OwnedFd,
+        dfd: &Dir,
         name: &OsStr,
         rel: &[u8],
         is_dir: bool,
-        announce_self: bool,
+        role: Role,
     ) -> bool {
-        if is_dir {
-            let (mut protected, mut protected_file, mut blocked) = (false, false, false);
-            match dest::open_dir(dfd.as_fd(), name)
-                .and_then(|sub| Ok((dest::list(sub.as_fd())?, sub)))
-            {
-                Ok((mut l, sub)) => {
-                    sort_for_delete(&mut l);
-                    for (n, d) in l.iter().rev() {
-                        let crel = join_rel(rel, n);
-                        if self.o.filters.is_excluded(&crel, *d) {
-                            protected = true;
-                            protected_file |= !*d;
-                        } else if !self.delete_entry(r, &sub, n, &crel, *d, true) {
-                            blocked = true;
-                        }
-                    }
-                }
-                Err(e) => {
-                    r.io_error("opendir", rel, &e);
-                    return false;
-                }
-            }
-            if protected || blocked {
-                let msg = format!("cannot delete non-empty directory: {}\n", show(rel));
-                r.out.extend_from_slice(msg.as_bytes());
-                if protected && self.o.dry_run && announce_self {
-                    self.announce_delete(r, rel, true);
-                } else if protected_file && announce_self {
-                    r.out.extend_from_slice(msg.as_bytes());
-                }
-                return false;
-            }
+        let announce_self = role != Role::MakeWay;
+        if is_dir && !self.delete_contents(r, dfd, name, rel, role) {
+            return false;
+        }
+        // A directory emptied to make way for a file is not one of `--max-delete`'s deletions
+        // (its contents are).
+        if announce_self && !self.may_delete() {
+            return false;
         }
         if announce_self {
             self.announce_delete(r, rel, is_dir);
@@ -131,9 +172,11 @@ impl Engine<'_> {
             return true;
         }
         let res = if is_dir {
-            dest::rmdir(dfd.as_fd(), name)
+            dfd.remove_dir(name)
+        } else if self.backs_up(Some(FsKind::File)) {
+            self.back_up(dfd, name, rel)
         } else {
-            dest::unlink(dfd.as_fd(), name)
+            dfd.remove_file(name)
         };
         if let Err(e) = res {
             r.io_error(
@@ -150,22 +193,78 @@ impl Engine<'_> {
         true
     }
 
+    /// Deletes what the directory `name` holds (`--delete`'s protections and limits apply);
+    /// false when something stays, said as rsync says it.
+    fn delete_contents(
+        &self,
+        r: &mut Res,
+        dfd: &Dir,
+        name: &OsStr,
+        rel: &[u8],
+        role: Role,
+    ) -> bool {
+        let announce_self = role != Role::MakeWay;
+        let (mut protected, mut protected_file, mut blocked) = (false, false, false);
+        match dfd
+            .open_dir_with(name, Atime::Keep)
+            .and_then(|sub| Ok((list(&sub)?, sub)))
+        {
+            Ok((mut l, sub)) => {
+                sort_for_delete(&mut l);
+                for (n, d) in l.iter().rev() {
+                    let crel = join_rel(rel, n);
+                    if self.protected(&crel, *d) {
+                        protected = true;
+                        protected_file |= !*d;
+                    } else if !self.delete_entry(r, &sub, n, &crel, *d, Role::Inside) {
+                        blocked = true;
+                    } else if !*d && self.o.backup && self.o.backup_dir.is_none() && !self.o.dry_run
+                    {
+                        // Backed up beside itself: the directory keeps the backup.
+                        blocked = true;
+                    }
+                }
+            }
+            Err(e) => {
+                r.io_error("opendir", rel, &e);
+                return false;
+            }
+        }
+        if blocked && role == Role::Inside && self.limit_spent() {
+            // Kept because `--max-delete` stopped its contents: rsync counts a directory
+            // inside the one being deleted as skipped (not the top one, nor one made way).
+            self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
+        }
+        if protected || blocked {
+            let msg = format!("cannot delete non-empty directory: {}\n", r.show(rel));
+            r.out.extend_from_slice(msg.as_bytes());
+            if protected && self.o.dry_run && announce_self {
+                self.announce_delete(r, rel, true);
+            } else if protected_file && announce_self {
+                r.out.extend_from_slice(msg.as_bytes());
+            }
+            return false;
+        }
+        true
+    }
+
     /// A DEST directory stands where SRC has a non-directory: remove it (its contents only
-    /// with `--delete`, as rsync). Returns false (and reports) when it cannot.
-    pub(super) fn make_way(&self, r: &mut Res, d: &OwnedFd, s: &Src) -> bool {
-        if self.o.delete {
-            if self.delete_entry(r, d, &s.name, &s.rel, true, false) {
+    /// with `--delete` or `--force`, as rsync). Returns false (and reports) when it cannot.
+    pub(super) fn make_way(&self, r: &mut Res, d: &Dir, s: &Src) -> bool {
+        if self.o.delete || self.o.force {
+            if self.delete_entry(r, d, &s.name, &s.rel, true, Role::MakeWay) {
                 return true;
             }
             return cannot_make_way(r, s);
         }
-        let empty = dest::open_dir(d.as_fd(), &s.name)
-            .and_then(|f| dest::list(f.as_fd()))
+        let empty = d
+            .open_dir_with(&s.name, Atime::Keep)
+            .and_then(|f| list(&f))
             .map(|l| l.is_empty())
             .unwrap_or(false);
         if empty {
             if !self.o.dry_run
-                && let Err(e) = dest::rmdir(d.as_fd(), &s.name)
+                && let Err(e) = d.remove_dir(&s.name)
             {
                 r.io_error("rmdir", &s.rel, &e);
                 return false;
@@ -173,9 +272,76 @@ impl Engine<'_> {
             return true;
         }
         // rsync prints this one on stdout, the next on stderr.
-        let _ = writeln!(r.out, "cannot delete non-empty directory: {}", show(&s.rel));
+        let _ = writeln!(
+            r.out,
+            "cannot delete non-empty directory: {}",
+            r.show(&s.rel)
+        );
         cannot_make_way(r, s)
     }
+}
+
+impl Engine<'_> {
+    /// Does an exclude rule keep this DEST entry from `--delete` (not with `--delete-excluded`)?
+    fn protected(&self, rel: &[u8], is_dir: bool) -> bool {
+        (!self.o.delete_excluded && self.o.filters.is_excluded(rel, is_dir)) || self.is_backup(rel)
+    }
+
+    /// `-b` protects backups from `--delete`: without `--backup-dir` by the suffix, as rsync's
+    /// implied `P *~` rule; a `--backup-dir` inside DEST by its name at the top (it is made at
+    /// the start of the run; rsync makes it at its first backup, after it has listed DEST).
+    fn is_backup(&self, rel: &[u8]) -> bool {
+        let o = self.o;
+        if !o.backup {
+            return false;
+        }
+        match &o.backup_dir {
+            None => {
+                let suffix = o.suffix.as_bytes();
+                !suffix.is_empty() && rel.ends_with(suffix)
+            }
+            Some(dir) => dir
+                .components()
+                .next()
+                .is_some_and(|c| c.as_os_str().as_bytes() == rel),
+        }
+    }
+
+    /// `--max-delete`: takes one deletion from the budget, or, once it is spent, counts the
+    /// entry as skipped and says no.
+    fn may_delete(&self) -> bool {
+        let Some(max) = self.o.max_delete else {
+            return true;
+        };
+        if self.deleted.fetch_add(1, Ordering::Relaxed) < max {
+            return true;
+        }
+        self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+}
+
+impl Engine<'_> {
+    fn limit_spent(&self) -> bool {
+        self.o
+            .max_delete
+            .is_some_and(|max| self.deleted.load(Ordering::Relaxed) >= max)
+    }
+}
+
+/// The names in a DEST directory (without `.`/`..`) and whether each is a real directory (not
+/// a symlink to one), asking `lstat` where `getdents` does not tell.
+fn list(dir: &Dir) -> io::Result<Vec<(OsString, bool)>> {
+    dir.entries()?
+        .into_iter()
+        .map(|e| {
+            let is_dir = match e.kind {
+                Some(k) => k == FsKind::Dir,
+                None => dir.lstat(&e.name)?.is_some_and(|m| m.kind == FsKind::Dir),
+            };
+            Ok((e.name, is_dir))
+        })
+        .collect()
 }
 
 /// rsync's word for a kind in "could not make way for new ...".
@@ -194,7 +360,7 @@ fn cannot_make_way(r: &mut Res, s: &Src) -> bool {
         r.err,
         "could not make way for new {}: {}",
         what(s.kind),
-        show(&s.rel)
+        r.show(&s.rel)
     );
     r.partial = true;
     false

@@ -7,18 +7,16 @@
 //! filled, and writing its contents does not disturb the mtime just set. Only attributes that
 //! differ are touched, so a no-op run changes no ctime.
 
-use std::os::fd::{AsFd, OwnedFd};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 
-use rustix::fs::FileType;
+use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
 
 use super::Engine;
 use super::listing::Listing;
-use super::report::Res;
 use super::source::Src;
 use crate::Error;
-use crate::dest::{self, Meta};
 use crate::itemize::Change;
+use crate::pipeline::Res;
 use crate::pipeline::{Pending, Sink};
 
 /// How many non-directories one pool job handles (one directory's files are split into such
@@ -29,10 +27,10 @@ const JOB_FILES: usize = 16;
 /// once everything beneath it is done.
 pub(super) struct Frame {
     pub(super) dirs: std::vec::IntoIter<Src>,
-    pub(super) dfd: Option<Arc<OwnedFd>>,
+    pub(super) dfd: Option<Dir>,
     pub(super) fresh: bool,
     /// Its DEST directory, final attributes and path (none in a dry run or when not opened).
-    pub(super) finish: Option<(Arc<OwnedFd>, DirPlan, Vec<u8>)>,
+    pub(super) finish: Option<(Dir, DirPlan, Vec<u8>)>,
 }
 
 /// What a directory needs once its contents are done.
@@ -41,7 +39,11 @@ pub(super) struct DirPlan {
     mode: Option<u32>,
     uid: Option<u32>,
     gid: Option<u32>,
-    mtime: Option<(i64, u32)>,
+    pub(super) mtime: Option<Timestamp>,
+    /// DEST's mtime when `--modify-window` counts it as SRC's: left alone, unless it is no
+    /// longer this one when the contents are done (something was written or deleted in the
+    /// directory), as rsync sets the mtime of every directory it writes into.
+    keep_if: Option<Timestamp>,
 }
 
 /// The mode a new directory is created with. Its final mode is set once its contents are
@@ -65,7 +67,7 @@ impl Engine<'_> {
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
-        parent: Option<&Arc<OwnedFd>>,
+        parent: Option<&Dir>,
         fresh: bool,
         s: &Src,
         top: bool,
@@ -112,7 +114,7 @@ impl Engine<'_> {
             return Ok(());
         };
         sink.push(Pending::Later(Box::new(move || {
-            let mut r = Res::default();
+            let mut r = self.res();
             self.finish_dir(&mut r, &fd, &plan, &rel);
             r
         })))
@@ -124,16 +126,16 @@ impl Engine<'_> {
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
-        parent: Option<&Arc<OwnedFd>>,
+        parent: Option<&Dir>,
         fresh: bool,
         s: &Src,
         top: bool,
     ) -> Result<Option<Frame>, Error> {
         let o = self.o;
-        let mut r = Res::default();
+        let mut r = self.res();
         let existing = match parent {
             Some(_) if fresh => None,
-            Some(p) => match dest::lstat(p.as_fd(), &s.name) {
+            Some(p) => match p.lstat(&s.name) {
                 Ok(m) => m,
                 Err(e) => {
                     r.io_error("stat", &s.rel, &e);
@@ -142,48 +144,28 @@ impl Engine<'_> {
             },
             None => None,
         };
-        let existing_dir = existing.filter(|m| m.ty == FileType::Directory);
-        let plan = self.dir_plan(s, existing_dir.as_ref());
+        let existing_dir = existing.filter(|m| m.kind == FsKind::Dir);
+        let plan = self.subdir_plan(s, existing.as_ref());
         sink.stats.files.dir += 1;
+        if self.kept_out(existing.as_ref()) && parent.is_some() {
+            return sink.take(r).map(|()| None);
+        }
         if plan.change.new {
             sink.stats.created.dir += 1;
         }
-        let mut fd = None;
-        if let Some(p) = parent {
-            if let Some(m) = existing
-                && m.ty != FileType::Directory
-                && !o.dry_run
-            {
-                // A file, symlink or special where SRC has a directory: replace it (a
-                // symlink is removed, never followed).
-                if let Err(e) = dest::unlink(p.as_fd(), &s.name) {
-                    r.io_error("unlink", &s.rel, &e);
-                    return sink.take(r).map(|()| None);
-                }
-            }
-            if existing_dir.is_none()
-                && !o.dry_run
-                && let Err(e) = dest::mkdir(p.as_fd(), &s.name, first_mode(plan.mode))
-            {
-                r.io_error("mkdir", &s.rel, &e);
-                sink.take(r)?;
-                return self
-                    .print_dir_line(sink, &plan.change, &s.rel)
-                    .map(|()| None);
-            }
-            if existing_dir.is_some() || !o.dry_run {
-                match dest::open_dir(p.as_fd(), &s.name) {
-                    Ok(f) => fd = Some(Arc::new(f)),
-                    Err(e) => {
-                        r.io_error("opendir", &s.rel, &e);
-                        sink.take(r)?;
-                        return self
-                            .print_dir_line(sink, &plan.change, &s.rel)
-                            .map(|()| None);
+        let fd = match parent {
+            None => None,
+            Some(p) => match self.dest_subdir(&mut r, p, existing.as_ref(), &plan, s) {
+                Ok(fd) => fd,
+                Err(line) => {
+                    sink.take(r)?;
+                    if line {
+                        self.print_dir_line(sink, &plan.change, &s.rel)?;
                     }
+                    return Ok(None);
                 }
-            }
-        }
+            },
+        };
         sink.take(r)?;
         let listing = self.listing(sink, s)?;
         if top {
@@ -193,7 +175,7 @@ impl Engine<'_> {
             && existing_dir.is_some()
             && let Some(fd) = &fd
         {
-            self.delete_in_dir(sink, &listing, &s.rel, fd)?;
+            self.delete_for(sink, &listing, &s.rel, fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, &s.rel)?;
         let fresh = existing_dir.is_none();
@@ -208,6 +190,76 @@ impl Engine<'_> {
         }))
     }
 
+    /// What DEST's directory for `s` needs (`existing`: what DEST has at its name); a new one
+    /// is itemized against a basis tree's (`--link-dest` ...) where there is one.
+    fn subdir_plan(&self, s: &Src, existing: Option<&Meta>) -> DirPlan {
+        let mut plan = self.dir_plan(s, existing.filter(|m| m.kind == FsKind::Dir));
+        if existing.is_none()
+            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(&s.rel))
+        {
+            plan.change = self.dir_plan(s, Some(&bm)).change;
+            // Created here, so `cd..t......` when something differs (else no line).
+            plan.change.transferred = plan.change.is_change();
+        }
+        plan
+    }
+
+    /// Does a transfer rule keep DEST's directory (and all beneath it) as it is?
+    /// `--existing`: one DEST lacks is not created. `--ignore-existing`: a non-directory DEST
+    /// has there stays, and nothing is written beneath it (rsync goes on to fail on each entry
+    /// inside, exit 23, or writes through a symlink to a directory; treesync leaves it alone).
+    fn kept_out(&self, existing: Option<&Meta>) -> bool {
+        match existing {
+            None => self.o.existing,
+            Some(m) => self.o.ignore_existing && m.kind != FsKind::Dir,
+        }
+    }
+
+    /// Makes DEST's directory for `s` in `p` as `plan` says (a non-directory there is
+    /// removed, a missing one created) and opens it; `Ok(None)` in a dry run where it does not
+    /// exist yet. `Err(line)` when it cannot (reported in `r`; `line`: rsync still prints the
+    /// directory's line).
+    fn dest_subdir(
+        &self,
+        r: &mut Res,
+        p: &Dir,
+        existing: Option<&Meta>,
+        plan: &DirPlan,
+        s: &Src,
+    ) -> Result<Option<Dir>, bool> {
+        let dry = self.o.dry_run;
+        let is_dir = existing.is_some_and(|m| m.kind == FsKind::Dir);
+        if existing.is_some() && !is_dir && !dry {
+            // A file, symlink or special where SRC has a directory: replace it (a symlink is
+            // removed, never followed).
+            let gone = match self.backs_up(existing.map(|m| m.kind)) {
+                true => self.back_up(p, &s.name, &s.rel),
+                false => p.remove_file(&s.name),
+            };
+            if let Err(e) = gone {
+                r.io_error("unlink", &s.rel, &e);
+                return Err(false);
+            }
+        }
+        if !is_dir
+            && !dry
+            && let Err(e) = p.mkdir(&s.name, first_mode(plan.mode))
+        {
+            r.io_error("mkdir", &s.rel, &e);
+            return Err(true);
+        }
+        if !is_dir && dry {
+            return Ok(None);
+        }
+        match p.open_dir_with(&s.name, fstree::Atime::Keep) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) => {
+                r.io_error("opendir", &s.rel, &e);
+                Err(true)
+            }
+        }
+    }
+
     /// The contents of one directory: its non-directories handed to the pool in chunks
     /// (results queued in name order); returns its subdirectories, in name order, for the
     /// caller to enter ([`Engine::walk_dirs`]). `fresh`: `dfd` was just created, so nothing in
@@ -218,7 +270,7 @@ impl Engine<'_> {
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
-        dfd: Option<&Arc<OwnedFd>>,
+        dfd: Option<&Dir>,
         fresh: bool,
         top: bool,
         listing: Listing,
@@ -227,16 +279,29 @@ impl Engine<'_> {
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
             self.check_stop(sink)?;
+            // `-H`: a hard-link group's members are handled one at a time, in walk order.
+            if let Some(member) = files.next_if(|f| f.link_group().is_some()) {
+                let dfd = dfd.cloned();
+                sink.push(Pending::Later(Box::new(move || {
+                    self.sync_member(dfd.as_ref(), fresh, member)
+                })))?;
+                continue;
+            }
             // Files created in one directory contend for its lock (create, rename): a new
             // directory goes to one worker whole, so the workers fill different directories.
             let per_job = if fresh { usize::MAX } else { JOB_FILES };
-            let mut chunk: Vec<Src> = files.by_ref().take(per_job).collect();
+            let mut chunk: Vec<Src> = Vec::new();
+            while chunk.len() < per_job
+                && let Some(f) = files.next_if(|f| f.link_group().is_none())
+            {
+                chunk.push(f);
+            }
             let dfd = dfd.cloned();
             let (tx, rx) = mpsc::sync_channel(1);
             sc.spawn(move |_| {
                 let done = chunk
                     .iter_mut()
-                    .map(|f| self.sync_entry(dfd.as_deref(), fresh, f))
+                    .map(|f| self.sync_entry(dfd.as_ref(), fresh, f))
                     .collect();
                 let _ = tx.send(done);
             });
@@ -246,7 +311,7 @@ impl Engine<'_> {
             let dirs = dirs.clone();
             let (tx, rx) = mpsc::sync_channel(1);
             sc.spawn(move |_| {
-                let mut r = Res::default();
+                let mut r = self.res();
                 self.deep_notes(&mut r, &dirs);
                 let _ = tx.send(vec![r]);
             });
@@ -266,13 +331,15 @@ impl Engine<'_> {
                 mode: Some(self.want_mode(s, true)),
                 uid,
                 gid,
-                mtime: self.o.times.then_some(s.mtime),
+                mtime: self.carries_mtime(s.kind).then_some(s.mtime),
+                keep_if: None,
             },
             Some(m) => {
                 let orig = m.mtime;
                 let want = self.want_mode(s, false);
                 let change = Change {
-                    time: (self.o.times && orig.0 != s.mtime.0).then_some(true),
+                    time: (self.carries_mtime(s.kind) && !self.same_time(orig, s.mtime))
+                        .then_some(true),
                     perms: self.o.perms && want != m.mode,
                     owner: uid.is_some_and(|u| u != m.uid),
                     group: gid.is_some_and(|g| g != m.gid),
@@ -283,7 +350,9 @@ impl Engine<'_> {
                     mode: self.o.perms.then_some(want),
                     uid,
                     gid,
-                    mtime: self.o.times.then_some(s.mtime),
+                    mtime: self.carries_mtime(s.kind).then_some(s.mtime),
+                    keep_if: (self.o.modify_window > 0 && self.same_time(orig, s.mtime))
+                        .then_some(orig),
                 }
             }
         }
@@ -291,33 +360,32 @@ impl Engine<'_> {
 
     /// Set a directory's final attributes after its contents are done, touching only what
     /// differs (so a no-op run changes no ctime).
-    pub(super) fn finish_dir(&self, r: &mut Res, fd: &OwnedFd, plan: &DirPlan, rel: &[u8]) {
-        let cur = match rustix::fs::fstat(fd) {
-            Ok(s) => Meta::from(s),
+    pub(super) fn finish_dir(&self, r: &mut Res, dir: &Dir, plan: &DirPlan, rel: &[u8]) {
+        let cur = match dir.stat() {
+            Ok(m) => m,
             Err(e) => {
-                r.io_error("stat", rel, &e.into());
+                r.io_error("stat", rel, &e);
                 return;
             }
         };
         let uid = plan.uid.filter(|u| *u != cur.uid);
         let gid = plan.gid.filter(|g| *g != cur.gid);
-        if let Err(e) = dest::chown_fd(fd.as_fd(), uid, gid) {
+        if let Err(e) = dir.chown_self(uid, gid) {
             r.io_error("chown", rel, &e);
         }
         let cur_mode = if uid.is_some() || gid.is_some() {
-            rustix::fs::fstat(fd)
-                .map(|s| Meta::from(s).mode)
-                .unwrap_or(cur.mode)
+            dir.stat().map(|m| m.mode).unwrap_or(cur.mode)
         } else {
             cur.mode
         };
         if let Some(mode) = plan.mode.filter(|m| *m != cur_mode)
-            && let Err(e) = dest::chmod_fd(fd.as_fd(), mode)
+            && let Err(e) = dir.chmod_self(mode)
         {
             r.io_error("chmod", rel, &e);
         }
-        if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime)
-            && let Err(e) = dest::set_times_fd(fd.as_fd(), None, Some(mt))
+        let untouched = plan.keep_if.is_some_and(|seen| seen == cur.mtime);
+        if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime && !untouched)
+            && let Err(e) = dir.set_times_self(None, Some(mt))
         {
             r.io_error("set times", rel, &e);
         }

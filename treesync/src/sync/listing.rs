@@ -9,17 +9,14 @@
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Arc;
 
-use rustix::fs::FileType;
+use fstree::Kind as FsKind;
 
 use super::Engine;
-use super::report::{Res, show};
 use super::source::{Kind, Src};
 use crate::Error;
-use crate::dest;
+use crate::pipeline::Res;
 use crate::pipeline::Sink;
 
 /// One source directory's entries: `all` non-directories (also those left out with a note),
@@ -42,7 +39,7 @@ impl Engine<'_> {
     /// List a source directory: non-directories and directories, each sorted as rsync sorts
     /// them, after filters and the `-l`/`-D`/`--safe-links` rules; listing errors are reported.
     pub(super) fn listing(&self, sink: &mut Sink<'_, '_>, dir: &Src) -> Result<Listing, Error> {
-        let mut r = Res::default();
+        let mut r = self.res();
         let (all, dirs) = self.list_raw(&mut r, dir, true);
         sink.take(r)?;
         let files = all
@@ -55,12 +52,12 @@ impl Engine<'_> {
 
     /// All entries of a source directory after filters, sorted as rsync sorts them. Only the
     /// directories (and entries whose type `getdents` does not tell) are `stat`ed here.
-    fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
+    pub(super) fn list_raw(&self, r: &mut Res, dir: &Src, notes: bool) -> (Vec<Src>, Vec<Src>) {
         let mut files = Vec::new();
         let mut dirs = Vec::new();
         let shown: &[u8] = if dir.rel.is_empty() { b"." } else { &dir.rel };
         let fd = match dir.open_dir() {
-            Ok(fd) => Arc::new(fd),
+            Ok(fd) => fd,
             Err(e) => {
                 if notes {
                     r.io_error("opendir", shown, &e);
@@ -68,7 +65,7 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
-        let names = match dest::read_dir(fd.as_fd()) {
+        let names = match fd.entries() {
             Ok(n) => n,
             Err(e) => {
                 if notes {
@@ -77,9 +74,11 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
-        for (name, ty) in names {
-            let mut s = Src::listed(dir, &fd, name, Kind::of_dirent(ty).unwrap_or(Kind::Dir));
-            if ty == FileType::Directory || ty == FileType::Unknown {
+        for e in names {
+            let listed = e.kind.map_or(Kind::Dir, Kind::of);
+            let mut s = Src::listed(dir, &fd, e.name, listed);
+            // `-H` needs every file's link count and identity before it is handled.
+            if self.o.hard_links || matches!(e.kind, None | Some(FsKind::Dir)) {
                 match s.lstat() {
                     Ok(m) => s.set_meta(&m),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -118,7 +117,7 @@ impl Engine<'_> {
             Kind::Special => !self.o.specials,
             Kind::File | Kind::Dir => false,
         };
-        skip.then(|| format!("skipping non-regular file \"{}\"\n", show(&s.rel)).into_bytes())
+        skip.then(|| format!("skipping non-regular file \"{}\"\n", self.show(&s.rel)).into_bytes())
     }
 
     /// Why rsync would leave out this non-directory with the given flags (the note it
@@ -134,8 +133,8 @@ impl Engine<'_> {
                 let text = if self.o.verbose > 0 {
                     format!(
                         "ignoring unsafe symlink \"{}\" -> \"{}\"\n",
-                        show(&f.rel),
-                        show(t)
+                        self.show(&f.rel),
+                        self.show(t)
                     )
                     .into_bytes()
                 } else {
@@ -186,7 +185,7 @@ impl Engine<'_> {
         if !self.may_note() {
             return Ok(());
         }
-        let mut r = Res::default();
+        let mut r = self.res();
         for f in &listing.all {
             if let Some(n) = self.note(f) {
                 r.out.extend_from_slice(&n);
@@ -199,7 +198,7 @@ impl Engine<'_> {
     /// the transfer pass, not here).
     pub(super) fn deep_notes(&self, r: &mut Res, dirs: &[Src]) {
         for d in dirs {
-            let mut scratch = Res::default();
+            let mut scratch = self.res();
             let (files, sub) = self.list_raw(&mut scratch, d, false);
             for f in &files {
                 if let Some(n) = self.note(f) {

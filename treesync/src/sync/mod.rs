@@ -24,9 +24,13 @@
 //! writes new entries; [`report`] words what happened; [`source`] is a listed source entry.
 
 mod attrs;
+mod backup;
+mod basis;
+pub use basis::BasisKind;
 mod delete;
 mod directory;
 mod entry;
+mod hardlink;
 mod listing;
 mod operand;
 mod report;
@@ -38,14 +42,12 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::itemize::Charset;
 use crate::pipeline::Sink;
 use crate::stats::Stats;
 use crate::{Error, Options, Outcome};
-
-pub(crate) use report::Res;
 
 struct Engine<'a> {
     o: &'a Options,
@@ -53,6 +55,18 @@ struct Engine<'a> {
     is_root: bool,
     /// Set by the first fatal write error: workers skip what is left, the walk stops.
     stop: AtomicBool,
+    /// `--delete-after`: each DEST directory's deletions (the directory, SRC's names in it,
+    /// its path), done in walk order once everything is transferred.
+    deferred: Mutex<Vec<delete::Deferred>>,
+    /// `--max-delete`: deletions attempted, and those skipped once the limit was reached.
+    deleted: AtomicU64,
+    deletes_skipped: AtomicU64,
+    /// `--link-dest`, `--copy-dest`, `--compare-dest`, opened once DEST exists.
+    bases: std::sync::OnceLock<basis::Bases>,
+    /// `--backup-dir`, opened (and made) once DEST exists; `None` without one.
+    backup_root: std::sync::OnceLock<Option<fstree::Dir>>,
+    /// `-H`: the hard-link groups met so far.
+    links: Mutex<hardlink::Links>,
 }
 
 /// See [`crate::run`].
@@ -66,32 +80,22 @@ pub fn run(
     if sources.is_empty() {
         return Err(Error::Usage("missing SRC or DEST".into()));
     }
-    report::CHARSET.store(
-        o.charset == Charset::Utf8,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    let manifest = match &o.manifest {
-        None => None,
-        Some(p) => {
-            let f = fs::File::open(p).map_err(|e| Error::Manifest {
-                path: p.clone(),
-                source: Box::new(e),
-            })?;
-            let m = fstree::manifest::Manifest::read(io::BufReader::new(f)).map_err(|e| {
-                Error::Manifest {
-                    path: p.clone(),
-                    source: Box::new(e),
-                }
-            })?;
-            Some((m, PathBuf::from(&sources[0])))
-        }
-    };
+    let manifest = load_manifest(o, &sources[0])?;
     let engine = Engine {
         o,
         manifest,
         is_root: rustix::process::geteuid().is_root(),
         stop: AtomicBool::new(false),
+        deferred: Mutex::new(Vec::new()),
+        links: Mutex::new(hardlink::Links::default()),
+        bases: std::sync::OnceLock::new(),
+        backup_root: std::sync::OnceLock::new(),
+        deleted: AtomicU64::new(0),
+        deletes_skipped: AtomicU64::new(0),
     };
+    // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
+    let mut quiet = io::sink();
+    let out: &mut dyn Write = if o.quiet { &mut quiet } else { out };
     let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
@@ -110,28 +114,90 @@ pub fn run(
         }
         Ok(())
     })?;
-    if o.stats {
-        sink.stats.write(sink.out).map_err(Error::Output)?;
-    } else if o.verbose > 0 {
-        writeln!(
-            sink.out,
-            "\ntotal size is {}",
-            crate::stats::commas(sink.stats.total_size)
-        )
-        .map_err(Error::Output)?;
-    }
-    sink.out.flush().map_err(Error::Output)?;
-    let outcome = if sink.partial {
-        Outcome::Partial
-    } else if sink.vanished {
-        Outcome::Vanished
-    } else {
-        Outcome::Done
+    engine.finish(&mut sink)
+}
+
+/// `--manifest`: SRC's mtree manifest (the first source's), trusted with `-c`.
+fn load_manifest(
+    o: &Options,
+    first: &OsString,
+) -> Result<Option<(fstree::manifest::Manifest, PathBuf)>, Error> {
+    let Some(p) = &o.manifest else {
+        return Ok(None);
     };
-    Ok((outcome, sink.stats))
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| Error::Manifest {
+        path: p.clone(),
+        source: e,
+    };
+    let f = fs::File::open(p).map_err(|e| bad(Box::new(e)))?;
+    let m =
+        fstree::manifest::Manifest::read(io::BufReader::new(f)).map_err(|e| bad(Box::new(e)))?;
+    Ok(Some((m, PathBuf::from(first))))
 }
 
 impl Engine<'_> {
+    /// After the walk: the hard links and deletions put off till the end, the closing lines
+    /// (`--info=progress2`, `--stats` or `-v`'s total, `--max-delete`'s note) and the outcome.
+    fn finish(&self, sink: &mut Sink<'_, '_>) -> Result<(Outcome, Stats), Error> {
+        let o = self.o;
+        if o.hard_links {
+            let r = self.lead_the_rest();
+            sink.take(r)?;
+        }
+        self.delete_deferred(sink)?;
+        if o.progress2 {
+            progress_total(sink, o.human).map_err(Error::Output)?;
+        }
+        if o.stats {
+            sink.stats.write(sink.out, o.human).map_err(Error::Output)?;
+        } else if o.verbose > 0 {
+            let total = crate::stats::size(sink.stats.total_size, o.human);
+            writeln!(sink.out, "\ntotal size is {total}").map_err(Error::Output)?;
+        }
+        sink.out.flush().map_err(Error::Output)?;
+        let skipped = self.deletes_skipped.load(Ordering::Relaxed);
+        if skipped > 0 {
+            let _ = writeln!(
+                sink.err,
+                "Deletions stopped due to --max-delete limit ({skipped} skipped)"
+            );
+        }
+        let outcome = if sink.partial {
+            Outcome::Partial
+        } else if sink.vanished {
+            Outcome::Vanished
+        } else if skipped > 0 {
+            Outcome::MaxDelete
+        } else {
+            Outcome::Done
+        };
+        Ok((outcome, sink.stats))
+    }
+}
+
+/// `--info=progress2`'s last line: the bytes transferred and their share of the total size
+/// (rates and times are not measured: they read 0, as `--progress`'s lines do).
+fn progress_total(sink: &mut Sink<'_, '_>, human: u8) -> io::Result<()> {
+    let st = &sink.stats;
+    let pct = match st.total_size {
+        0 => 0,
+        t => u128::from(st.transferred_size) * 100 / u128::from(t),
+    };
+    writeln!(
+        sink.out,
+        "\r{:>15} {pct:>3}%    0.00kB/s    0:00:00 (xfr#{}, to-chk=0/{})",
+        crate::stats::size(st.transferred_size, human),
+        st.transferred,
+        st.files.total()
+    )
+}
+
+impl Engine<'_> {
+    /// The basis trees (`--link-dest` ...), none until DEST is known.
+    fn bases(&self) -> Option<&basis::Bases> {
+        self.bases.get().filter(|b| !b.is_empty())
+    }
+
     fn stopped(&self) -> bool {
         self.stop.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -11,17 +11,16 @@
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Write};
-use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
+use fstree::{Dir, Meta};
 
 use super::Engine;
+use super::basis;
 use super::directory::Frame;
-use super::report::{Res, show};
 use super::source::{Src, open_dir_path};
 use crate::Error;
-use crate::dest::Meta;
 use crate::pipeline::Sink;
 
 /// `src/`, `src/.`, `.` and `/` copy the contents; anything else copies the entry by name.
@@ -37,6 +36,20 @@ fn trim_slashes(p: &[u8]) -> &[u8] {
     p
 }
 
+/// The name an operand is copied under: its last component (`.` for `/`, `.` and `x/.`).
+fn base_name(src: &[u8]) -> OsString {
+    let t = trim_slashes(src);
+    let b = t.rsplit(|&c| c == b'/').next().unwrap_or(t);
+    OsStr::from_bytes(if b.is_empty() || b == b"." { b"." } else { b }).to_os_string()
+}
+
+/// One SRC operand as the command line named it.
+struct Operand {
+    path: PathBuf,
+    base: OsString,
+    meta: Meta,
+}
+
 impl Engine<'_> {
     pub(super) fn one_source<'s>(
         &'s self,
@@ -46,116 +59,123 @@ impl Engine<'_> {
         dest: &Path,
         into_dir: bool,
     ) -> Result<(), Error> {
-        let o = self.o;
         let sb = src_arg.as_bytes();
         let contents = copies_contents(sb);
-        let src_path = PathBuf::from(src_arg);
-        let meta = if contents {
-            fs::metadata(&src_path)
-        } else {
-            fs::symlink_metadata(&src_path)
-        };
-        let meta = match meta {
+        let path = PathBuf::from(src_arg);
+        let meta = match fstree::dir::stat_path(&path, contents) {
             Ok(m) => m,
+            // `--ignore-missing-args`: a SRC that does not exist is no error.
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.o.ignore_missing_args => {
+                return Ok(());
+            }
             Err(e) => {
-                let mut r = Res::default();
-                r.error(format_args!("link_stat \"{}\" failed: {e}", show(sb)));
+                let mut r = self.res();
+                r.error(format_args!("link_stat \"{}\" failed: {e}", self.show(sb)));
                 return sink.take(r);
             }
         };
-        let base: OsString = {
-            let t = trim_slashes(sb);
-            let b = t.rsplit(|&c| c == b'/').next().unwrap_or(t);
-            OsStr::from_bytes(if b.is_empty() || b == b"." { b"." } else { b }).to_os_string()
+        let op = Operand {
+            path,
+            base: base_name(sb),
+            meta,
         };
-        let is_dir = meta.is_dir();
-        if is_dir && !o.recursive {
+        let is_dir = op.meta.kind == fstree::Kind::Dir;
+        if is_dir && !self.o.recursive {
             let shown = if contents {
                 ".".to_string()
             } else {
-                show(base.as_bytes())
+                self.show(op.base.as_bytes())
             };
-            let mut r = Res::default();
+            let mut r = self.res();
             let _ = writeln!(r.out, "skipping directory {shown}");
             return sink.take(r);
         }
-        let dest_show =
-            String::from_utf8_lossy(trim_slashes(dest.as_os_str().as_bytes())).into_owned();
-
         if is_dir && contents {
-            // DEST itself is the directory that corresponds to SRC.
-            let top = Src::new(base, src_path.clone(), Vec::new(), &meta);
-            let existing = fs::metadata(dest).ok();
-            let mut fd = None;
-            let mut created = false;
-            match existing {
-                Some(m) if m.is_dir() => {
-                    fd = Some(open_root(dest)?);
-                }
-                Some(_) => {
-                    return Err(Error::Dest {
-                        op: "mkdir",
-                        path: dest.to_path_buf(),
-                        source: io::Error::from_raw_os_error(libc::EEXIST),
-                    });
-                }
-                None => {
-                    created = true;
-                    if !o.dry_run {
-                        fs::create_dir(dest).map_err(|e| Error::Dest {
-                            op: "mkdir",
-                            path: dest.to_path_buf(),
-                            source: e,
-                        })?;
-                        fd = Some(open_root(dest)?);
-                    }
-                    if o.itemize || o.verbose > 0 {
-                        writeln!(sink.out, "created directory {dest_show}")
-                            .map_err(Error::Output)?;
-                    }
-                }
-            }
-            let dmeta = match &fd {
-                Some(f) => Some(Meta::from(rustix::fs::fstat(f).map_err(|e| {
-                    Error::Dest {
-                        op: "stat",
-                        path: dest.to_path_buf(),
-                        source: e.into(),
-                    }
-                })?)),
-                None => None,
-            };
-            let plan = self.dir_plan(&top, if created { None } else { dmeta.as_ref() });
-            let listing = self.listing(sink, &top)?;
-            self.own_notes(sink, &listing)?;
-            if o.delete
-                && let Some(fd) = &fd
-            {
-                self.delete_in_dir(sink, &listing, b"", fd)?;
-            }
-            self.print_dir_line(sink, &plan.change, b"./")?;
-            sink.stats.files.dir += 1;
-            if plan.change.new {
-                sink.stats.created.dir += 1;
-            }
-            let fd = fd.map(Arc::new);
-            let dirs = self.sync_dir(sc, sink, fd.as_ref(), created, true, listing)?;
-            let frame = Frame {
-                dirs: dirs.into_iter(),
-                dfd: fd.clone(),
-                fresh: created,
-                // A dry run changes nothing, DEST's own mode and mtime included.
-                finish: fd
-                    .filter(|_| !o.dry_run)
-                    .map(|fd| (fd, plan, b".".to_vec())),
-            };
-            return self.walk_dirs(sc, sink, frame);
+            self.contents_into(sc, sink, op, dest)
+        } else {
+            self.entry_into(sc, sink, op, dest, into_dir || is_dir)
         }
+    }
 
-        // Everything else lands in a directory (DEST, or DEST's parent for a single file
-        // copied to a new name).
-        let (parent_path, name): (PathBuf, OsString) = if into_dir || is_dir {
-            (dest.to_path_buf(), base.clone())
+    /// `src/`: DEST itself is the directory that corresponds to SRC.
+    fn contents_into<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        op: Operand,
+        dest: &Path,
+    ) -> Result<(), Error> {
+        let o = self.o;
+        let top = Src::new(op.base, op.path, Vec::new(), &op.meta);
+        if o.hard_links {
+            self.find_link_groups(&top);
+        }
+        let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
+        self.bases
+            .get_or_init(|| basis::Bases::open(&o.bases, dest));
+        self.open_backup_dir(dest).map_err(|e| {
+            dest_error(
+                "mkdir",
+                &dest.join(o.backup_dir.as_deref().unwrap_or(Path::new(""))),
+                e,
+            )
+        })?;
+        let dmeta = match &fd {
+            Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
+            None => None,
+        };
+        // `--mkpath` makes DEST before the transfer, so rsync itemizes it as existing.
+        let existing = if created && !o.mkpath {
+            None
+        } else {
+            dmeta.as_ref()
+        };
+        let mut plan = self.dir_plan(&top, existing);
+        if existing.is_none()
+            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
+        {
+            // A new DEST is itemized against a basis tree's top (`--link-dest` ...).
+            plan.change = self.dir_plan(&top, Some(&bm)).change;
+            // Created here, so `cd..t......` when something differs (else no line).
+            plan.change.transferred = plan.change.is_change();
+        }
+        let listing = self.listing(sink, &top)?;
+        self.own_notes(sink, &listing)?;
+        if o.delete
+            && let Some(fd) = &fd
+        {
+            self.delete_for(sink, &listing, b"", fd, plan.mtime)?;
+        }
+        self.print_dir_line(sink, &plan.change, b"./")?;
+        sink.stats.files.dir += 1;
+        if plan.change.new {
+            sink.stats.created.dir += 1;
+        }
+        let dirs = self.sync_dir(sc, sink, fd.as_ref(), created, true, listing)?;
+        let frame = Frame {
+            dirs: dirs.into_iter(),
+            dfd: fd.clone(),
+            fresh: created,
+            // A dry run changes nothing, DEST's own mode and mtime included.
+            finish: fd
+                .filter(|_| !o.dry_run)
+                .map(|fd| (fd, plan, b".".to_vec())),
+        };
+        self.walk_dirs(sc, sink, frame)
+    }
+
+    /// Anything but `src/`: the entry lands by name in a directory (DEST, or DEST's parent for
+    /// a single non-directory copied to a new name).
+    fn entry_into<'s>(
+        &'s self,
+        sc: &rayon::Scope<'s>,
+        sink: &mut Sink<'_, 's>,
+        op: Operand,
+        dest: &Path,
+        into_dir: bool,
+    ) -> Result<(), Error> {
+        let (parent_path, name): (PathBuf, OsString) = if into_dir {
+            (dest.to_path_buf(), op.base.clone())
         } else {
             let parent = dest
                 .parent()
@@ -164,64 +184,102 @@ impl Engine<'_> {
             let name = dest
                 .file_name()
                 .map(OsStr::to_os_string)
-                .unwrap_or_else(|| base.clone());
+                .unwrap_or_else(|| op.base.clone());
             (parent.to_path_buf(), name)
         };
-        let mut parent_fd = None;
-        match fs::metadata(&parent_path) {
-            Ok(m) if m.is_dir() => parent_fd = Some(open_root(&parent_path)?),
-            Ok(_) => {
-                return Err(Error::Dest {
-                    op: "mkdir",
-                    path: parent_path,
-                    source: io::Error::from_raw_os_error(libc::ENOTDIR),
-                });
-            }
-            Err(_) => {
-                if !o.dry_run {
-                    fs::create_dir(&parent_path).map_err(|e| Error::Dest {
-                        op: "mkdir",
-                        path: parent_path.clone(),
-                        source: e,
-                    })?;
-                    parent_fd = Some(open_root(&parent_path)?);
-                }
-                if o.itemize || o.verbose > 0 {
-                    writeln!(sink.out, "created directory {dest_show}").map_err(Error::Output)?;
-                }
-            }
-        }
-        let rel = base.as_bytes().to_vec();
-        let mut src = Src::new(name, src_path, rel, &meta);
-        if o.filters.is_excluded(&src.rel, is_dir) {
+        let (parent_fd, _) = self.dest_dir(sink, &parent_path, dest, libc::ENOTDIR)?;
+        self.bases
+            .get_or_init(|| basis::Bases::open(&self.o.bases, &parent_path));
+        self.open_backup_dir(&parent_path).map_err(|e| {
+            let dir = self.o.backup_dir.as_deref().unwrap_or(Path::new(""));
+            dest_error("mkdir", &parent_path.join(dir), e)
+        })?;
+        let is_dir = op.meta.kind == fstree::Kind::Dir;
+        let rel = op.base.as_bytes().to_vec();
+        let mut src = Src::new(name, op.path, rel, &op.meta);
+        if self.o.filters.is_excluded(&src.rel, is_dir) {
             return Ok(());
         }
         if is_dir {
-            self.sync_subdir(
-                sc,
-                sink,
-                parent_fd.map(Arc::new).as_ref(),
-                false,
-                &src,
-                true,
-            )
-        } else {
-            let mut r = Res::default();
-            if let Some(note) = self.skip_note(&src) {
-                r.out.extend_from_slice(&note);
-                return sink.take(r);
+            if self.o.hard_links {
+                self.find_link_groups(&src);
             }
-            src.rel = base.as_bytes().to_vec();
-            let r = self.sync_entry(parent_fd.as_ref(), false, &mut src);
-            sink.take(r)
+            return self.sync_subdir(sc, sink, parent_fd.as_ref(), false, &src, true);
+        }
+        let mut r = self.res();
+        if let Some(note) = self.skip_note(&src) {
+            r.out.extend_from_slice(&note);
+            return sink.take(r);
+        }
+        let r = self.sync_entry(parent_fd.as_ref(), false, &mut src);
+        sink.take(r)
+    }
+
+    /// Opens the directory `path` that receives the transfer, creating it with one `mkdir`
+    /// when missing (not in a dry run: then `None`); `not_dir` is the error for a
+    /// non-directory there. Returns it and whether it was created. Failing stops the run.
+    fn dest_dir(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        path: &Path,
+        dest: &Path,
+        not_dir: i32,
+    ) -> Result<(Option<Dir>, bool), Error> {
+        match fs::metadata(path) {
+            Ok(m) if m.is_dir() => Ok((Some(open_root(path)?), false)),
+            Ok(_) => Err(dest_error(
+                "mkdir",
+                path,
+                io::Error::from_raw_os_error(not_dir),
+            )),
+            Err(_) => {
+                let mut fd = None;
+                let missing = self.missing_dirs(path);
+                if !self.o.dry_run {
+                    for dir in missing.iter().rev() {
+                        fs::create_dir(dir).map_err(|e| dest_error("mkdir", dir, e))?;
+                    }
+                    fd = Some(open_root(path)?);
+                }
+                if self.o.itemize || self.o.verbose > 0 {
+                    let shown = String::from_utf8_lossy(trim_slashes(dest.as_os_str().as_bytes()));
+                    let line = match missing.len() {
+                        1 => format!("created directory {shown}"),
+                        n => format!("created {n} directories for {shown}"),
+                    };
+                    writeln!(sink.out, "{line}").map_err(Error::Output)?;
+                }
+                Ok((fd, true))
+            }
         }
     }
 }
 
-fn open_root(p: &Path) -> Result<OwnedFd, Error> {
-    open_dir_path(p).map_err(|e| Error::Dest {
-        op: "open",
-        path: p.to_path_buf(),
-        source: e,
-    })
+impl Engine<'_> {
+    /// `path` (missing) and, with `--mkpath`, each missing parent, deepest first.
+    fn missing_dirs<'p>(&self, path: &'p Path) -> Vec<&'p Path> {
+        let mut missing = vec![path];
+        if self.o.mkpath {
+            let mut up = path.parent();
+            while let Some(p) =
+                up.filter(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+            {
+                missing.push(p);
+                up = p.parent();
+            }
+        }
+        missing
+    }
+}
+
+fn dest_error(op: &'static str, path: &Path, source: io::Error) -> Error {
+    Error::Dest {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn open_root(p: &Path) -> Result<Dir, Error> {
+    open_dir_path(p).map_err(|e| dest_error("open", p, e))
 }

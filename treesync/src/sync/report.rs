@@ -13,84 +13,77 @@ use super::Engine;
 use super::source::{Kind, Src};
 use crate::Error;
 use crate::itemize::{self, Change, Charset, Type};
-use crate::pipeline::Sink;
-use crate::stats::Stats;
-
-/// Output and status of one unit of work, merged into the run in order.
-#[derive(Default)]
-pub(crate) struct Res {
-    pub(crate) out: Vec<u8>,
-    pub(crate) err: Vec<u8>,
-    pub(crate) partial: bool,
-    pub(crate) vanished: bool,
-    /// DEST ran out of room: the run stops once this result is emitted (rsync exit 11).
-    pub(crate) fatal: bool,
-    pub(crate) stats: Stats,
-    /// Offsets in `out` where the `--progress` transfer number goes (counted on output).
-    pub(crate) xfr_at: Vec<usize>,
-}
+use crate::pipeline::{Res, Sink};
 
 impl Res {
+    /// `rel` escaped for this run's charset.
+    pub(super) fn show(&self, rel: &[u8]) -> String {
+        show(rel, self.cs)
+    }
+
     pub(super) fn error(&mut self, msg: impl std::fmt::Display) {
         let _ = writeln!(self.err, "treesync: {msg}");
         self.partial = true;
     }
 
     pub(super) fn io_error(&mut self, op: &str, rel: &[u8], e: &io::Error) {
-        self.error(format_args!("{op} \"{}\" failed: {e}", show(rel)));
+        self.error(format_args!("{op} \"{}\" failed: {e}", self.show(rel)));
     }
 
     pub(super) fn vanished(&mut self, rel: &[u8]) {
-        let _ = writeln!(self.err, "file has vanished: \"{}\"", show(rel));
+        let _ = writeln!(self.err, "file has vanished: \"{}\"", self.show(rel));
         self.vanished = true;
     }
 }
 
-/// The charset of the current run (set once by [`super::run`]; every run in a process uses the
-/// locale of that process).
-pub(super) static CHARSET: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-fn cs() -> Charset {
-    if CHARSET.load(std::sync::atomic::Ordering::Relaxed) {
-        Charset::Utf8
-    } else {
-        Charset::Ascii
-    }
-}
-
-pub(super) fn show(rel: &[u8]) -> String {
+/// `rel` escaped for `cs`, as rsync prints a name inside quotes.
+fn show(rel: &[u8], cs: Charset) -> String {
     let mut v = Vec::new();
-    itemize::push_name(&mut v, rel, cs());
+    itemize::push_name(&mut v, rel, cs);
     String::from_utf8_lossy(&v).into_owned()
 }
 
 impl Engine<'_> {
+    /// An empty result for this run.
+    pub(super) fn res(&self) -> Res {
+        Res::new(self.o.charset)
+    }
+
+    /// `rel` escaped for this run's charset.
+    pub(super) fn show(&self, rel: &[u8]) -> String {
+        show(rel, self.o.charset)
+    }
+
     pub(super) fn announce(&self, r: &mut Res, s: &Src, change: &Change, target: Option<&[u8]>) {
         let o = self.o;
         let ty = s.kind.item();
         if o.itemize {
             if change.is_change() {
-                r.out
-                    .extend_from_slice(&itemize::line(&change.code(ty), &s.rel, ty, target, cs()));
+                r.out.extend_from_slice(&itemize::line(
+                    &change.code(ty),
+                    &s.rel,
+                    ty,
+                    target,
+                    self.o.charset,
+                ));
             }
         } else if o.verbose > 0 && (change.new || change.transferred) {
-            itemize::push_name(&mut r.out, &s.rel, cs());
+            itemize::push_name(&mut r.out, &s.rel, self.o.charset);
             if let Some(t) = target {
                 r.out.extend_from_slice(b" -> ");
-                itemize::push_name(&mut r.out, t, cs());
+                itemize::push_name(&mut r.out, t, self.o.charset);
             }
             r.out.push(b'\n');
         }
         if o.progress && s.kind == Kind::File && (change.new || change.transferred) {
             if o.verbose == 0 && !o.itemize {
-                itemize::push_name(&mut r.out, &s.rel, cs());
+                itemize::push_name(&mut r.out, &s.rel, self.o.charset);
                 r.out.push(b'\n');
             }
             let _ = write!(
                 r.out,
                 "{:>15} 100%    0.00kB/s    0:00:00 (xfr#",
-                crate::stats::commas(s.size)
+                crate::stats::size(s.size, o.human)
             );
             r.xfr_at.push(r.out.len());
             r.out.extend_from_slice(b")\n");
@@ -104,11 +97,17 @@ impl Engine<'_> {
         name: &[u8],
     ) -> Result<(), Error> {
         let o = self.o;
-        let mut r = Res::default();
+        let mut r = self.res();
         if o.itemize && change.is_change() {
-            r.out = itemize::line(&change.code(Type::Dir), name, Type::Dir, None, cs());
+            r.out = itemize::line(
+                &change.code(Type::Dir),
+                name,
+                Type::Dir,
+                None,
+                self.o.charset,
+            );
         } else if !o.itemize && o.verbose > 0 && change.new {
-            itemize::push_name(&mut r.out, name, cs());
+            itemize::push_name(&mut r.out, name, self.o.charset);
             if !r.out.ends_with(b"/") {
                 r.out.push(b'/');
             }
@@ -120,12 +119,12 @@ impl Engine<'_> {
     pub(super) fn announce_delete(&self, r: &mut Res, rel: &[u8], is_dir: bool) {
         if self.o.itemize {
             r.out
-                .extend_from_slice(&itemize::deleting(rel, is_dir, cs()));
+                .extend_from_slice(&itemize::deleting(rel, is_dir, self.o.charset));
         } else if self.o.verbose > 0 {
             let _ = writeln!(
                 r.out,
                 "deleting {}{}",
-                show(rel),
+                self.show(rel),
                 if is_dir { "/" } else { "" }
             );
         }

@@ -9,15 +9,11 @@
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use rustix::fs::{AtFlags, FileType};
+use fstree::{Atime, Dir, Kind as FsKind, Meta, Timestamp};
 
-use crate::dest::{self, Meta};
 use crate::itemize::Type;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,31 +26,15 @@ pub(super) enum Kind {
 }
 
 impl Kind {
-    fn of(ft: &fs::FileType) -> Kind {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_dir() {
-            Kind::Dir
-        } else if ft.is_symlink() {
-            Kind::Link
-        } else if ft.is_file() {
-            Kind::File
-        } else if ft.is_block_device() || ft.is_char_device() {
-            Kind::Device
-        } else {
-            Kind::Special
+    /// The kind of an object of file system kind `k`.
+    pub(super) fn of(k: FsKind) -> Kind {
+        match k {
+            FsKind::Dir => Kind::Dir,
+            FsKind::Symlink => Kind::Link,
+            FsKind::File => Kind::File,
+            FsKind::BlockDevice | FsKind::CharDevice => Kind::Device,
+            FsKind::Fifo | FsKind::Socket => Kind::Special,
         }
-    }
-
-    /// The kind `getdents` reports, if it says.
-    pub(super) fn of_dirent(ft: FileType) -> Option<Kind> {
-        Some(match ft {
-            FileType::Directory => Kind::Dir,
-            FileType::Symlink => Kind::Link,
-            FileType::RegularFile => Kind::File,
-            FileType::BlockDevice | FileType::CharacterDevice => Kind::Device,
-            FileType::Fifo | FileType::Socket => Kind::Special,
-            FileType::Unknown => return None,
-        })
     }
 
     pub(super) fn item(self) -> Type {
@@ -65,10 +45,6 @@ impl Kind {
             Kind::Device => Type::Device,
             Kind::Special => Type::Special,
         }
-    }
-
-    fn of_meta(ft: FileType) -> Kind {
-        Kind::of_dirent(ft).unwrap_or(Kind::Special)
     }
 }
 
@@ -81,64 +57,78 @@ pub(super) struct Src {
     /// Path relative to the transfer root, as printed.
     pub(super) rel: Vec<u8>,
     /// The open source directory holding it (`None`: reach it by `path`).
-    dir: Option<Arc<OwnedFd>>,
+    dir: Option<Dir>,
     pub(super) kind: Kind,
     pub(super) statted: bool,
-    pub(super) ft: FileType,
+    /// The file system's kind, once `statted` (devices and specials are made as this).
+    pub(super) ft: FsKind,
     pub(super) mode: u32,
     pub(super) size: u64,
-    pub(super) mtime: (i64, u32),
-    pub(super) atime: (i64, u32),
+    pub(super) mtime: Timestamp,
+    pub(super) atime: Timestamp,
     pub(super) uid: u32,
     pub(super) gid: u32,
     pub(super) rdev: u64,
+    /// Hard links to it, and its identity (`-H`), once `statted`.
+    pub(super) nlink: u64,
+    pub(super) dev: u64,
+    pub(super) ino: u64,
 }
 
 impl Src {
-    pub(super) fn new(name: OsString, path: PathBuf, rel: Vec<u8>, m: &fs::Metadata) -> Src {
-        Src {
+    /// A command-line operand, reached by `path`, described by `m`.
+    pub(super) fn new(name: OsString, path: PathBuf, rel: Vec<u8>, m: &Meta) -> Src {
+        let mut s = Src {
             name,
             path,
             rel,
             dir: None,
-            kind: Kind::of(&m.file_type()),
-            statted: true,
-            ft: FileType::from_raw_mode(m.mode()),
-            mode: m.mode() & 0o7777,
-            size: m.len(),
-            mtime: (m.mtime(), u32::try_from(m.mtime_nsec()).unwrap_or(0)),
-            atime: (m.atime(), u32::try_from(m.atime_nsec()).unwrap_or(0)),
-            uid: m.uid(),
-            gid: m.gid(),
-            rdev: m.rdev(),
-        }
+            kind: Kind::of(m.kind),
+            statted: false,
+            ft: m.kind,
+            mode: 0,
+            size: 0,
+            mtime: Timestamp::default(),
+            atime: Timestamp::default(),
+            uid: 0,
+            gid: 0,
+            rdev: 0,
+            nlink: 0,
+            dev: 0,
+            ino: 0,
+        };
+        s.set_meta(m);
+        s
     }
 
     /// An entry of the open source directory `dir` (not yet `stat`ed).
-    pub(super) fn listed(parent: &Src, dir: &Arc<OwnedFd>, name: OsString, kind: Kind) -> Src {
+    pub(super) fn listed(parent: &Src, dir: &Dir, name: OsString, kind: Kind) -> Src {
         Src {
             path: parent.path.join(&name),
             rel: join_rel(&parent.rel, &name),
             name,
-            dir: Some(Arc::clone(dir)),
+            dir: Some(dir.clone()),
             kind,
             statted: false,
-            ft: FileType::Unknown,
+            ft: FsKind::File,
             mode: 0,
             size: 0,
-            mtime: (0, 0),
-            atime: (0, 0),
+            mtime: Timestamp::default(),
+            atime: Timestamp::default(),
             uid: 0,
             gid: 0,
             rdev: 0,
+            nlink: 0,
+            dev: 0,
+            ino: 0,
         }
     }
 
     /// Fill in the metadata from an `lstat`.
     pub(super) fn set_meta(&mut self, m: &Meta) {
-        self.kind = Kind::of_meta(m.ty);
+        self.kind = Kind::of(m.kind);
         self.statted = true;
-        self.ft = m.ty;
+        self.ft = m.kind;
         self.mode = m.mode;
         self.size = m.size;
         self.mtime = m.mtime;
@@ -146,42 +136,56 @@ impl Src {
         self.uid = m.uid;
         self.gid = m.gid;
         self.rdev = m.rdev;
+        self.nlink = m.nlink;
+        self.dev = m.dev;
+        self.ino = m.ino;
+    }
+
+    /// With `-H`: a regular file with other hard links, whose group is its (dev, ino).
+    pub(super) fn link_group(&self) -> Option<(u64, u64)> {
+        (self.statted && self.kind == Kind::File && self.nlink > 1).then_some((self.dev, self.ino))
     }
 
     /// `lstat` it (relative to its directory when open).
     pub(super) fn lstat(&self) -> io::Result<Meta> {
         match &self.dir {
-            Some(d) => rustix::fs::statat(&**d, &self.name, AtFlags::SYMLINK_NOFOLLOW)
-                .map(Meta::from)
-                .map_err(io::Error::from),
-            None => rustix::fs::lstat(&self.path)
-                .map(Meta::from)
-                .map_err(io::Error::from),
+            Some(d) => d
+                .lstat(&self.name)?
+                .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound)),
+            None => fstree::dir::stat_path(&self.path, false),
         }
     }
 
     /// Its symlink target.
     pub(super) fn readlink(&self) -> io::Result<Vec<u8>> {
         match &self.dir {
-            Some(d) => dest::readlink(d.as_fd(), &self.name),
-            None => fs::read_link(&self.path).map(|t| t.into_os_string().into_vec_bytes()),
+            Some(d) => d.read_link(&self.name),
+            None => fs::read_link(&self.path).map(|t| t.into_os_string().into_encoded_bytes()),
         }
     }
 
-    /// Open it for reading (a regular file).
-    pub(super) fn open(&self) -> io::Result<fs::File> {
+    /// Removes it from SRC (`--remove-source-files`; never a directory).
+    pub(super) fn remove(&self) -> io::Result<()> {
         match &self.dir {
-            Some(d) => dest::open_file(d.as_fd(), &self.name),
-            None => dest::open_source(&self.path),
+            Some(d) => d.remove_file(&self.name),
+            None => fs::remove_file(&self.path),
+        }
+    }
+
+    /// Open it for reading (a regular file; anything else is refused), with what `fstat` says.
+    pub(super) fn open(&self) -> io::Result<(fs::File, Meta)> {
+        match &self.dir {
+            Some(d) => d.open_file_nonblocking(&self.name, Atime::Keep),
+            None => fstree::dir::open_file_path(&self.path, Atime::Keep),
         }
     }
 
     /// Open it as a directory: by name without following a symlink inside the tree, by path
     /// (following, as `src/` asks) at the top.
-    pub(super) fn open_dir(&self) -> io::Result<OwnedFd> {
+    pub(super) fn open_dir(&self) -> io::Result<Dir> {
         match &self.dir {
-            Some(d) => dest::open_dir(d.as_fd(), &self.name),
-            None => open_dir_path(&self.path),
+            Some(d) => d.open_dir_with(&self.name, Atime::Keep),
+            None => Dir::open_ambient(&self.path, Atime::Keep),
         }
     }
 }
@@ -196,23 +200,6 @@ pub(super) fn join_rel(rel: &[u8], name: &OsStr) -> Vec<u8> {
 }
 
 /// Open a directory by path (following a symlink, as a command-line `src/` or DEST does).
-pub(super) fn open_dir_path(p: &Path) -> io::Result<OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    Ok(
-        match rustix::fs::open(p, flags | OFlags::NOATIME, Mode::empty()) {
-            Err(rustix::io::Errno::PERM) => rustix::fs::open(p, flags, Mode::empty()),
-            other => other,
-        }?,
-    )
-}
-
-trait IntoVecBytes {
-    fn into_vec_bytes(self) -> Vec<u8>;
-}
-
-impl IntoVecBytes for OsString {
-    fn into_vec_bytes(self) -> Vec<u8> {
-        std::os::unix::ffi::OsStringExt::into_vec(self)
-    }
+pub(super) fn open_dir_path(p: &Path) -> io::Result<Dir> {
+    Dir::open_ambient(p, Atime::Keep)
 }

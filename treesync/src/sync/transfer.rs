@@ -6,74 +6,86 @@
 //! and reported like a vanished file, exit 24). Running out of room (`ENOSPC`, `EDQUOT`,
 //! `EFBIG`) stops the whole run, as rsync's receiver does (exit 11).
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use fstree::{Dir, TempStyle, Timestamp};
 
 use super::Engine;
-use super::report::{Res, show};
 use super::source::Src;
-use crate::dest::{self, Meta};
+use crate::pipeline::Res;
+
+/// What a new entry is given before it is renamed into place (`None`: left as created).
+pub(super) struct NewAttrs {
+    pub(super) mode: u32,
+    pub(super) uid: Option<u32>,
+    pub(super) gid: Option<u32>,
+    pub(super) atime: Option<Timestamp>,
+    pub(super) mtime: Option<Timestamp>,
+    /// `-b`: DEST has an entry there to back up before the new one takes its name.
+    pub(super) backup: bool,
+}
 
 impl Engine<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// Copies the regular file `s` (`src`: already open) to a temporary in `d` and renames it
+    /// over `s`'s name; false when it was not written (reported).
     pub(super) fn write_file(
         &self,
         r: &mut Res,
-        d: &OwnedFd,
+        d: &Dir,
         s: &Src,
         src: Option<fs::File>,
-        mode: u32,
-        uid: Option<u32>,
-        gid: Option<u32>,
-        atime: Option<(i64, u32)>,
-        mtime: Option<(i64, u32)>,
+        a: &NewAttrs,
     ) -> bool {
         let Some(mut src) = open_source(r, s, src) else {
             return false;
         };
-        let (mut tmp, tmp_name) = match dest::create_temp(d.as_fd(), &s.name) {
+        let mut tmp = match d.create_temp(&s.name, TempStyle::Rsync, 0o600) {
             Ok(t) => t,
             Err(e) => {
                 r.io_error("mkstemp", &s.rel, &e);
                 return false;
             }
         };
+        // Dropped uncommitted (a changing source, an error), the temporary is removed.
         let result = (|| -> io::Result<Copied> {
-            let copied = copy_consistent(&mut src, &mut tmp)?;
-            if copied == Copied::Changing {
+            let copied = copy_consistent(&mut src, &mut tmp.file)?;
+            let Copied::Read(read_mtime) = copied else {
                 return Ok(copied);
-            }
-            dest::chown_fd(tmp.as_fd(), uid, gid)?;
-            dest::chmod_fd(tmp.as_fd(), mode)?;
-            let mtime = match copied {
-                Copied::Read(m) => mtime.map(|_| m),
-                Copied::Changing => mtime,
             };
-            dest::set_times_fd(tmp.as_fd(), atime, mtime)?;
-            dest::rename(d.as_fd(), &tmp_name, &s.name)?;
+            fstree::dir::chown_fd(&tmp.file, a.uid, a.gid)?;
+            fstree::dir::chmod_fd(&tmp.file, a.mode)?;
+            fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
+            if a.backup {
+                self.back_up(d, &s.name, &s.rel)?;
+            }
+            tmp.commit().map_err(|e| e.source)?;
             Ok(copied)
         })();
         match result {
             Ok(Copied::Read(_)) => true,
             Ok(Copied::Changing) => {
-                let _ = dest::unlink(d.as_fd(), &tmp_name);
                 let _ = writeln!(
                     r.err,
                     "file has changed during the transfer: \"{}\" (left as it was)",
-                    show(&s.rel)
+                    r.show(&s.rel)
                 );
                 r.vanished = true;
                 false
             }
             Err(e) => {
-                let _ = dest::unlink(d.as_fd(), &tmp_name);
                 if matches!(
                     e.raw_os_error(),
                     Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
                 ) {
                     // As rsync's receiver: no room in DEST ends the run (exit 11).
-                    let _ = writeln!(r.err, "treesync: write failed on \"{}\": {e}", show(&s.rel));
+                    let _ = writeln!(
+                        r.err,
+                        "treesync: write failed on \"{}\": {e}",
+                        r.show(&s.rel)
+                    );
                     r.fatal = true;
                     self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 } else {
@@ -84,22 +96,19 @@ impl Engine<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Makes the symlink (to `target`), device or special `s` under a temporary name in `d`
+    /// and renames it over `s`'s name; false when it was not made (reported).
     pub(super) fn write_other(
         &self,
         r: &mut Res,
-        d: &OwnedFd,
+        d: &Dir,
         s: &Src,
         target: Option<&[u8]>,
-        mode: u32,
-        uid: Option<u32>,
-        gid: Option<u32>,
-        atime: Option<(i64, u32)>,
-        mtime: Option<(i64, u32)>,
+        a: &NewAttrs,
     ) -> bool {
         let made = match target {
-            Some(t) => dest::symlink_temp(d.as_fd(), &s.name, t),
-            None => dest::mknod_temp(d.as_fd(), &s.name, s.ft, mode, s.rdev),
+            Some(t) => d.symlink_temp(OsStr::from_bytes(t), &s.name, TempStyle::Rsync),
+            None => d.mknod_temp(&s.name, s.ft, a.mode, s.rdev, TempStyle::Rsync),
         };
         let tmp_name = match made {
             Ok(n) => n,
@@ -113,15 +122,18 @@ impl Engine<'_> {
             }
         };
         let result = (|| -> io::Result<()> {
-            dest::chown(d.as_fd(), &tmp_name, uid, gid)?;
+            d.chown(&tmp_name, a.uid, a.gid)?;
             if target.is_none() {
-                dest::chmod(d.as_fd(), &tmp_name, s.ft, mode)?;
+                d.chmod(&tmp_name, a.mode)?;
             }
-            dest::set_times(d.as_fd(), &tmp_name, atime, mtime)?;
-            dest::rename(d.as_fd(), &tmp_name, &s.name)
+            d.set_times(&tmp_name, a.atime, a.mtime)?;
+            if a.backup {
+                self.back_up(d, &s.name, &s.rel)?;
+            }
+            d.rename(&tmp_name, d, &s.name)
         })();
         if let Err(e) = result {
-            let _ = dest::unlink(d.as_fd(), &tmp_name);
+            let _ = d.remove_file(&tmp_name);
             r.io_error("create", &s.rel, &e);
             return false;
         }
@@ -134,7 +146,7 @@ impl Engine<'_> {
 enum Copied {
     /// A consistent read: the source's size, mtime and ctime were the same before and after
     /// it; carries that mtime.
-    Read((i64, u32)),
+    Read(Timestamp),
     /// The source kept changing while it was read (every attempt); nothing usable copied.
     Changing,
 }
@@ -149,16 +161,10 @@ const COPY_ATTEMPTS: usize = 3;
 fn copy_consistent(src: &mut fs::File, dst: &mut fs::File) -> io::Result<Copied> {
     use std::io::Seek;
     /// Size, mtime and ctime.
-    type Stamp = (u64, (i64, u32), (i64, u32));
+    type Stamp = (u64, Timestamp, Timestamp);
     let stamp = |f: &fs::File| -> io::Result<Stamp> {
-        let st = rustix::fs::fstat(f)?;
-        let m = Meta::from(st);
-        #[allow(clippy::unnecessary_cast)]
-        Ok((
-            m.size,
-            m.mtime,
-            (st.st_ctime as i64, st.st_ctime_nsec as u32),
-        ))
+        let m = fstree::dir::stat_fd(f)?;
+        Ok((m.size, m.mtime, m.ctime))
     };
     for attempt in 0..COPY_ATTEMPTS {
         if attempt > 0 {
@@ -178,7 +184,7 @@ fn copy_consistent(src: &mut fs::File, dst: &mut fs::File) -> io::Result<Copied>
 /// `s` opened for reading (or `src`, when it already is), reporting a file that vanished
 /// (exit 24) or cannot be opened (exit 23) as rsync words them.
 pub(super) fn open_source(r: &mut Res, s: &Src, src: Option<fs::File>) -> Option<fs::File> {
-    match src.map_or_else(|| s.open(), Ok) {
+    match src.map_or_else(|| s.open().map(|(f, _)| f), Ok) {
         Ok(f) => Some(f),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             r.vanished(&s.rel);

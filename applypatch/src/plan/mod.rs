@@ -1,0 +1,529 @@
+//! Checking each item of the patch against the planned tree and recording what it will do.
+//!
+//! One [`Planner`] walks the items in order. For each file patch it picks the names (git: old
+//! and new; GNU diff: the existing one of the two, else the shorter, as GNU patch does), reads
+//! the pre-image from the planned tree, produces the post-image (hunks or binary), prints GNU
+//! patch's messages, and plans the result. Failures are counted, not fatal: with
+//! [`OnFailure::Abort`] nothing is written if any file failed; with [`OnFailure::Reject`] the
+//! hunks that fit are planned and the rest go to `.rej` files.
+//!
+//! The jobs, one module each: this one picks names and plans; `post` makes post-images;
+//! `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
+//! a patch for `-R`.
+
+mod invert;
+mod post;
+mod reject;
+mod wording;
+
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use treepatch::{FilePatch, Item, Operation, mode};
+
+use crate::paths::{self, Strip, display};
+use crate::tree::{Node, Shape, Staging, Tree, TreeError};
+use crate::{Applied, Error, OnFailure, Options, Status};
+
+pub use invert::invert;
+use wording::{announce_file, plural, verb, w};
+
+/// Walks the patch items, checks them and plans their effect.
+pub struct Planner<'o> {
+    tree: Tree,
+    opts: &'o Options,
+    failed_files: usize,
+    notices: usize,
+    rejects: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// The outcome of checking one file patch.
+enum Check {
+    /// Plan these nodes (in order).
+    Plan(Vec<(PathBuf, Node)>),
+    /// Nothing to do (already applied under `--idempotent`).
+    Nothing,
+    /// The file cannot be patched; the message was printed.
+    Failed,
+}
+
+/// What a file patch makes of a file's content.
+enum Outcome {
+    /// This new content.
+    Post(Vec<u8>),
+    /// Nothing to do (already applied under `--idempotent`).
+    Nothing,
+    /// The file cannot be patched; the message was printed.
+    Failed,
+}
+
+impl<'o> Planner<'o> {
+    /// A planner over `root`.
+    pub fn new(root: fstree::Root, opts: &'o Options) -> Self {
+        Planner {
+            tree: Tree::new(
+                root,
+                if opts.dry_run {
+                    Staging::Memory
+                } else {
+                    Staging::Temporaries
+                },
+            ),
+            opts,
+            failed_files: 0,
+            notices: 0,
+            rejects: Vec::new(),
+        }
+    }
+
+    fn strip_for(&self, git: bool) -> Strip {
+        match self.opts.strip {
+            Some(n) => Strip::Components(n),
+            None if git => Strip::Components(1),
+            None => Strip::Basename,
+        }
+    }
+
+    fn resolve(&self, name: &[u8], git: bool, line: usize) -> Result<PathBuf, Error> {
+        paths::resolve(name, self.strip_for(git)).map_err(|e| Error::Refused {
+            line,
+            message: format!(
+                "refusing {}: {e}",
+                display(Path::new(std::ffi::OsStr::from_bytes(name)))
+            ),
+        })
+    }
+
+    fn tree_err(e: TreeError, line: usize) -> Error {
+        match e {
+            TreeError::Io(e) => Error::Tree(e),
+            other => Error::Refused {
+                line,
+                message: format!("refusing to patch: {other}"),
+            },
+        }
+    }
+
+    /// Checks and plans one item.
+    pub fn item(
+        &mut self,
+        item: &Item,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<(), Error> {
+        match item {
+            Item::Notice { text, line } => {
+                self.notices += 1;
+                let t = String::from_utf8_lossy(text);
+                writeln!(err, "applypatch: warning: patch line {line} announces a change it does not carry, not applied: {t}")
+                    .map_err(Error::Output)
+            }
+            Item::Mkdir { path, mode, line } => {
+                let p = self.resolve(path, true, *line)?;
+                if !self.opts.quiet {
+                    let verb = verb(self.opts.dry_run, "creating");
+                    w(out, &format!("{verb} directory {}\n", display(&p)))?;
+                }
+                match self.tree.shape(&p).map_err(|e| Self::tree_err(e, *line))? {
+                    Shape::Absent | Shape::Dir => self
+                        .tree
+                        .set(
+                            &p,
+                            Node::Dir {
+                                mode: Some(*mode & 0o7777),
+                            },
+                        )
+                        .map_err(|e| Self::tree_err(e, *line)),
+                    _ => {
+                        w(
+                            out,
+                            &format!(
+                                "cannot create directory {}: a file is in the way\n",
+                                display(&p)
+                            ),
+                        )?;
+                        self.failed_files += 1;
+                        Ok(())
+                    }
+                }
+            }
+            Item::Rmdir { path, line } => {
+                let p = self.resolve(path, true, *line)?;
+                if !self.opts.quiet {
+                    let verb = verb(self.opts.dry_run, "removing");
+                    w(out, &format!("{verb} directory {}\n", display(&p)))?;
+                }
+                let shape = self.tree.shape(&p).map_err(|e| Self::tree_err(e, *line))?;
+                if shape == Shape::Absent && self.opts.applied == Applied::NoOp {
+                    return Ok(());
+                }
+                if !self.tree.rmdir(&p).map_err(|e| Self::tree_err(e, *line))? {
+                    w(
+                        out,
+                        &format!(
+                            "cannot remove directory {}: not an empty directory\n",
+                            display(&p)
+                        ),
+                    )?;
+                    self.failed_files += 1;
+                }
+                Ok(())
+            }
+            Item::File(fp) => self.file(fp, out),
+        }
+    }
+
+    /// Picks source and destination paths for a file patch.
+    fn names(&self, fp: &FilePatch) -> Result<(Option<PathBuf>, Option<PathBuf>), Error> {
+        let res = |n: &Option<Vec<u8>>| -> Result<Option<PathBuf>, Error> {
+            n.as_ref()
+                .map(|n| self.resolve(n, fp.git, fp.line))
+                .transpose()
+        };
+        let (old, new) = (res(&fp.old_path)?, res(&fp.new_path)?);
+        if fp.git {
+            return Ok((old, new));
+        }
+        // GNU diff: one file, named by either header.
+        let pick = match (old, new) {
+            (Some(a), Some(b)) if a == b => Some(a),
+            (Some(a), Some(b)) => {
+                let exists = |p: &Path| !matches!(self.tree.shape(p), Ok(Shape::Absent) | Err(_));
+                let key = |p: &Path| {
+                    (
+                        p.components().count(),
+                        p.file_name().map_or(0, |n| n.len()),
+                        p.as_os_str().len(),
+                    )
+                };
+                let (ea, eb) = (exists(&a), exists(&b));
+                if ea != eb {
+                    Some(if ea { a } else { b })
+                } else if key(&b) < key(&a) {
+                    Some(b)
+                } else {
+                    Some(a)
+                }
+            }
+            (a, b) => a.or(b),
+        };
+        Ok((pick.clone(), pick))
+    }
+
+    fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        let (old, new) = self.names(fp)?;
+        let op = fp.op;
+        let (src, dst) = match op {
+            Operation::Create => (None, new.or(old)),
+            Operation::Delete => (old.or(new), None),
+            _ => (old.clone().or(new.clone()), new.or(old)),
+        };
+        let Some(shown) = dst.clone().or(src.clone()) else {
+            return Err(Error::Refused {
+                line: fp.line,
+                message: "no file name in this file patch".into(),
+            });
+        };
+        let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
+        if !self.opts.quiet {
+            let verb = verb(self.opts.dry_run, "patching");
+            announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
+        }
+        let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
+        match check {
+            Check::Plan(nodes) => {
+                for (p, n) in nodes {
+                    self.tree
+                        .set(&p, n)
+                        .map_err(|e| Self::tree_err(e, fp.line))?;
+                }
+            }
+            Check::Nothing => {}
+            Check::Failed => self.failed_files += 1,
+        }
+        Ok(())
+    }
+
+    /// Reads the pre-image of `src` (empty for a creation): `Ok(None)` when it cannot be
+    /// patched (message printed).
+    fn pre_image(
+        &mut self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+        is_link: bool,
+        out: &mut dyn Write,
+    ) -> Result<Option<PreImage>, Error> {
+        let line = fp.line;
+        if fp.op == Operation::Create {
+            // The caller has checked that nothing is there.
+            return Ok(dst.map(|_| (Vec::new(), None)));
+        }
+        let Some(s) = src else { return Ok(None) };
+        let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
+        match shape {
+            Shape::Absent => {
+                w(
+                    out,
+                    &format!("can't find file to patch at input line {line}\n"),
+                )?;
+                Ok(None)
+            }
+            Shape::File(m) if !is_link => {
+                let data = self.tree.read(s).map_err(|e| Self::tree_err(e, line))?;
+                Ok(Some((data, Some(m))))
+            }
+            Shape::Link if is_link => {
+                let t = self
+                    .tree
+                    .read_link(s)
+                    .map_err(|e| Self::tree_err(e, line))?;
+                Ok(Some((t, None)))
+            }
+            Shape::Link => {
+                w(
+                    out,
+                    &format!("refusing to patch {}: it is a symbolic link\n", display(s)),
+                )?;
+                Ok(None)
+            }
+            Shape::File(_) => {
+                w(
+                    out,
+                    &format!(
+                        "refusing to patch {}: it is a regular file, the patch is for a symbolic link\n",
+                        display(s)
+                    ),
+                )?;
+                Ok(None)
+            }
+            Shape::Dir | Shape::Special => {
+                w(
+                    out,
+                    &format!("refusing to patch {}: not a regular file\n", display(s)),
+                )?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks one file patch (from `src` to `dst`) against the planned tree and says what to
+    /// plan.
+    fn check(
+        &mut self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+        is_link: bool,
+        out: &mut dyn Write,
+    ) -> Result<Check, Error> {
+        if let Some(d) = dst
+            && fp.op == Operation::Create
+            && self.is_in_the_way(d, fp.line)?
+        {
+            return self.create_over_existing(fp, d, is_link, out);
+        }
+        if let Some(s) = src
+            && self.already_gone(fp, s, dst)?
+        {
+            let done = if fp.op == Operation::Delete {
+                "deleted"
+            } else {
+                "renamed"
+            };
+            w(
+                out,
+                &format!("File {} is already {done}; skipping.\n", display(s)),
+            )?;
+            // Finish what an interrupted run began: parents it emptied still go.
+            self.tree.note_deleted(s);
+            return Ok(Check::Nothing);
+        }
+        let Some((pre, old_perm)) = self.pre_image(fp, src, dst, is_link, out)? else {
+            return Ok(Check::Failed);
+        };
+        let post = match self.post_image(fp, pre, src, dst, out)? {
+            Outcome::Post(p) => p,
+            Outcome::Nothing => return Ok(Check::Nothing),
+            Outcome::Failed => return Ok(Check::Failed),
+        };
+        match fp.op {
+            Operation::Delete => self.deletion(fp, src, &post, out),
+            _ => self.result(fp, src, dst, is_link, (post, old_perm), out),
+        }
+    }
+
+    /// Whether something a creation must not replace is at `d` (anything but nothing or an
+    /// empty directory).
+    fn is_in_the_way(&self, d: &Path, line: usize) -> Result<bool, Error> {
+        let err = |e| Self::tree_err(e, line);
+        Ok(self.tree.shape(d).map_err(err)? != Shape::Absent
+            && !self.tree.is_empty_dir(d).map_err(err)?)
+    }
+
+    /// A creation finds `d` taken: skipped as already applied (`--idempotent`, when it holds
+    /// what the patch creates), else failed, as GNU patch says.
+    fn create_over_existing(
+        &mut self,
+        fp: &FilePatch,
+        d: &Path,
+        is_link: bool,
+        out: &mut dyn Write,
+    ) -> Result<Check, Error> {
+        if self.opts.applied == Applied::NoOp && self.already_created(fp, d, is_link)? {
+            if !self.opts.quiet {
+                let note = format!("File {} is already created; skipping.\n", display(d));
+                w(out, &note)?;
+            }
+            return Ok(Check::Nothing);
+        }
+        w(
+            out,
+            &format!(
+                "The next patch would create the file {}, which already exists!  Skipping patch.\n",
+                display(d)
+            ),
+        )?;
+        Ok(Check::Failed)
+    }
+
+    /// Whether a deletion or rename finds its work done (`--idempotent`): `src` is gone and,
+    /// for a rename, `dst` is there.
+    fn already_gone(&self, fp: &FilePatch, src: &Path, dst: Option<&Path>) -> Result<bool, Error> {
+        if self.opts.applied != Applied::NoOp
+            || !matches!(fp.op, Operation::Delete | Operation::Rename)
+        {
+            return Ok(false);
+        }
+        let shape = self.tree.shape(src);
+        if shape.map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent {
+            return Ok(false);
+        }
+        Ok(fp.op == Operation::Delete
+            || dst.is_some_and(|d| !matches!(self.tree.shape(d), Ok(Shape::Absent) | Err(_))))
+    }
+
+    /// A deletion: `src` goes, provided the patch left nothing of its content (`post`).
+    fn deletion(
+        &self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        post: &[u8],
+        out: &mut dyn Write,
+    ) -> Result<Check, Error> {
+        // A reversed copy (see `invert`) removes the copy whatever it holds.
+        let uncopy = fp.git && fp.similarity.is_some();
+        if !post.is_empty() && !uncopy {
+            let s = src.map(display).unwrap_or_default();
+            w(
+                out,
+                &format!("Not deleting file {s} as content differs from patch\n"),
+            )?;
+            return Ok(Check::Failed);
+        }
+        Ok(Check::Plan(
+            src.map(|s| (s.to_path_buf(), Node::Absent))
+                .into_iter()
+                .collect(),
+        ))
+    }
+
+    /// Anything but a deletion: `dst` becomes a symlink, a file (or nothing, for `-E` and an
+    /// emptied file) with the post-image, and a renamed `src` goes.
+    fn result(
+        &self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+        is_link: bool,
+        (post, old_perm): PreImage,
+        out: &mut dyn Write,
+    ) -> Result<Check, Error> {
+        let Some(d) = dst else {
+            return Ok(Check::Failed);
+        };
+        if matches!(fp.op, Operation::Rename | Operation::Copy)
+            && Some(d) != src
+            && self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent
+        {
+            w(
+                out,
+                &format!("{}: already exists; not overwriting it\n", display(d)),
+            )?;
+            return Ok(Check::Failed);
+        }
+        let node = if fp.new_mode == Some(mode::SYMLINK) || (is_link && fp.new_mode.is_none()) {
+            if post.is_empty() || post.contains(&0) {
+                w(
+                    out,
+                    &format!("{}: invalid symbolic link target\n", display(d)),
+                )?;
+                return Ok(Check::Failed);
+            }
+            Node::Link { target: post }
+        } else if self.opts.remove_empty && post.is_empty() && fp.op == Operation::Modify {
+            Node::Absent
+        } else {
+            let mode = new_mode(fp, old_perm);
+            Node::File { data: post, mode }
+        };
+        let mut nodes = Vec::new();
+        if fp.op == Operation::Rename
+            && let Some(s) = src
+            && s != d
+        {
+            nodes.push((s.to_path_buf(), Node::Absent));
+        }
+        nodes.push((d.to_path_buf(), node));
+        Ok(Check::Plan(nodes))
+    }
+
+    /// Whether [`Planner::finish`] will write the plan (not a dry run, and nothing failed
+    /// unless `--reject`).
+    pub fn will_write(&self) -> bool {
+        !self.opts.dry_run && (self.failed_files == 0 || self.opts.on_failure != OnFailure::Abort)
+    }
+
+    /// Ends the run: writes the plan unless something failed (all-or-nothing) or this is a dry run.
+    pub fn finish(self, out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, Error> {
+        let _ = out;
+        let failed = self.failed_files > 0;
+        if failed && self.opts.on_failure == OnFailure::Abort {
+            writeln!(
+                err,
+                "applypatch: {} {} could not be patched; nothing was written (use --reject to apply what fits)",
+                self.failed_files,
+                plural(self.failed_files, "file")
+            )
+            .map_err(Error::Output)?;
+            return Ok(Status::Failed);
+        }
+        if !self.opts.dry_run {
+            self.tree.commit(&self.rejects)?;
+        }
+        Ok(if failed || self.notices > 0 {
+            Status::Failed
+        } else {
+            Status::Applied
+        })
+    }
+}
+
+/// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
+type PreImage = (Vec<u8>, Option<u32>);
+
+/// The permission bits of a file the patch writes: the patch's new mode where it creates the
+/// file or changes the mode, else the file's own (`old_perm`), else the patch's new mode, else
+/// 0644.
+fn new_mode(fp: &FilePatch, old_perm: Option<u32>) -> u32 {
+    let perm = |m: u32| m & 0o7777;
+    match (fp.op, fp.old_mode, fp.new_mode, old_perm) {
+        (Operation::Create, _, Some(n), _) => perm(n),
+        (Operation::Create, _, None, _) => 0o644,
+        (_, o, Some(n), _) if o != Some(n) => perm(n),
+        (_, _, _, Some(m)) => m,
+        (_, _, Some(n), None) => perm(n),
+        _ => 0o644,
+    }
+}

@@ -1,0 +1,238 @@
+//! Post-images: what a file patch makes of a file's content. Text hunks are applied with
+//! GNU patch's offsets and fuzz (`crate::text`); when the first hunk does not apply, the patch
+//! may be reversed or already applied, which the already-applied policy ([`Applied`])
+//! decides about; failed hunks go to a reject file. A git binary patch is checked against
+//! the full hashes of its `index` line before and after.
+
+use std::io::Write;
+use std::path::Path;
+
+use treepatch::binary;
+use treepatch::{BinaryPatch, FilePatch, Hunk};
+
+use super::invert::invert_hunk;
+use super::reject::{failed_hunks, reject_for};
+use super::wording::{hunk_results, out_of, w};
+use super::{Outcome, Planner};
+use crate::paths::display;
+use crate::text::{self, HunkResult, apply_hunks};
+use crate::tree::{Node, Shape};
+use crate::{Applied, Error, OnFailure};
+
+/// What the check for a reversed patch found.
+enum Reversed {
+    /// The patch does not look reversed: go on with the forward result.
+    No,
+    /// Apply these (inverted) hunks instead (`-t`).
+    Assume(Vec<Hunk>),
+    /// Nothing more to do for this file.
+    Done(Outcome),
+}
+
+impl Planner<'_> {
+    /// The post-image of a file patch whose pre-image is `pre` (read from `src`; a reject file
+    /// goes beside `dst`).
+    pub(super) fn post_image(
+        &mut self,
+        fp: &FilePatch,
+        pre: Vec<u8>,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Outcome, Error> {
+        if let Some(bin) = &fp.binary {
+            return Ok(match self.binary_post(fp, &pre, bin, src.or(dst), out)? {
+                Some(p) => Outcome::Post(p),
+                None => Outcome::Failed,
+            });
+        }
+        if fp.hunks.is_empty() {
+            return Ok(Outcome::Post(pre));
+        }
+        self.text_post(fp, &pre, dst.or(src), out)
+    }
+
+    /// The post-image of a text file patch: `pre` with the hunks applied, unless one fails
+    /// (then the rejects, see [`Planner::hunks_failed`]) or the patch looks reversed
+    /// ([`Planner::reversed`]).
+    fn text_post(
+        &mut self,
+        fp: &FilePatch,
+        pre: &[u8],
+        rej_beside: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Outcome, Error> {
+        let fuzz = self.opts.fuzz;
+        let mut r = apply_hunks(pre, &fp.hunks, fuzz);
+        let mut inverted = None;
+        let first_failed = matches!(r.hunks.first(), Some(HunkResult::Failed { .. }));
+        if first_failed && self.opts.applied != Applied::Ignore {
+            match self.reversed(fp, pre, rej_beside, out)? {
+                Reversed::No => {}
+                Reversed::Assume(hunks) => {
+                    r = apply_hunks(pre, &hunks, fuzz);
+                    inverted = Some(hunks);
+                }
+                Reversed::Done(outcome) => return Ok(outcome),
+            }
+        }
+        if !self.opts.quiet {
+            hunk_results(out, &r.hunks)?;
+        }
+        if r.failed() == 0 {
+            return Ok(Outcome::Post(r.content));
+        }
+        let hunks = inverted.as_deref().unwrap_or(&fp.hunks);
+        self.hunks_failed(fp.line, hunks, r, rej_beside, out)
+    }
+
+    /// The first hunk does not apply: does the patch look reversed (or already applied), its
+    /// first hunk applying inverted? If so, the already-applied policy says what to do.
+    fn reversed(
+        &mut self,
+        fp: &FilePatch,
+        pre: &[u8],
+        rej_beside: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Reversed, Error> {
+        let inverted: Vec<Hunk> = fp.hunks.iter().map(invert_hunk).collect();
+        let rev = apply_hunks(pre, &inverted, 0);
+        if !matches!(rev.hunks.first(), Some(HunkResult::Applied { .. })) {
+            return Ok(Reversed::No);
+        }
+        let msg = "Reversed (or previously applied) patch detected!";
+        match self.opts.applied {
+            Applied::AssumeReversed => {
+                w(out, &format!("{msg}  Assuming -R.\n"))?;
+                Ok(Reversed::Assume(inverted))
+            }
+            Applied::NoOp if rev.failed() == 0 => {
+                if !self.opts.quiet {
+                    w(out, &format!("{msg}  Already applied; skipping.\n"))?;
+                }
+                Ok(Reversed::Done(Outcome::Nothing))
+            }
+            _ => {
+                w(out, &format!("{msg}  Skipping patch.\n"))?;
+                let n = fp.hunks.len();
+                let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
+                let tail = self.reject_tail(reject_for(rej_beside, &all), out)?;
+                out_of(out, n, n, "ignored", &tail)?;
+                Ok(Reversed::Done(Outcome::Failed))
+            }
+        }
+    }
+
+    /// Some hunks failed (`r`): they go to the reject file, and with `--reject` the hunks that
+    /// fit are planned, as GNU patch does. The file counts as failed either way.
+    fn hunks_failed(
+        &mut self,
+        line: usize,
+        hunks: &[Hunk],
+        r: text::Applied,
+        rej_beside: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Outcome, Error> {
+        let failed = failed_hunks(hunks, &r.hunks);
+        let tail = self.reject_tail(reject_for(rej_beside, &failed), out)?;
+        out_of(out, failed.len(), hunks.len(), "FAILED", &tail)?;
+        if self.opts.on_failure == OnFailure::Reject
+            && let Some(d) = rej_beside
+        {
+            let mode = match self.tree.shape(d) {
+                Ok(Shape::File(m)) => m,
+                _ => 0o644,
+            };
+            let node = Node::File {
+                data: r.content,
+                mode,
+            };
+            self.tree
+                .set(d, node)
+                .map_err(|e| Self::tree_err(e, line))?;
+        }
+        Ok(Outcome::Failed)
+    }
+
+    /// The post-image of a git binary patch: `pre` must have the `index` line's full old hash,
+    /// and the result its new hash; `Ok(None)` when not (message printed).
+    fn binary_post(
+        &self,
+        fp: &FilePatch,
+        pre: &[u8],
+        bin: &BinaryPatch,
+        name: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let name = name.map(display).unwrap_or_default();
+        let full = |id: &[u8]| id.len() == 40;
+        let (old_id, new_id) = match &fp.index {
+            Some((a, b)) if full(a) && full(b) => (a.as_slice(), b.as_slice()),
+            _ => {
+                w(
+                    out,
+                    &format!("cannot apply binary patch to {name} without full index line\n"),
+                )?;
+                return Ok(None);
+            }
+        };
+        let is_null = |id: &[u8]| id.iter().all(|&b| b == b'0');
+        let have = binary::hex(&binary::git_blob_sha1(pre));
+        if !(is_null(old_id) && pre.is_empty()) && have.as_slice() != old_id {
+            // Already applied?
+            if self.opts.applied == Applied::NoOp && have.as_slice() == new_id {
+                w(out, &format!("File {name} is already patched; skipping.\n"))?;
+                return Ok(Some(pre.to_vec()));
+            }
+            w(
+                out,
+                &format!(
+                    "the binary patch does not apply to {name}: its content is not the one the patch was made from (index {})\n",
+                    String::from_utf8_lossy(old_id)
+                ),
+            )?;
+            return Ok(None);
+        }
+        let post = match binary::apply_block(&bin.forward, pre) {
+            Ok(p) => p,
+            Err(e) => {
+                w(
+                    out,
+                    &format!("the binary patch does not apply to {name}: {e}\n"),
+                )?;
+                return Ok(None);
+            }
+        };
+        let got = binary::hex(&binary::git_blob_sha1(&post));
+        if !(is_null(new_id) && post.is_empty()) && got.as_slice() != new_id {
+            w(
+                out,
+                &format!("the binary patch for {name} gives a result with the wrong hash\n"),
+            )?;
+            return Ok(None);
+        }
+        Ok(Some(post))
+    }
+
+    /// Whether the file `d` a creation patch finds in its way already holds what the patch
+    /// creates (`--idempotent`).
+    pub(super) fn already_created(
+        &mut self,
+        fp: &FilePatch,
+        d: &Path,
+        is_link: bool,
+    ) -> Result<bool, Error> {
+        let shape = self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))?;
+        let current = match shape {
+            Shape::File(_) if !is_link => self.tree.read(d),
+            Shape::Link if is_link => self.tree.read_link(d),
+            _ => return Ok(false),
+        }
+        .map_err(|e| Self::tree_err(e, fp.line))?;
+        if let Some(bin) = &fp.binary {
+            return Ok(binary::apply_block(&bin.forward, b"").is_ok_and(|p| p == current));
+        }
+        let r = apply_hunks(b"", &fp.hunks, 0);
+        Ok(r.failed() == 0 && r.content == current)
+    }
+}

@@ -1,0 +1,225 @@
+//! Two files compared as GNU diff compares them: read whole, equal bytes are no difference
+//! (`-s` says `Files A and B are identical`), a NUL byte in the first [`PROBE`] bytes of
+//! either makes both binary (`Binary files A and B differ`, unless `-a`), `-q` only says
+//! `Files A and B differ`, and otherwise the changes are written in the chosen format.
+//!
+//! Headers (`-u`: `--- A\tTIME` / `+++ B\tTIME`, `-c`: `*** A\tTIME` / `--- B\tTIME`) quote
+//! names as GNU does and date them in the local time zone ([`super::time`]); a `--label`
+//! replaces the name and the time, verbatim, and stands for the name in every message.
+//! A file that cannot be read is named (`TOOL: NAME: strerror`) and makes the status 2.
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use fstree::Timestamp;
+use treepatch::quote::quote_gnu;
+
+use super::{GnuConfig, Report, Style, context, normal, time};
+use crate::hunk::TextDiff;
+use crate::operand::{FileSide, Input, strerror};
+use crate::{Error, Exit};
+
+/// How much of each file GNU diff looks at for a NUL (its first read: one block of 4 KiB on
+/// the usual file systems).
+pub const PROBE: usize = 4096;
+
+/// Where a side's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// An operand (standard input, a path, or an absent file).
+    Operand(Input),
+    /// A file `name` in a directory being compared, read beneath its handle; `true`:
+    /// through a symbolic link (a regular file otherwise).
+    Beneath(fstree::Dir, OsString, bool),
+}
+
+/// One side of a file comparison.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// The name in headers and messages (a label, when given).
+    pub name: Vec<u8>,
+    /// True when `name` is a `--label`: written verbatim, without a time.
+    pub labeled: bool,
+    /// Where the bytes come from.
+    pub source: Source,
+}
+
+/// A side named by an operand, with its `--label` if any.
+pub fn label(side: FileSide, label: Option<&Vec<u8>>) -> Side {
+    Side {
+        name: label.cloned().unwrap_or(side.name),
+        labeled: label.is_some(),
+        source: Source::Operand(side.input),
+    }
+}
+
+/// Standard input, read once (`diff - -` compares it with itself) and dated when read.
+#[derive(Debug, Default)]
+pub struct Stdin(Option<(Vec<u8>, Timestamp)>);
+
+/// A side's bytes and its time.
+struct Loaded {
+    data: Vec<u8>,
+    time: Timestamp,
+}
+
+fn load(source: &Source, stdin: &mut Stdin) -> io::Result<Loaded> {
+    let (data, time) = match source {
+        Source::Operand(Input::Absent) => (Vec::new(), Timestamp::default()),
+        Source::Operand(Input::Stdin) => {
+            if stdin.0.is_none() {
+                let mut data = Vec::new();
+                io::stdin().lock().read_to_end(&mut data)?;
+                stdin.0 = Some((data, time::now()));
+            }
+            let (data, time) = stdin.0.clone().unwrap_or_default();
+            (data, time)
+        }
+        Source::Operand(Input::Path(p)) => read_path(p)?,
+        Source::Beneath(dir, name, follow) => {
+            let (mut file, meta) = if *follow {
+                dir.open_following(name, fstree::Atime::Update)?
+            } else {
+                dir.open_file(name, fstree::Atime::Update)?
+            };
+            let mut data = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0));
+            file.read_to_end(&mut data)?;
+            (data, meta.mtime)
+        }
+    };
+    Ok(Loaded { data, time })
+}
+
+/// An operand named by the operator: symlinks followed, any readable kind (`/dev/null`, a
+/// FIFO) read to its end.
+fn read_path(p: &PathBuf) -> io::Result<(Vec<u8>, Timestamp)> {
+    let mut file = std::fs::File::open(p)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(io::Error::from(io::ErrorKind::IsADirectory));
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut data)?;
+    let time = Timestamp {
+        secs: meta.mtime(),
+        nanos: u32::try_from(meta.mtime_nsec()).unwrap_or(0),
+    };
+    Ok((data, time))
+}
+
+fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(PROBE)].contains(&0)
+}
+
+fn line<W: Write + ?Sized>(w: &mut W, parts: &[&[u8]]) -> Result<(), Error> {
+    parts
+        .iter()
+        .try_for_each(|p| w.write_all(p))
+        .and_then(|()| w.write_all(b"\n"))
+        .map_err(Error::Output)
+}
+
+/// Compares `a` with `b`. `diff_line`, in a directory comparison, is the `diff OPTIONS A B`
+/// line written before the changes (not before a one-line verdict).
+pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
+    cfg: &GnuConfig,
+    a: &Side,
+    b: &Side,
+    stdin: &mut Stdin,
+    diff_line: Option<&[u8]>,
+    out: &mut W,
+    err: &mut E,
+) -> Result<Exit, Error> {
+    let (la, lb) = (load(&a.source, stdin), load(&b.source, stdin));
+    let (la, lb) = match (la, lb) {
+        (Ok(la), Ok(lb)) => (la, lb),
+        (ra, rb) => {
+            for (side, r) in [(a, ra.err()), (b, rb.err())] {
+                if let Some(e) = r {
+                    let name = String::from_utf8_lossy(&side.name);
+                    let _ = writeln!(err, "{}: {name}: {}", cfg.tool, strerror(&e));
+                }
+            }
+            return Ok(Exit::Trouble);
+        }
+    };
+    if la.data == lb.data {
+        if cfg.report_identical {
+            line(
+                out,
+                &[b"Files ", &a.name, b" and ", &b.name, b" are identical"],
+            )?;
+        }
+        return Ok(Exit::Same);
+    }
+    let binary = !cfg.text && (is_binary(&la.data) || is_binary(&lb.data));
+    let diff = if cfg.report == Report::Brief || binary {
+        None
+    } else {
+        TextDiff::new(&la.data, &lb.data)
+    };
+    let Some(diff) = diff else {
+        let what: &[u8] = if cfg.report == Report::Brief {
+            b"Files "
+        } else {
+            b"Binary files "
+        };
+        line(out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
+        return Ok(Exit::Differ);
+    };
+    if let Some(l) = diff_line {
+        line(out, &[l])?;
+    }
+    let written = match cfg.style {
+        Style::Normal => normal::write(out, &diff),
+        Style::Unified => header(out, b"---", a, &time::format(la.time))
+            .and_then(|()| header(out, b"+++", b, &time::format(lb.time)))
+            .and_then(|()| diff.write_hunks(out, cfg.context)),
+        Style::Context => header(out, b"***", a, &time::format_context(la.time))
+            .and_then(|()| header(out, b"---", b, &time::format_context(lb.time)))
+            .and_then(|()| context::write(out, &diff, cfg.context)),
+    };
+    written.map_err(Error::Output)?;
+    Ok(Exit::Differ)
+}
+
+/// `MARK NAME\tTIME`, or `MARK LABEL` for a labelled side.
+fn header<W: Write + ?Sized>(w: &mut W, mark: &[u8], side: &Side, time: &str) -> io::Result<()> {
+    w.write_all(mark)?;
+    w.write_all(b" ")?;
+    if side.labeled {
+        w.write_all(&side.name)?;
+        return w.write_all(b"\n");
+    }
+    w.write_all(&quote_gnu(&side.name))?;
+    writeln!(w, "\t{time}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_means_a_nul_in_the_first_block() {
+        let mut data = vec![b'a'; PROBE];
+        assert!(!is_binary(&data));
+        data.push(0);
+        assert!(!is_binary(&data));
+        data[PROBE - 1] = 0;
+        assert!(is_binary(&data));
+    }
+
+    #[test]
+    fn a_labelled_header_has_no_time() {
+        let side = Side {
+            name: b"x y".to_vec(),
+            labeled: true,
+            source: Source::Operand(Input::Absent),
+        };
+        let mut out = Vec::new();
+        header(&mut out, b"---", &side, "then").expect("write to a Vec");
+        assert_eq!(out, b"--- x y\n");
+    }
+}

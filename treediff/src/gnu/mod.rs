@@ -1,0 +1,119 @@
+//! GNU diff's behaviour for what treediff's tree patch does not cover: two files (or a file and
+//! a directory, or standard input), and, under the name `diff` (or `--gnu`), directories as GNU
+//! compares them (one level unless `-r`, `Only in`, `Common subdirectories`).
+//!
+//! The line changes are `TextDiff` (hunk.rs)'s, whatever the format; this module only
+//! prints them: GNU's normal format (`normal`), context format (`context`), unified format
+//! (the hunk printer treediff's patches use), or a one-line verdict (`-q`, `-s`, binary files).
+//! `files` compares two files, `dirs` two directories, `time` writes header timestamps
+//! in the local time zone, [`switches`] echoes the command line's options in the `diff ...`
+//! line GNU writes before each file of a directory.
+
+pub(crate) mod context;
+pub(crate) mod dirs;
+pub(crate) mod files;
+pub(crate) mod normal;
+pub mod switches;
+pub(crate) mod time;
+
+use std::io::Write;
+
+use fstree::Exclude;
+
+use crate::operand::{Absent, Operand, Pair, Refused, pair};
+use crate::{Error, Exit};
+
+/// GNU's output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Style {
+    /// `NcM` commands with `<`/`>` lines (`diff`'s default).
+    #[default]
+    Normal,
+    /// `-u`: `---`/`+++` headers and `@@` hunks.
+    Unified,
+    /// `-c`: `***`/`---` headers and `***************` hunks with `! + -` lines.
+    Context,
+}
+
+/// What to say about two files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Report {
+    /// The differences in the chosen [`Style`].
+    #[default]
+    Differences,
+    /// `-q`: only `Files A and B differ`.
+    Brief,
+}
+
+/// The settings of a GNU-style run.
+#[derive(Debug, Clone, Default)]
+pub struct GnuConfig {
+    /// The program's name in messages (`diff` or `treediff`).
+    pub tool: String,
+    /// Output format.
+    pub style: Style,
+    /// Lines of context for the unified and context formats.
+    pub context: usize,
+    /// `--label`s: replace the first and the second name (and time) in headers and messages.
+    pub labels: Vec<Vec<u8>>,
+    /// Differences or `-q`.
+    pub report: Report,
+    /// `-s`: say `Files A and B are identical`.
+    pub report_identical: bool,
+    /// `-N`: a file present on one side only is compared with an empty one.
+    pub new_file: bool,
+    /// `--unidirectional-new-file`: so is a file present in the second only.
+    pub unidirectional_new_file: bool,
+    /// `-r`: compare subdirectories too.
+    pub recursive: bool,
+    /// `-a`: every file is text.
+    pub text: bool,
+    /// Follow symbolic links inside directories (GNU's default; `--no-dereference` turns it
+    /// off).
+    pub dereference: bool,
+    /// The options as given, for the `diff OPTIONS A/x B/x` line ([`switches`]).
+    pub switches: Vec<Vec<u8>>,
+    /// Names to leave out in directories (`-x`, `-X`).
+    pub exclude: Exclude,
+}
+
+impl GnuConfig {
+    /// Which side may be absent (`-N`: either; `--unidirectional-new-file`: the old one).
+    pub fn absent(&self) -> Absent {
+        Absent {
+            old: self.new_file || self.unidirectional_new_file,
+            new: self.new_file,
+        }
+    }
+}
+
+/// Compares the two operands as GNU diff does and writes the result to `out`, messages (each
+/// `TOOL: ...`) to `err`.
+pub fn run<W: Write, E: Write>(
+    cfg: &GnuConfig,
+    old: &Operand,
+    new: &Operand,
+    out: &mut W,
+    err: &mut E,
+) -> Result<Exit, Error> {
+    let pair = match pair(old, new, cfg.absent()) {
+        Ok(p) => p,
+        Err(Refused(messages)) => {
+            for m in messages {
+                let _ = writeln!(err, "{}: {m}", cfg.tool);
+            }
+            return Ok(Exit::Trouble);
+        }
+    };
+    let status = match pair {
+        Pair::Files(a, b) => {
+            let a = files::label(a, cfg.labels.first());
+            let b = files::label(b, cfg.labels.get(1));
+            let mut stdin = files::Stdin::default();
+            files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
+        }
+        Pair::Dirs(a, b) => dirs::compare(cfg, &a, &b, out, err)?,
+    };
+    out.flush().map_err(Error::Output)?;
+    Ok(status)
+}

@@ -1,0 +1,508 @@
+//! The command line, rsync's spelling. The options are a table (`table::SPECS`); clap is
+//! built from it to split the command line and to print `--help` (and, through xtask, the man
+//! page and completions), and the options are then applied in command-line order, as rsync's
+//! option parser does: `-a --no-o` copies without owners, `--no-o -a` with them, `-hh` counts,
+//! `--no-h` resets. Kept in the library so the binary stays a few lines and the mapping is
+//! unit-tested; nothing here reads `argv` by itself.
+
+mod table;
+mod values;
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::{Action, ChmodSpec, Error, Filters, Options};
+use table::{Opt, SPECS, Spec};
+
+const AFTER_HELP: &str = "Examples:\n  treesync -a src/ backup/          copy the contents of src into backup\n  treesync -a --delete src/ backup/ make backup equal to src\n  treesync -avh --progress src/ dst/ the same, naming each file, sizes as 1.23K\n  treesync -rlt -c -n -i src/ dst/  show what differs by content, change nothing\n\nExit status (rsync's): 0 success, 1 usage error, 11 error in file I/O (DEST or\nthe output), 23 partial transfer (some files failed; each was named), 24 some\nsource files vanished during the run, 20 stopped by SIGINT, SIGTERM or SIGHUP.";
+
+/// The clap command for treesync: every row of the option table, each negation `--no-NAME`
+/// hidden, and the paths.
+pub fn command() -> Command {
+    let mut cmd = Command::new("treesync")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(env!("CARGO_PKG_DESCRIPTION"))
+        .disable_help_flag(true)
+        .override_usage("treesync [OPTIONS] SRC... DEST")
+        .after_help(AFTER_HELP)
+        .arg(
+            Arg::new("help")
+                .long("help")
+                .action(ArgAction::Help)
+                .help("show this help (-h is help only on its own)"),
+        );
+    for spec in SPECS {
+        cmd = cmd.arg(arg_of(spec));
+        if spec.negatable {
+            cmd = cmd.arg(negation_of(spec));
+        }
+    }
+    cmd.arg(
+        Arg::new("paths")
+            .value_name("PATH")
+            .help("Sources, then the destination (SRC... DEST)")
+            .required(true)
+            .num_args(2..)
+            .value_parser(clap::value_parser!(OsString)),
+    )
+}
+
+/// The clap id of a row: its long name, or its short letter.
+fn key(spec: &Spec) -> String {
+    match (spec.long, spec.short) {
+        ("", Some(c)) => c.to_string(),
+        (long, _) => long.to_string(),
+    }
+}
+
+fn arg_of(spec: &'static Spec) -> Arg {
+    let mut a = Arg::new(key(spec)).help(spec.help);
+    if !spec.long.is_empty() {
+        a = a.long(spec.long).aliases(spec.aliases);
+    }
+    if let Some(c) = spec.short {
+        a = a.short(c);
+    }
+    match spec.value {
+        Some(v) => a
+            .value_name(v)
+            .action(ArgAction::Append)
+            .value_parser(clap::value_parser!(OsString)),
+        None => occurrences(a),
+    }
+}
+
+fn negation_of(spec: &Spec) -> Arg {
+    let mut names: Vec<String> = Vec::new();
+    if !spec.long.is_empty() {
+        names.push(format!("no-{}", spec.long));
+    }
+    names.extend(spec.aliases.iter().map(|a| format!("no-{a}")));
+    names.extend(spec.short.map(|c| format!("no-{c}")));
+    let first = names.remove(0);
+    occurrences(
+        Arg::new(format!("no:{}", key(spec)))
+            .long(first)
+            .aliases(names)
+            .hide(true),
+    )
+}
+
+/// A flag recorded once per occurrence, each with its position (clap's counting flags keep
+/// only the last position, and `-v --no-v -v` needs all of them).
+fn occurrences(a: Arg) -> Arg {
+    a.num_args(0)
+        .action(ArgAction::Append)
+        .default_missing_value("")
+        .value_parser(clap::value_parser!(OsString))
+}
+
+/// A parsed command line: options, sources and destination.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The options.
+    pub options: Options,
+    /// The SRC arguments.
+    pub sources: Vec<OsString>,
+    /// The DEST argument.
+    pub dest: OsString,
+}
+
+/// What the command line asks for besides a sync.
+#[derive(Debug)]
+pub enum Request {
+    /// A sync.
+    Sync(Box<Invocation>),
+    /// `--info=help`: print this text and exit 0.
+    Print(String),
+}
+
+/// Parse `args` (including the program name). `Err` carries clap's error for usage problems,
+/// help and version, so the caller can print it and pick the exit code; `Ok(Err)` a usage
+/// error found in an option's value.
+pub fn parse<I, T>(args: I, umask: u32) -> Result<Result<Request, Error>, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // rsync: `-h` alone, with no other argument, is help (elsewhere --human-readable).
+    if args.len() == 2 && args[1] == "-h" {
+        args[1] = OsString::from("--help");
+    }
+    if args
+        .iter()
+        .skip(1)
+        .any(|a| values::asks_info_help(a.as_bytes()))
+    {
+        return Ok(Ok(Request::Print(values::INFO_HELP.to_string())));
+    }
+    let m = command().try_get_matches_from(args)?;
+    Ok(invocation(&m, umask).map(|i| Request::Sync(Box::new(i))))
+}
+
+/// One option as given: where on the command line, which row, its value, on or off.
+struct Given<'m> {
+    at: usize,
+    spec: &'static Spec,
+    value: Option<&'m OsString>,
+    on: bool,
+}
+
+/// Every option of `m` in command-line order.
+fn in_order(m: &ArgMatches) -> Vec<Given<'_>> {
+    let mut all = Vec::new();
+    for spec in SPECS {
+        let id = key(spec);
+        let at = given_at(m, &id);
+        let values: Vec<&OsString> = match spec.value {
+            Some(_) => m
+                .get_many::<OsString>(&id)
+                .map(Iterator::collect)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for (k, &at) in at.iter().enumerate() {
+            let value = values.get(k).copied();
+            all.push(Given {
+                at,
+                spec,
+                value,
+                on: true,
+            });
+        }
+        if spec.negatable {
+            let off = given_at(m, &format!("no:{id}")).into_iter();
+            all.extend(off.map(|at| Given {
+                at,
+                spec,
+                value: None,
+                on: false,
+            }));
+        }
+    }
+    all.sort_by_key(|g| g.at);
+    all
+}
+
+/// Where the option `id` appears on the command line (nowhere when clap only supplied its
+/// default, which it also gives a position).
+fn given_at(m: &ArgMatches, id: &str) -> Vec<usize> {
+    if m.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
+        return Vec::new();
+    }
+    m.indices_of(id).map(Iterator::collect).unwrap_or_default()
+}
+
+/// The options as rsync would set them, given in order (values checked here).
+fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
+    let mut o = Options {
+        umask,
+        human: 1,
+        charset: crate::itemize::Charset::from_locale(locale().as_deref()),
+        ..Options::default()
+    };
+    let mut chmod: Option<ChmodSpec> = None;
+    let mut filters = Filters::default();
+    let mut suffix = None;
+    let given = in_order(m);
+    // `-0` applies to every `*-from` file, wherever it is given.
+    let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
+    for g in given {
+        let value = g.value.map(|v| v.as_bytes()).unwrap_or_default();
+        match g.spec.opt {
+            Opt::Chmod => {
+                let text = String::from_utf8_lossy(value);
+                let spec = ChmodSpec::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
+                chmod.get_or_insert_with(ChmodSpec::default).extend(spec);
+            }
+            Opt::Exclude => values::rule(&mut filters, Action::Exclude, value),
+            Opt::Include => values::rule(&mut filters, Action::Include, value),
+            Opt::ExcludeFrom | Opt::IncludeFrom => {
+                let action = match g.spec.opt {
+                    Opt::ExcludeFrom => Action::Exclude,
+                    _ => Action::Include,
+                };
+                for line in values::rules_file(value, from0)? {
+                    values::rule(&mut filters, action, &line);
+                }
+            }
+            _ => apply(&mut o, &mut suffix, &g, value)?,
+        }
+    }
+    o.chmod = chmod;
+    o.filters = filters;
+    o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
+        Some(_) => OsString::new(),
+        None => OsString::from("~"),
+    });
+    let mut paths: Vec<OsString> = m
+        .get_many::<OsString>("paths")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    let dest = paths
+        .pop()
+        .ok_or_else(|| Error::Usage("missing DEST".into()))?;
+    Ok(Invocation {
+        options: o,
+        sources: paths,
+        dest,
+    })
+}
+
+/// Applies one option (all but the ordered lists) to `o`.
+fn apply(
+    o: &mut Options,
+    suffix: &mut Option<OsString>,
+    g: &Given<'_>,
+    value: &[u8],
+) -> Result<(), Error> {
+    if g.spec.value.is_some() {
+        return apply_value(o, suffix, g.spec, value);
+    }
+    let on = g.on;
+    match g.spec.opt {
+        Opt::Recursive => o.recursive = on,
+        Opt::Archive => archive(o, on),
+        Opt::Links => o.links = on,
+        Opt::Perms => o.perms = on,
+        Opt::Times => o.times = on,
+        Opt::Atimes => o.atimes = on,
+        Opt::Owner => o.owner = on,
+        Opt::Group => o.group = on,
+        Opt::DevicesSpecials => (o.devices, o.specials) = (on, on),
+        Opt::Devices => o.devices = on,
+        Opt::Specials => o.specials = on,
+        Opt::Checksum => o.checksum = on,
+        Opt::Delete => o.delete = on,
+        Opt::DeleteAfter => (o.delete, o.delete_after) = (on || o.delete, on),
+        Opt::DeleteExcluded => (o.delete, o.delete_excluded) = (on || o.delete, on),
+        Opt::DryRun => o.dry_run = on,
+        Opt::Itemize => o.itemize = on,
+        Opt::Verbose => o.verbose = if on { o.verbose.saturating_add(1) } else { 0 },
+        Opt::Human => o.human = if on { o.human.saturating_add(1) } else { 0 },
+        Opt::Stats => o.stats = on,
+        Opt::Progress => o.progress = on,
+        Opt::PartialProgress => o.progress = true,
+        Opt::SafeLinks => o.safe_links = on,
+        Opt::Update => o.update = on,
+        Opt::SizeOnly => o.size_only = on,
+        Opt::IgnoreTimes => o.ignore_times = on,
+        Opt::IgnoreExisting => o.ignore_existing = on,
+        Opt::Existing => o.existing = on,
+        Opt::OmitDirTimes => o.omit_dir_times = on,
+        Opt::OmitLinkTimes => o.omit_link_times = on,
+        Opt::Quiet => o.quiet = on,
+        Opt::HardLinks => o.hard_links = on,
+        Opt::Backup => o.backup = on,
+        Opt::Mkpath => o.mkpath = on,
+        Opt::RemoveSourceFiles => o.remove_source_files = on,
+        Opt::IgnoreMissingArgs => o.ignore_missing_args = on,
+        Opt::Force => o.force = on,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies one option that takes a value (the ordered lists aside).
+fn apply_value(
+    o: &mut Options,
+    suffix: &mut Option<OsString>,
+    spec: &Spec,
+    value: &[u8],
+) -> Result<(), Error> {
+    let name = spec.long;
+    let path = || PathBuf::from(std::ffi::OsStr::from_bytes(value));
+    match spec.opt {
+        Opt::Chown => {
+            let text = String::from_utf8_lossy(value);
+            o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
+        }
+        Opt::Manifest => o.manifest = Some(path()),
+        Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
+        Opt::MinSize => o.min_size = values::size(name, value)?,
+        Opt::MaxSize => o.max_size = values::size(name, value)?,
+        Opt::Info => values::info(o, value)?,
+        Opt::DaemonOnly => {
+            return Err(Error::Usage(format!(
+                "The --{name} option may only be used when connecting to an rsync daemon."
+            )));
+        }
+        // rsync: --backup-dir implies --backup.
+        Opt::BackupDir => (o.backup, o.backup_dir) = (true, Some(path())),
+        Opt::Suffix => *suffix = Some(std::ffi::OsStr::from_bytes(value).to_os_string()),
+        Opt::CompareDest => o.bases.push((crate::BasisKind::Compare, path())),
+        Opt::CopyDest => o.bases.push((crate::BasisKind::Copy, path())),
+        Opt::LinkDest => o.bases.push((crate::BasisKind::Link, path())),
+        Opt::MaxDelete => {
+            // rsync 3.5 treats a negative number as 0 (measured: nothing deleted).
+            let n = values::number(name, value)?;
+            o.max_delete = Some(u64::try_from(n).unwrap_or(0));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `-a` is `-rlptgoD`; rsync has no `--no-archive`, so `on` is always true.
+fn archive(o: &mut Options, on: bool) {
+    o.recursive = on;
+    o.links = on;
+    o.perms = on;
+    o.times = on;
+    o.group = on;
+    o.owner = on;
+    o.devices = on;
+    o.specials = on;
+}
+
+/// The locale name that decides the character type (`LC_ALL`, `LC_CTYPE`, `LANG`).
+fn locale() -> Option<String> {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(args: &[&str]) -> Invocation {
+        let r = parse(
+            std::iter::once("treesync").chain(args.iter().copied()),
+            0o022,
+        );
+        match r {
+            Ok(Ok(Request::Sync(i))) => *i,
+            other => panic!("not a sync: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn negations_and_archive_apply_in_command_line_order() {
+        let o = inv(&["-a", "--no-o", "--no-g", "a", "b"]).options;
+        assert!(!o.owner && !o.group && o.perms && o.recursive);
+        let o = inv(&["--no-owner", "-a", "a", "b"]).options;
+        assert!(o.owner);
+        let o = inv(&["-aD", "--no-D", "a", "b"]).options;
+        assert!(!o.devices && !o.specials);
+        let o = inv(&["-vv", "--no-v", "-v", "a", "b"]).options;
+        assert_eq!(o.verbose, 1);
+        assert_eq!(inv(&["a", "b"]).options.human, 1);
+        assert_eq!(inv(&["-hh", "a", "b"]).options.human, 3);
+        assert_eq!(inv(&["-h", "--no-h", "a", "b"]).options.human, 0);
+        assert_eq!(inv(&["--no-h", "-h", "a", "b"]).options.human, 1);
+    }
+
+    #[test]
+    fn common_rsync_lines_parse() {
+        for line in [
+            &["-avh", "--progress", "a/", "b"][..],
+            &["-aH", "a/", "b"],
+            &["-aP", "a/", "b"],
+            &["-az", "--compress-level=3", "a/", "b"],
+            &["-avz", "-e", "ssh -p 22", "a/", "b"],
+            &["-au", "--info=progress2", "a/", "b"],
+            &["-rt", "--size-only", "--modify-window=1", "-O", "a/", "b"],
+            &["-a", "--del", "--no-W", "--timeout=30", "a/", "b"],
+        ] {
+            let i = inv(line);
+            assert_eq!(i.dest, OsString::from("b"), "{line:?}");
+        }
+        let o = inv(&["-aP", "a", "b"]).options;
+        assert!(o.progress);
+        let o = inv(&["-u", "--max-size=1.5k", "--min-size=10", "a", "b"]).options;
+        assert!(o.update && o.max_size == Some(1536) && o.min_size == Some(10));
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_in_rsync_words() {
+        let e = |args: &[&str]| match parse(args.iter().copied(), 0) {
+            Ok(Err(e)) => e.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            e(&["t", "--modify-window=abc", "a", "b"]),
+            "--modify-window=abc: invalid numeric value"
+        );
+        assert_eq!(
+            e(&["t", "--max-size=12q", "a", "b"]),
+            "--max-size=12q is invalid"
+        );
+        assert_eq!(
+            e(&["t", "--info=foo", "a", "b"]),
+            "Unknown --info item: \"foo\""
+        );
+        let r = parse(["t", "--no-e", "a", "b"], 0).expect_err("not negatable");
+        assert_eq!(r.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(matches!(
+            parse(["t", "--info=help"], 0),
+            Ok(Ok(Request::Print(_)))
+        ));
+    }
+
+    #[test]
+    fn h_alone_is_help_as_in_rsync() {
+        let e = parse(["treesync", "-h"], 0).expect_err("help");
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert_eq!(
+            inv(&["-h", "a", "b"]).options.human,
+            2,
+            "elsewhere -h is -h"
+        );
+    }
+
+    #[test]
+    fn seed_line_parses() {
+        let i = inv(&[
+            "--checksum",
+            "--times",
+            "--atimes",
+            "--chown=0:0",
+            "--chmod=+w",
+            "-r",
+            "outputs/",
+            ".",
+        ]);
+        let o = &i.options;
+        assert!(o.checksum && o.times && o.atimes && o.recursive && !o.links);
+        assert_eq!(o.chown.uid, Some(0));
+        assert_eq!(i.sources, vec![OsString::from("outputs/")]);
+        assert_eq!(i.dest, OsString::from("."));
+    }
+
+    #[test]
+    fn archive_expands_like_rsync() {
+        let o = inv(&["-a", "a", "b"]).options;
+        assert!(
+            o.recursive
+                && o.links
+                && o.perms
+                && o.times
+                && o.group
+                && o.owner
+                && o.devices
+                && o.specials
+        );
+        assert!(!o.atimes && !o.checksum);
+    }
+
+    #[test]
+    fn filters_keep_command_line_order() {
+        let o = inv(&["--exclude=*", "--include=keep", "-r", "a/", "b"]).options;
+        assert!(o.filters.is_excluded(b"keep", false));
+        let o = inv(&["--include=keep", "--exclude=*", "-r", "a/", "b"]).options;
+        assert!(!o.filters.is_excluded(b"keep", false));
+    }
+
+    #[test]
+    fn bad_chmod_is_a_usage_error() {
+        let r = parse(["treesync", "--chmod=q+w", "a", "b"], 0).unwrap();
+        assert!(matches!(r, Err(Error::Usage(_))));
+        assert_eq!(r.err().map(|e| e.exit_code()), Some(1));
+    }
+}

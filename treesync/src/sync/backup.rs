@@ -1,0 +1,81 @@
+//! `-b`/`--backup`, `--backup-dir=DIR`, `--suffix=SUFFIX`: a DEST non-directory that the run
+//! replaces (new content, another type) or deletes is first renamed to NAME + SUFFIX (`~` by
+//! default) beside it, or, with `--backup-dir`, to DIR/PATH + SUFFIX (no suffix by default),
+//! DIR relative to DEST and its directories made as needed. An earlier backup of that name is
+//! replaced. Directories are not backed up (their contents are, when deleted), as rsync.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
+
+use fstree::{Atime, Dir, Kind as FsKind};
+
+use super::Engine;
+
+impl Engine<'_> {
+    /// Moves DEST's `name` in `d` (at `rel` from the transfer root) to its backup.
+    pub(super) fn back_up(&self, d: &Dir, name: &OsStr, rel: &[u8]) -> io::Result<()> {
+        let suffix = self.o.suffix.as_os_str();
+        match self.backup_root.get().and_then(Option::as_ref) {
+            None => d.rename(name, d, &with_suffix(name, suffix)),
+            Some(root) => {
+                let (dir, last) = backup_parent(root, rel)?;
+                d.rename(name, &dir, &with_suffix(&last, suffix))
+            }
+        }
+    }
+
+    /// Opens (or makes) the `--backup-dir`, relative to `dest`, once.
+    pub(super) fn open_backup_dir(&self, dest: &Path) -> io::Result<()> {
+        let Some(p) = self.o.backup_dir.as_ref().filter(|_| self.o.backup) else {
+            let _ = self.backup_root.set(None);
+            return Ok(());
+        };
+        if self.backup_root.get().is_some() || self.o.dry_run {
+            return Ok(());
+        }
+        let path = dest.join(p);
+        std::fs::create_dir_all(&path)?;
+        let _ = self
+            .backup_root
+            .set(Some(Dir::open_ambient(&path, Atime::Keep)?));
+        Ok(())
+    }
+
+    /// `-b`: does DEST's entry `kind` at this name get a backup before it is replaced?
+    pub(super) fn backs_up(&self, kind: Option<FsKind>) -> bool {
+        self.o.backup && !self.o.dry_run && kind.is_some_and(|k| k != FsKind::Dir)
+    }
+}
+
+fn with_suffix(name: &OsStr, suffix: &OsStr) -> OsString {
+    let mut v = name.as_bytes().to_vec();
+    v.extend_from_slice(suffix.as_bytes());
+    OsString::from_vec(v)
+}
+
+/// The directory beneath the backup root that mirrors `rel`'s parent (made as needed, never
+/// through a symlink), and `rel`'s last name.
+fn backup_parent(root: &Dir, rel: &[u8]) -> io::Result<(Dir, OsString)> {
+    let mut parts: Vec<&[u8]> = rel
+        .split(|&b| b == b'/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let last = parts
+        .pop()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty path"))?;
+    let mut dir = root.clone();
+    for part in parts {
+        let name = OsStr::from_bytes(part);
+        dir = match dir.open_dir(name) {
+            Ok(sub) => sub,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                dir.mkdir(name, 0o777)?;
+                dir.open_dir(name)?
+            }
+            Err(e) => return Err(e),
+        };
+    }
+    Ok((dir, OsStr::from_bytes(last).to_os_string()))
+}
