@@ -127,9 +127,10 @@ impl<'a> TextDiff<'a> {
     }
 
     /// Diffs `old` against `new`, keeping `horizon` of the equal lines at each end in the
-    /// comparison: GNU diff keeps as many as the lines of context it prints, and its shifting
-    /// of changes (see [`lcs`]) may move a change that many lines into the equal end, no more.
-    fn with_horizon(old: &'a [u8], new: &'a [u8], horizon: usize) -> Option<Self> {
+    /// comparison: GNU diff keeps as many as the lines of context it prints (0 in its normal
+    /// and ed formats, N with `-C N`/`-U N`), and its shifting of changes (see [`lcs`]) may
+    /// move a change that many lines into the equal end, no more.
+    pub(crate) fn with_horizon(old: &'a [u8], new: &'a [u8], horizon: usize) -> Option<Self> {
         if (old.len() > MAX_LINES && count_lines(old) > MAX_LINES)
             || (new.len() > MAX_LINES && count_lines(new) > MAX_LINES)
         {
@@ -228,12 +229,7 @@ impl<'a> TextDiff<'a> {
     pub(crate) fn changes(
         &self,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
-        self.changes.iter().map(|h| {
-            (
-                h.before.start as usize..h.before.end as usize,
-                h.after.start as usize..h.after.end as usize,
-            )
-        })
+        self.changes.iter().map(|c| (c.old.clone(), c.new.clone()))
     }
 
     /// Number of added lines.
