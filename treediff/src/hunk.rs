@@ -1,5 +1,5 @@
-//! The unified hunk printer: line changes from imara-diff (Myers), grouped and printed byte for
-//! byte as git and GNU diff print them.
+//! The unified hunk printer: line changes as GNU diff 3.8 finds them ([`treepatch::lcs`], on
+//! lines interned by imara-diff), grouped and printed byte for byte as GNU diff prints them.
 //!
 //! Rules encoded here:
 //!
@@ -12,31 +12,39 @@
 //! - `@@ -S,L +S,L @@`: `S` is 1-based; an empty range names the line before it (`-0,0` at the
 //!   top of a file); `,L` is left out when `L` is 1.
 //! - Removed lines of a change come before its added lines.
+//! - Which lines change, where equal-cost changes go and how they group are GNU's (see
+//!   [`treepatch::lcs`]). GNU compares only the lines between the equal ends of the files
+//!   plus its *horizon*, as many equal lines at each end as the context it prints: so a
+//!   change may slide at most that far into an equal end, and the diff depends on `-U N`.
 
 use std::io::{self, Write};
 
 use bstr::ByteSlice;
-use imara_diff::{Algorithm, Diff, InternedInput};
+use imara_diff::InternedInput;
 use treepatch::LineKind;
+use treepatch::lcs::{self, Change};
 use treepatch::write::{write_hunk_header, write_line};
 
 /// A computed line diff of two byte strings.
 ///
-/// Only the middle part between the equal leading and trailing lines is split into lines (by
-/// the diff engine's interner); the few context lines needed from the equal ends are found by
-/// scanning for newlines around the cut, so a one-line edit of a large file never builds a
-/// line table of the whole file.
+/// Only the middle part between the equal leading and trailing lines (and the horizon: as many
+/// equal lines at each end as GNU diff keeps) is split into lines and interned; the few
+/// context lines needed from the equal ends are found by scanning for newlines around the
+/// cut, so a one-line edit of a large file never builds a line table of the whole file.
 pub struct TextDiff<'a> {
     old: &'a [u8],
-    /// Equal leading lines, and their length in bytes (the same on both sides).
+    new: &'a [u8],
+    /// Equal lines at both ends kept in the comparison (GNU diff's horizon).
+    horizon: usize,
+    /// Equal leading lines left out, and their length in bytes (the same on both sides).
     prefix: usize,
     head: usize,
     /// The middle lines of both sides.
     input: InternedInput<&'a [u8]>,
-    /// Where the equal trailing lines start in `old`, and how many there are.
+    /// Where the equal trailing lines left out start in `old`, and how many there are.
     tail: usize,
     suffix: usize,
-    changes: Vec<imara_diff::Hunk>,
+    changes: Vec<Change>,
 }
 
 /// Lines in `data`: newlines, plus a last line without one.
@@ -82,13 +90,47 @@ fn line_start(data: &[u8], at: usize) -> bool {
     at == 0 || data[at - 1] == b'\n'
 }
 
-/// The most lines imara-diff accepts per side.
+/// The start of the line `n` lines before the line starting at `at` (or of the first line).
+fn lines_back(data: &[u8], mut at: usize, n: usize) -> usize {
+    for _ in 0..n {
+        if at == 0 {
+            break;
+        }
+        at = data[..at - 1].rfind_byte(b'\n').map_or(0, |i| i + 1);
+    }
+    at
+}
+
+/// The start of the line `n` lines after the line starting at `at` (or the end of `data`).
+fn lines_forward(data: &[u8], mut at: usize, n: usize) -> usize {
+    for _ in 0..n {
+        match data[at..].find_byte(b'\n') {
+            Some(i) => at += i + 1,
+            None => return data.len(),
+        }
+    }
+    at
+}
+
+/// The context GNU diff prints by default (`-u`), and the horizon [`TextDiff::new`] keeps.
+const DEFAULT_CONTEXT: usize = 3;
+
+/// The most lines the diff engine accepts per side (its line indices are 32-bit).
 const MAX_LINES: usize = i32::MAX as usize - 1;
 
 impl<'a> TextDiff<'a> {
-    /// Diffs `old` against `new` line by line. Returns `None` when a side has more lines than
-    /// the diff engine supports (about 2^31).
+    /// Diffs `old` against `new` line by line, as GNU diff does for the default context (3
+    /// lines). Returns `None` when a side has more lines than the diff engine supports (about
+    /// 2^31).
     pub fn new(old: &'a [u8], new: &'a [u8]) -> Option<Self> {
+        Self::with_horizon(old, new, DEFAULT_CONTEXT)
+    }
+
+    /// Diffs `old` against `new`, keeping `horizon` of the equal lines at each end in the
+    /// comparison: GNU diff keeps as many as the lines of context it prints (0 in its normal
+    /// and ed formats, N with `-C N`/`-U N`), and its shifting of changes (see [`lcs`]) may
+    /// move a change that many lines into the equal end, no more.
+    pub(crate) fn with_horizon(old: &'a [u8], new: &'a [u8], horizon: usize) -> Option<Self> {
         if (old.len() > MAX_LINES && count_lines(old) > MAX_LINES)
             || (new.len() > MAX_LINES && count_lines(new) > MAX_LINES)
         {
@@ -104,7 +146,6 @@ impl<'a> TextDiff<'a> {
         } else {
             old[..common].rfind_byte(b'\n').map_or(0, |i| i + 1)
         };
-        let prefix = count_lines(&old[..head]);
         // The equal trailing part must start a line on both sides; else it starts after its
         // first newline (the bytes before that newline are the end of a differing line).
         let (ro, rn) = (&old[head..], &new[head..]);
@@ -115,22 +156,24 @@ impl<'a> TextDiff<'a> {
         } else {
             ro[so..].find_byte(b'\n').map_or(ro.len(), |i| so + i + 1)
         };
-        let tail = head + start;
+        let tail = lines_forward(old, head + start, horizon);
+        let head = lines_back(old, head, horizon);
+        let prefix = count_lines(&old[..head]);
         let new_tail = new.len() - (old.len() - tail);
         let suffix = count_lines(&old[tail..]);
         let input = InternedInput::new(&old[head..tail], &new[head..new_tail]);
-        let mut diff = Diff::compute(Algorithm::Myers, &input);
-        diff.postprocess_lines(&input);
-        let shift = u32::try_from(prefix).ok()?;
-        let changes = diff
-            .hunks()
-            .map(|h| imara_diff::Hunk {
-                before: h.before.start + shift..h.before.end + shift,
-                after: h.after.start + shift..h.after.end + shift,
+        let ids = |t: &[imara_diff::Token]| t.iter().map(|&t| u32::from(t)).collect::<Vec<_>>();
+        let changes = lcs::changes(&ids(&input.before), &ids(&input.after))
+            .into_iter()
+            .map(|c| Change {
+                old: c.old.start + prefix..c.old.end + prefix,
+                new: c.new.start + prefix..c.new.end + prefix,
             })
             .collect();
         Some(TextDiff {
             old,
+            new,
+            horizon,
             prefix,
             head,
             input,
@@ -186,38 +229,33 @@ impl<'a> TextDiff<'a> {
     pub(crate) fn changes(
         &self,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
-        self.changes.iter().map(|h| {
-            (
-                h.before.start as usize..h.before.end as usize,
-                h.after.start as usize..h.after.end as usize,
-            )
-        })
+        self.changes.iter().map(|c| (c.old.clone(), c.new.clone()))
     }
 
     /// Number of added lines.
     pub fn added(&self) -> u64 {
-        self.changes
-            .iter()
-            .map(|h| u64::from(h.after.end - h.after.start))
-            .sum()
+        self.changes.iter().map(|c| c.new.len() as u64).sum()
     }
 
     /// Number of removed lines.
     pub fn removed(&self) -> u64 {
-        self.changes
-            .iter()
-            .map(|h| u64::from(h.before.end - h.before.start))
-            .sum()
+        self.changes.iter().map(|c| c.old.len() as u64).sum()
     }
 
     /// Writes every hunk with `context` lines of context.
     pub fn write_hunks<W: Write + ?Sized>(&self, w: &mut W, context: usize) -> io::Result<()> {
+        if context != self.horizon {
+            // GNU's changes depend on the context (through the horizon): compute them again.
+            if let Some(d) = TextDiff::with_horizon(self.old, self.new, context) {
+                return d.write_hunks(w, context);
+            }
+        }
         let mut i = 0;
         while i < self.changes.len() {
             // Group changes whose gap is at most 2 * context.
             let mut j = i + 1;
             while j < self.changes.len() {
-                let gap = (self.changes[j].before.start - self.changes[j - 1].before.end) as usize;
+                let gap = self.changes[j].old.start - self.changes[j - 1].old.end;
                 if gap > 2 * context {
                     break;
                 }
@@ -232,18 +270,18 @@ impl<'a> TextDiff<'a> {
     fn write_group<W: Write + ?Sized>(
         &self,
         w: &mut W,
-        group: &[imara_diff::Hunk],
+        group: &[Change],
         context: usize,
     ) -> io::Result<()> {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             return Ok(());
         };
-        let lead = (first.before.start as usize).min(context);
-        let old_start = first.before.start as usize - lead;
-        let new_start = first.after.start as usize - lead;
-        let trail = (self.old_len() - last.before.end as usize).min(context);
-        let old_end = last.before.end as usize + trail;
-        let new_end = last.after.end as usize + trail;
+        let lead = first.old.start.min(context);
+        let old_start = first.old.start - lead;
+        let new_start = first.new.start - lead;
+        let trail = (self.old_len() - last.old.end).min(context);
+        let old_end = last.old.end + trail;
+        let new_end = last.new.end + trail;
         let old_len = old_end - old_start;
         let new_len = new_end - new_start;
         let start = |s: usize, len: usize| if len == 0 { s as u64 } else { s as u64 + 1 };
@@ -257,17 +295,17 @@ impl<'a> TextDiff<'a> {
         )?;
         let mut pos = old_start;
         for change in group {
-            let (before, after) = (&change.before, &change.after);
-            for line in self.old_lines(pos, before.start as usize) {
+            let (before, after) = (&change.old, &change.new);
+            for line in self.old_lines(pos, before.start) {
                 emit(w, LineKind::Context, line)?;
             }
-            for line in self.old_lines(before.start as usize, before.end as usize) {
+            for line in self.old_lines(before.start, before.end) {
                 emit(w, LineKind::Remove, line)?;
             }
-            for line in self.new_lines(after.start as usize, after.end as usize) {
+            for line in self.new_lines(after.start, after.end) {
                 emit(w, LineKind::Add, line)?;
             }
-            pos = before.end as usize;
+            pos = before.end;
         }
         for line in self.old_lines(pos, old_end) {
             emit(w, LineKind::Context, line)?;
@@ -398,6 +436,26 @@ mod tests {
         assert_eq!(
             udiff(&big, &edited, 1),
             "@@ -49999,3 +49999,3 @@\n 49999\n-50000\n+fifty thousand\n 50001\n"
+        );
+    }
+
+    #[test]
+    fn changes_shift_into_the_equal_end_by_at_most_the_context() {
+        // GNU diff keeps as many equal lines at each end as it prints context (its horizon):
+        // the deleted S's slide down the run of S's that far, no further.
+        let old = "c\nX\nS\nS\nS\nS\nS\nS\nS\nS\nv\n";
+        let new = "C\nX\nS\nS\nS\nS\nS\nS\nv\n";
+        assert_eq!(
+            udiff(old, new, 0),
+            "@@ -1 +1 @@\n-c\n+C\n@@ -3,2 +2,0 @@\n-S\n-S\n"
+        );
+        assert_eq!(
+            udiff(old, new, 1),
+            "@@ -1,6 +1,4 @@\n-c\n+C\n X\n S\n-S\n-S\n S\n"
+        );
+        assert_eq!(
+            udiff(old, new, 3),
+            "@@ -1,10 +1,8 @@\n-c\n+C\n X\n S\n S\n S\n-S\n-S\n S\n S\n S\n"
         );
     }
 

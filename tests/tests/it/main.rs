@@ -10,6 +10,7 @@ mod exit_status;
 mod gnudiff;
 mod harness;
 mod hostile;
+mod hunks;
 mod large;
 mod snap;
 mod treediff;
