@@ -436,3 +436,43 @@ fn an_unwritable_standard_output_is_reported_in_gnu_s_words() {
     };
     agree(&run(Path::new("/usr/bin")), &run(&ours));
 }
+
+/// Where a change in a run of equal lines lands depends on how many equal lines GNU keeps at
+/// each end of the comparison: none in normal format, the context in the others. Small files
+/// of few distinct lines (so changes are ambiguous), with one or two edits, in normal format
+/// and at several contexts.
+#[test]
+fn changes_in_runs_of_equal_lines_land_where_gnu_puts_them() {
+    let t = tempdir();
+    let mut seed: u64 = 7;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for _ in 0..120 {
+        let len = 3 + next(7) as usize;
+        let old: Vec<u8> = (0..len).map(|_| b"xxxyz"[next(5) as usize]).collect();
+        let mut new = old.clone();
+        for _ in 0..1 + next(2) {
+            if next(2) == 0 && !new.is_empty() {
+                new.remove(next(new.len() as u64) as usize);
+            } else {
+                let at = next(new.len() as u64 + 1) as usize;
+                new.insert(at, b"xxy"[next(3) as usize]);
+            }
+        }
+        let text = |v: &[u8]| v.iter().flat_map(|&c| [c, b'\n']).collect::<Vec<u8>>();
+        std::fs::write(t.path().join("a"), text(&old)).unwrap();
+        std::fs::write(t.path().join("b"), text(&new)).unwrap();
+        for args in [
+            &["a", "b"][..],
+            &["-C", "0", "a", "b"],
+            &["-C", "1", "a", "b"],
+            &["-c", "a", "b"],
+        ] {
+            same(t.path(), args);
+        }
+    }
+}

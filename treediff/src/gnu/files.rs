@@ -158,7 +158,13 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     let diff = if cfg.report == Report::Brief || binary {
         None
     } else {
-        TextDiff::new(&la.data, &lb.data)
+        // GNU keeps as many equal lines at each end in the comparison as it prints: none in
+        // normal format, the context in the others (it decides where a change slides).
+        let horizon = match cfg.style {
+            Style::Normal => 0,
+            Style::Unified | Style::Context => cfg.context,
+        };
+        TextDiff::with_horizon(&la.data, &lb.data, horizon)
     };
     let Some(diff) = diff else {
         let what: &[u8] = if cfg.report == Report::Brief {
