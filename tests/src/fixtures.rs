@@ -300,3 +300,43 @@ pub fn edge_case_special_tree() -> Tree {
         .fifo("special/fifo")
         .with_mtimes(1_600_000_000 * crate::NS + 123_456_789)
 }
+
+/// Pairs of files that differ in the ways the formats must print: additions at the top and
+/// the end, deletions, changes, missing final newlines on either side, CRLF, long lines,
+/// empty files, many small changes, a moved block, identical files.
+pub fn gnu_file_pairs() -> Tree {
+    let numbered = |n: usize| (1..=n).map(|i| format!("line {i}\n")).collect::<String>();
+    let long = "x".repeat(5000);
+    let many_old: String = (1..=60).map(|i| format!("row {i}\n")).collect();
+    let many_new: String = (1..=60)
+        .map(|i| match i % 7 {
+            0 => format!("ROW {i}\n"),
+            _ => format!("row {i}\n"),
+        })
+        .collect();
+    let moved_old = "head\nA1\nA2\nA3\nmid1\nmid2\nmid3\nmid4\ntail\n";
+    let moved_new = "head\nmid1\nmid2\nmid3\nmid4\nA1\nA2\nA3\ntail\n";
+    Tree::new()
+        .file("num1", numbered(10))
+        .file(
+            "num2",
+            "top\nline 1\nline 2\nline 4\nline 5\nsix\nSIX\nline 7\nline 8\nline 9\nline 10\nend1\nend2\n",
+        )
+        .file("nonl1", "a\nb")
+        .file("nonl2", "a\nc")
+        .file("nl", "a\nb\n")
+        .file("crlf1", "one\r\ntwo\r\nthree\r\n")
+        .file("crlf2", "one\r\nTWO\r\nthree\r\n")
+        .file("long1", format!("{long}a\nshort\n"))
+        .file("long2", format!("{long}b\nshort\n"))
+        .file("empty", "")
+        .file("many1", many_old)
+        .file("many2", many_new)
+        .file("moved1", moved_old)
+        .file("moved2", moved_new)
+        .file("same1", numbered(5))
+        .file("same2", numbered(5))
+        .file("bin1", b"text\0with nul\n".as_slice())
+        .file("bin2", b"text\0with NUL\n".as_slice())
+        .with_mtimes(1_700_000_000 * crate::NS + 123_456_789)
+}

@@ -46,46 +46,6 @@ fn like_diff_u(dir: &Path, args: &[&str]) {
     like_gnu(dir, gnu, args, "UTC");
 }
 
-/// Pairs of files that differ in the ways the formats must print: additions at the top and
-/// the end, deletions, changes, missing final newlines on either side, CRLF, long lines,
-/// empty files, many small changes, a moved block, identical files.
-fn file_pairs() -> Tree {
-    let numbered = |n: usize| (1..=n).map(|i| format!("line {i}\n")).collect::<String>();
-    let long = "x".repeat(5000);
-    let many_old: String = (1..=60).map(|i| format!("row {i}\n")).collect();
-    let many_new: String = (1..=60)
-        .map(|i| match i % 7 {
-            0 => format!("ROW {i}\n"),
-            _ => format!("row {i}\n"),
-        })
-        .collect();
-    let moved_old = "head\nA1\nA2\nA3\nmid1\nmid2\nmid3\nmid4\ntail\n";
-    let moved_new = "head\nmid1\nmid2\nmid3\nmid4\nA1\nA2\nA3\ntail\n";
-    Tree::new()
-        .file("num1", numbered(10))
-        .file(
-            "num2",
-            "top\nline 1\nline 2\nline 4\nline 5\nsix\nSIX\nline 7\nline 8\nline 9\nline 10\nend1\nend2\n",
-        )
-        .file("nonl1", "a\nb")
-        .file("nonl2", "a\nc")
-        .file("nl", "a\nb\n")
-        .file("crlf1", "one\r\ntwo\r\nthree\r\n")
-        .file("crlf2", "one\r\nTWO\r\nthree\r\n")
-        .file("long1", format!("{long}a\nshort\n"))
-        .file("long2", format!("{long}b\nshort\n"))
-        .file("empty", "")
-        .file("many1", many_old)
-        .file("many2", many_new)
-        .file("moved1", moved_old)
-        .file("moved2", moved_new)
-        .file("same1", numbered(5))
-        .file("same2", numbered(5))
-        .file("bin1", b"text\0with nul\n".as_slice())
-        .file("bin2", b"text\0with NUL\n".as_slice())
-        .with_mtimes(1_700_000_000 * NS + 123_456_789)
-}
-
 const PAIRS: [(&str, &str); 14] = [
     ("num1", "num2"),
     ("num2", "num1"),
@@ -106,7 +66,7 @@ const PAIRS: [(&str, &str); 14] = [
 #[test]
 fn two_files_in_every_format_are_written_as_gnu_writes_them() {
     let dir = scratch();
-    file_pairs().build(dir.join("t"));
+    gnu_file_pairs().build(dir.join("t"));
     let formats: [&[&str]; 12] = [
         &[],
         &["-u"],
@@ -132,7 +92,7 @@ fn two_files_in_every_format_are_written_as_gnu_writes_them() {
 #[test]
 fn labels_replace_names_and_times_in_headers_and_messages() {
     let dir = scratch();
-    file_pairs().build(dir.join("t"));
+    gnu_file_pairs().build(dir.join("t"));
     let t = dir.join("t");
     for args in [
         &["--label", "old file", "--label", "new", "num1", "num2"][..],
@@ -151,7 +111,7 @@ fn labels_replace_names_and_times_in_headers_and_messages() {
 #[test]
 fn header_times_are_local_as_tz_says() {
     let dir = scratch();
-    file_pairs().build(dir.join("t"));
+    gnu_file_pairs().build(dir.join("t"));
     for tz in [
         "UTC",
         "EST5EDT",
@@ -168,7 +128,7 @@ fn header_times_are_local_as_tz_says() {
 #[test]
 fn operands_file_directory_stdin_dev_null_and_missing_are_taken_as_gnu_takes_them() {
     let dir = scratch();
-    file_pairs().build(dir.join("t"));
+    gnu_file_pairs().build(dir.join("t"));
     let t = dir.join("t");
     std::fs::create_dir(t.join("d")).expect("mkdir");
     std::fs::write(t.join("d/num1"), "line 1\nline 2\n").expect("write");
@@ -196,7 +156,7 @@ fn operands_file_directory_stdin_dev_null_and_missing_are_taken_as_gnu_takes_the
 #[test]
 fn usage_errors_are_gnu_s() {
     let dir = scratch();
-    file_pairs().build(dir.join("t"));
+    gnu_file_pairs().build(dir.join("t"));
     for args in [
         &["-u", "-c", "num1", "num2"][..],
         &["-C1", "-U1", "num1", "num2"],
@@ -208,7 +168,7 @@ fn usage_errors_are_gnu_s() {
 #[test]
 fn treediff_compares_two_files_as_diff_u_does() {
     let dir = scratch();
-    file_pairs().build(dir.join("t"));
+    gnu_file_pairs().build(dir.join("t"));
     let t = dir.join("t");
     for (a, b) in PAIRS {
         let gnu = cmd("diff")

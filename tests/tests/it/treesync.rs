@@ -1894,37 +1894,17 @@ fn basis_trees_match_rsync() {
     for prev in [&old, &src] {
         for flags in lines {
             let t = tempdir();
-            let mut outs = Vec::new();
-            for side in ["rsync", "ours"] {
-                let w = t.path().join(side);
-                // Roots get no time from the Tree: pin them, so both sides start identical.
-                let pin = |p: PathBuf, secs: i64| {
-                    let t = filetime::FileTime::from_unix_time(secs, 250_000_000);
-                    filetime::set_file_times(&p, t, t).unwrap();
-                };
-                pin(src.build(w.join("src")), 1_650_000_000);
+            let setup = |w: &Path| {
+                build_pinned(&src, w.join("src"), 1_650_000_000);
                 if std::ptr::eq(prev, &src) {
-                    cmd("rsync").args(["-a", "src/", "prev"]).cwd(&w).success();
+                    cmd("rsync").args(["-a", "src/", "prev"]).cwd(w).success();
                 } else {
-                    pin(prev.build(w.join("prev")), 1_640_000_000);
+                    build_pinned(prev, w.join("prev"), 1_640_000_000);
                 }
-                let run = if side == "rsync" {
-                    cmd("rsync")
-                } else {
-                    treesync()
-                };
-                outs.push(run.args(flags).args(["src/", "new"]).cwd(&w).run());
-            }
-            let (theirs, ours) = (&outs[0], &outs[1]);
-            let context = format!(
-                "{flags:?}\n--- rsync:\n{}{}\n--- treesync:\n{}{}",
-                show(&theirs.stdout),
-                show(&theirs.stderr),
-                show(&ours.stdout),
-                show(&ours.stderr)
-            );
-            assert_eq!(theirs.code(), ours.code(), "{context}");
-            assert_eq!(streams(&theirs.stdout), streams(&ours.stdout), "{context}");
+            };
+            let args: Vec<&str> = flags.iter().copied().chain(["src/", "new"]).collect();
+            let (theirs, ours) = both_sides(t.path(), setup, &args);
+            same_outcome(&theirs, &ours, &format!("{flags:?}"));
             let new = |side: &str| t.path().join(side).join("new");
             if new("rsync").exists() || new("ours").exists() {
                 // rsync 3.5 leaves a file written against a --link-dest basis with the basis's
@@ -2051,6 +2031,39 @@ fn build_pinned(tree: &Tree, at: PathBuf, secs: i64) -> PathBuf {
     root
 }
 
+/// Runs `args` with rsync in `t/rsync` and with treesync in `t/ours`, each directory made
+/// ready by `setup` first; returns (rsync's, ours).
+fn both_sides(t: &Path, setup: impl Fn(&Path), args: &[&str]) -> (Output, Output) {
+    let mut outs = Vec::new();
+    for side in ["rsync", "ours"] {
+        let w = t.join(side);
+        fs::create_dir_all(&w).unwrap();
+        setup(&w);
+        let run = if side == "rsync" {
+            cmd("rsync")
+        } else {
+            treesync()
+        };
+        outs.push(run.args(args).cwd(&w).run());
+    }
+    let ours = outs.pop().expect("two runs");
+    (outs.pop().expect("two runs"), ours)
+}
+
+/// Requires the same exit status and the same output streams of rsync and treesync.
+#[track_caller]
+fn same_outcome(theirs: &Output, ours: &Output, what: &str) {
+    let context = format!(
+        "{what}\n--- rsync:\n{}{}\n--- treesync:\n{}{}",
+        show(&theirs.stdout),
+        show(&theirs.stderr),
+        show(&ours.stdout),
+        show(&ours.stderr)
+    );
+    assert_eq!(theirs.code(), ours.code(), "{context}");
+    assert_eq!(streams(&theirs.stdout), streams(&ours.stdout), "{context}");
+}
+
 fn pin_time(p: &Path, secs: i64) {
     let t = filetime::FileTime::from_unix_time(secs, 250_000_000);
     filetime::set_file_times(p, t, t).unwrap();
@@ -2169,25 +2182,14 @@ fn xattrs_and_acls_match_rsync() {
         &["-rt", "-i", "-X", "--delete"],
     ] {
         let t = tempdir();
-        let mut outs = Vec::new();
-        for side in ["rsync", "ours"] {
-            let w = t.path().join(side);
+        let setup = |w: &Path| {
             build_pinned(&src, w.join("src"), 1_650_000_000);
             build_pinned(&old, w.join("dst"), 1_640_000_000);
-            decorate(&w);
-            let run = if side == "rsync" {
-                cmd("rsync")
-            } else {
-                treesync()
-            };
-            outs.push(run.args(flags).args(["src/", "dst"]).cwd(&w).run());
-        }
-        assert_eq!(outs[0].code(), outs[1].code(), "{flags:?}");
-        assert_eq!(
-            streams(&outs[0].stdout),
-            streams(&outs[1].stdout),
-            "{flags:?}"
-        );
+            decorate(w);
+        };
+        let args: Vec<&str> = flags.iter().copied().chain(["src/", "dst"]).collect();
+        let (theirs, ours) = both_sides(t.path(), setup, &args);
+        same_outcome(&theirs, &ours, &format!("{flags:?}"));
         let dump = |side: &str| {
             let w = t.path().join(side);
             let x = sh(
