@@ -171,6 +171,19 @@ fn differential(c: &Case<'_>) -> Outcome {
     o
 }
 
+/// [`differential`] of `src/` onto `dst` holding `old`, comparing modes and mtimes.
+#[track_caller]
+fn differential_onto_old(src: &Tree, old: &Tree, flags: &[&str]) -> Outcome {
+    differential(&Case {
+        src,
+        dest: Some(old),
+        flags,
+        src_arg: "src/",
+        dest_arg: "dst",
+        cmp: mtimes_and_modes(),
+    })
+}
+
 /// `-U` carries the atimes of files (and symlinks, which no reader can check): compare those.
 /// Directory atimes are not carried by rsync either, and reading a directory updates them.
 #[track_caller]
@@ -445,14 +458,7 @@ fn dry_run_itemize_matches_rsync_and_changes_nothing() {
             "--delete",
         ][..],
     ] {
-        let o = differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        let o = differential_onto_old(&src, &old, flags);
         assert!(!o.ours.stdout.is_empty());
         // And the dry run touched nothing at all (inodes, ctimes, atimes included).
         let t = tempdir();
@@ -843,14 +849,7 @@ fn wide_pair() -> (Tree, Tree) {
 fn wide_tree_itemizes_in_rsync_order() {
     let (src, old) = wide_pair();
     for flags in [&["-r", "-c", "-t", "-i"][..], &["-r", "-t", "-i", "-n"][..]] {
-        differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        differential_onto_old(&src, &old, flags);
     }
 }
 
@@ -1613,14 +1612,7 @@ fn accepted_options_leave_the_same_tree_as_rsync() {
         &["-a", "--delete-delay", "--zc=zstd", "--zl=1", "-i"],
     ];
     for flags in lines {
-        differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        differential_onto_old(&src, &old, flags);
     }
 }
 
@@ -1719,14 +1711,7 @@ fn filter_files_quiet_and_mkpath_match_rsync() {
         &["-a", "-i", "-v", "-q"],
     ];
     for flags in lines {
-        differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        differential_onto_old(&src, &old, flags);
     }
     for dest_arg in ["new/x/y/", "new/x/"] {
         differential(&Case {
@@ -1859,14 +1844,7 @@ fn max_delete_and_delete_excluded_match_rsync() {
         &["-a", "-i", "--delete-after", "--max-delete=4"],
     ];
     for flags in lines {
-        let o = differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        let o = differential_onto_old(&src, &old, flags);
         let limit = |out: &Output| {
             String::from_utf8_lossy(&out.stderr)
                 .lines()
@@ -2002,14 +1980,7 @@ fn removing_sources_missing_args_and_force_match_rsync() {
         &["-a", "-i", "--force"],
     ];
     for flags in lines {
-        let o = differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        let o = differential_onto_old(&src, &old, flags);
         // What is left of SRC (directories only, after --remove-source-files).
         let cmp = Compare {
             dir_mtimes: false,
@@ -2225,14 +2196,7 @@ fn copied_symlinks_match_rsync() {
         &["-a", "-i", "-n", "--copy-unsafe-links", "--safe-links"],
     ];
     for flags in lines {
-        let o = differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        let o = differential_onto_old(&src, &old, flags);
         // `symlink has no referent: "FULL PATH"`, the work directory taken off.
         let no_referent = |out: &Output, dir: &Path| {
             let prefix = format!("{}/", dir.display());
@@ -2260,14 +2224,7 @@ fn eight_bit_output_matches_rsync() {
         &["-a", "-i", "-8", "--no-8"],
         &["-rlt", "-i", "-8", "--delete"],
     ] {
-        let o = differential(&Case {
-            src: &src,
-            dest: Some(&old),
-            flags,
-            src_arg: "src/",
-            dest_arg: "dst",
-            cmp: mtimes_and_modes(),
-        });
+        let o = differential_onto_old(&src, &old, flags);
         let raw = o.ours.stdout.windows(2).any(|w| w == [0xff, 0xfe]);
         assert_eq!(
             raw,
