@@ -2234,3 +2234,37 @@ fn eight_bit_output_matches_rsync() {
         );
     }
 }
+
+/// `--delete-after` on more directories than the process may hold open at once: each one's
+/// deletions wait for the end of the run without keeping its directory open.
+#[test]
+fn delete_after_holds_no_descriptor_per_directory() {
+    let t = tempdir();
+    let (mut src, mut old) = (Tree::new(), Tree::new());
+    for d in 0..300 {
+        src = src.file(format!("d{d:03}/keep"), "k\n");
+        old = old
+            .file(format!("d{d:03}/keep"), "k\n")
+            .file(format!("d{d:03}/gone"), "g\n");
+    }
+    let s = src.build(t.path().join("src"));
+    let d = old.build(t.path().join("dst"));
+    let script = format!(
+        "ulimit -n 64 && exec '{}' -r --delete-after '{}/' '{}'",
+        bin("treesync").display(),
+        s.display(),
+        d.display()
+    );
+    let out = cmd("sh").args(["-c", &script]).run();
+    assert_eq!(out.code(), Some(0), "{}", show(&out.stderr));
+    let left = Listing::read(&d);
+    assert!(
+        left.entries.iter().all(|e| !e.path.ends_with(b"gone")),
+        "nothing left to delete"
+    );
+    assert_eq!(
+        left.entries.len(),
+        600,
+        "300 directories with their kept file"
+    );
+}

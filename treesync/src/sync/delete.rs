@@ -9,6 +9,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use fstree::{Atime, Dir, Kind as FsKind, Timestamp};
@@ -22,7 +23,9 @@ use crate::pipeline::Sink;
 
 /// `--delete-after`'s work for one DEST directory, done once everything is transferred.
 pub(super) struct Deferred {
-    dir: Dir,
+    /// The directory the transfer's paths are relative to (one descriptor shared by all:
+    /// holding one per directory would run out of descriptors on a large tree).
+    root: Dir,
     /// SRC's names in it, sorted.
     names: Vec<OsString>,
     rel: Vec<u8>,
@@ -38,10 +41,25 @@ impl Engine<'_> {
             if self.deletions_off(sink)? {
                 break;
             }
-            self.delete_in_dir(sink, &d.names, &d.rel, &d.dir)?;
+            let dir = match d.rel.is_empty() {
+                true => Ok(d.root.clone()),
+                false => d
+                    .root
+                    .open_dir_beneath(Path::new(OsStr::from_bytes(&d.rel))),
+            };
+            let dir = match dir {
+                Ok(dir) => dir,
+                Err(e) => {
+                    let mut r = self.res();
+                    r.io_error("opendir", &d.rel, &e);
+                    sink.take(r)?;
+                    continue;
+                }
+            };
+            self.delete_in_dir(sink, &d.names, &d.rel, &dir)?;
             if let Some(mt) = d.mtime.filter(|_| !self.o.dry_run)
-                && d.dir.stat().is_ok_and(|m| m.mtime != mt)
-                && let Err(e) = d.dir.set_times_self(None, Some(mt))
+                && dir.stat().is_ok_and(|m| m.mtime != mt)
+                && let Err(e) = dir.set_times_self(None, Some(mt))
             {
                 let mut r = self.res();
                 r.io_error("set times", &d.rel, &e);
@@ -102,8 +120,12 @@ impl Engine<'_> {
         names.sort_unstable();
         if self.o.delete_after {
             let mut later = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
+            let root = self.dest_root.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(root) = root.clone() else {
+                return Ok(());
+            };
             later.push(Deferred {
-                dir: dfd.clone(),
+                root,
                 names,
                 rel: rel.to_vec(),
                 mtime,

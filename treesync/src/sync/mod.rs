@@ -59,6 +59,9 @@ struct Engine<'a> {
     /// `--delete-after`: each DEST directory's deletions (the directory, SRC's names in it,
     /// its path), done in walk order once everything is transferred.
     deferred: Mutex<Vec<delete::Deferred>>,
+    /// The DEST directory the current operand's paths are relative to (`--delete-after`
+    /// reopens its directories beneath it).
+    dest_root: Mutex<Option<fstree::Dir>>,
     /// `--max-delete`: deletions attempted, and those skipped once the limit was reached.
     deleted: AtomicU64,
     deletes_skipped: AtomicU64,
@@ -92,6 +95,7 @@ pub fn run(
         is_root: rustix::process::geteuid().is_root(),
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
+        dest_root: Mutex::new(None),
         links: Mutex::new(hardlink::Links::default()),
         bases: std::sync::OnceLock::new(),
         backup_root: std::sync::OnceLock::new(),

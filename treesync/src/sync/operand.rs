@@ -111,6 +111,7 @@ impl Engine<'_> {
             self.find_link_groups(&top);
         }
         let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
+        *self.dest_root.lock().unwrap_or_else(|p| p.into_inner()) = fd.clone();
         self.bases
             .get_or_init(|| basis::Bases::open(&o.bases, dest));
         self.open_backup_dir(dest).map_err(|e| {
@@ -199,6 +200,7 @@ impl Engine<'_> {
             (parent.to_path_buf(), name)
         };
         let (parent_fd, _) = self.dest_dir(sink, &parent_path, dest, libc::ENOTDIR)?;
+        *self.dest_root.lock().unwrap_or_else(|p| p.into_inner()) = parent_fd.clone();
         self.bases
             .get_or_init(|| basis::Bases::open(&self.o.bases, &parent_path));
         self.open_backup_dir(&parent_path).map_err(|e| {
