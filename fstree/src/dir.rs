@@ -42,6 +42,9 @@ use crate::error::{Context, Error, Op, Result};
 #[derive(Debug, Clone)]
 pub struct Dir {
     fd: Arc<OwnedFd>,
+    /// Set once the directory was read: listing it again must rewind first (a fresh handle
+    /// is at the start already, one system call less per directory of a walk).
+    read: Arc<AtomicBool>,
 }
 
 /// Whether reads may update access times. [`Atime::Keep`] asks for `O_NOATIME` where the
@@ -115,7 +118,10 @@ impl Dir {
 
     /// Wraps an open directory descriptor.
     pub fn from_fd(fd: OwnedFd) -> Dir {
-        Dir { fd: Arc::new(fd) }
+        Dir {
+            fd: Arc::new(fd),
+            read: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Opens the subdirectory `name` (one component) without following a symlink: a symlink
@@ -194,7 +200,9 @@ impl Dir {
     /// `getdents` reports. Reads from the start each time; not for two threads at once on
     /// clones of one handle (they share the read position).
     pub fn entries(&self) -> io::Result<Vec<DirEntry>> {
-        rustix::fs::seek(&*self.fd, rustix::fs::SeekFrom::Start(0))?;
+        if self.read.swap(true, Ordering::Relaxed) {
+            rustix::fs::seek(&*self.fd, rustix::fs::SeekFrom::Start(0))?;
+        }
         let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
         let mut rd = rustix::fs::RawDir::new(&*self.fd, &mut buf);
         let mut out = Vec::new();
@@ -298,6 +306,21 @@ impl Dir {
             ));
         }
         Ok((File::from(fd), meta))
+    }
+
+    /// Opens `name` for reading without following a symlink and without asking what it is:
+    /// for a caller that has just found a regular file there with [`Dir::lstat`] and reads it
+    /// at once (one `fstat` less per file when a whole tree is compared). `O_NONBLOCK` stays
+    /// set, so a FIFO swapped in meanwhile reads as empty instead of blocking.
+    pub fn open_file_unchecked(&self, name: &OsStr, atime: Atime) -> io::Result<File> {
+        let fd = with_atime(atime, FILE_FLAGS, |f| {
+            rustix::fs::openat(&*self.fd, name, f, Mode::empty())
+        })
+        .map_err(|e| match e {
+            Errno::LOOP => escapes_root(),
+            e => e.into(),
+        })?;
+        Ok(File::from(fd))
     }
 
     /// [`Dir::open_file`], refusing with [`changed_meanwhile`] when the file opened is not the

@@ -335,8 +335,9 @@ impl Engine<'_> {
         src: Option<fs::File>,
     ) -> bool {
         let Some(d) = dfd else { return false };
-        let mut dst = match d.open_file_nonblocking(&s.name, fstree::Atime::Keep) {
-            Ok((f, _)) => f,
+        // DEST's file was just found a regular file of `s`'s size (`lstat`).
+        let mut dst = match d.open_file_unchecked(&s.name, fstree::Atime::Keep) {
+            Ok(f) => f,
             Err(e) => {
                 r.io_error("open", &s.rel, &e);
                 return false;
