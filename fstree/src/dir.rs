@@ -291,21 +291,7 @@ impl Dir {
     /// on local file systems (it may on network or FUSE ones, where a read can then fail with
     /// `WouldBlock`; callers treat a failed read as "compare again later").
     pub fn open_file_nonblocking(&self, name: &OsStr, atime: Atime) -> io::Result<(File, Meta)> {
-        let fd = with_atime(atime, FILE_FLAGS, |f| {
-            rustix::fs::openat(&*self.fd, name, f, Mode::empty())
-        })
-        .map_err(|e| match e {
-            Errno::LOOP => escapes_root(),
-            e => e.into(),
-        })?;
-        let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
-        if meta.kind != Kind::File {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
-        Ok((File::from(fd), meta))
+        regular(self.open_file_unchecked(name, atime)?)
     }
 
     /// Opens `name` for reading without following a symlink and without asking what it is:
@@ -316,10 +302,7 @@ impl Dir {
         let fd = with_atime(atime, FILE_FLAGS, |f| {
             rustix::fs::openat(&*self.fd, name, f, Mode::empty())
         })
-        .map_err(|e| match e {
-            Errno::LOOP => escapes_root(),
-            e => e.into(),
-        })?;
+        .map_err(no_symlink)?;
         Ok(File::from(fd))
     }
 
@@ -393,6 +376,22 @@ impl Dir {
             rustix::fs::symlinkat(target, &*self.fd, tmp)
         })
         .map(|((), tmp)| tmp)
+    }
+
+    /// Makes a fresh temporary name for `to` in `to_dir` a hard link to `name` here (the
+    /// link itself for a symlink); returns that name, for the caller to rename over `to`.
+    pub fn hard_link_temp(
+        &self,
+        name: &OsStr,
+        to_dir: &Dir,
+        to: &OsStr,
+        style: TempStyle,
+    ) -> io::Result<OsString> {
+        to_dir
+            .fresh(to, style, |tmp| {
+                rustix::fs::linkat(&*self.fd, name, &*to_dir.fd, tmp, AtFlags::empty())
+            })
+            .map(|((), tmp)| tmp)
     }
 
     /// Creates a device, FIFO or socket node of `kind` under a fresh temporary name for `name`;
@@ -639,19 +638,30 @@ pub fn open_file_path(path: &Path, atime: Atime) -> io::Result<(File, Meta)> {
     let fd = with_atime(atime, FILE_FLAGS, |f| {
         rustix::fs::open(path, f, Mode::empty())
     })
-    .map_err(|e| match e {
+    .map_err(no_symlink)?;
+    let (file, meta) = regular(File::from(fd))?;
+    rustix::fs::fcntl_setfl(&file, OFlags::empty())?;
+    Ok((file, meta))
+}
+
+/// `ELOOP` from an `O_NOFOLLOW` open means a symlink was there: [`escapes_root`].
+fn no_symlink(e: Errno) -> io::Error {
+    match e {
         Errno::LOOP => escapes_root(),
         e => e.into(),
-    })?;
-    let meta = Meta::from_stat(&rustix::fs::fstat(&fd)?);
+    }
+}
+
+/// `file` with what `fstat` says of it, refused unless it is a regular file.
+fn regular(file: File) -> io::Result<(File, Meta)> {
+    let meta = Meta::from_stat(&rustix::fs::fstat(&file)?);
     if meta.kind != Kind::File {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    rustix::fs::fcntl_setfl(&fd, OFlags::empty())?;
-    Ok((File::from(fd), meta))
+    Ok((file, meta))
 }
 
 /// A new read-write file in the directory `dir` that has no name (`O_TMPFILE`; where the file

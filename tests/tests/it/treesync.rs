@@ -1601,7 +1601,11 @@ fn transfer_rules_match_rsync() {
 #[test]
 fn accepted_options_leave_the_same_tree_as_rsync() {
     let (src, old) = src_and_old_dest();
-    let lines: [&[&str]; 8] = [
+    let lines: [&[&str]; 12] = [
+        &["-a", "--delete-before", "-i"],
+        &["-a", "--delete-during", "-i", "-n"],
+        &["-aP", "-i", "--no-progress", "--info=none"],
+        &["-a", "-i", "--info=progress0,stats0"],
         &["-az", "--compress-level=3", "-i"],
         &["-a", "-e", "ssh -p 2222", "--rsync-path=/bin/false", "-i"],
         &["-a", "--partial", "--timeout=30", "-i"],

@@ -256,13 +256,7 @@ fn count_member(r: &mut Res, s: &Src) {
 /// `to` in `to_dir` becomes a hard link to `name` in `dir`: linked under a temporary name and
 /// renamed over `to`, so `to` is never missing.
 pub(super) fn hard_link(dir: &Dir, name: &OsStr, to_dir: &Dir, to: &OsStr) -> std::io::Result<()> {
-    let tmp = loop {
-        let tmp = fstree::dir::temp_name(to, TempStyle::Rsync);
-        match dir.hard_link(name, to_dir, &tmp) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            other => break other.map(|()| tmp)?,
-        }
-    };
+    let tmp = dir.hard_link_temp(name, to_dir, to, TempStyle::Rsync)?;
     to_dir.rename(&tmp, to_dir, to).inspect_err(|_| {
         let _ = to_dir.remove_file(&tmp);
     })

@@ -19,7 +19,7 @@ use fstree::{Dir, Meta};
 use super::Engine;
 use super::basis;
 use super::directory::Frame;
-use super::source::{Src, open_dir_path};
+use super::source::Src;
 use crate::Error;
 use crate::pipeline::Sink;
 
@@ -294,5 +294,6 @@ fn dest_error(op: &'static str, path: &Path, source: io::Error) -> Error {
 }
 
 fn open_root(p: &Path) -> Result<Dir, Error> {
-    open_dir_path(p).map_err(|e| dest_error("open", p, e))
+    // As the operator named it: a symlink to a directory is followed, as `dst/` asks.
+    Dir::open_ambient(p, fstree::Atime::Keep).map_err(|e| dest_error("open", p, e))
 }

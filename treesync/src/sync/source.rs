@@ -10,7 +10,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fstree::{Atime, Dir, Kind as FsKind, Meta, Timestamp};
 
@@ -84,39 +84,32 @@ pub(super) struct Src {
 impl Src {
     /// A command-line operand, reached by `path`, described by `m`.
     pub(super) fn new(name: OsString, path: PathBuf, rel: Vec<u8>, m: &Meta) -> Src {
-        let mut s = Src {
-            name,
-            path,
-            rel,
-            dir: None,
-            kind: Kind::of(m.kind),
-            statted: false,
-            ft: m.kind,
-            mode: 0,
-            size: 0,
-            mtime: Timestamp::default(),
-            atime: Timestamp::default(),
-            uid: 0,
-            gid: 0,
-            rdev: 0,
-            nlink: 0,
-            dev: 0,
-            ino: 0,
-            mount_point: false,
-            followed: false,
-            follow_depth: 0,
-        };
+        let mut s = Src::unstatted(name, path, rel, None, Kind::of(m.kind), 0);
         s.set_meta(m);
         s
     }
 
     /// An entry of the open source directory `dir` (not yet `stat`ed).
     pub(super) fn listed(parent: &Src, dir: &Dir, name: OsString, kind: Kind) -> Src {
+        let (path, rel) = (parent.path.join(&name), join_rel(&parent.rel, &name));
+        let dir = Some(dir.clone());
+        Src::unstatted(name, path, rel, dir, kind, parent.follow_depth)
+    }
+
+    /// An entry whose metadata is not known yet, but for the `kind` it was listed as.
+    fn unstatted(
+        name: OsString,
+        path: PathBuf,
+        rel: Vec<u8>,
+        dir: Option<Dir>,
+        kind: Kind,
+        follow_depth: u8,
+    ) -> Src {
         Src {
-            path: parent.path.join(&name),
-            rel: join_rel(&parent.rel, &name),
             name,
-            dir: Some(dir.clone()),
+            path,
+            rel,
+            dir,
             kind,
             statted: false,
             ft: FsKind::File,
@@ -132,7 +125,7 @@ impl Src {
             ino: 0,
             mount_point: false,
             followed: false,
-            follow_depth: parent.follow_depth,
+            follow_depth,
         }
     }
 
@@ -239,9 +232,4 @@ pub(super) fn join_rel(rel: &[u8], name: &OsStr) -> Vec<u8> {
     }
     r.extend_from_slice(name.as_bytes());
     r
-}
-
-/// Open a directory by path (following a symlink, as a command-line `src/` or DEST does).
-pub(super) fn open_dir_path(p: &Path) -> io::Result<Dir> {
-    Dir::open_ambient(p, Atime::Keep)
 }
