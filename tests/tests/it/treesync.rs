@@ -2272,3 +2272,30 @@ fn delete_after_holds_no_descriptor_per_directory() {
         "300 directories with their kept file"
     );
 }
+
+/// Many files of one directory replaced at once under `--backup-dir`: the workers that back
+/// them up make the backup directory's subdirectories concurrently, and none fails for it.
+#[test]
+fn backups_of_one_directory_made_at_once_all_land() {
+    let (mut src, mut old) = (Tree::new(), Tree::new());
+    for d in 0..4 {
+        for f in 0..200 {
+            let path = format!("d{d}/sub/f{f:03}");
+            src = src.file(&path, format!("new {path}\n"));
+            old = old.file(&path, format!("old content of {path}\n"));
+        }
+    }
+    for _ in 0..5 {
+        let t = tempdir();
+        build_pinned(&src, t.path().join("src"), 1_650_000_000);
+        build_pinned(&old, t.path().join("dst"), 1_640_000_000);
+        let out = treesync()
+            .args(["-r", "--backup-dir=bak", "src/", "dst"])
+            .cwd(t.path())
+            .run();
+        assert_eq!(out.code(), Some(0), "{}", show(&out.stderr));
+        let bak = Listing::read(t.path().join("dst/bak"));
+        let files = bak.entries.iter().filter(|e| e.kind == Kind::File).count();
+        assert_eq!(files, 800, "every replaced file backed up");
+    }
+}

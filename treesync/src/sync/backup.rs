@@ -71,8 +71,11 @@ fn backup_parent(root: &Dir, rel: &[u8]) -> io::Result<(Dir, OsString)> {
         dir = match dir.open_dir(name) {
             Ok(sub) => sub,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                dir.mkdir(name, 0o777)?;
-                dir.open_dir(name)?
+                // Workers back up files of one directory at once: another may make it first.
+                match dir.mkdir(name, 0o777) {
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => dir.open_dir(name)?,
+                }
             }
             Err(e) => return Err(e),
         };
