@@ -190,7 +190,7 @@ impl<R: Read> Receiver<'_, R> {
             }
             None => None,
         };
-        if self.on(flag::TIMES) && !change.new || self.on(flag::TIMES) && dir.is_some() {
+        if self.on(flag::TIMES) && dir.is_some() {
             self.dir_times.push((e.path.clone(), mtime(e)));
         }
         let line = self.announce(&e.path, Type::Dir, &change, None);
@@ -225,6 +225,13 @@ impl<R: Read> Receiver<'_, R> {
     /// Make way for a non-directory where DEST has a directory (`--delete` semantics: the
     /// whole directory goes, as local treesync does with `--force`/`--delete`).
     fn make_way(&mut self, d: &Dir, name: &OsStr, rel: &[u8]) -> Result<bool, Fatal> {
+        if self.on(flag::DELETE) {
+            let mut text = Vec::new();
+            if let Ok(sub) = d.open_dir(name) {
+                deleted_contents(&sub, rel, self, &mut text);
+            }
+            self.lines.ready(text);
+        }
         if self.dry_run() {
             return Ok(true);
         }
@@ -632,7 +639,11 @@ fn deletion_order(d: &Dir, names: Vec<OsString>) -> Vec<(OsString, bool)> {
             (n, is_dir)
         })
         .collect();
-    v.sort_by(|a, b| (a.1, a.0.as_bytes()).cmp(&(b.1, b.0.as_bytes())));
+    let key = |(n, d): &(OsString, bool)| match d {
+        true => (true, super::sender::dir_key(n)),
+        false => (false, n.as_bytes().to_vec()),
+    };
+    v.sort_by_key(key);
     v.reverse();
     v
 }

@@ -147,10 +147,11 @@ impl<'a, R: Read> Receiver<'a, R> {
                 _ => return Err(Fatal::protocol("unexpected frame after the file list")),
             }
         }
+        let root = self.root();
         while !self.stack.is_empty() {
             self.pop_level()?;
         }
-        self.set_dir_times();
+        self.set_dir_times(root);
         self.flush_lines()?;
         Ok(if self.partial { 23 } else { 0 })
     }
@@ -370,11 +371,11 @@ impl<'a, R: Read> Receiver<'a, R> {
     }
 
     /// The mtimes of directories, once nothing more is written in them.
-    fn set_dir_times(&mut self) {
+    fn set_dir_times(&mut self, root: Option<Dir>) {
         if self.dry_run() {
             return;
         }
-        let Some(root) = self.root() else {
+        let Some(root) = root else {
             return;
         };
         for (rel, t) in std::mem::take(&mut self.dir_times) {

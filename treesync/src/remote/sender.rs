@@ -234,6 +234,8 @@ impl<'a> Sender<'a> {
             self.emit_named(dir, &rel, &n.name, &meta)?;
             self.serve_ready()?;
         }
+        // rsync sorts a directory as its name with a `/` after it (`a-b/` before `a/`).
+        subdirs.sort_by_key(|a| dir_key(&a.0));
         for (name, meta) in subdirs {
             let rel = [prefix, name.as_bytes()].concat();
             self.emit_named(dir, &rel, &name, &meta)?;
@@ -434,4 +436,9 @@ fn entry_of(rel: &[u8], m: &Meta, target: Option<Vec<u8>>) -> Entry {
         target: target.unwrap_or_default(),
         digest: None,
     }
+}
+
+/// A directory's sort key: its name and a `/`.
+pub(super) fn dir_key(name: &OsStr) -> Vec<u8> {
+    [name.as_bytes(), b"/"].concat()
 }
