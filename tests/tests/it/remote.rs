@@ -424,3 +424,34 @@ fn hostile_peer_content_with_a_wrong_hash_is_not_renamed_into_place() {
     let left: Vec<_> = fs::read_dir(t.path().join("dst")).unwrap().collect();
     assert_eq!(left.len(), 1, "only the old file is left");
 }
+
+/// A receiver (the server of a push) that asks for what the sender did not list as a file:
+/// the sender refuses (exit 12) and reads nothing else.
+#[test]
+fn hostile_receiver_request_for_a_non_file_is_refused() {
+    for index in [0u32, 999] {
+        let t = tempdir();
+        let w = t.path();
+        Tree::new().file("src/f", "data\n").build(w);
+        let mut reply = hello();
+        reply[5 + 10] = 0; // role: the server receives
+        let mut req = index.to_le_bytes().to_vec();
+        req.extend_from_slice(&bytes(b""));
+        fs::write(w.join("crafted"), [reply, frame(4, &req)].concat()).unwrap();
+        let peer = w.join("peer");
+        let script = "#!/bin/sh\ncat \"$(dirname \"$0\")/crafted\"\ncat > /dev/null\n";
+        fs::write(&peer, script).unwrap();
+        fs::set_permissions(&peer, fs::Permissions::from_mode(0o755)).unwrap();
+        let o = tool("treesync")
+            .arg("-r")
+            .arg("-e")
+            .arg(&peer)
+            .args(["src/", "h:dst"])
+            .cwd(w)
+            .run();
+        let err = o.stderr_text();
+        assert_eq!(o.code(), Some(12), "{err}");
+        assert!(err.contains("not a listed file"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
