@@ -455,3 +455,50 @@ fn hostile_receiver_request_for_a_non_file_is_refused() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// `-v` prints rsync's lines: the file-list header, the names, and the closing counters, whose
+/// byte counts are this run's own (only their shape is compared) but whose total size is
+/// SRC's, as rsync's.
+#[test]
+fn verbose_lines_match_rsync_over_the_same_shell() {
+    require_tool("rsync");
+    let src = edge_case_tree_portable();
+    let shape = |out: &[u8]| -> Vec<String> {
+        let text = String::from_utf8_lossy(out);
+        text.lines()
+            .map(|l| match l.strip_prefix("sent ") {
+                Some(rest) => {
+                    assert!(rest.ends_with(" bytes/sec") && rest.contains(" bytes  received "));
+                    "sent N bytes  received N bytes  N bytes/sec".to_string()
+                }
+                None => match l.split_once("  speedup is ") {
+                    Some((total, _)) => format!("{total}  speedup is N"),
+                    None => l.to_string(),
+                },
+            })
+            .collect()
+    };
+    for pull in [false, true] {
+        let t = tempdir();
+        let mut outs = Vec::new();
+        for side in ["rsync", "ours"] {
+            let w = t.path().join(side);
+            src.build(w.join("src"));
+            let run = match side {
+                "rsync" => cmd("rsync").arg("-e").arg(rsh(&w)),
+                _ => tool("treesync").args(over_shell(&w)),
+            };
+            let ops = if pull {
+                ["h:src/", "dst"]
+            } else {
+                ["src/", "h:dst"]
+            };
+            outs.push(run.arg("-av").args(ops).cwd(&w).success());
+        }
+        assert_eq!(
+            shape(&outs[0].stdout),
+            shape(&outs[1].stdout),
+            "pull {pull}"
+        );
+    }
+}

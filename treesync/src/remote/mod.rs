@@ -23,12 +23,14 @@ mod name;
 pub mod operand;
 mod receiver;
 mod sender;
+mod wire;
 
 use std::ffi::OsString;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Sender as Tx, channel};
 
 use frame::{Frame, Hello, Role, Stream, flag};
@@ -264,7 +266,14 @@ pub fn run_client(
     let (Some(cin), Some(cout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(Fatal::closed());
     };
+    let started = std::time::Instant::now();
+    let (cin, sent) = wire::Counted::new(cin);
+    let (cout, received) = wire::Counted::new(cout);
     let mut w = BufWriter::new(cin);
+    if o.verbose > 0 && !o.itemize && !o.quiet {
+        let way = if sender { "receiving" } else { "sending" };
+        writeln!(out, "{way} incremental file list").map_err(Fatal::output)?;
+    }
     let hello = Hello {
         version: frame::VERSION,
         role: p.role,
@@ -276,7 +285,12 @@ pub fn run_client(
     let result = converse(o, flags, &hello, &mut w, cout, out, err);
     drop(w);
     let waited = child.wait();
-    let status = result?;
+    let (status, total) = result?;
+    if o.verbose > 0 && !o.quiet {
+        let (s, r) = (sent.load(Relaxed), received.load(Relaxed));
+        let text = wire::summary(s, r, started.elapsed(), total, o.human);
+        out.write_all(text.as_bytes()).map_err(Fatal::output)?;
+    }
     match waited {
         Ok(s) if s.success() || status != 0 => Ok(status),
         Ok(s) => Err(Fatal::Protocol(format!("remote end exited with {s}"))),
@@ -284,15 +298,16 @@ pub fn run_client(
     }
 }
 
+/// The conversation of a client; returns the exit status and the total size listed.
 fn converse(
     o: &Options,
     flags: u32,
     hello: &Hello,
-    w: &mut BufWriter<std::process::ChildStdin>,
-    cout: std::process::ChildStdout,
+    w: &mut dyn Write,
+    cout: impl Read + Send + 'static,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<u8, Fatal> {
+) -> Result<(u8, u64), Fatal> {
     frame::write(w, &Frame::Hello(hello.clone())).map_err(Fatal::io)?;
     w.flush().map_err(Fatal::io)?;
     let mut r = BufReader::new(cout);
@@ -303,7 +318,8 @@ fn converse(
         std::thread::spawn(move || read_requests(r, tx));
         let mut s = sender::Sender::new(flags, cs, w, Some(out), &rx);
         let status = s.run(&hello.sources)?;
-        return Ok(if s.partial && status == 0 { 23 } else { status });
+        let status = if s.partial && status == 0 { 23 } else { status };
+        return Ok((status, s.total_size));
     }
     let mut rc = new_receiver(
         flags,
@@ -318,7 +334,7 @@ fn converse(
     let status = rc.run()?;
     frame::write(rc.w, &Frame::Done { status }).map_err(Fatal::io)?;
     rc.w.flush().map_err(Fatal::io)?;
-    Ok(status)
+    Ok((status, rc.total_size))
 }
 
 fn expect_hello(r: &mut dyn Read) -> Result<Hello, Fatal> {
@@ -358,6 +374,7 @@ fn new_receiver<'a, R: Read>(
         rename: None,
         created: false,
         started: false,
+        total_size: 0,
     }
 }
 

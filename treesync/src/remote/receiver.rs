@@ -116,6 +116,8 @@ pub(super) struct Receiver<'a, R: Read> {
     /// DEST was created by this run.
     pub created: bool,
     pub started: bool,
+    /// Sizes of the files and symlinks listed (`-v`'s `total size`).
+    pub total_size: u64,
 }
 
 impl<'a, R: Read> Receiver<'a, R> {
@@ -232,6 +234,11 @@ impl<'a, R: Read> Receiver<'a, R> {
             .map_err(|b| Fatal::protocol(&format!("{b}: \"{}\"", self.show(&e.path))))?;
         let (parent, name) = (parent.to_vec(), name.to_os_string());
         let kind = self.kind_allowed(&e)?;
+        self.total_size = self.total_size.saturating_add(match kind {
+            Kind::File => e.size,
+            Kind::Symlink => e.target.len() as u64,
+            _ => 0,
+        });
         if !self.started {
             self.open_top(&e, kind)?;
         }

@@ -36,6 +36,8 @@ pub(super) struct Sender<'a> {
     files: Vec<Option<Listed>>,
     /// Something could not be read (exit 23).
     pub partial: bool,
+    /// Sizes of the files and symlinks listed (`-v`'s `total size`).
+    pub total_size: u64,
     io_error: bool,
 }
 
@@ -57,6 +59,7 @@ impl<'a> Sender<'a> {
             files: Vec::new(),
             partial: false,
             io_error: false,
+            total_size: 0,
         }
     }
 
@@ -308,6 +311,7 @@ impl<'a> Sender<'a> {
             digest,
             ..entry_of(rel, m, target)
         };
+        self.total_size += e.size + e.target.len() as u64;
         self.send(&Frame::Entry(e))
     }
 
