@@ -502,3 +502,25 @@ fn verbose_lines_match_rsync_over_the_same_shell() {
         );
     }
 }
+
+/// A remote end that is not there (the program is missing, the shell fails) is rsync's
+/// protocol error, exit 12, in its words; nothing is written.
+#[test]
+fn missing_remote_program_is_a_protocol_error() {
+    let t = tempdir();
+    Tree::new().file("src/f", "x\n").build(t.path());
+    let o = tool("treesync")
+        .arg("-r")
+        .arg("-e")
+        .arg(rsh(t.path()))
+        .args(["--rsync-path", "/nonexistent/treesync", "src/", "h:dst"])
+        .cwd(t.path())
+        .run();
+    let err = o.stderr_text();
+    assert_eq!(o.code(), Some(12), "{err}");
+    assert!(
+        err.contains("treesync error: error in protocol data stream (code 12)"),
+        "{err}"
+    );
+    assert!(!t.path().join("dst").exists());
+}

@@ -5,11 +5,11 @@
 //! ([`frame`]) over the shell's stdin/stdout; the operands travel inside it, so the remote
 //! shell parses nothing of them (rsync 3.5's `-s` by default).
 //!
-//! Each end is a thread that writes and a reader: the sender ([`sender`]) streams the file
+//! Each end is a thread that writes and a reader: the sender (`sender`) streams the file
 //! list and, between entries, answers the receiver's requests that its reader thread has
-//! queued; the receiver ([`receiver`], [`apply`]) reads frames in order and writes requests,
+//! queued; the receiver (`receiver`, `apply`) reads frames in order and writes requests,
 //! so neither end waits on the other's writes and nothing deadlocks on full pipes. Changed
-//! files travel as deltas against the receiver's copy ([`delta`]), verified by SHA-256 before
+//! files travel as deltas against the receiver's copy (`delta`), verified by SHA-256 before
 //! the rename; `-z` compresses each data frame with zstd.
 //!
 //! First step: the receiver has its own small engine with local treesync's rules for
@@ -63,6 +63,15 @@ impl Fatal {
             Fatal::Usage(_) => 1,
             Fatal::Protocol(_) => EXIT_PROTOCOL,
             Fatal::Dest(_) => 11,
+        }
+    }
+
+    /// rsync's words for the exit status (`treesync error: WORDS (code N)`).
+    pub fn words(&self) -> &'static str {
+        match self {
+            Fatal::Usage(_) => "syntax or usage error",
+            Fatal::Protocol(_) => "error in protocol data stream",
+            Fatal::Dest(_) => "error in file IO",
         }
     }
 
@@ -232,6 +241,28 @@ fn plan(sources: &[OsString], dest: &OsString) -> Result<Plan, Fatal> {
                 sources: all.into_iter().map(|r| r.path).collect(),
                 dest: dest.as_bytes().to_vec(),
             })
+        }
+    }
+}
+
+/// A push or a pull over a remote shell, for the binary: returns the exit status; a failure
+/// ends with rsync's two lines on `err`, output that cannot be flushed is exit 11.
+pub fn run(
+    o: &Options,
+    sources: &[OsString],
+    dest: &OsString,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let r = run_client(o, sources, dest, out, err);
+    let flushed = out.flush().is_ok();
+    match r {
+        Ok(status) if flushed || status != 0 => status,
+        Ok(_) => crate::EXIT_FILE_IO,
+        Err(e) => {
+            let (words, code) = (e.words(), e.exit_status());
+            let _ = writeln!(err, "treesync: {e}\ntreesync error: {words} (code {code})");
+            code
         }
     }
 }
