@@ -524,3 +524,58 @@ fn missing_remote_program_is_a_protocol_error() {
     );
     assert!(!t.path().join("dst").exists());
 }
+
+fn begin(index: u32, size: u64) -> Vec<u8> {
+    let mut p = index.to_le_bytes().to_vec();
+    p.extend_from_slice(&size.to_le_bytes());
+    p.push(0);
+    frame(5, &p)
+}
+
+/// A symlink out of DEST, then a directory of the same name, then a file in it: the symlink
+/// is replaced by a real directory and the file lands inside DEST, never through the link.
+#[test]
+fn hostile_peer_symlink_then_directory_of_the_same_name_stays_inside() {
+    let mut data = vec![0];
+    data.extend_from_slice(&bytes(b"abc"));
+    // SHA-256("abc").
+    let sha: Vec<u8> = (0..32)
+        .map(|i| {
+            let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+            u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()
+        })
+        .collect();
+    let s = [
+        entry(b".", DIR, 0, b""),
+        entry(b"esc", LINK, 0, b"../outside"),
+        entry(b"esc", DIR, 0, b""),
+        entry(b"esc/keep", FILE, 3, b""),
+        frame(3, &[0]),
+        begin(3, 3),
+        frame(6, &data),
+        frame(7, &sha),
+    ]
+    .concat();
+    let (t, o) = pull_from_hostile(&s);
+    assert_eq!(o.code(), Some(0), "{}", o.stderr_text());
+    assert_eq!(
+        fs::read(t.path().join("outside/keep")).unwrap(),
+        b"precious\n"
+    );
+    assert!(
+        t.path()
+            .join("dst/esc")
+            .symlink_metadata()
+            .unwrap()
+            .is_dir()
+    );
+    assert_eq!(fs::read(t.path().join("dst/esc/keep")).unwrap(), b"abc");
+}
+
+#[test]
+fn hostile_peer_content_nobody_asked_for_is_refused() {
+    let s = [entry(b".", DIR, 0, b""), frame(3, &[0]), begin(0, 3)].concat();
+    refused(&s, &["old"]);
+    let s = [entry(b".", DIR, 0, b""), begin(7, 3)].concat();
+    refused(&s, &["old"]);
+}

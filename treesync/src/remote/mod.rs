@@ -365,6 +365,7 @@ fn converse(
     let status = rc.run()?;
     frame::write(rc.w, &Frame::Done { status }).map_err(Fatal::io)?;
     rc.w.flush().map_err(Fatal::io)?;
+    rc.expect_end()?;
     Ok((status, rc.total_size))
 }
 

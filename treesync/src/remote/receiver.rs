@@ -178,6 +178,18 @@ impl<'a, R: Read> Receiver<'a, R> {
         }
     }
 
+    /// After `Done`, the sender may only close the stream (or still say something).
+    pub fn expect_end(&mut self) -> Result<(), Fatal> {
+        loop {
+            match frame::read(&mut self.r) {
+                Err(frame::ReadError::Closed) => return Ok(()),
+                Err(e) => return Err(Fatal::from_read(e)),
+                Ok(Frame::Log { stream, text }) => self.say(stream, text)?,
+                Ok(_) => return Err(Fatal::protocol("data after the end of the transfer")),
+            }
+        }
+    }
+
     pub fn flush_lines(&mut self) -> Result<(), Fatal> {
         let text = self.lines.take_ready();
         if text.is_empty() {
