@@ -273,6 +273,11 @@ const LINK: u32 = 0o120777;
 /// Pull from a peer that sends `stream` (after its hello) whatever it is asked (and reads
 /// until the end): returns the scratch directory (`outside/`, `dst/`) and the run.
 fn pull_from_hostile(stream: &[u8]) -> (tempfile::TempDir, Output) {
+    pull_from_hostile_as(stream, &["h:src/", "dst"])
+}
+
+/// [`pull_from_hostile`] with other operands.
+fn pull_from_hostile_as(stream: &[u8], operands: &[&str]) -> (tempfile::TempDir, Output) {
     let t = tempdir();
     let w = t.path();
     Tree::new()
@@ -291,7 +296,7 @@ fn pull_from_hostile(stream: &[u8]) -> (tempfile::TempDir, Output) {
         .arg("-rl")
         .arg("-e")
         .arg(&peer)
-        .args(["h:src/", "dst"])
+        .args(operands)
         .cwd(w)
         .run();
     (t, o)
@@ -578,4 +583,35 @@ fn hostile_peer_content_nobody_asked_for_is_refused() {
     refused(&s, &["old"]);
     let s = [entry(b".", DIR, 0, b""), begin(7, 3)].concat();
     refused(&s, &["old"]);
+}
+
+/// Operands that name entries (`h:src`, `h:file`) allow only those names at the top: no `.`
+/// (DEST's parent would be the top), no other name, and a single file written under DEST's
+/// name is the only entry of its run.
+#[test]
+fn hostile_peer_names_the_operands_did_not_ask_for_are_refused() {
+    let cases: [(Vec<u8>, [&str; 2]); 4] = [
+        (entry(b"other", FILE, 3, b""), ["h:src", "dst"]),
+        (entry(b".", DIR, 0, b""), ["h:src", "dst"]),
+        (
+            [entry(b"f", FILE, 0, b""), entry(b".", DIR, 0, b"")].concat(),
+            ["h:f", "single"],
+        ),
+        (
+            [entry(b"f", FILE, 0, b""), entry(b"f", DIR, 0, b"")].concat(),
+            ["h:f", "single"],
+        ),
+    ];
+    for (stream, ops) in cases {
+        let (t, o) = pull_from_hostile_as(&stream, &ops);
+        let err = o.stderr_text();
+        assert_eq!(o.code(), Some(12), "{ops:?}: {err}");
+        let mut top: Vec<String> = fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        top.sort();
+        assert_eq!(top, ["crafted", "dst", "outside", "peer"], "{ops:?}: {err}");
+        assert_eq!(fs::read(t.path().join("dst/old")).unwrap(), b"old\n");
+    }
 }

@@ -352,15 +352,7 @@ fn converse(
         let status = if s.partial && status == 0 { 23 } else { status };
         return Ok((status, s.total_size));
     }
-    let mut rc = new_receiver(
-        flags,
-        o.verbose,
-        o.umask,
-        &hello.dest,
-        hello.sources.len(),
-        r,
-        w,
-    );
+    let mut rc = new_receiver(flags, o.verbose, o.umask, &hello.dest, &hello.sources, r, w);
     rc.console = Console::Local { out, err };
     let status = rc.run()?;
     frame::write(rc.w, &Frame::Done { status }).map_err(Fatal::io)?;
@@ -381,7 +373,7 @@ fn new_receiver<'a, R: Read>(
     verbose: u8,
     umask: u32,
     dest: &[u8],
-    sources: usize,
+    sources: &[Vec<u8>],
     r: R,
     w: &'a mut dyn Write,
 ) -> Receiver<'a, R> {
@@ -392,7 +384,8 @@ fn new_receiver<'a, R: Read>(
         umask,
         is_root: rustix::process::geteuid().is_root(),
         dest: PathBuf::from(std::ffi::OsStr::from_bytes(dest)),
-        sources,
+        sources: sources.len(),
+        top_names: operand::top_names(sources),
         r: BufReader::new(r),
         w,
         console: Console::Peer,
@@ -487,8 +480,15 @@ fn serve_on(
         s.w.flush().map_err(Fatal::io)?;
         return Ok(if s.partial { 23 } else { 0 });
     }
-    let n = hello.sources.len();
-    let mut rc = new_receiver(hello.flags, hello.verbose, umask, &hello.dest, n, input, w);
+    let mut rc = new_receiver(
+        hello.flags,
+        hello.verbose,
+        umask,
+        &hello.dest,
+        &hello.sources,
+        input,
+        w,
+    );
     let status = rc.run()?;
     frame::write(rc.w, &Frame::Done { status }).map_err(Fatal::io)?;
     rc.w.flush().map_err(Fatal::io)?;

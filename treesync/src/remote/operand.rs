@@ -69,6 +69,22 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Does a SRC operand copy a directory's contents (`dir/`, `.`, `dir/.`, `..`) rather than
+/// the entry by name?
+pub fn copies_contents(op: &[u8]) -> bool {
+    op.ends_with(b"/") || op == b"." || op == b".." || op.ends_with(b"/.") || op.ends_with(b"/..")
+}
+
+/// The names a receiver accepts at the top of a transfer from these SRC operands: `None` when
+/// one copies a directory's contents (any name, and `.`), else the operands' last components.
+pub fn top_names(sources: &[Vec<u8>]) -> Option<std::collections::HashSet<Vec<u8>>> {
+    if sources.iter().any(|s| copies_contents(s)) {
+        return None;
+    }
+    let base = |s: &Vec<u8>| s.rsplit(|&b| b == b'/').next().unwrap_or(s).to_vec();
+    Some(sources.iter().map(base).collect())
+}
+
 /// Split `-e`'s COMMAND into words, as rsync does.
 pub fn split_command(cmd: &[u8]) -> Vec<OsString> {
     let mut words = Vec::new();

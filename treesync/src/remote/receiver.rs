@@ -101,6 +101,9 @@ pub(super) struct Receiver<'a, R: Read> {
     pub is_root: bool,
     pub dest: PathBuf,
     pub sources: usize,
+    /// The names allowed at the top of the transfer (`None`: any, and `.`), from the SRC
+    /// operands: a name no operand asked for is outside the transfer.
+    pub top_names: Option<HashSet<Vec<u8>>>,
     pub r: BufReader<R>,
     pub w: &'a mut dyn Write,
     pub console: Console<'a>,
@@ -255,6 +258,9 @@ impl<'a, R: Read> Receiver<'a, R> {
             self.open_top(&e, kind)?;
         }
         if e.path == b"." {
+            if self.top_names.is_some() || self.rename.is_some() {
+                return Err(Fatal::protocol("`.` from operands that name entries"));
+            }
             if kind != Kind::Dir {
                 return Err(Fatal::protocol(
                     "the top of the transfer is not a directory",
@@ -274,10 +280,7 @@ impl<'a, R: Read> Receiver<'a, R> {
                 "name outside the transfer: \"{shown}\""
             )));
         }
-        let name = match &self.rename {
-            Some(n) if kind != Kind::Dir && parent == b"." => n.clone(),
-            _ => name,
-        };
+        let name = self.top_checked(&e.path, &parent, kind, name)?;
         if let Some(l) = self.stack.last_mut() {
             l.seen.insert(name.clone());
         }
@@ -285,6 +288,35 @@ impl<'a, R: Read> Receiver<'a, R> {
             Kind::Dir => self.dir_entry(&e, &name),
             Kind::File => self.file_entry(index, &e, parent, name),
             _ => self.other_entry(&e, &name, kind),
+        }
+    }
+
+    /// A top-level name must be one the operands asked for; a single file written under
+    /// DEST's name (`rename`) is the only entry of its transfer.
+    fn top_checked(
+        &mut self,
+        path: &[u8],
+        parent: &[u8],
+        kind: Kind,
+        name: OsString,
+    ) -> Result<OsString, Fatal> {
+        if parent != b"." {
+            return Ok(name);
+        }
+        if self.top_names.as_ref().is_some_and(|n| !n.contains(path)) {
+            let shown = self.show(path);
+            return Err(Fatal::protocol(&format!("name not asked for: \"{shown}\"")));
+        }
+        match self.rename.take() {
+            Some(_) if kind == Kind::Dir || self.count > 1 => {
+                Err(Fatal::protocol("more than the single file asked for"))
+            }
+            Some(n) => {
+                // Kept (for `seen`), but never used again: `count` rules out a second entry.
+                self.rename = Some(n.clone());
+                Ok(n)
+            }
+            None => Ok(name),
         }
     }
 

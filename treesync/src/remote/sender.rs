@@ -148,7 +148,7 @@ impl<'a> Sender<'a> {
 
     /// One SRC operand: `dir/` sends the contents as `.`, anything else the entry by name.
     fn operand(&mut self, src: &[u8]) -> Result<(), Fatal> {
-        let contents = src.ends_with(b"/") || src == b"." || src.ends_with(b"/.");
+        let contents = super::operand::copies_contents(src);
         let path = Path::new(OsStr::from_bytes(src));
         if contents {
             let dir = match Dir::open_ambient(path, Atime::Keep).and_then(|d| Ok((d.stat()?, d))) {
