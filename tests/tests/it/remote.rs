@@ -615,3 +615,38 @@ fn hostile_peer_names_the_operands_did_not_ask_for_are_refused() {
         assert_eq!(fs::read(t.path().join("dst/old")).unwrap(), b"old\n");
     }
 }
+
+/// Without `-p` a new entry's set-id and sticky bits do not come from the other side (rsync
+/// drops them too); with `-p` they do, as rsync carries them.
+#[test]
+fn special_mode_bits_come_only_with_perms_as_rsync() {
+    require_tool("rsync");
+    use std::os::unix::fs::MetadataExt;
+    for flags in [&["-r"][..], &["-rp"][..]] {
+        for pull in [false, true] {
+            let t = tempdir();
+            let mut modes = Vec::new();
+            for side in ["rsync", "ours"] {
+                let w = t.path().join(side);
+                Tree::new()
+                    .file_mode("src/setuid", "x\n", 0o4755)
+                    .file_mode("src/setgid", "x\n", 0o2750)
+                    .dir_mode("src/sticky", 0o1777)
+                    .build(&w);
+                let run = match side {
+                    "rsync" => cmd("rsync").arg("-e").arg(rsh(&w)),
+                    _ => tool("treesync").args(over_shell(&w)),
+                };
+                let ops = if pull {
+                    ["h:src/", "dst"]
+                } else {
+                    ["src/", "h:dst"]
+                };
+                run.args(flags).args(ops).cwd(&w).success();
+                let mode = |n: &str| fs::symlink_metadata(w.join("dst").join(n)).unwrap().mode();
+                modes.push([mode("setuid"), mode("setgid"), mode("sticky")]);
+            }
+            assert_eq!(modes[0], modes[1], "{flags:?} pull {pull}: rsync, ours");
+        }
+    }
+}

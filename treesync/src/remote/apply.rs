@@ -2,8 +2,9 @@
 //! carries (`-r -l -p -t -o -g -D -c --delete -n -i -v`): a regular file is up to date when
 //! size and mtime seconds match (with `-c`: size and SHA-256), and then only its attributes
 //! are fixed; otherwise its content is requested, as a delta against the old copy when there
-//! is one. Without `-p` a new entry gets the source mode masked by the umask and an existing
-//! file keeps its mode; owners change only as root. Directory mtimes are set at the end.
+//! is one. Without `-p` a new entry gets the source mode masked by the umask, without set-id
+//! or sticky bits (as rsync's manual says and rsync 3.5 does), and an existing file keeps its
+//! mode; owners change only as root. Directory mtimes are set at the end.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, BufWriter, Read, Write};
@@ -38,11 +39,10 @@ impl<R: Read> Receiver<'_, R> {
     /// The mode an entry ends with (see the module doc).
     fn want_mode(&self, e: &Entry, new: bool) -> u32 {
         let m = e.mode & 0o7777;
-        let is_dir = e.mode & libc::S_IFMT == libc::S_IFDIR;
-        match (new && !self.on(flag::PERMS), is_dir) {
-            (true, true) => m & !self.umask & 0o1777,
-            (true, false) => m & !self.umask,
-            (false, _) => m,
+        // rsync: without `-p`, a new entry's special bits (set-id, sticky) are dropped.
+        match new && !self.on(flag::PERMS) {
+            true => m & !self.umask & 0o777,
+            false => m,
         }
     }
 
