@@ -650,3 +650,28 @@ fn special_mode_bits_come_only_with_perms_as_rsync() {
         }
     }
 }
+
+/// An option the remote engine does not carry yet is refused (exit 1), not ignored.
+#[test]
+fn options_the_remote_engine_lacks_are_refused() {
+    let t = tempdir();
+    Tree::new().file("src/f", "x\n").build(t.path());
+    for flag in [
+        "--exclude=f",
+        "--safe-links",
+        "-H",
+        "--chmod=+w",
+        "--max-size=1",
+    ] {
+        let o = tool("treesync")
+            .args(["-r", flag])
+            .args(over_shell(t.path()))
+            .args(["src/", "h:dst"])
+            .cwd(t.path())
+            .run();
+        let err = o.stderr_text();
+        assert_eq!(o.code(), Some(1), "{flag}: {err}");
+        assert!(err.contains("not supported with a remote operand"), "{err}");
+        assert!(!t.path().join("dst").exists());
+    }
+}

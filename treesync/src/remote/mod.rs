@@ -157,6 +157,17 @@ fn flags_of(o: &Options) -> Result<u32, Fatal> {
         ),
         (o.atimes, "-U"),
         (o.stats || o.progress || o.progress2, "--stats/--progress"),
+        (o.safe_links, "--safe-links"),
+        (o.one_file_system > 0, "-x"),
+        (o.omit_dir_times || o.omit_link_times, "-O/-J"),
+        (o.modify_window != 0, "--modify-window"),
+        (
+            o.min_size.is_some() || o.max_size.is_some(),
+            "--min-size/--max-size",
+        ),
+        (o.mkpath, "--mkpath"),
+        (o.ignore_missing_args, "--ignore-missing-args"),
+        (o.force || o.ignore_errors, "--force/--ignore-errors"),
     ];
     if let Some((_, name)) = unsupported.iter().find(|(on, _)| *on) {
         return Err(Fatal::Usage(format!(
