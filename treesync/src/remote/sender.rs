@@ -392,13 +392,19 @@ impl<'a> Sender<'a> {
         if (&mut file).take(size).read_to_end(&mut data).is_err() || data.len() as u64 != size {
             return Ok(None);
         }
-        let d = delta::diff(sig, &data).map_err(|e| Fatal::protocol(&e.to_string()))?;
+        // The delta and the strong hash, on both cores.
+        let (d, digest) = rayon::join(
+            || delta::diff(sig, &data),
+            || {
+                let mut h = delta::Hashing::new(io::sink());
+                h.write_all(&data).map(|()| h.digest())
+            },
+        );
+        let d = d.map_err(|e| Fatal::protocol(&e.to_string()))?;
         for piece in d.chunks(CHUNK) {
             self.data(piece)?;
         }
-        let mut h = delta::Hashing::new(io::sink());
-        h.write_all(&data).map_err(Fatal::io)?;
-        Ok(Some(h.digest()))
+        Ok(Some(digest.map_err(Fatal::io)?))
     }
 
     /// One `Data` frame, compressed with `-z`.
