@@ -675,3 +675,22 @@ fn options_the_remote_engine_lacks_are_refused() {
         assert!(!t.path().join("dst").exists());
     }
 }
+
+/// The connection drops in the middle of a file: the run ends 12 and the half-received file's
+/// temporary is gone (DEST keeps what it had).
+#[test]
+fn connection_dropped_mid_file_leaves_nothing_torn() {
+    let mut data = vec![0];
+    data.extend_from_slice(&bytes(b"half!"));
+    let s = [
+        entry(b".", DIR, 0, b""),
+        entry(b"old", FILE, 10, b""),
+        frame(3, &[0]),
+        begin(1, 10),
+        frame(6, &data),
+    ]
+    .concat();
+    refused(&s, &["old"]);
+    let (t, _) = pull_from_hostile(&s);
+    assert_eq!(fs::read(t.path().join("dst/old")).unwrap(), b"old\n");
+}
