@@ -134,6 +134,17 @@ fn pull_onto_an_old_dest_with_delete_equals_local_treesync() {
     same_as_local(&src, Some(&old), &["-rlpt", "-c", "-i", "--delete"], true);
 }
 
+/// `--chmod` changes the list's modes as if the sender had supplied them, in both directions
+/// (new and existing entries, with and without `-p`).
+#[test]
+fn chmod_over_the_shell_equals_local_treesync() {
+    let (src, old) = src_and_old();
+    for pull in [false, true] {
+        same_as_local(&src, None, &["-rlt", "-i", "--chmod=u+w,g-w,o=,Dg+s"], pull);
+        same_as_local(&src, Some(&old), &["-a", "-i", "--chmod=D750,F640"], pull);
+    }
+}
+
 #[test]
 fn dry_run_over_the_shell_prints_what_local_treesync_prints() {
     let (src, old) = src_and_old();
@@ -660,7 +671,7 @@ fn options_the_remote_engine_lacks_are_refused() {
         "--exclude=f",
         "--safe-links",
         "-H",
-        "--chmod=+w",
+        "--chown=0:0",
         "--max-size=1",
     ] {
         let o = tool("treesync")

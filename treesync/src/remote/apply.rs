@@ -222,20 +222,38 @@ impl<R: Read> Receiver<'_, R> {
         }
     }
 
-    /// Make way for a non-directory where DEST has a directory (`--delete` semantics: the
-    /// whole directory goes, as local treesync does with `--force`/`--delete`).
-    fn make_way(&mut self, d: &Dir, name: &OsStr, rel: &[u8]) -> Result<bool, Fatal> {
-        if self.on(flag::DELETE) {
+    /// Make way for a non-directory of `kind` where DEST has a directory: with `--delete` the
+    /// whole directory goes (its contents said as deleted); without, only an empty one, else
+    /// rsync's two complaints (stdout, then stderr) and exit 23, as local treesync.
+    fn make_way(&mut self, d: &Dir, name: &OsStr, rel: &[u8], kind: Kind) -> Result<bool, Fatal> {
+        let delete = self.on(flag::DELETE);
+        let sub = d.open_dir(name);
+        let empty = sub
+            .as_ref()
+            .is_ok_and(|s| s.entries().is_ok_and(|l| l.is_empty()));
+        if delete && let Ok(sub) = &sub {
             let mut text = Vec::new();
-            if let Ok(sub) = d.open_dir(name) {
-                deleted_contents(&sub, rel, self, &mut text);
-            }
+            deleted_contents(sub, rel, self, &mut text);
             self.lines.ready(text);
+        } else if !delete && !empty {
+            let shown = self.show(rel);
+            self.lines
+                .ready(format!("cannot delete non-empty directory: {shown}\n").into_bytes());
+            let what = match kind {
+                Kind::File => "regular file",
+                Kind::Symlink => "symlink",
+                Kind::CharDevice | Kind::BlockDevice => "device",
+                _ => "special file",
+            };
+            self.partial = true;
+            let msg = format!("could not make way for new {what}: {shown}\n");
+            self.say(frame::Stream::Err, msg.into_bytes())?;
+            return Ok(false);
         }
         if self.dry_run() {
             return Ok(true);
         }
-        let r = match self.on(flag::DELETE) {
+        let r = match delete {
             true => d.remove_all(name),
             false => d.remove_dir(name),
         };
@@ -261,7 +279,7 @@ impl<R: Read> Receiver<'_, R> {
         let same = existing.filter(|m| m.kind == Kind::File);
         if let (Some(m), Some(d)) = (&existing, &d)
             && m.kind == Kind::Dir
-            && !self.make_way(d, &name, &e.path)?
+            && !self.make_way(d, &name, &e.path, Kind::File)?
         {
             return Ok(());
         }
@@ -374,7 +392,9 @@ impl<R: Read> Receiver<'_, R> {
             },
         };
         if let (Some(d), false) = (&d, self.dry_run()) {
-            if existing.is_some_and(|m| m.kind == Kind::Dir) && !self.make_way(d, name, &e.path)? {
+            if existing.is_some_and(|m| m.kind == Kind::Dir)
+                && !self.make_way(d, name, &e.path, kind)?
+            {
                 return Ok(());
             }
             if let Err(err) = self.make_node(d, name, e, kind) {

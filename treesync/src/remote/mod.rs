@@ -13,8 +13,10 @@
 //! the rename; `-z` compresses each data frame with zstd.
 //!
 //! First step: the receiver has its own small engine with local treesync's rules for
-//! `-r -l -p -t -g -o -D -a --delete -c -i -v -n -q -z`; other options are refused with a
-//! remote operand rather than ignored.
+//! `-r -l -p -t -g -o -D -a --delete -c -i -v -n -q -z --chmod`; other options are refused
+//! with a remote operand rather than ignored. `--chmod` changes the modes of the list as if
+//! the sender had supplied them (rsync's words), so the client applies it on its side: to the
+//! entries it sends in a push, to those it receives in a pull.
 
 mod apply;
 mod delta;
@@ -126,7 +128,6 @@ pub fn is_remote(sources: &[OsString], dest: &OsString) -> bool {
 /// The options a remote run carries, as protocol flags; an option it would ignore is refused.
 fn flags_of(o: &Options) -> Result<u32, Fatal> {
     let unsupported = [
-        (o.chmod.is_some(), "--chmod"),
         (o.chown.uid.is_some() || o.chown.gid.is_some(), "--chown"),
         (!o.filters.is_empty(), "--exclude/--include"),
         (o.hard_links, "-H"),
@@ -359,12 +360,14 @@ fn converse(
         let (tx, rx) = channel();
         std::thread::spawn(move || read_requests(r, tx));
         let mut s = sender::Sender::new(flags, cs, w, Some(out), &rx);
+        s.chmod = o.chmod.clone().map(|c| (c, o.umask));
         let status = s.run(&hello.sources)?;
         let status = if s.partial && status == 0 { 23 } else { status };
         return Ok((status, s.total_size));
     }
     let mut rc = new_receiver(flags, o.verbose, o.umask, &hello.dest, &hello.sources, r, w);
     rc.console = Console::Local { out, err };
+    rc.chmod = o.chmod.clone();
     let status = rc.run()?;
     frame::write(rc.w, &Frame::Done { status }).map_err(Fatal::io)?;
     rc.w.flush().map_err(Fatal::io)?;
@@ -411,6 +414,7 @@ fn new_receiver<'a, R: Read>(
         created: false,
         started: false,
         total_size: 0,
+        chmod: None,
     }
 }
 

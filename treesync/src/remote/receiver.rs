@@ -121,6 +121,8 @@ pub(super) struct Receiver<'a, R: Read> {
     pub started: bool,
     /// Sizes of the files and symlinks listed (`-v`'s `total size`).
     pub total_size: u64,
+    /// `--chmod`, applied to the modes received (in a pull; the sender applies it in a push).
+    pub chmod: Option<crate::ChmodSpec>,
 }
 
 impl<'a, R: Read> Receiver<'a, R> {
@@ -239,7 +241,11 @@ impl<'a, R: Read> Receiver<'a, R> {
     }
 
     /// One entry of the list: checked, placed on the directory stack, applied.
-    fn entry(&mut self, e: Entry) -> Result<(), Fatal> {
+    fn entry(&mut self, mut e: Entry) -> Result<(), Fatal> {
+        if let Some(spec) = &self.chmod {
+            let is_dir = e.mode & libc::S_IFMT == libc::S_IFDIR;
+            e.mode = (e.mode & libc::S_IFMT) | spec.apply(e.mode & 0o7777, is_dir, self.umask);
+        }
         let index = self.count;
         self.count = self
             .count

@@ -38,6 +38,8 @@ pub(super) struct Sender<'a> {
     pub partial: bool,
     /// Sizes of the files and symlinks listed (`-v`'s `total size`).
     pub total_size: u64,
+    /// `--chmod` and the umask it is read with (the client's, in a push).
+    pub chmod: Option<(crate::ChmodSpec, u32)>,
     io_error: bool,
 }
 
@@ -60,6 +62,7 @@ impl<'a> Sender<'a> {
             partial: false,
             io_error: false,
             total_size: 0,
+            chmod: None,
         }
     }
 
@@ -307,10 +310,14 @@ impl<'a> Sender<'a> {
         if m.kind != Kind::File {
             self.files.push(None);
         }
-        let e = Entry {
+        let mut e = Entry {
             digest,
             ..entry_of(rel, m, target)
         };
+        if let Some((spec, umask)) = &self.chmod {
+            let perms = spec.apply(e.mode & 0o7777, m.kind == Kind::Dir, *umask);
+            e.mode = (e.mode & libc::S_IFMT) | perms;
+        }
         self.total_size += e.size + e.target.len() as u64;
         self.send(&Frame::Entry(e))
     }
