@@ -13,6 +13,7 @@ mod hostile;
 mod hunks;
 mod large;
 mod remote;
+mod remote_hostile;
 mod remote_ssh;
 mod snap;
 mod treediff;

@@ -19,6 +19,8 @@
 //! entries it sends in a push, to those it receives in a pull.
 
 mod apply;
+mod content;
+mod delete;
 mod delta;
 pub mod frame;
 mod name;

@@ -261,7 +261,7 @@ impl<'a, R: Read> Receiver<'a, R> {
             _ => 0,
         });
         if !self.started {
-            self.open_top(&e, kind)?;
+            self.open_top(kind)?;
         }
         if e.path == b"." {
             if self.top_names.is_some() || self.rename.is_some() {
@@ -344,7 +344,7 @@ impl<'a, R: Read> Receiver<'a, R> {
 
     /// DEST, opened (and made) on the first entry: a directory, or the parent of the name a
     /// single non-directory is written as.
-    fn open_top(&mut self, first: &Entry, kind: Kind) -> Result<(), Fatal> {
+    fn open_top(&mut self, kind: Kind) -> Result<(), Fatal> {
         self.started = true;
         let dest = self.dest.clone();
         let meta = fstree::dir::stat_path(&dest, true).ok();
@@ -375,7 +375,6 @@ impl<'a, R: Read> Receiver<'a, R> {
                 .map_err(|e| Fatal::dest("change_dir", &parent, &e))?;
             (Some(root), dest.file_name().map(|n| n.to_os_string()))
         };
-        let _ = first;
         self.rename = rename;
         self.stack.push(Level {
             rel: b".".to_vec(),
