@@ -351,3 +351,32 @@ fn connection_dropped_mid_file_leaves_nothing_torn() {
     let (t, _) = pull_from_hostile(&s);
     assert_eq!(fs::read(t.path().join("dst/old")).unwrap(), b"old\n");
 }
+
+/// SIGINT during a pull (here sent by the peer to its parent, the client): the client stops,
+/// keeps no temporary, and exits 20 in rsync's words, not 12 for the pipe the signal closed.
+#[test]
+fn interrupted_pull_exits_20() {
+    let t = tempdir();
+    let w = t.path();
+    Tree::new().file("dst/old", "old\n").build(w);
+    let s = [hello(), entry(b".", DIR, 0, b""), entry(b"f", FILE, 3, b"")].concat();
+    fs::write(w.join("crafted"), s).unwrap();
+    let peer = w.join("peer");
+    let script = "#!/bin/sh\ncat \"$(dirname \"$0\")/crafted\"\nkill -INT $PPID\nsleep 1\n";
+    fs::write(&peer, script).unwrap();
+    fs::set_permissions(&peer, fs::Permissions::from_mode(0o755)).unwrap();
+    let o = tool("treesync")
+        .args(["-r", "-e"])
+        .arg(&peer)
+        .args(["h:src/", "dst"])
+        .cwd(w)
+        .run();
+    let err = o.stderr_text();
+    assert_eq!(o.code(), Some(20), "{err}");
+    assert!(
+        err.contains("received SIGINT, SIGTERM, or SIGHUP (code 20)"),
+        "{err}"
+    );
+    let names: Vec<_> = fs::read_dir(w.join("dst")).unwrap().collect();
+    assert_eq!(names.len(), 1, "{err}");
+}

@@ -20,6 +20,7 @@ impl<R: Read> Receiver<'_, R> {
     /// The content of the file at the front of the queue: written to a temporary name,
     /// checked, renamed into place.
     pub(super) fn file(&mut self, index: u32, size: u64, is_delta: bool) -> Result<(), Fatal> {
+        Fatal::check_signal()?;
         let p = self
             .pending
             .pop_front()

@@ -58,6 +58,10 @@ pub enum Fatal {
     /// DEST could not be made or opened, or the output not written (exit 11).
     #[error("{0}")]
     Dest(String),
+    /// SIGINT, SIGTERM or SIGHUP: nothing more was started, the file under way was dropped
+    /// (exit 20).
+    #[error("received SIGINT, SIGTERM, or SIGHUP")]
+    Interrupted,
 }
 
 impl Fatal {
@@ -67,6 +71,15 @@ impl Fatal {
             Fatal::Usage(_) => 1,
             Fatal::Protocol(_) => EXIT_PROTOCOL,
             Fatal::Dest(_) => 11,
+            Fatal::Interrupted => 20,
+        }
+    }
+
+    /// [`Fatal::Interrupted`] once a stopping signal has arrived.
+    fn check_signal() -> Result<(), Fatal> {
+        match toolkit::signals::caught() {
+            Some(_) => Err(Fatal::Interrupted),
+            None => Ok(()),
         }
     }
 
@@ -76,6 +89,7 @@ impl Fatal {
             Fatal::Usage(_) => "syntax or usage error",
             Fatal::Protocol(_) => "error in protocol data stream",
             Fatal::Dest(_) => "error in file IO",
+            Fatal::Interrupted => "received SIGINT, SIGTERM, or SIGHUP",
         }
     }
 
@@ -268,7 +282,11 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let r = run_client(o, sources, dest, out, err);
+    let mut r = run_client(o, sources, dest, out, err);
+    // A signal also ends the remote shell: its closed pipe is not the cause.
+    if r.is_err() && toolkit::signals::caught().is_some() {
+        r = Err(Fatal::Interrupted);
+    }
     let flushed = out.flush().is_ok();
     match r {
         Ok(status) if flushed || status != 0 => status,

@@ -242,6 +242,7 @@ impl<'a, R: Read> Receiver<'a, R> {
 
     /// One entry of the list: checked, placed on the directory stack, applied.
     fn entry(&mut self, mut e: Entry) -> Result<(), Fatal> {
+        Fatal::check_signal()?;
         if let Some(spec) = &self.chmod {
             let is_dir = e.mode & libc::S_IFMT == libc::S_IFDIR;
             e.mode = (e.mode & libc::S_IFMT) | spec.apply(e.mode & 0o7777, is_dir, self.umask);

@@ -307,6 +307,7 @@ impl<'a> Sender<'a> {
         target: Option<Vec<u8>>,
         digest: Option<[u8; 32]>,
     ) -> Result<(), Fatal> {
+        Fatal::check_signal()?;
         if m.kind != Kind::File {
             self.files.push(None);
         }
@@ -324,6 +325,7 @@ impl<'a> Sender<'a> {
 
     /// Send entry `index`'s content: raw, or as a delta against `signature`.
     fn serve(&mut self, index: u32, signature: Vec<u8>) -> Result<(), Fatal> {
+        Fatal::check_signal()?;
         let Some(Some(l)) = self.files.get(index as usize) else {
             return Err(Fatal::protocol(
                 "request for an entry that is not a listed file",
