@@ -1,0 +1,107 @@
+//! `make install-compat`: the compat directory links `diff`, `patch` and `rsync` to our
+//! binaries in `PREFIX/bin`, and scripts that put it first on `PATH` run our tools under the
+//! classic names (GNU's and rsync's defaults).
+
+use std::path::{Path, PathBuf};
+
+use checkpoint_tests::*;
+
+/// The workspace root (the tests crate lives one level below it).
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Runs `make install-compat` into `DESTDIR=dest`, `PREFIX=/usr/local`, links the staged
+/// `bin/` names to the built binaries, and returns the staged compat directory.
+fn staged_compat(dest: &Path) -> PathBuf {
+    require_tool("make");
+    cmd("make")
+        .args([
+            "-s",
+            "--no-print-directory",
+            "install-compat",
+            "PREFIX=/usr/local",
+        ])
+        .arg(format!("DESTDIR={}", dest.display()))
+        .cwd(workspace())
+        .expect_code(0);
+    let bin_dir = dest.join("usr/local/bin");
+    std::fs::create_dir_all(&bin_dir).expect("mkdir bin");
+    for t in ["treediff", "applypatch", "treesync"] {
+        std::os::unix::fs::symlink(bin(t), bin_dir.join(t)).expect("ln -s");
+    }
+    dest.join("usr/local/libexec/checkpoint-tools/compat")
+}
+
+#[test]
+fn install_compat_links_the_classic_names_relative_to_bin() {
+    let dir = tempdir();
+    let compat = staged_compat(dir.path());
+    for (name, tool) in [
+        ("diff", "treediff"),
+        ("patch", "applypatch"),
+        ("rsync", "treesync"),
+    ] {
+        let target = std::fs::read_link(compat.join(name)).expect("a symlink");
+        assert_eq!(target, Path::new("../../../bin").join(tool), "{name}");
+        let resolved = std::fs::canonicalize(compat.join(name)).expect("the link resolves");
+        assert_eq!(
+            resolved,
+            std::fs::canonicalize(bin(tool)).expect("bin"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn diff_and_rsync_on_the_compat_path_behave_as_the_classic_tools() {
+    require_tool("diff");
+    require_tool("rsync");
+    let dir = tempdir();
+    let compat = staged_compat(&dir.path().join("stage"));
+    std::fs::write(dir.path().join("f1"), b"a\nb\nc\n").expect("write");
+    std::fs::write(dir.path().join("f2"), b"a\nB\nc\n").expect("write");
+    let diff = |path: &Path| {
+        cmd("diff")
+            .args(["f1", "f2"])
+            .cwd(dir.path())
+            .env("PATH", path)
+            .run()
+    };
+    let (gnu, ours) = (diff(Path::new("/usr/bin")), diff(&compat));
+    assert_eq!(
+        ours.stdout, b"2c2\n< b\n---\n> B\n",
+        "normal format under the name diff"
+    );
+    assert_eq!((&ours.stdout, ours.code()), (&gnu.stdout, gnu.code()));
+
+    let path = format!("{}:/usr/bin:/bin", compat.display());
+    let rsync = |side: &str, program: &str| {
+        let src = dir.path().join(side).join("src");
+        std::fs::create_dir_all(src.join("sub")).expect("mkdir");
+        std::fs::write(src.join("sub/x"), b"x\n").expect("write");
+        cmd(program)
+            .args(["-ai", "src/", "dst/"])
+            .cwd(dir.path().join(side))
+            .env("PATH", &path)
+            .expect_code(0)
+    };
+    let version = cmd("rsync")
+        .arg("--version")
+        .env("PATH", &path)
+        .expect_code(0);
+    assert!(
+        version.stdout.starts_with(b"treesync "),
+        "PATH finds ours first"
+    );
+    let (ours, theirs) = (rsync("ours", "rsync"), rsync("theirs", "/usr/bin/rsync"));
+    assert_eq!(show(&ours.stdout), show(&theirs.stdout));
+    assert_same_tree(
+        dir.path().join("ours/dst"),
+        dir.path().join("theirs/dst"),
+        Compare::default(),
+    );
+}
