@@ -2299,3 +2299,103 @@ fn backups_of_one_directory_made_at_once_all_land() {
         assert_eq!(files, 800, "every replaced file backed up");
     }
 }
+
+/// The names `-v` prints between `sending incremental file list` and the blank line.
+fn verbose_names(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .skip_while(|l| *l != "sending incremental file list")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn verbose_names_directories_whose_attributes_changed_like_rsync() {
+    const T: i64 = 1_600_000_000 * NS;
+    let src = Tree::new()
+        .file_mode("f", "a\n", 0o644)
+        .mtime("f", T)
+        .dir_mode("sub", 0o755)
+        .mtime("sub", T)
+        .dir_mode("perm", 0o755)
+        .mtime("perm", T)
+        .dir_mode("same", 0o755)
+        .mtime("same", T)
+        .symlink("l", "x")
+        .fifo("p")
+        .mtime("p", T);
+    // DEST: `f` differs in mode only, `sub` in mtime only, `perm` in mode only, `p` in mtime.
+    let old = src
+        .clone()
+        .file_mode("f", "a\n", 0o600)
+        .mtime("f", T)
+        .mtime("sub", T - 5 * NS)
+        .dir_mode("perm", 0o700)
+        .mtime("perm", T)
+        .symlink("l", "y")
+        .mtime("p", T - 7 * NS);
+    for flags in [["-av"].as_slice(), &["-rlptDv"], &["-rv"]] {
+        let o = run_both(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        assert_eq!(o.ours.code(), o.rsync.code(), "{flags:?}");
+        assert_eq!(
+            verbose_names(&o.ours.stdout),
+            verbose_names(&o.rsync.stdout),
+            "{flags:?}\nrsync:\n{}\nours:\n{}",
+            show(&o.rsync.stdout),
+            show(&o.ours.stdout)
+        );
+    }
+}
+
+/// The `--stats` lines both tools compute from the file list (not the protocol's counters).
+fn list_stats(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter(|l| {
+            l.starts_with("Number of ")
+                || l.starts_with("Total file size")
+                || l.starts_with("total size is")
+        })
+        .map(|l| l.split("  speedup").next().unwrap_or(l).to_string())
+        .collect()
+}
+
+#[test]
+fn stats_count_entries_the_receiver_skips_like_rsync() {
+    let src = Tree::new()
+        .file("f", "ab\n")
+        .symlink("l", "xyz")
+        .symlink("unsafe", "../../x")
+        .fifo("p");
+    for flags in [
+        ["-r", "--stats"].as_slice(),
+        &["-a", "--safe-links", "--stats"],
+        &["-rl", "--safe-links", "--stats"],
+        &["-rD", "--stats"],
+        &["-rn", "--stats"],
+    ] {
+        let o = run_both(&Case {
+            src: &src,
+            dest: None,
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        assert_eq!(o.ours.code(), o.rsync.code(), "{flags:?}");
+        assert_eq!(
+            list_stats(&o.ours.stdout),
+            list_stats(&o.rsync.stdout),
+            "{flags:?}"
+        );
+    }
+}

@@ -404,7 +404,7 @@ pub(super) fn same_kind(s: &Src, m: &Meta) -> bool {
 }
 
 /// Counts a non-directory of the source, as `--stats` reports them.
-fn count_listed(r: &mut Res, s: &Src) {
+pub(super) fn count_listed(r: &mut Res, s: &Src) {
     match s.kind {
         Kind::File => {
             r.stats.files.reg += 1;

@@ -44,12 +44,15 @@ impl Engine<'_> {
     pub(super) fn listing(&self, sink: &mut Sink<'_, '_>, dir: &Src) -> Result<Listing, Error> {
         let mut r = self.res();
         let (all, dirs) = self.list_raw(&mut r, dir, true);
+        let mut files = Vec::new();
+        for f in &all {
+            if self.note(f).is_none() {
+                files.push(f.clone());
+            } else {
+                count_skipped(&mut r, f);
+            }
+        }
         sink.take(r)?;
-        let files = all
-            .iter()
-            .filter(|f| self.note(f).is_none())
-            .cloned()
-            .collect();
         Ok(Listing { all, files, dirs })
     }
 
@@ -278,4 +281,17 @@ impl Engine<'_> {
             self.deep_notes(r, &sub);
         }
     }
+}
+
+/// rsync's sender lists what the receiver then skips (a symlink without `-l`, a device without
+/// `-D`, an unsafe link under `--safe-links`): `--stats` counts it among the files and its size
+/// (a link's: its target's length) in the total size (measured).
+pub(super) fn count_skipped(r: &mut Res, f: &Src) {
+    let mut f = f.clone();
+    if !f.statted
+        && let Ok(m) = f.lstat()
+    {
+        f.set_meta(&m);
+    }
+    super::entry::count_listed(r, &f);
 }

@@ -222,6 +222,7 @@ impl Engine<'_> {
         let mut r = self.res();
         if let Some(note) = self.skip_note(&src) {
             r.out.extend_from_slice(&note);
+            super::listing::count_skipped(&mut r, &src);
             return sink.take(r);
         }
         let r = self.sync_entry(parent_fd.as_ref(), false, &mut src);
