@@ -42,6 +42,9 @@ pub struct Options {
     /// `-p`: set permissions of existing entries too (without it only new entries get
     /// source mode & ~umask).
     pub perms: bool,
+    /// `-E`: without `-p`, an existing regular file takes SRC's executability (all `x` bits
+    /// off, or an `x` for each `r`).
+    pub executability: bool,
     /// `-t`: copy modification times.
     pub times: bool,
     /// `-U`: copy access times (files and symlinks, whole seconds, as rsync).

@@ -2399,3 +2399,96 @@ fn stats_count_entries_the_receiver_skips_like_rsync() {
         );
     }
 }
+
+/// Set-id and sticky bits in SRC, three DEST parents (plain, setgid, with a default ACL).
+fn setid_setup(w: &Path) {
+    Tree::new()
+        .file_mode("suid", "x\n", 0o4755)
+        .file_mode("sgid", "x\n", 0o2750)
+        .file_mode("both", "x\n", 0o6777)
+        .file_mode("sticky", "x\n", 0o1644)
+        .file_mode("plain", "x\n", 0o640)
+        .dir_mode("dsgid", 0o2755)
+        .dir_mode("dsticky", 0o1777)
+        .dir_mode("dplain", 0o750)
+        .file_mode("dplain/inner", "y\n", 0o4711)
+        .build(w.join("src"));
+    for parent in ["plain", "setgid", "acl"] {
+        fs::create_dir(w.join(parent)).unwrap();
+    }
+    fs::set_permissions(w.join("setgid"), fs::Permissions::from_mode(0o2755)).unwrap();
+    sh("setfacl", &["-d", "-m", "u::rwx,g::rwx,o::rwx", "acl"], w);
+}
+
+#[test]
+fn new_entries_never_take_set_id_bits_without_p_and_follow_umask_setgid_and_acls_like_rsync() {
+    require_tool("rsync");
+    let umask = |m: &str| ["-c".to_string(), format!("umask {m}; exec \"$0\" \"$@\"")];
+    for mask in ["022", "077"] {
+        for flags in [
+            ["-r"].as_slice(),
+            &["-r", "--chmod=+w"],
+            &["-r", "--chmod=u+s,Dg+s"],
+            &["-rp"],
+            &["-a"],
+            &["-rE"],
+        ] {
+            let t = tempdir();
+            for side in ["rsync", "ours"] {
+                let w = t.path().join(side);
+                fs::create_dir_all(&w).unwrap();
+                setid_setup(&w);
+                for parent in ["plain", "setgid", "acl"] {
+                    let run = if side == "rsync" {
+                        cmd("rsync")
+                    } else {
+                        treesync()
+                    };
+                    run.args(flags)
+                        .args(["src/", &format!("{parent}/new/")])
+                        .cwd(&w)
+                        .wrap("sh", umask(mask))
+                        .expect_code(0);
+                }
+            }
+            for parent in ["plain", "setgid", "acl"] {
+                assert_same_listing(
+                    &Listing::read(t.path().join("rsync").join(parent)),
+                    &Listing::read(t.path().join("ours").join(parent)),
+                    Compare {
+                        modes: true,
+                        ..Compare::default()
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn executability_matches_rsync() {
+    const T: i64 = 1_600_000_000 * NS;
+    let src = Tree::new()
+        .file_mode("on", "a\n", 0o750)
+        .file_mode("off", "b\n", 0o640)
+        .file_mode("other", "c\n", 0o700)
+        .file_mode("same", "d\n", 0o755)
+        .file_mode("new", "e\n", 0o711)
+        .with_mtimes(T);
+    let old = Tree::new()
+        .file_mode("on", "a\n", 0o640)
+        .file_mode("off", "bb\n", 0o751)
+        .file_mode("other", "c\n", 0o604)
+        .file_mode("same", "d\n", 0o711)
+        .with_mtimes(T)
+        .mtime("off", T - 9 * NS);
+    for flags in [
+        ["-rtiE"].as_slice(),
+        &["-rti", "--executability"],
+        &["-rtiE", "--chmod=a-x"],
+        &["-rtiEp"],
+        &["-rtiE", "--no-E"],
+    ] {
+        differential_onto_old(&src, &old, flags);
+    }
+}

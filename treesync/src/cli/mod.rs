@@ -270,6 +270,7 @@ fn apply(
         Opt::Archive => archive(o, on),
         Opt::Links => o.links = on,
         Opt::Perms => o.perms = on,
+        Opt::Executability => o.executability = on,
         Opt::Times => o.times = on,
         Opt::Atimes => o.atimes = on,
         Opt::Owner => o.owner = on,

@@ -11,6 +11,7 @@ pub(super) enum Opt {
     Archive,
     Links,
     Perms,
+    Executability,
     Times,
     Atimes,
     Owner,
@@ -179,6 +180,16 @@ pub(super) const SPECS: &[Spec] = &[
         "ignore symlinks that point outside the tree",
     ),
     flag(Perms, "perms", Some('p'), "preserve permissions"),
+    Spec {
+        // rsync 3.5 has no --no-executability (measured: "unknown option").
+        negatable: false,
+        ..flag(
+            Executability,
+            "executability",
+            Some('E'),
+            "preserve executability",
+        )
+    },
     valued(
         Chmod,
         "chmod",

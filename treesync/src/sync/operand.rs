@@ -132,6 +132,10 @@ impl Engine<'_> {
             dmeta.as_ref()
         };
         let mut plan = self.dir_plan(&top, existing);
+        if let Some(m) = dmeta.as_ref().filter(|_| created) {
+            // Made above with `mkdir(0o777)`, so masked as the kernel masks new directories.
+            plan.settle(m.mode);
+        }
         if existing.is_none()
             && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
         {
