@@ -219,26 +219,31 @@ impl Engine<'_> {
         None
     }
 
-    /// `--safe-links`: a symlink whose target is absolute, empty, or climbs above the top of
-    /// the transfer (counted lexically from the link's own directory) is unsafe.
+    /// `--safe-links`: is the symlink `rel -> target` unsafe, as rsync judges it (measured
+    /// target by target at several depths)? Absolute and empty targets are. Leading `../`
+    /// steps (extra slashes between them ignored) climb from the link's directory, whose depth
+    /// is counted from the top of the transfer, and must not climb above it; a target that is
+    /// exactly `..` is the same one step. After the leading steps any `..` is unsafe, whatever
+    /// it resolves to (`a/../x`, `./..`, `../..` — rsync takes only `../` with its slash as a
+    /// leading step): the names before it may be symlinks themselves.
     fn unsafe_link(rel: &[u8], target: &[u8]) -> bool {
         if target.is_empty() || target.starts_with(b"/") {
             return true;
         }
-        let mut depth = rel.iter().filter(|&&b| b == b'/').count() as i64;
-        for comp in target.split(|&b| b == b'/') {
-            match comp {
-                b"" | b"." => {}
-                b".." => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return true;
-                    }
-                }
-                _ => depth += 1,
-            }
+        let depth = rel.iter().filter(|&&b| b == b'/').count();
+        if target == b".." {
+            return depth == 0;
         }
-        false
+        let mut climbed = 0;
+        let mut rest = target;
+        while let Some(r) = rest.strip_prefix(b"../") {
+            climbed += 1;
+            if climbed > depth {
+                return true;
+            }
+            rest = &r[r.iter().take_while(|&&b| b == b'/').count()..];
+        }
+        rest.split(|&b| b == b'/').any(|c| c == b"..")
     }
 
     /// Whether any entry can be left out with a note under these flags (else no pre-scan).
