@@ -2559,3 +2559,77 @@ fn safe_links_judges_targets_like_rsync() {
         }
     }
 }
+
+/// `d/sub -> out`, a symlink owned by `nobody`, and `d/mine -> out`, one of ours; `s/f` to
+/// copy. `None` when not root (only root can give a symlink away).
+fn untrusted_link_setup(w: &Path) -> Option<()> {
+    if std::fs::metadata("/proc/self").ok()?.uid() != 0 {
+        return None;
+    }
+    Tree::new().file("s/f", "a\n").dir("out").dir("d").build(w);
+    std::os::unix::fs::symlink(w.join("out"), w.join("d/sub")).unwrap();
+    std::os::unix::fs::symlink(w.join("out"), w.join("d/mine")).unwrap();
+    cmd("chown")
+        .args(["-h", "nobody", "d/sub"])
+        .cwd(w)
+        .success();
+    Some(())
+}
+
+#[test]
+fn dest_through_a_symlink_owned_by_another_user_is_refused_like_rsync() {
+    require_tool("rsync");
+    if untrusted_link_setup(&tempdir().path().join("probe")).is_none() {
+        eprintln!("skipped: only root can make a symlink owned by another user");
+        return;
+    }
+    for (args, code) in [
+        (["-a", "s/", "d/sub/"].as_slice(), 3),
+        (&["-a", "s/", "d/sub"], 3),
+        (&["-a", "s/f", "d/sub"], 3),
+        (&["-a", "s/", "d/sub/deeper/"], 3),
+        (&["-a", "--insecure-links", "s/", "d/sub/"], 0),
+        (
+            &[
+                "-a",
+                "--insecure-links",
+                "--no-insecure-links",
+                "s/",
+                "d/sub/",
+            ],
+            3,
+        ),
+        (&["-a", "s/", "d/mine/"], 0),
+        (&["-ai", "--link-dest=../d/sub", "s/", "new/"], 0),
+    ] {
+        let t = tempdir();
+        let (theirs, ours) = both_sides(
+            t.path(),
+            |w| {
+                untrusted_link_setup(w);
+            },
+            args,
+        );
+        assert_eq!(
+            (theirs.code(), ours.code()),
+            (Some(code), Some(code)),
+            "{args:?}\n{ours}"
+        );
+        assert!(
+            show(&ours.stderr).contains("refusing to follow a symlink owned by an untrusted user")
+                == show(&theirs.stderr).contains("refusing to follow a symlink owned"),
+            "{args:?}\n{ours}\n{theirs}"
+        );
+        if args.contains(&"d/sub/deeper/") {
+            continue; // rsync makes `deeper` through the link before refusing; we refuse first.
+        }
+        assert_same_listing(
+            &Listing::read(t.path().join("rsync/out")),
+            &Listing::read(t.path().join("ours/out")),
+            Compare {
+                modes: true,
+                ..Compare::default()
+            },
+        );
+    }
+}

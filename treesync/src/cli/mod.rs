@@ -290,6 +290,7 @@ fn apply(
         Opt::Progress => o.progress = on,
         Opt::PartialProgress => o.progress = true,
         Opt::SafeLinks => o.safe_links = on,
+        Opt::InsecureLinks => o.insecure_links = on,
         Opt::Update => o.update = on,
         Opt::SizeOnly => o.size_only = on,
         Opt::IgnoreTimes => o.ignore_times = on,

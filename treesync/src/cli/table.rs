@@ -11,6 +11,7 @@ pub(super) enum Opt {
     Archive,
     Links,
     Perms,
+    InsecureLinks,
     Executability,
     Times,
     Atimes,
@@ -178,6 +179,12 @@ pub(super) const SPECS: &[Spec] = &[
         "safe-links",
         None,
         "ignore symlinks that point outside the tree",
+    ),
+    flag(
+        InsecureLinks,
+        "insecure-links",
+        None,
+        "follow attacker-owned symlinks in operator paths",
     ),
     flag(Perms, "perms", Some('p'), "preserve permissions"),
     Spec {

@@ -112,8 +112,7 @@ impl Engine<'_> {
         }
         let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
         *self.dest_root.lock().unwrap_or_else(|p| p.into_inner()) = fd.clone();
-        self.bases
-            .get_or_init(|| basis::Bases::open(&o.bases, dest));
+        self.open_bases(sink, dest)?;
         self.open_backup_dir(dest).map_err(|e| {
             dest_error(
                 "mkdir",
@@ -205,8 +204,7 @@ impl Engine<'_> {
         };
         let (parent_fd, _) = self.dest_dir(sink, &parent_path, dest, libc::ENOTDIR)?;
         *self.dest_root.lock().unwrap_or_else(|p| p.into_inner()) = parent_fd.clone();
-        self.bases
-            .get_or_init(|| basis::Bases::open(&self.o.bases, &parent_path));
+        self.open_bases(sink, &parent_path)?;
         self.open_backup_dir(&parent_path).map_err(|e| {
             let dir = self.o.backup_dir.as_deref().unwrap_or(Path::new(""));
             dest_error("mkdir", &parent_path.join(dir), e)
@@ -243,6 +241,11 @@ impl Engine<'_> {
         dest: &Path,
         not_dir: i32,
     ) -> Result<(Option<Dir>, bool), Error> {
+        if self.untrusted(path) {
+            return Err(Error::Untrusted {
+                path: dest.to_path_buf(),
+            });
+        }
         match fs::metadata(path) {
             Ok(m) if m.is_dir() => Ok((Some(open_root(path)?), false)),
             Ok(_) => Err(dest_error(
@@ -274,6 +277,35 @@ impl Engine<'_> {
 }
 
 impl Engine<'_> {
+    /// Opens the `--link-dest`/`--copy-dest`/`--compare-dest` trees (relative ones from
+    /// `dest`) once; one reached through an untrusted symlink is named and left out, as rsync
+    /// leaves it out.
+    fn open_bases(&self, sink: &mut Sink<'_, '_>, dest: &Path) -> Result<(), Error> {
+        if self.bases.get().is_some() {
+            return Ok(());
+        }
+        let mut r = self.res();
+        let mut bases = self.o.bases.clone();
+        bases.retain(|(_, p)| {
+            let refused = self.untrusted(&dest.join(p));
+            if refused {
+                let _ = writeln!(r.err, "{}", crate::UNTRUSTED);
+            }
+            !refused
+        });
+        sink.take(r)?;
+        self.bases.get_or_init(|| basis::Bases::open(&bases, dest));
+        Ok(())
+    }
+
+    /// Does `path`, an operator's path, lead through a symlink owned by someone other than
+    /// root or the running user (and `--insecure-links` was not given)?
+    fn untrusted(&self, path: &Path) -> bool {
+        !self.o.insecure_links
+            && fstree::trust::untrusted_symlink(path, &fstree::trust::trusted_owner)
+                .is_ok_and(|found| found.is_some())
+    }
+
     /// `path` (missing) and, with `--mkpath`, each missing parent, deepest first.
     fn missing_dirs<'p>(&self, path: &'p Path) -> Vec<&'p Path> {
         let mut missing = vec![path];
