@@ -89,14 +89,30 @@ fn diff_and_rsync_on_the_compat_path_behave_as_the_classic_tools() {
             .env("PATH", &path)
             .expect_code(0)
     };
+    // rsync's first line, which scripts parse; the next one says who answers.
     let version = cmd("rsync")
         .arg("--version")
         .env("PATH", &path)
         .expect_code(0);
+    let real = cmd("/usr/bin/rsync").arg("--version").expect_code(0);
+    let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let first = |o: &Output| text(o).lines().next().map(str::to_string);
+    assert_eq!(first(&version), first(&real), "{version}");
     assert!(
-        version.stdout.starts_with(b"treesync "),
+        show(&version.stdout).contains("(treesync "),
         "PATH finds ours first"
     );
+    let json = cmd("rsync").arg("-VV").env("PATH", &path).expect_code(0);
+    let real_json = cmd("/usr/bin/rsync").arg("-VV").expect_code(0);
+    for key in [
+        "\"program\": \"rsync\"",
+        "\"version\": ",
+        "\"ACLs\": ",
+        "\"inplace\": ",
+    ] {
+        assert!(text(&json).contains(key), "{key}: {json}");
+        assert!(text(&real_json).contains(key), "{key}: {real_json}");
+    }
     let (ours, theirs) = (rsync("ours", "rsync"), rsync("theirs", "/usr/bin/rsync"));
     assert_eq!(show(&ours.stdout), show(&theirs.stdout));
     assert_same_tree(

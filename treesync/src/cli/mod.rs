@@ -7,10 +7,11 @@
 
 mod table;
 mod values;
+mod version;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
@@ -132,6 +133,14 @@ where
     // rsync: `-h` alone, with no other argument, is help (elsewhere --human-readable).
     if args.len() == 2 && args[1] == "-h" {
         args[1] = OsString::from("--help");
+    }
+    let versions = version::asked(&args);
+    if versions > 0 {
+        let name = match Path::new(&args[0]).file_name() {
+            Some(n) if n == "rsync" => "rsync",
+            _ => "treesync",
+        };
+        return Ok(Ok(Request::Print(version::text(name, versions))));
     }
     if args
         .iter()
