@@ -19,6 +19,7 @@ pub(crate) mod filter;
 pub(crate) mod itemize;
 pub(crate) mod owner;
 mod pipeline;
+pub mod remote;
 mod stats;
 mod sync;
 
@@ -160,6 +161,12 @@ pub struct Options {
     pub umask: u32,
     /// How names are escaped on output (the binary takes it from the locale, as rsync).
     pub charset: itemize::Charset,
+    /// `-z`: compress data over a remote shell.
+    pub compress: bool,
+    /// `-e COMMAND`: the remote shell for `HOST:PATH` operands.
+    pub rsh: Option<OsString>,
+    /// `--rsync-path=PROGRAM`: the program started on the remote host.
+    pub rsync_path: Option<OsString>,
 }
 
 /// How a run ended; [`Outcome::exit_code`] maps it to rsync's numbers.

@@ -7,7 +7,11 @@ use treesync::EXIT_FILE_IO;
 
 fn main() -> ExitCode {
     toolkit::signals::install();
-    let inv = match treesync::cli::parse(std::env::args_os(), toolkit::umask()) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "--server") {
+        return ExitCode::from(treesync::remote::serve(&args[2..], toolkit::umask()));
+    }
+    let inv = match treesync::cli::parse(args, toolkit::umask()) {
         Err(e) => return toolkit::usage_error("treesync", toolkit::Usage::Rsync, &e),
         Ok(Err(e)) => {
             // A bad option value or an unreadable `*-from` file, in rsync's two lines.
@@ -26,6 +30,9 @@ fn main() -> ExitCode {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (opts, err) = (&inv.options, &mut std::io::stderr());
+    if treesync::remote::is_remote(&inv.sources, &inv.dest) {
+        return remote(opts, &inv, &mut out, err);
+    }
     let result = treesync::run(opts, &inv.sources, &inv.dest, &mut out, err);
     // Output that could not be flushed at the end is rsync's "error in file IO", silently.
     let flushed = out.flush().is_ok();
@@ -35,4 +42,27 @@ fn main() -> ExitCode {
     });
     // `treesync -i ... | head -1`: the reader left early; that is not a failure.
     toolkit::finish("treesync", result, OnBrokenPipe::Quiet(0))
+}
+
+/// A push or a pull over a remote shell: its errors end with rsync's two lines.
+fn remote(
+    opts: &treesync::Options,
+    inv: &treesync::cli::Invocation,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let r = treesync::remote::run_client(opts, &inv.sources, &inv.dest, out, err);
+    let flushed = out.flush().is_ok();
+    match r {
+        Ok(status) if flushed || status != 0 => ExitCode::from(status),
+        Ok(_) => ExitCode::from(EXIT_FILE_IO),
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "treesync: {e}\ntreesync error: exit status {}",
+                e.exit_status()
+            );
+            ExitCode::from(e.exit_status())
+        }
+    }
 }

@@ -13,6 +13,7 @@ mod harness;
 mod hostile;
 mod hunks;
 mod large;
+mod remote;
 mod snap;
 mod treediff;
 mod treesync;

@@ -329,6 +329,7 @@ fn apply(
         Opt::IgnoreMissingArgs => o.ignore_missing_args = on,
         Opt::Force => o.force = on,
         Opt::IgnoreErrors => o.ignore_errors = on,
+        Opt::Compress => o.compress = on,
         _ => {}
     }
     if eight_bit {
@@ -354,6 +355,8 @@ fn apply_value(
             o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
         }
         Opt::Manifest => o.manifest = Some(path()),
+        Opt::Rsh => o.rsh = Some(path().into_os_string()),
+        Opt::RsyncPath => o.rsync_path = Some(path().into_os_string()),
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
         Opt::MinSize => o.min_size = values::size(name, value)?,
         Opt::MaxSize => o.max_size = values::size(name, value)?,

@@ -78,6 +78,12 @@ pub(super) enum Opt {
     NoEffect,
     /// An option rsync refuses unless it talks to an rsync daemon.
     DaemonOnly,
+    /// `-z`: compress data frames of a remote transfer (no effect locally).
+    Compress,
+    /// `-e`: the remote shell.
+    Rsh,
+    /// `--rsync-path`: the remote program.
+    RsyncPath,
 }
 
 /// One row of the table.
@@ -514,10 +520,10 @@ pub(super) const SPECS: &[Spec] = &[
         "an mtree manifest of SRC (from snap), trusted with -c",
     ),
     flag(
-        NoEffect,
+        Compress,
         "compress",
         Some('z'),
-        "accepted: nothing is sent over a wire on one machine",
+        "compress file data with zstd over a remote shell (no effect locally)",
     ),
     aliased(
         valued(
@@ -567,18 +573,18 @@ pub(super) const SPECS: &[Spec] = &[
         &["cc"],
     ),
     valued(
-        NoEffect,
+        Rsh,
         "rsh",
         Some('e'),
         "COMMAND",
-        "accepted: unused when SRC and DEST are local",
+        "remote shell for HOST:PATH operands (default $TREESYNC_RSH, else ssh)",
     ),
     valued(
-        NoEffect,
+        RsyncPath,
         "rsync-path",
         None,
         "PROGRAM",
-        "accepted: unused when SRC and DEST are local",
+        "the program to run on the remote host (default treesync)",
     ),
     aliased(
         flag(
