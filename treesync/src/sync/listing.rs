@@ -45,6 +45,7 @@ impl Engine<'_> {
         let mut r = self.res();
         let (all, dirs) = self.list_raw(&mut r, dir, true);
         sink.take(r)?;
+        self.check_filter_error()?;
         let files = all
             .iter()
             .filter(|f| self.note(f).is_none())
@@ -82,6 +83,7 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
+        let scope = self.sender_scope(dir, &fd);
         for e in names {
             let listed = e.kind.map_or(Kind::Dir, Kind::of);
             let mut s = Src::listed(dir, &fd, e.name, listed);
@@ -107,10 +109,11 @@ impl Engine<'_> {
             if s.kind == Kind::Link && self.follows_links() && !self.follow_link(r, &mut s, notes) {
                 continue;
             }
-            if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
+            if self.hidden(scope.as_deref(), &s) {
                 continue;
             }
             if s.kind == Kind::Dir {
+                s.scope = scope.clone();
                 // `-x`: a directory on another file system (a mount point) is made but not
                 // entered; `-xx` leaves it out.
                 if self.o.one_file_system > 0 && s.dev != dir.dev {
