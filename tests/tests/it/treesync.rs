@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use checkpoint_tests::*;
 use proptest::prelude::*;
 
+mod filters;
+
 fn treesync() -> Run {
     tool("treesync")
 }

@@ -68,8 +68,10 @@ fn arg_of(spec: &'static Spec) -> Arg {
         a = a.short(c);
     }
     match spec.value {
+        // As rsync's parser: the next argument is the value, even `-f '- *.o'`.
         Some(v) => a
             .value_name(v)
+            .allow_hyphen_values(true)
             .action(ArgAction::Append)
             .value_parser(clap::value_parser!(OsString)),
         None => occurrences(a),
@@ -217,6 +219,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     let mut chmod: Option<ChmodSpec> = None;
     let mut filters = Filters::default();
     let mut suffix = None;
+    let (mut f_count, mut cvs) = (0u8, false);
     let given = in_order(m);
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
@@ -228,6 +231,20 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 let spec = ChmodSpec::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
                 chmod.get_or_insert_with(ChmodSpec::default).extend(spec);
             }
+            Opt::Filter => filters
+                .add_rule(value, from0)
+                .map_err(values::filter_error)?,
+            Opt::FilterF => {
+                f_count = f_count.saturating_add(1);
+                let rule: &[u8] = match f_count {
+                    1 => b"dir-merge /.rsync-filter",
+                    _ => b"- .rsync-filter",
+                };
+                filters
+                    .add_rule(rule, false)
+                    .map_err(values::filter_error)?;
+            }
+            Opt::CvsExclude => cvs = true,
             Opt::Exclude => values::rule(&mut filters, Action::Exclude, value),
             Opt::Include => values::rule(&mut filters, Action::Include, value),
             Opt::ExcludeFrom | Opt::IncludeFrom => {
@@ -243,6 +260,11 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         }
     }
     o.chmod = chmod;
+    // -C's rules come after every other rule, wherever it was given.
+    if cvs {
+        filters.add_cvs_exclude();
+    }
+    filters.set_delete_excluded(o.delete_excluded);
     o.filters = filters;
     o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
         Some(_) => OsString::new(),
@@ -528,10 +550,17 @@ mod tests {
 
     #[test]
     fn filters_keep_command_line_order() {
+        let q = crate::filter::Query::sender(b"keep", false);
         let o = inv(&["--exclude=*", "--include=keep", "-r", "a/", "b"]).options;
-        assert!(o.filters.is_excluded(b"keep", false));
+        assert!(o.filters.is_excluded(None, &q));
         let o = inv(&["--include=keep", "--exclude=*", "-r", "a/", "b"]).options;
-        assert!(!o.filters.is_excluded(b"keep", false));
+        assert!(!o.filters.is_excluded(None, &q));
+        let o = inv(&["-f", "- *", "-f+ keep", "-r", "a/", "b"]).options;
+        assert!(o.filters.is_excluded(None, &q));
+        let o = inv(&["-C", "--exclude=x", "-r", "a/", "b"]).options;
+        let core = crate::filter::Query::sender(b"core", false);
+        assert!(o.filters.is_excluded(None, &core));
+        assert!(o.filters.has_dir_merge());
     }
 
     #[test]

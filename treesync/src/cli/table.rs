@@ -32,6 +32,9 @@ pub(super) enum Opt {
     Progress,
     Partial,
     PartialProgress,
+    Filter,
+    FilterF,
+    CvsExclude,
     Exclude,
     Include,
     ExcludeFrom,
@@ -475,6 +478,31 @@ pub(super) const SPECS: &[Spec] = &[
         None,
         "create destination's missing path components",
     ),
+    Spec {
+        negatable: false,
+        ..flag(
+            CvsExclude,
+            "cvs-exclude",
+            Some('C'),
+            "auto-ignore files in the same way CVS does",
+        )
+    },
+    valued(
+        Filter,
+        "filter",
+        Some('f'),
+        "RULE",
+        "add a file-filtering RULE",
+    ),
+    Spec {
+        negatable: false,
+        ..flag(
+            FilterF,
+            "",
+            Some('F'),
+            "same as --filter='dir-merge /.rsync-filter'; repeated: --filter='- .rsync-filter'",
+        )
+    },
     valued(
         Exclude,
         "exclude",

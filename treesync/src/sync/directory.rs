@@ -201,7 +201,7 @@ impl Engine<'_> {
             }
         }
         sink.take(r)?;
-        let listing = self.listing(sink, s)?;
+        let mut listing = self.listing(sink, s)?;
         if top {
             self.own_notes(sink, &listing)?;
         }
@@ -209,7 +209,7 @@ impl Engine<'_> {
             && existing_dir.is_some()
             && let Some(fd) = &fd
         {
-            self.delete_for(sink, &listing, &s.rel, fd, plan.mtime)?;
+            self.delete_for(sink, &mut listing, s, fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, &s.rel)?;
         let fresh = existing_dir.is_none();

@@ -53,6 +53,7 @@ impl Engine<'_> {
             }
         }
         sink.take(r)?;
+        self.check_filter_error()?;
         Ok(Listing { all, files, dirs })
     }
 
@@ -85,6 +86,7 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
+        let scope = self.sender_scope(dir, &fd);
         for e in names {
             let listed = e.kind.map_or(Kind::Dir, Kind::of);
             let mut s = Src::listed(dir, &fd, e.name, listed);
@@ -110,10 +112,11 @@ impl Engine<'_> {
             if s.kind == Kind::Link && self.follows_links() && !self.follow_link(r, &mut s, notes) {
                 continue;
             }
-            if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
+            if self.hidden(scope.as_deref(), &s) {
                 continue;
             }
             if s.kind == Kind::Dir {
+                s.scope = scope.clone();
                 // `-x`: a directory on another file system (a mount point) is made but not
                 // entered; `-xx` leaves it out.
                 if self.o.one_file_system > 0 && s.dev != dir.dev {

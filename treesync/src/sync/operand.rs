@@ -106,7 +106,9 @@ impl Engine<'_> {
         dest: &Path,
     ) -> Result<(), Error> {
         let o = self.o;
-        let top = Src::new(op.base, op.path, Vec::new(), &op.meta);
+        let mut top = Src::new(op.base, op.path, Vec::new(), &op.meta);
+        top.scope = self.top_scope(&top.path);
+        self.check_filter_error()?;
         if o.hard_links {
             self.find_link_groups(&top);
         }
@@ -154,12 +156,12 @@ impl Engine<'_> {
             }
             sink.take(r)?;
         }
-        let listing = self.listing(sink, &top)?;
+        let mut listing = self.listing(sink, &top)?;
         self.own_notes(sink, &listing)?;
         if o.delete
             && let Some(fd) = &fd
         {
-            self.delete_for(sink, &listing, b"", fd, plan.mtime)?;
+            self.delete_for(sink, &mut listing, &top, fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, b"./")?;
         sink.stats.files.dir += 1;
@@ -212,7 +214,9 @@ impl Engine<'_> {
         let is_dir = op.meta.kind == fstree::Kind::Dir;
         let rel = op.base.as_bytes().to_vec();
         let mut src = Src::new(name, op.path, rel, &op.meta);
-        if self.o.filters.is_excluded(&src.rel, is_dir) {
+        src.scope = self.top_scope(src.path.parent().unwrap_or(Path::new("")));
+        self.check_filter_error()?;
+        if self.hidden(src.scope.as_deref(), &src) {
             return Ok(());
         }
         if is_dir {
