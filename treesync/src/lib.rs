@@ -155,6 +155,10 @@ pub struct Options {
     /// its owner; by default one owned by anyone but root or the running user is refused, as
     /// rsync 3.5 refuses it.
     pub insecure_links: bool,
+    /// `--drop-D`: create no devices or specials, whatever `-D` says.
+    pub drop_devices: bool,
+    /// `-T DIR`: must exist (relative to DEST); temporaries still go beside their file.
+    pub temp_dir: Option<PathBuf>,
     /// `--manifest`: an mtree manifest of the (single) source tree, trusted with `-c`.
     pub manifest: Option<PathBuf>,
     /// The umask applied to new entries without `-p` (the process umask in the binary).

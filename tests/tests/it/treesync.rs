@@ -1609,7 +1609,7 @@ fn transfer_rules_match_rsync() {
 #[test]
 fn accepted_options_leave_the_same_tree_as_rsync() {
     let (src, old) = src_and_old_dest();
-    let lines: [&[&str]; 12] = [
+    let lines: [&[&str]; 19] = [
         &["-a", "--delete-before", "-i"],
         &["-a", "--delete-during", "-i", "-n"],
         &["-aP", "-i", "--no-progress", "--info=none"],
@@ -1622,10 +1622,71 @@ fn accepted_options_leave_the_same_tree_as_rsync() {
         &["-a", "--del", "--numeric-ids", "-s", "-i"],
         &["-a", "--delete-after", "--checksum-choice=md5", "-i"],
         &["-a", "--delete-delay", "--zc=zstd", "--zl=1", "-i"],
+        &[
+            "-a",
+            "-y",
+            "-B",
+            "2048",
+            "--checksum-seed=7",
+            "--max-alloc=1G",
+            "-i",
+        ],
+        &[
+            "-a",
+            "--port=873",
+            "--address=127.0.0.1",
+            "--sockopts=x",
+            "-4",
+            "-6",
+            "-i",
+        ],
+        &[
+            "-a",
+            "--no-motd",
+            "--outbuf=L",
+            "--protocol=31",
+            "--old-args",
+            "-i",
+        ],
+        &[
+            "-a",
+            "--trust-sender",
+            "--stderr=all",
+            "--msgs2stderr",
+            "--no-msgs2stderr",
+            "-i",
+        ],
+        &["-a", "--drop-D", "-i"],
+        &["-a", "-N", "-i"],
+        &["-a", "-T", "no-such-dir", "-i"],
     ];
     for flags in lines {
         differential_onto_old(&src, &old, flags);
     }
+    // -T DIR relative to DEST, existing there: accepted, the same tree, except that rsync's
+    // temporaries passing through DIR change its mtime (treesync's stay beside their file).
+    let with_temp_dir = old.clone().dir("tmpd").mtime("tmpd", 1_590_000_000 * NS);
+    let o = run_both(&Case {
+        src: &src,
+        dest: Some(&with_temp_dir),
+        flags: &["-a", "-T", "tmpd", "-i"],
+        src_arg: "src/",
+        dest_arg: "dst",
+        cmp: mtimes_and_modes(),
+    });
+    assert_eq!(o.ours.code(), o.rsync.code());
+    assert_eq!(streams(&o.ours.stdout), streams(&o.rsync.stdout));
+    for side in [&o.rsync_dir, &o.ours_dir] {
+        fs::remove_dir(side.join("dst/tmpd")).unwrap();
+    }
+    assert_same_listing(
+        &Listing::read(o.rsync_dir.join("dst")),
+        &Listing::read(o.ours_dir.join("dst")),
+        Compare {
+            dir_mtimes: false,
+            ..mtimes_and_modes()
+        },
+    );
 }
 
 /// Lines of `ours` (`--stats`, `-v`'s total) each found at the start of a line of rsync's

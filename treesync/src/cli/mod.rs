@@ -260,6 +260,10 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         }
     }
     o.chmod = chmod;
+    // --drop-D is the receiver's refusal: it wins over -D wherever given.
+    if o.drop_devices {
+        (o.devices, o.specials) = (false, false);
+    }
     // -C's rules come after every other rule, wherever it was given.
     if cvs {
         filters.add_cvs_exclude();
@@ -322,6 +326,13 @@ fn apply(
         Opt::PartialProgress => o.progress = true,
         Opt::SafeLinks => o.safe_links = on,
         Opt::InsecureLinks => o.insecure_links = on,
+        Opt::Crtimes if on => {
+            return Err(Error::Usage(
+                "This rsync does not support --crtimes (-N)".to_string(),
+            ));
+        }
+        Opt::Crtimes => {}
+        Opt::DropD => o.drop_devices = on,
         Opt::Update => o.update = on,
         Opt::SizeOnly => o.size_only = on,
         Opt::IgnoreTimes => o.ignore_times = on,
@@ -377,6 +388,7 @@ fn apply_value(
             o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
         }
         Opt::Manifest => o.manifest = Some(path()),
+        Opt::TempDir => o.temp_dir = Some(path()),
         Opt::Rsh => o.rsh = Some(path().into_os_string()),
         Opt::RsyncPath => o.rsync_path = Some(path().into_os_string()),
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,

@@ -288,6 +288,17 @@ impl Engine<'_> {
         if self.bases.get().is_some() {
             return Ok(());
         }
+        // `-T DIR` (relative to DEST) must exist, as rsync requires (exit 1); the
+        // temporaries themselves stay beside their file, so the rename is atomic.
+        if let Some(t) = &self.o.temp_dir
+            && !self.o.dry_run
+            && !dest.join(t).is_dir()
+        {
+            return Err(Error::Usage(format!(
+                "The temp-dir does not exist: {}",
+                t.display()
+            )));
+        }
         let mut r = self.res();
         let mut bases = self.o.bases.clone();
         bases.retain(|(_, p)| {
