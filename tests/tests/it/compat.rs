@@ -121,3 +121,34 @@ fn diff_and_rsync_on_the_compat_path_behave_as_the_classic_tools() {
         Compare::default(),
     );
 }
+
+/// `--help` and `--version` into a full stdout: GNU diff says so and exits 2, rsync exits 0
+/// (and neither may panic). Each classic tool and ours run under the same name through `PATH`.
+#[test]
+fn help_and_version_into_a_full_stdout_as_the_classic_tools() {
+    let dir = tempdir();
+    let compat = staged_compat(dir.path());
+    for (name, args) in [
+        ("diff", "--version"),
+        ("diff", "--help"),
+        ("rsync", "--version"),
+        ("rsync", "--help"),
+        ("rsync", "-VV"),
+        ("rsync", "--info=help"),
+    ] {
+        require_tool(name);
+        let run = |path: &Path| {
+            cmd("/bin/sh")
+                .args(["-c", &format!("{name} {args} >/dev/full")])
+                .env("PATH", path)
+                .run()
+        };
+        let (theirs, ours) = (run(Path::new("/usr/bin")), run(&compat));
+        assert_eq!(
+            ours.code(),
+            theirs.code(),
+            "{name} {args}\n{ours}\n{theirs}"
+        );
+        assert_eq!(show(&ours.stderr), show(&theirs.stderr), "{name} {args}");
+    }
+}
