@@ -299,7 +299,6 @@ fn apply(
         return apply_value(o, suffix, g.spec, value);
     }
     let on = g.on;
-    let mut eight_bit = o.charset == crate::itemize::Charset::EightBit;
     match g.spec.opt {
         Opt::Recursive => o.recursive = on,
         Opt::Archive => archive(o, on),
@@ -324,15 +323,6 @@ fn apply(
         Opt::Stats => o.stats = on,
         Opt::Progress => o.progress = on,
         Opt::PartialProgress => o.progress = true,
-        Opt::SafeLinks => o.safe_links = on,
-        Opt::InsecureLinks => o.insecure_links = on,
-        Opt::Crtimes if on => {
-            return Err(Error::Usage(
-                "This rsync does not support --crtimes (-N)".to_string(),
-            ));
-        }
-        Opt::Crtimes => {}
-        Opt::DropD => o.drop_devices = on,
         Opt::Update => o.update = on,
         Opt::SizeOnly => o.size_only = on,
         Opt::IgnoreTimes => o.ignore_times = on,
@@ -341,11 +331,7 @@ fn apply(
         Opt::OmitDirTimes => o.omit_dir_times = on,
         Opt::OmitLinkTimes => o.omit_link_times = on,
         Opt::Quiet => o.quiet = on,
-        Opt::HardLinks => o.hard_links = on,
-        Opt::EightBit => eight_bit = on,
-        Opt::CopyLinks => o.copy_links = on,
-        Opt::CopyDirlinks => o.copy_dirlinks = on,
-        Opt::CopyUnsafeLinks => o.copy_unsafe_links = on,
+        Opt::EightBit => eight_bit(o, on),
         // rsync: -A implies -p.
         Opt::Acls => (o.acls, o.perms) = (on, on || o.perms),
         Opt::Xattrs => o.xattrs = on,
@@ -363,12 +349,35 @@ fn apply(
         Opt::Force => o.force = on,
         Opt::IgnoreErrors => o.ignore_errors = on,
         Opt::Compress => o.compress = on,
-        _ => {}
+        other => return apply_links(o, other, on),
     }
-    if eight_bit {
-        o.charset = crate::itemize::Charset::EightBit;
-    } else if o.charset == crate::itemize::Charset::EightBit {
-        o.charset = crate::itemize::Charset::from_locale(locale().as_deref());
+    Ok(())
+}
+
+/// `-8`: names printed as they are, or (`--no-8`) escaped for the locale's charset again.
+fn eight_bit(o: &mut Options, on: bool) {
+    o.charset = match on {
+        true => crate::itemize::Charset::EightBit,
+        false => crate::itemize::Charset::from_locale(locale().as_deref()),
+    };
+}
+
+/// Applies one of the flags about links, devices and times rsync cannot keep.
+fn apply_links(o: &mut Options, opt: Opt, on: bool) -> Result<(), Error> {
+    match opt {
+        Opt::HardLinks => o.hard_links = on,
+        Opt::CopyLinks => o.copy_links = on,
+        Opt::CopyDirlinks => o.copy_dirlinks = on,
+        Opt::CopyUnsafeLinks => o.copy_unsafe_links = on,
+        Opt::SafeLinks => o.safe_links = on,
+        Opt::InsecureLinks => o.insecure_links = on,
+        Opt::DropD => o.drop_devices = on,
+        Opt::Crtimes if on => {
+            return Err(Error::Usage(
+                "This rsync does not support --crtimes (-N)".to_string(),
+            ));
+        }
+        _ => {}
     }
     Ok(())
 }

@@ -122,29 +122,7 @@ impl Engine<'_> {
                 e,
             )
         })?;
-        let dmeta = match &fd {
-            Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
-            None => None,
-        };
-        // `--mkpath` makes DEST before the transfer, so rsync itemizes it as existing.
-        let existing = if created && !o.mkpath {
-            None
-        } else {
-            dmeta.as_ref()
-        };
-        let mut plan = self.dir_plan(&top, existing);
-        if let Some(m) = dmeta.as_ref().filter(|_| created) {
-            // Made above with `mkdir(0o777)`, so masked as the kernel masks new directories.
-            plan.settle(m.mode);
-        }
-        if existing.is_none()
-            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
-        {
-            // A new DEST is itemized against a basis tree's top (`--link-dest` ...).
-            plan.change = self.dir_plan(&top, Some(&bm)).change;
-            // Created here, so `cd..t......` when something differs (else no line).
-            plan.change.transferred = plan.change.is_change();
-        }
+        let mut plan = self.top_plan(&top, fd.as_ref(), created, dest)?;
         if self.carries_xattrs()
             && let Some(d) = &fd
         {
@@ -179,6 +157,40 @@ impl Engine<'_> {
                 .map(|fd| (fd, plan, b".".to_vec())),
         };
         self.walk_dirs(sc, sink, frame)
+    }
+
+    /// What DEST itself (`fd`, just `created` or not) needs for the top directory `top`.
+    fn top_plan(
+        &self,
+        top: &Src,
+        fd: Option<&Dir>,
+        created: bool,
+        dest: &Path,
+    ) -> Result<super::directory::DirPlan, Error> {
+        let dmeta = match fd {
+            Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
+            None => None,
+        };
+        // `--mkpath` makes DEST before the transfer, so rsync itemizes it as existing.
+        let existing = if created && !self.o.mkpath {
+            None
+        } else {
+            dmeta.as_ref()
+        };
+        let mut plan = self.dir_plan(top, existing);
+        if let Some(m) = dmeta.as_ref().filter(|_| created) {
+            // Made with `mkdir(0o777)`, so masked as the kernel masks new directories.
+            plan.settle(m.mode);
+        }
+        if existing.is_none()
+            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
+        {
+            // A new DEST is itemized against a basis tree's top (`--link-dest` ...).
+            plan.change = self.dir_plan(top, Some(&bm)).change;
+            // Created here, so `cd..t......` when something differs (else no line).
+            plan.change.transferred = plan.change.is_change();
+        }
+        Ok(plan)
     }
 
     /// Anything but `src/`: the entry lands by name in a directory (DEST, or DEST's parent for
