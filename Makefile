@@ -3,7 +3,8 @@
 #   make demo    build the tools and run the checkpoint-build demo on examples/hello-c
 #   make test    everything CI runs: fmt, clippy, rustdoc, the test suite, shellcheck, a fuzz
 #                smoke run; ends with one line `summary: N passed, N failed`
-#   make install PREFIX=/usr/local   binaries, man pages, shell completions
+#   make install PREFIX=/usr/local   binaries, man pages, shell completions, and the compat
+#                directory PREFIX/libexec/checkpoint-tools/compat (diff, patch, rsync links)
 #   make bench / make bench-quick    side-by-side benchmarks against the GNU tools
 
 PREFIX  ?= /usr/local
@@ -16,7 +17,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_SECONDS ?= 600
 LOGS    := target/test-logs
 
-.PHONY: all build deps test lint unit shellcheck fuzz-smoke install docs demo clean bench bench-quick fuzz
+.PHONY: all build deps test lint unit shellcheck fuzz-smoke install install-compat docs demo clean bench bench-quick fuzz
 
 all: build
 
@@ -69,7 +70,7 @@ fuzz:
 docs:
 	$(CARGO) run --quiet --locked -p xtask -- $(DOCDIR)
 
-install: build docs
+install: build docs install-compat
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
@@ -84,6 +85,16 @@ install: build docs
 		install -m 644 $(DOCDIR)/completions/_$$t $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; \
 		install -m 644 $(DOCDIR)/completions/$$t.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/; \
 	done
+
+# The classic names, linked (relative, so DESTDIR staging keeps working) to our binaries in
+# PREFIX/bin: put the directory first on PATH and scripts calling diff, patch and rsync run on
+# treediff, applypatch and treesync under GNU's and rsync's defaults.
+COMPAT := $(PREFIX)/libexec/checkpoint-tools/compat
+install-compat:
+	install -d $(DESTDIR)$(COMPAT)
+	ln -sfn ../../../bin/treediff $(DESTDIR)$(COMPAT)/diff
+	ln -sfn ../../../bin/applypatch $(DESTDIR)$(COMPAT)/patch
+	ln -sfn ../../../bin/treesync $(DESTDIR)$(COMPAT)/rsync
 
 # The demo runs on the debug build that `make test` leaves (the example is tiny), so it
 # rebuilds nothing after the tests.

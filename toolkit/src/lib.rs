@@ -110,6 +110,40 @@ pub fn usage_error(tool: &str, usage: Usage, e: &clap::Error) -> ExitCode {
     ExitCode::from(usage.status())
 }
 
+/// [`usage_error`], except that `--help` and `--version` text that cannot be written (stdout
+/// full or closed) is trouble, as GNU diff has it (measured): `TOOL: standard output: REASON`
+/// for `--version`, `TOOL: write failed` for `--help`, exit status `usage.status()` (GNU patch
+/// and rsync exit 0 there, which [`usage_error`] does).
+pub fn usage_error_checked(tool: &str, usage: Usage, e: &clap::Error) -> ExitCode {
+    if e.use_stderr() {
+        return usage_error(tool, usage, e);
+    }
+    let text = e.render().to_string();
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = match e.kind() {
+                clap::error::ErrorKind::DisplayVersion => {
+                    writeln!(io::stderr(), "{tool}: standard output: {}", strerror(&err))
+                }
+                _ => writeln!(io::stderr(), "{tool}: write failed"),
+            };
+            ExitCode::from(usage.status())
+        }
+    }
+}
+
+/// The C library's text for an error, as the GNU tools print it: without Rust's
+/// ` (os error N)` suffix.
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// The lines [`usage_error`] prints for `e` (an error, not `--help`).
 pub fn usage_message(tool: &str, usage: Usage, e: &clap::Error) -> String {
     use clap::error::{ContextKind, ContextValue, ErrorKind};

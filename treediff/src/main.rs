@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => match cli::operand_error(name.tool(None).as_str(), &args) {
             Some(u) if cli::is_operand_count_error(&e) => return usage_error(tool, &u),
-            _ => return toolkit::usage_error(tool, usage, &e),
+            _ => return toolkit::usage_error_checked(tool, usage, &e),
         },
     };
     let stdout = std::io::stdout();

@@ -43,6 +43,9 @@ pub struct Options {
     /// `-p`: set permissions of existing entries too (without it only new entries get
     /// source mode & ~umask).
     pub perms: bool,
+    /// `-E`: without `-p`, an existing regular file takes SRC's executability (all `x` bits
+    /// off, or an `x` for each `r`).
+    pub executability: bool,
     /// `-t`: copy modification times.
     pub times: bool,
     /// `-U`: copy access times (files and symlinks, whole seconds, as rsync).
@@ -148,6 +151,14 @@ pub struct Options {
     pub filters: Filters,
     /// `--safe-links`: ignore symlinks whose target leaves the transferred tree.
     pub safe_links: bool,
+    /// `--insecure-links`: follow a symlink on DEST's path (or a `--link-dest` path) whatever
+    /// its owner; by default one owned by anyone but root or the running user is refused, as
+    /// rsync 3.5 refuses it.
+    pub insecure_links: bool,
+    /// `--drop-D`: create no devices or specials, whatever `-D` says.
+    pub drop_devices: bool,
+    /// `-T DIR`: must exist (relative to DEST); temporaries still go beside their file.
+    pub temp_dir: Option<PathBuf>,
     /// `--manifest`: an mtree manifest of the (single) source tree, trusted with `-c`.
     pub manifest: Option<PathBuf>,
     /// The umask applied to new entries without `-p` (the process umask in the binary).
@@ -240,6 +251,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// DEST's path leads through a symlink owned by another user (rsync exit 3).
+    #[error("{UNTRUSTED}\nchange_dir {path:?} failed: Too many levels of symbolic links (40)")]
+    Untrusted {
+        /// The path given.
+        path: PathBuf,
+    },
     /// Writing to the output stream failed (e.g. a closed pipe).
     #[error("writing output")]
     Output(#[source] io::Error),
@@ -262,9 +279,15 @@ impl Error {
             Error::Manifest { .. } => 1,
             Error::Dest { .. } | Error::ExcludeFile { .. } | Error::Output(_) | Error::FileIo => 11,
             Error::Interrupted => 20,
+            Error::Untrusted { .. } => 3,
         }
     }
 }
+
+/// rsync's words for a refused symlink on an operator's path.
+pub(crate) const UNTRUSTED: &str = "refusing to follow a symlink owned by an untrusted user; \
+     use --insecure-links locally or \"insecure links = yes\" in a daemon module ONLY if every \
+     path component is trusted";
 
 impl toolkit::ExitStatus for Error {
     fn exit_status(&self) -> u8 {
@@ -274,6 +297,7 @@ impl toolkit::ExitStatus for Error {
                 EXIT_FILE_IO
             }
             Error::Interrupted => 20,
+            Error::Untrusted { .. } => 3,
         }
     }
 }

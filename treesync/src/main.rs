@@ -23,7 +23,9 @@ fn main() -> ExitCode {
             return std::process::ExitCode::from(e.exit_status());
         }
         Ok(Ok(treesync::cli::Request::Print(text))) => {
-            print!("{text}");
+            // rsync prints its help and version even into a full stdout and exits 0.
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
             return std::process::ExitCode::SUCCESS;
         }
         Ok(Ok(treesync::cli::Request::Sync(inv))) => inv,

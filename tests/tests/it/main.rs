@@ -5,6 +5,7 @@ mod applypatch;
 mod applypatch_adversarial;
 mod checkpoint;
 mod checkpoint_restore;
+mod compat;
 mod diffname;
 mod exit_status;
 mod gnudiff;

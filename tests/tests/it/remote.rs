@@ -360,3 +360,37 @@ fn options_the_remote_engine_lacks_are_refused() {
         assert!(!t.path().join("dst").exists());
     }
 }
+
+/// DEST reached through a symlink owned by another user (not root, not the receiving user)
+/// is refused with exit 3 as local treesync and rsync 3.5 refuse it, at either end; with
+/// `--insecure-links` it is followed.
+#[test]
+fn dest_through_an_untrusted_symlink_is_refused_at_either_end() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: needs root to give a symlink to another user");
+        return;
+    }
+    for pull in [false, true] {
+        let t = tempdir();
+        let w = t.path();
+        Tree::new().file("src/f", "x\n").dir("real").build(w);
+        std::os::unix::fs::symlink("real", w.join("link")).unwrap();
+        cmd("chown").args(["-h", "nobody"]).arg(w.join("link")).success();
+        let ops = if pull { ["h:src/", "link"] } else { ["src/", "h:link"] };
+        let o = tool("treesync")
+            .arg("-r")
+            .args(over_shell(w))
+            .args(ops)
+            .cwd(w)
+            .run();
+        assert_eq!(o.code(), Some(3), "pull {pull}: {}", o.stderr_text());
+        assert!(!w.join("real/f").exists());
+        tool("treesync")
+            .args(["-r", "--insecure-links"])
+            .args(over_shell(w))
+            .args(ops)
+            .cwd(w)
+            .success();
+        assert_eq!(fs::read(w.join("real/f")).unwrap(), b"x\n");
+    }
+}

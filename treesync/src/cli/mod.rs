@@ -7,10 +7,11 @@
 
 mod table;
 mod values;
+mod version;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
@@ -67,8 +68,10 @@ fn arg_of(spec: &'static Spec) -> Arg {
         a = a.short(c);
     }
     match spec.value {
+        // As rsync's parser: the next argument is the value, even `-f '- *.o'`.
         Some(v) => a
             .value_name(v)
+            .allow_hyphen_values(true)
             .action(ArgAction::Append)
             .value_parser(clap::value_parser!(OsString)),
         None => occurrences(a),
@@ -132,6 +135,14 @@ where
     // rsync: `-h` alone, with no other argument, is help (elsewhere --human-readable).
     if args.len() == 2 && args[1] == "-h" {
         args[1] = OsString::from("--help");
+    }
+    let versions = version::asked(&args);
+    if versions > 0 {
+        let name = match Path::new(&args[0]).file_name() {
+            Some(n) if n == "rsync" => "rsync",
+            _ => "treesync",
+        };
+        return Ok(Ok(Request::Print(version::text(name, versions))));
     }
     if args
         .iter()
@@ -208,6 +219,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     let mut chmod: Option<ChmodSpec> = None;
     let mut filters = Filters::default();
     let mut suffix = None;
+    let (mut f_count, mut cvs) = (0u8, false);
     let given = in_order(m);
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
@@ -219,6 +231,20 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 let spec = ChmodSpec::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
                 chmod.get_or_insert_with(ChmodSpec::default).extend(spec);
             }
+            Opt::Filter => filters
+                .add_rule(value, from0)
+                .map_err(values::filter_error)?,
+            Opt::FilterF => {
+                f_count = f_count.saturating_add(1);
+                let rule: &[u8] = match f_count {
+                    1 => b"dir-merge /.rsync-filter",
+                    _ => b"- .rsync-filter",
+                };
+                filters
+                    .add_rule(rule, false)
+                    .map_err(values::filter_error)?;
+            }
+            Opt::CvsExclude => cvs = true,
             Opt::Exclude => values::rule(&mut filters, Action::Exclude, value),
             Opt::Include => values::rule(&mut filters, Action::Include, value),
             Opt::ExcludeFrom | Opt::IncludeFrom => {
@@ -234,6 +260,15 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         }
     }
     o.chmod = chmod;
+    // --drop-D is the receiver's refusal: it wins over -D wherever given.
+    if o.drop_devices {
+        (o.devices, o.specials) = (false, false);
+    }
+    // -C's rules come after every other rule, wherever it was given.
+    if cvs {
+        filters.add_cvs_exclude();
+    }
+    filters.set_delete_excluded(o.delete_excluded);
     o.filters = filters;
     o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
         Some(_) => OsString::new(),
@@ -264,12 +299,12 @@ fn apply(
         return apply_value(o, suffix, g.spec, value);
     }
     let on = g.on;
-    let mut eight_bit = o.charset == crate::itemize::Charset::EightBit;
     match g.spec.opt {
         Opt::Recursive => o.recursive = on,
         Opt::Archive => archive(o, on),
         Opt::Links => o.links = on,
         Opt::Perms => o.perms = on,
+        Opt::Executability => o.executability = on,
         Opt::Times => o.times = on,
         Opt::Atimes => o.atimes = on,
         Opt::Owner => o.owner = on,
@@ -288,7 +323,6 @@ fn apply(
         Opt::Stats => o.stats = on,
         Opt::Progress => o.progress = on,
         Opt::PartialProgress => o.progress = true,
-        Opt::SafeLinks => o.safe_links = on,
         Opt::Update => o.update = on,
         Opt::SizeOnly => o.size_only = on,
         Opt::IgnoreTimes => o.ignore_times = on,
@@ -297,11 +331,7 @@ fn apply(
         Opt::OmitDirTimes => o.omit_dir_times = on,
         Opt::OmitLinkTimes => o.omit_link_times = on,
         Opt::Quiet => o.quiet = on,
-        Opt::HardLinks => o.hard_links = on,
-        Opt::EightBit => eight_bit = on,
-        Opt::CopyLinks => o.copy_links = on,
-        Opt::CopyDirlinks => o.copy_dirlinks = on,
-        Opt::CopyUnsafeLinks => o.copy_unsafe_links = on,
+        Opt::EightBit => eight_bit(o, on),
         // rsync: -A implies -p.
         Opt::Acls => (o.acls, o.perms) = (on, on || o.perms),
         Opt::Xattrs => o.xattrs = on,
@@ -319,12 +349,35 @@ fn apply(
         Opt::Force => o.force = on,
         Opt::IgnoreErrors => o.ignore_errors = on,
         Opt::Compress => o.compress = on,
-        _ => {}
+        other => return apply_links(o, other, on),
     }
-    if eight_bit {
-        o.charset = crate::itemize::Charset::EightBit;
-    } else if o.charset == crate::itemize::Charset::EightBit {
-        o.charset = crate::itemize::Charset::from_locale(locale().as_deref());
+    Ok(())
+}
+
+/// `-8`: names printed as they are, or (`--no-8`) escaped for the locale's charset again.
+fn eight_bit(o: &mut Options, on: bool) {
+    o.charset = match on {
+        true => crate::itemize::Charset::EightBit,
+        false => crate::itemize::Charset::from_locale(locale().as_deref()),
+    };
+}
+
+/// Applies one of the flags about links, devices and times rsync cannot keep.
+fn apply_links(o: &mut Options, opt: Opt, on: bool) -> Result<(), Error> {
+    match opt {
+        Opt::HardLinks => o.hard_links = on,
+        Opt::CopyLinks => o.copy_links = on,
+        Opt::CopyDirlinks => o.copy_dirlinks = on,
+        Opt::CopyUnsafeLinks => o.copy_unsafe_links = on,
+        Opt::SafeLinks => o.safe_links = on,
+        Opt::InsecureLinks => o.insecure_links = on,
+        Opt::DropD => o.drop_devices = on,
+        Opt::Crtimes if on => {
+            return Err(Error::Usage(
+                "This rsync does not support --crtimes (-N)".to_string(),
+            ));
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -344,6 +397,7 @@ fn apply_value(
             o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
         }
         Opt::Manifest => o.manifest = Some(path()),
+        Opt::TempDir => o.temp_dir = Some(path()),
         Opt::Rsh => o.rsh = Some(path().into_os_string()),
         Opt::RsyncPath => o.rsync_path = Some(path().into_os_string()),
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
@@ -517,10 +571,17 @@ mod tests {
 
     #[test]
     fn filters_keep_command_line_order() {
+        let q = crate::filter::Query::sender(b"keep", false);
         let o = inv(&["--exclude=*", "--include=keep", "-r", "a/", "b"]).options;
-        assert!(o.filters.is_excluded(b"keep", false));
+        assert!(o.filters.is_excluded(None, &q));
         let o = inv(&["--include=keep", "--exclude=*", "-r", "a/", "b"]).options;
-        assert!(!o.filters.is_excluded(b"keep", false));
+        assert!(!o.filters.is_excluded(None, &q));
+        let o = inv(&["-f", "- *", "-f+ keep", "-r", "a/", "b"]).options;
+        assert!(o.filters.is_excluded(None, &q));
+        let o = inv(&["-C", "--exclude=x", "-r", "a/", "b"]).options;
+        let core = crate::filter::Query::sender(b"core", false);
+        assert!(o.filters.is_excluded(None, &core));
+        assert!(o.filters.has_dir_merge());
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub(super) enum Opt {
     Archive,
     Links,
     Perms,
+    InsecureLinks,
+    Executability,
     Times,
     Atimes,
     Owner,
@@ -30,6 +32,9 @@ pub(super) enum Opt {
     Progress,
     Partial,
     PartialProgress,
+    Filter,
+    FilterF,
+    CvsExclude,
     Exclude,
     Include,
     ExcludeFrom,
@@ -76,6 +81,12 @@ pub(super) enum Opt {
     NoEffect,
     /// An option rsync refuses unless it talks to an rsync daemon.
     DaemonOnly,
+    /// `-N`: creation times, which Linux cannot set (rsync refuses it here too).
+    Crtimes,
+    /// `--drop-D`: the receiver creates no devices or specials.
+    DropD,
+    /// `-T`: where temporaries go (must exist; treesync keeps them beside their file).
+    TempDir,
     /// `-z`: compress data frames of a remote transfer (no effect locally).
     Compress,
     /// `-e`: the remote shell.
@@ -184,7 +195,23 @@ pub(super) const SPECS: &[Spec] = &[
         None,
         "ignore symlinks that point outside the tree",
     ),
+    flag(
+        InsecureLinks,
+        "insecure-links",
+        None,
+        "follow attacker-owned symlinks in operator paths",
+    ),
     flag(Perms, "perms", Some('p'), "preserve permissions"),
+    Spec {
+        // rsync 3.5 has no --no-executability (measured: "unknown option").
+        negatable: false,
+        ..flag(
+            Executability,
+            "executability",
+            Some('E'),
+            "preserve executability",
+        )
+    },
     valued(
         Chmod,
         "chmod",
@@ -457,6 +484,31 @@ pub(super) const SPECS: &[Spec] = &[
         None,
         "create destination's missing path components",
     ),
+    Spec {
+        negatable: false,
+        ..flag(
+            CvsExclude,
+            "cvs-exclude",
+            Some('C'),
+            "auto-ignore files in the same way CVS does",
+        )
+    },
+    valued(
+        Filter,
+        "filter",
+        Some('f'),
+        "RULE",
+        "add a file-filtering RULE",
+    ),
+    Spec {
+        negatable: false,
+        ..flag(
+            FilterF,
+            "",
+            Some('F'),
+            "same as --filter='dir-merge /.rsync-filter'; repeated: --filter='- .rsync-filter'",
+        )
+    },
     valued(
         Exclude,
         "exclude",
@@ -624,5 +676,122 @@ pub(super) const SPECS: &[Spec] = &[
         "blocking-io",
         None,
         "accepted: there is no remote shell",
+    ),
+    flag(
+        Crtimes,
+        "crtimes",
+        Some('N'),
+        "refused, as rsync refuses it on Linux (no settable creation time)",
+    ),
+    flag(DropD, "drop-D", None, "create no devices or special files"),
+    valued(
+        TempDir,
+        "temp-dir",
+        Some('T'),
+        "DIR",
+        "must exist (relative to DEST); temporaries stay beside their file, renamed atomically",
+    ),
+    flag(
+        NoEffect,
+        "fuzzy",
+        Some('y'),
+        "accepted: a local copy sends whole files, so no basis file is looked for",
+    ),
+    valued(
+        NoEffect,
+        "block-size",
+        Some('B'),
+        "SIZE",
+        "accepted: a local copy sends whole files",
+    ),
+    valued(
+        NoEffect,
+        "checksum-seed",
+        None,
+        "NUM",
+        "accepted: -c compares bytes directly",
+    ),
+    valued(
+        NoEffect,
+        "max-alloc",
+        None,
+        "SIZE",
+        "accepted: memory is bounded by the pipeline window",
+    ),
+    valued(
+        NoEffect,
+        "sockopts",
+        None,
+        "OPTIONS",
+        "accepted: for daemon connections only",
+    ),
+    valued(
+        NoEffect,
+        "port",
+        None,
+        "PORT",
+        "accepted: for daemon connections only",
+    ),
+    valued(
+        NoEffect,
+        "address",
+        None,
+        "ADDRESS",
+        "accepted: for daemon connections only",
+    ),
+    flag(
+        NoEffect,
+        "ipv4",
+        Some('4'),
+        "accepted: for daemon connections and the remote shell's own choice",
+    ),
+    flag(
+        NoEffect,
+        "ipv6",
+        Some('6'),
+        "accepted: for daemon connections and the remote shell's own choice",
+    ),
+    Spec {
+        negatable: false,
+        ..flag(NoEffect, "no-motd", None, "accepted: daemons only")
+    },
+    valued(
+        NoEffect,
+        "outbuf",
+        None,
+        "N|L|B",
+        "accepted: output is written in order as each entry is done",
+    ),
+    valued(
+        NoEffect,
+        "protocol",
+        None,
+        "NUM",
+        "accepted: treesync speaks its own versioned protocol",
+    ),
+    flag(
+        NoEffect,
+        "old-args",
+        None,
+        "accepted: arguments reach the remote end as given",
+    ),
+    flag(
+        NoEffect,
+        "trust-sender",
+        None,
+        "accepted: the receiver checks every name it is sent",
+    ),
+    valued(
+        NoEffect,
+        "stderr",
+        None,
+        "e|a|c",
+        "accepted: messages go to stderr, the lists to stdout",
+    ),
+    flag(
+        NoEffect,
+        "msgs2stderr",
+        None,
+        "accepted: messages go to stderr",
     ),
 ];

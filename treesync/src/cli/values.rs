@@ -41,6 +41,18 @@ pub(super) fn rules_file(path: &[u8], from0: bool) -> Result<Vec<Vec<u8>>, Error
         .collect())
 }
 
+/// A `--filter` rule's error as rsync reports it: bad text exit 1, an unreadable merge file
+/// exit 11.
+pub(super) fn filter_error(e: crate::filter::FilterError) -> Error {
+    match e {
+        crate::filter::FilterError::Open { name, source } => Error::ExcludeFile {
+            path: PathBuf::from(name),
+            source,
+        },
+        other => Error::Usage(other.to_string()),
+    }
+}
+
 /// `--modify-window=NUM`: an integer, possibly negative.
 pub(super) fn number(name: &str, value: &[u8]) -> Result<i64, Error> {
     std::str::from_utf8(value)

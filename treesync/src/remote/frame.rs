@@ -81,6 +81,8 @@ pub mod flag {
     pub const UTF8: u32 = 1 << 14;
     /// Names on output escaped as with `-8`.
     pub const EIGHT_BIT: u32 = 1 << 15;
+    /// `--insecure-links`: DEST may be reached through anyone's symlink.
+    pub const INSECURE_LINKS: u32 = 1 << 16;
 }
 
 /// The opening frame of each end.

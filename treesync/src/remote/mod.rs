@@ -58,6 +58,10 @@ pub enum Fatal {
     /// DEST could not be made or opened, or the output not written (exit 11).
     #[error("{0}")]
     Dest(String),
+    /// DEST is reached through a symlink owned by someone other than root or the receiving
+    /// user (without `--insecure-links`), as local treesync and rsync 3.5 refuse it (exit 3).
+    #[error("{}\nchange_dir {:?} failed: Too many levels of symbolic links (40)", crate::UNTRUSTED, .0)]
+    Untrusted(PathBuf),
     /// SIGINT, SIGTERM or SIGHUP: nothing more was started, the file under way was dropped
     /// (exit 20).
     #[error("received SIGINT, SIGTERM, or SIGHUP")]
@@ -71,6 +75,7 @@ impl Fatal {
             Fatal::Usage(_) => 1,
             Fatal::Protocol(_) => EXIT_PROTOCOL,
             Fatal::Dest(_) => 11,
+            Fatal::Untrusted(_) => 3,
             Fatal::Interrupted => 20,
         }
     }
@@ -89,6 +94,7 @@ impl Fatal {
             Fatal::Usage(_) => "syntax or usage error",
             Fatal::Protocol(_) => "error in protocol data stream",
             Fatal::Dest(_) => "error in file IO",
+            Fatal::Untrusted(_) => "errors selecting input/output files, dirs",
             Fatal::Interrupted => "received SIGINT, SIGTERM, or SIGHUP",
         }
     }
@@ -185,6 +191,9 @@ fn flags_of(o: &Options) -> Result<u32, Fatal> {
         (o.mkpath, "--mkpath"),
         (o.ignore_missing_args, "--ignore-missing-args"),
         (o.force || o.ignore_errors, "--force/--ignore-errors"),
+        (o.executability, "-E"),
+        (o.drop_devices, "--drop-D"),
+        (o.temp_dir.is_some(), "-T"),
     ];
     if let Some((_, name)) = unsupported.iter().find(|(on, _)| *on) {
         return Err(Fatal::Usage(format!(
@@ -208,6 +217,7 @@ fn flags_of(o: &Options) -> Result<u32, Fatal> {
         (o.charset == Charset::Utf8, flag::UTF8),
         (o.charset == Charset::EightBit, flag::EIGHT_BIT),
         (o.compress, flag::COMPRESS),
+        (o.insecure_links, flag::INSECURE_LINKS),
     ];
     Ok(bits.iter().filter(|(on, _)| *on).fold(0, |f, (_, b)| f | b))
 }

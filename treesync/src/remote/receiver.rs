@@ -355,6 +355,16 @@ impl<'a, R: Read> Receiver<'a, R> {
             || meta.is_some_and(|m| m.kind == Kind::Dir)
             || kind == Kind::Dir
             || dest.file_name().is_none();
+        let top = match into_dir {
+            true => dest.clone(),
+            false => dest.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let trusted = &fstree::trust::trusted_owner;
+        if !self.on(flag::INSECURE_LINKS)
+            && fstree::trust::untrusted_symlink(&top, trusted).is_ok_and(|f| f.is_some())
+        {
+            return Err(Fatal::Untrusted(dest));
+        }
         let (root, rename) = if into_dir {
             if meta.is_none() {
                 self.make_dest(&dest)?;

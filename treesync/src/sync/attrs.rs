@@ -32,20 +32,37 @@ impl Engine<'_> {
         o.times && !(kind == Kind::Dir && omit_dirs) && !(kind == Kind::Link && o.omit_link_times)
     }
 
-    /// The mode an entry should end with. Without `-p` a new entry gets the source mode
-    /// (after `--chmod`) masked by the umask, and a new directory additionally loses its
-    /// set-id bits, as `mkdir(2)` drops them (observed: `--chmod=Dg+s` without `-p` gives 0755).
+    /// The mode an entry should end with. Without `-p` a new entry gets the permission bits of
+    /// the source mode (after `--chmod`) and never a set-id or sticky bit from SRC: the caller
+    /// creates it with these bits and lets the kernel mask them as rsync masks them, by the
+    /// umask or by the directory's default ACL when it has one ([`Engine::masks_new`]); a new
+    /// directory keeps the setgid bit it inherits from its parent (measured: 4755 -> 755,
+    /// `--chmod=u+s` -> 755, 2700 under a 2755 parent).
     pub(super) fn want_mode(&self, s: &Src, new: bool) -> u32 {
         let is_dir = s.kind == Kind::Dir;
         let m = match &self.o.chmod {
             Some(c) => c.apply(s.mode, is_dir, self.o.umask),
             None => s.mode,
         };
-        match (new && !self.o.perms, is_dir) {
-            (true, true) => m & !self.o.umask & 0o1777,
-            (true, false) => m & !self.o.umask,
-            (false, _) => m,
+        if self.masks_new(new) { m & 0o777 } else { m }
+    }
+
+    /// The mode DEST's existing entry `m` (of `s`'s kind) ends with: `s`'s with `-p`; with
+    /// `-E` a regular file's own with `s`'s executability; else its own.
+    pub(super) fn kept_mode(&self, s: &Src, m: &Meta) -> u32 {
+        if self.o.perms {
+            self.want_mode(s, false)
+        } else if self.o.executability && s.kind == Kind::File {
+            executable_like(m.mode, self.want_mode(s, false))
+        } else {
+            m.mode
         }
+    }
+
+    /// Is a `new` entry's mode left to the kernel's mask (umask or default ACL) at creation,
+    /// rather than set exactly? Without `-p`.
+    pub(super) fn masks_new(&self, new: bool) -> bool {
+        new && !self.o.perms
     }
 
     pub(super) fn want_owner(&self, s: &Src) -> (Option<u32>, Option<u32>) {
@@ -80,11 +97,11 @@ impl Engine<'_> {
         target: Option<&[u8]>,
     ) {
         let o = self.o;
-        let want = self.want_mode(s, false);
+        let want = self.kept_mode(s, m);
         let is_link = s.kind == Kind::Link;
         let mut change = Change {
             time: (self.carries_mtime(s.kind) && !self.same_time(m.mtime, s.mtime)).then_some(true),
-            perms: o.perms && !is_link && want != m.mode,
+            perms: !is_link && want != m.mode,
             owner: uid.is_some_and(|u| u != m.uid),
             group: gid.is_some_and(|g| g != m.gid),
             atime: o.atimes && m.atime.secs != s.atime.secs,
@@ -135,5 +152,15 @@ impl Engine<'_> {
             }
         }
         self.announce(r, s, &change, target);
+    }
+}
+
+/// rsync's `-E`: DEST's mode `dest` made executable like `src` (any `x` bit): off clears every
+/// `x`, on adds an `x` for each `r` (measured: 640 -> 750, 604 -> 705, 751 -> 640).
+fn executable_like(dest: u32, src: u32) -> u32 {
+    match (src & 0o111 != 0, dest & 0o111 != 0) {
+        (true, false) => dest | (dest & 0o444) >> 2,
+        (false, true) => dest & !0o111,
+        _ => dest,
     }
 }

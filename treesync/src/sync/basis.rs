@@ -246,11 +246,15 @@ impl Engine<'_> {
     /// `--copy-dest`: copies the basis file into DEST with `s`'s attributes.
     fn copy_in(&self, dir: &Dir, name: &std::ffi::OsStr, d: &Dir, s: &Src) -> std::io::Result<()> {
         let (mut from, _) = dir.open_file(name, Atime::Keep)?;
-        let mut tmp = d.create_temp(&s.name, TempStyle::Rsync, 0o600)?;
+        let (want, masked) = (self.want_mode(s, true), self.masks_new(true));
+        let first = if masked { want } else { 0o600 };
+        let mut tmp = d.create_temp(&s.name, TempStyle::Rsync, first)?;
         fstree::content::copy(&mut from, &mut tmp.file)?;
         let (uid, gid) = self.want_owner(s);
         fstree::dir::chown_fd(&tmp.file, uid, gid)?;
-        fstree::dir::chmod_fd(&tmp.file, self.want_mode(s, true))?;
+        if !masked {
+            fstree::dir::chmod_fd(&tmp.file, want)?;
+        }
         let mtime = self.carries_mtime(s.kind).then_some(s.mtime);
         fstree::dir::set_times_fd(&tmp.file, None, mtime)?;
         tmp.commit().map_err(|e| e.source)

@@ -6,10 +6,12 @@
 //! delete non-empty directory` on stdout and it is not an error. Without `--delete` only an
 //! empty directory is removed to make way; a non-empty one is an error for that entry.
 
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use fstree::{Atime, Dir, Kind as FsKind, Timestamp};
@@ -18,6 +20,7 @@ use super::Engine;
 use super::listing::{Listing, dir_order};
 use super::source::{Kind, Src, join_rel};
 use crate::Error;
+use crate::filter::Scope;
 use crate::pipeline::Res;
 use crate::pipeline::Sink;
 
@@ -37,6 +40,8 @@ impl Engine<'_> {
     /// Runs the deletions `--delete-after` put off, in walk order.
     pub(super) fn delete_deferred(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
         let later = std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()));
+        // DEST's per-directory rules as they are now (merge files just transferred count).
+        let mut scopes: HashMap<Vec<u8>, Arc<Scope>> = HashMap::new();
         for d in later {
             if self.deletions_off(sink)? {
                 break;
@@ -56,7 +61,14 @@ impl Engine<'_> {
                     continue;
                 }
             };
-            self.delete_in_dir(sink, &d.names, &d.rel, &dir)?;
+            let parent = d.rel.iter().rposition(|&b| b == b'/').unwrap_or(0);
+            let up = scopes.get(&d.rel[..parent]).filter(|_| !d.rel.is_empty());
+            let scope = self.receiver_scope(up.map(|s| &**s), &d.rel, &dir);
+            self.check_filter_error()?;
+            self.delete_in_dir(sink, &d.names, &d.rel, &dir, scope.as_deref())?;
+            if let Some(s) = scope {
+                scopes.insert(d.rel.clone(), s);
+            }
             if let Some(mt) = d.mtime.filter(|_| !self.o.dry_run)
                 && dir.stat().is_ok_and(|m| m.mtime != mt)
                 && let Err(e) = dir.set_times_self(None, Some(mt))
@@ -103,14 +115,15 @@ impl Engine<'_> {
     pub(super) fn delete_for(
         &self,
         sink: &mut Sink<'_, '_>,
-        listing: &Listing,
-        rel: &[u8],
+        listing: &mut Listing,
+        s: &Src,
         dfd: &Dir,
         mtime: Option<Timestamp>,
     ) -> Result<(), Error> {
         if self.deletions_off(sink)? {
             return Ok(());
         }
+        let rel = &s.rel[..];
         let mut names: Vec<OsString> = listing
             .all
             .iter()
@@ -132,7 +145,12 @@ impl Engine<'_> {
             });
             return Ok(());
         }
-        self.delete_in_dir(sink, &names, rel, dfd)
+        let scope = self.receiver_scope(s.dest_scope.as_deref(), rel, dfd);
+        self.check_filter_error()?;
+        for d in &mut listing.dirs {
+            d.dest_scope = scope.clone();
+        }
+        self.delete_in_dir(sink, &names, rel, dfd, scope.as_deref())
     }
 
     /// `--delete` for one directory: every DEST name not in `names` (SRC's, sorted: an entry
@@ -144,6 +162,7 @@ impl Engine<'_> {
         names: &[OsString],
         rel: &[u8],
         dfd: &Dir,
+        scope: Option<&Scope>,
     ) -> Result<(), Error> {
         let mut r = self.res();
         let dest_names = match list(dfd) {
@@ -156,13 +175,14 @@ impl Engine<'_> {
         let mut extra: Vec<(OsString, bool)> = dest_names
             .into_iter()
             .filter(|(n, is_dir)| {
-                names.binary_search(n).is_err() && !self.protected(&join_rel(rel, n), *is_dir)
+                names.binary_search(n).is_err()
+                    && !self.protected(scope, &join_rel(rel, n), *is_dir, false)
             })
             .collect();
         sort_for_delete(&mut extra);
         for (name, is_dir) in extra.iter().rev() {
             let crel = join_rel(rel, name);
-            self.delete_entry(&mut r, dfd, name, &crel, *is_dir, Role::Top);
+            self.delete_entry(&mut r, (dfd, scope), name, &crel, *is_dir, Role::Top);
         }
         sink.take(r)
     }
@@ -172,20 +192,19 @@ impl Engine<'_> {
     /// Returns whether the entry is gone (or would be, in a dry run).
     ///
     /// Entries that an exclude rule protects stay, and so does every directory holding one:
-    /// rsync then says `cannot delete non-empty directory: DIR` on stdout (twice for a
-    /// directory that directly holds a protected non-directory, else once; in a dry run once,
-    /// followed by the `*deleting` it would have attempted) and it is not an error.
+    /// rsync then says `cannot delete non-empty directory: DIR` on stdout (see
+    /// [`Engine::delete_contents`]) and it is not an error.
     fn delete_entry(
         &self,
         r: &mut Res,
-        dfd: &Dir,
+        (dfd, scope): (&Dir, Option<&Scope>),
         name: &OsStr,
         rel: &[u8],
         is_dir: bool,
         role: Role,
     ) -> bool {
         let announce_self = role != Role::MakeWay;
-        if is_dir && !self.delete_contents(r, dfd, name, rel, role) {
+        if is_dir && !self.delete_contents(r, (dfd, scope), name, rel, role) {
             return false;
         }
         // A directory emptied to make way for a file is not one of `--max-delete`'s deletions
@@ -226,26 +245,27 @@ impl Engine<'_> {
     fn delete_contents(
         &self,
         r: &mut Res,
-        dfd: &Dir,
+        (dfd, scope): (&Dir, Option<&Scope>),
         name: &OsStr,
         rel: &[u8],
         role: Role,
     ) -> bool {
-        let announce_self = role != Role::MakeWay;
-        let (mut protected, mut protected_file, mut blocked) = (false, false, false);
+        let (mut protected, mut dir_blocked, mut blocked) = (false, false, false);
         match dfd
             .open_dir_with(name, Atime::Keep)
             .and_then(|sub| Ok((list(&sub)?, sub)))
         {
             Ok((mut l, sub)) => {
                 sort_for_delete(&mut l);
+                let inner = self.receiver_scope(scope, rel, &sub);
+                let inner = inner.as_deref();
                 for (n, d) in l.iter().rev() {
                     let crel = join_rel(rel, n);
-                    if self.protected(&crel, *d) {
+                    if self.protected(inner, &crel, *d, true) {
                         protected = true;
-                        protected_file |= !*d;
-                    } else if !self.delete_entry(r, &sub, n, &crel, *d, Role::Inside) {
+                    } else if !self.delete_entry(r, (&sub, inner), n, &crel, *d, Role::Inside) {
                         blocked = true;
+                        dir_blocked |= *d;
                     } else if !*d && self.o.backup && self.o.backup_dir.is_none() && !self.o.dry_run
                     {
                         // Backed up beside itself: the directory keeps the backup.
@@ -264,11 +284,15 @@ impl Engine<'_> {
             self.deletes_skipped.fetch_add(1, Ordering::Relaxed);
         }
         if protected || blocked {
+            // rsync says it once for the directory `--delete` named; for one inside it, once
+            // followed by its `*deleting` in a dry run, else twice when something beneath
+            // it is protected.
             let msg = format!("cannot delete non-empty directory: {}\n", r.show(rel));
             r.out.extend_from_slice(msg.as_bytes());
-            if protected && self.o.dry_run && announce_self {
+            let inside = role == Role::Inside && (protected || dir_blocked);
+            if inside && self.o.dry_run {
                 self.announce_delete(r, rel, true);
-            } else if protected_file && announce_self {
+            } else if inside && !self.limit_spent() {
                 r.out.extend_from_slice(msg.as_bytes());
             }
             return false;
@@ -280,7 +304,7 @@ impl Engine<'_> {
     /// with `--delete` or `--force`, as rsync). Returns false (and reports) when it cannot.
     pub(super) fn make_way(&self, r: &mut Res, d: &Dir, s: &Src) -> bool {
         if self.o.delete || self.o.force {
-            if self.delete_entry(r, d, &s.name, &s.rel, true, Role::MakeWay) {
+            if self.delete_entry(r, (d, None), &s.name, &s.rel, true, Role::MakeWay) {
                 return true;
             }
             return cannot_make_way(r, s);
@@ -310,9 +334,10 @@ impl Engine<'_> {
 }
 
 impl Engine<'_> {
-    /// Does an exclude rule keep this DEST entry from `--delete` (not with `--delete-excluded`)?
-    fn protected(&self, rel: &[u8], is_dir: bool) -> bool {
-        (!self.o.delete_excluded && self.o.filters.is_excluded(rel, is_dir)) || self.is_backup(rel)
+    /// Does a receiver rule (or being a backup) keep this DEST entry from `--delete`
+    /// (`dying`: it is inside a directory being deleted)?
+    fn protected(&self, scope: Option<&Scope>, rel: &[u8], is_dir: bool, dying: bool) -> bool {
+        self.rule_protects(scope, rel, is_dir, dying) || self.is_backup(rel)
     }
 
     /// `-b` protects backups from `--delete`: without `--backup-dir` by the suffix, as rsync's

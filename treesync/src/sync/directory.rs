@@ -37,6 +37,9 @@ pub(super) struct Frame {
 pub(super) struct DirPlan {
     pub(super) change: Change,
     mode: Option<u32>,
+    /// A new directory without `-p`: `mode` holds the source's permission bits, to be masked
+    /// as the kernel masks the new directory ([`masked_mode`]) once it exists.
+    masked: bool,
     uid: Option<u32>,
     gid: Option<u32>,
     pub(super) mtime: Option<Timestamp>,
@@ -55,6 +58,28 @@ fn first_mode(want: Option<u32>) -> u32 {
     match want {
         Some(m) if m & 0o700 == 0o700 && m & 0o7000 == 0 => m,
         _ => 0o700,
+    }
+}
+
+/// The final mode of a directory created without `-p` for source permission bits `want`,
+/// given the mode `created` it got from `mkdir` with `want | 0o700` (or any superset of
+/// `want`): the kernel masked those bits by the umask or the parent's default ACL, and added
+/// the setgid bit a setgid parent passes on. rsync ends with exactly that for `want` (measured:
+/// 750 under umask 022 -> 750, under umask 077 -> 700, under a 2755 parent -> 2750, under a
+/// default ACL `d:u::7,d:g::7,d:o::7` -> 777 whatever the umask).
+pub(super) fn masked_mode(want: u32, created: u32) -> u32 {
+    (want & 0o777 & created) | (created & 0o2000)
+}
+
+impl DirPlan {
+    /// A masked plan's directory now exists with mode `created`: its final mode follows.
+    pub(super) fn settle(&mut self, created: u32) {
+        if self.masked
+            && let Some(want) = self.mode
+        {
+            self.mode = Some(masked_mode(want, created));
+            self.masked = false;
+        }
     }
 }
 
@@ -155,7 +180,7 @@ impl Engine<'_> {
         }
         let fd = match parent {
             None => None,
-            Some(p) => match self.dest_subdir(&mut r, p, existing.as_ref(), &plan, s) {
+            Some(p) => match self.dest_subdir(&mut r, p, existing.as_ref(), &mut plan, s) {
                 Ok(fd) => fd,
                 Err(line) => {
                     sink.take(r)?;
@@ -176,7 +201,7 @@ impl Engine<'_> {
             }
         }
         sink.take(r)?;
-        let listing = self.listing(sink, s)?;
+        let mut listing = self.listing(sink, s)?;
         if top {
             self.own_notes(sink, &listing)?;
         }
@@ -184,7 +209,7 @@ impl Engine<'_> {
             && existing_dir.is_some()
             && let Some(fd) = &fd
         {
-            self.delete_for(sink, &listing, &s.rel, fd, plan.mtime)?;
+            self.delete_for(sink, &mut listing, s, fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, &s.rel)?;
         let fresh = existing_dir.is_none();
@@ -233,7 +258,7 @@ impl Engine<'_> {
         r: &mut Res,
         p: &Dir,
         existing: Option<&Meta>,
-        plan: &DirPlan,
+        plan: &mut DirPlan,
         s: &Src,
     ) -> Result<Option<Dir>, bool> {
         let dry = self.o.dry_run;
@@ -250,12 +275,25 @@ impl Engine<'_> {
                 return Err(false);
             }
         }
-        if !is_dir
-            && !dry
-            && let Err(e) = p.mkdir(&s.name, first_mode(plan.mode))
-        {
-            r.io_error("mkdir", &s.rel, &e);
-            return Err(true);
+        if !is_dir && !dry {
+            let first = match (plan.masked, plan.mode) {
+                (true, Some(want)) => want | 0o700,
+                _ => first_mode(plan.mode),
+            };
+            if let Err(e) = p.mkdir(&s.name, first) {
+                r.io_error("mkdir", &s.rel, &e);
+                return Err(true);
+            }
+            if plan.masked {
+                match p.lstat(&s.name) {
+                    Ok(Some(m)) => plan.settle(m.mode),
+                    Ok(None) => {}
+                    Err(e) => {
+                        r.io_error("stat", &s.rel, &e);
+                        return Err(true);
+                    }
+                }
+            }
         }
         if !is_dir && dry {
             return Ok(None);
@@ -338,6 +376,7 @@ impl Engine<'_> {
                     ..Default::default()
                 },
                 mode: Some(self.want_mode(s, true)),
+                masked: self.masks_new(true),
                 uid,
                 gid,
                 mtime: self.carries_mtime(s.kind).then_some(s.mtime),
@@ -357,6 +396,7 @@ impl Engine<'_> {
                 DirPlan {
                     change,
                     mode: self.o.perms.then_some(want),
+                    masked: false,
                     uid,
                     gid,
                     mtime: self.carries_mtime(s.kind).then_some(s.mtime),

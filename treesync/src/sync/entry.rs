@@ -271,9 +271,10 @@ impl Engine<'_> {
         }
         let attrs = NewAttrs {
             mode: match same {
-                Some(m) if !self.o.perms && s.kind == Kind::File => m.mode,
+                Some(m) if !self.o.perms && s.kind == Kind::File => self.kept_mode(s, m),
                 _ => self.want_mode(s, new),
             },
+            masked: self.masks_new(new),
             uid,
             gid,
             mtime: self.carries_mtime(s.kind).then_some(s.mtime),
@@ -317,7 +318,7 @@ impl Engine<'_> {
             } else {
                 Some(false)
             },
-            perms: s.kind == Kind::File && o.perms && self.want_mode(s, false) != m.mode,
+            perms: s.kind == Kind::File && self.kept_mode(s, m) != m.mode,
             owner: uid.is_some_and(|u| u != m.uid),
             group: gid.is_some_and(|g| g != m.gid),
             atime: o.atimes && s.kind != Kind::Special && m.atime.secs != s.atime.secs,
@@ -404,7 +405,7 @@ pub(super) fn same_kind(s: &Src, m: &Meta) -> bool {
 }
 
 /// Counts a non-directory of the source, as `--stats` reports them.
-fn count_listed(r: &mut Res, s: &Src) {
+pub(super) fn count_listed(r: &mut Res, s: &Src) {
     match s.kind {
         Kind::File => {
             r.stats.files.reg += 1;

@@ -44,12 +44,16 @@ impl Engine<'_> {
     pub(super) fn listing(&self, sink: &mut Sink<'_, '_>, dir: &Src) -> Result<Listing, Error> {
         let mut r = self.res();
         let (all, dirs) = self.list_raw(&mut r, dir, true);
+        let mut files = Vec::new();
+        for f in &all {
+            if self.note(f).is_none() {
+                files.push(f.clone());
+            } else {
+                count_skipped(&mut r, f);
+            }
+        }
         sink.take(r)?;
-        let files = all
-            .iter()
-            .filter(|f| self.note(f).is_none())
-            .cloned()
-            .collect();
+        self.check_filter_error()?;
         Ok(Listing { all, files, dirs })
     }
 
@@ -82,6 +86,7 @@ impl Engine<'_> {
                 return (files, dirs);
             }
         };
+        let scope = self.sender_scope(dir, &fd);
         for e in names {
             let listed = e.kind.map_or(Kind::Dir, Kind::of);
             let mut s = Src::listed(dir, &fd, e.name, listed);
@@ -107,10 +112,11 @@ impl Engine<'_> {
             if s.kind == Kind::Link && self.follows_links() && !self.follow_link(r, &mut s, notes) {
                 continue;
             }
-            if self.o.filters.is_excluded(&s.rel, s.kind == Kind::Dir) {
+            if self.hidden(scope.as_deref(), &s) {
                 continue;
             }
             if s.kind == Kind::Dir {
+                s.scope = scope.clone();
                 // `-x`: a directory on another file system (a mount point) is made but not
                 // entered; `-xx` leaves it out.
                 if self.o.one_file_system > 0 && s.dev != dir.dev {
@@ -216,26 +222,31 @@ impl Engine<'_> {
         None
     }
 
-    /// `--safe-links`: a symlink whose target is absolute, empty, or climbs above the top of
-    /// the transfer (counted lexically from the link's own directory) is unsafe.
+    /// `--safe-links`: is the symlink `rel -> target` unsafe, as rsync judges it (measured
+    /// target by target at several depths)? Absolute and empty targets are. Leading `../`
+    /// steps (extra slashes between them ignored) climb from the link's directory, whose depth
+    /// is counted from the top of the transfer, and must not climb above it; a target that is
+    /// exactly `..` is the same one step. After the leading steps any `..` is unsafe, whatever
+    /// it resolves to (`a/../x`, `./..`, `../..` — rsync takes only `../` with its slash as a
+    /// leading step): the names before it may be symlinks themselves.
     fn unsafe_link(rel: &[u8], target: &[u8]) -> bool {
         if target.is_empty() || target.starts_with(b"/") {
             return true;
         }
-        let mut depth = rel.iter().filter(|&&b| b == b'/').count() as i64;
-        for comp in target.split(|&b| b == b'/') {
-            match comp {
-                b"" | b"." => {}
-                b".." => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return true;
-                    }
-                }
-                _ => depth += 1,
-            }
+        let depth = rel.iter().filter(|&&b| b == b'/').count();
+        if target == b".." {
+            return depth == 0;
         }
-        false
+        let mut climbed = 0;
+        let mut rest = target;
+        while let Some(r) = rest.strip_prefix(b"../") {
+            climbed += 1;
+            if climbed > depth {
+                return true;
+            }
+            rest = &r[r.iter().take_while(|&&b| b == b'/').count()..];
+        }
+        rest.split(|&b| b == b'/').any(|c| c == b"..")
     }
 
     /// Whether any entry can be left out with a note under these flags (else no pre-scan).
@@ -278,4 +289,17 @@ impl Engine<'_> {
             self.deep_notes(r, &sub);
         }
     }
+}
+
+/// rsync's sender lists what the receiver then skips (a symlink without `-l`, a device without
+/// `-D`, an unsafe link under `--safe-links`): `--stats` counts it among the files and its size
+/// (a link's: its target's length) in the total size (measured).
+pub(super) fn count_skipped(r: &mut Res, f: &Src) {
+    let mut f = f.clone();
+    if !f.statted
+        && let Ok(m) = f.lstat()
+    {
+        f.set_meta(&m);
+    }
+    super::entry::count_listed(r, &f);
 }

@@ -34,6 +34,7 @@ mod hardlink;
 mod listing;
 mod operand;
 mod report;
+mod rules;
 mod source;
 mod transfer;
 mod xattrs;
@@ -75,6 +76,8 @@ struct Engine<'a> {
     backup_root: std::sync::OnceLock<Option<fstree::Dir>>,
     /// `-H`: the hard-link groups met so far.
     links: Mutex<hardlink::Links>,
+    /// The first bad rule met in a per-directory merge file (the run stops, exit 1).
+    filter_error: Mutex<Option<String>>,
 }
 
 /// See [`crate::run`].
@@ -103,6 +106,7 @@ pub fn run(
         deletes_skipped: AtomicU64::new(0),
         io_error: AtomicBool::new(false),
         io_error_said: AtomicBool::new(false),
+        filter_error: Mutex::new(None),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();

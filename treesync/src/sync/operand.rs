@@ -106,14 +106,15 @@ impl Engine<'_> {
         dest: &Path,
     ) -> Result<(), Error> {
         let o = self.o;
-        let top = Src::new(op.base, op.path, Vec::new(), &op.meta);
+        let mut top = Src::new(op.base, op.path, Vec::new(), &op.meta);
+        top.scope = self.top_scope(&top.path);
+        self.check_filter_error()?;
         if o.hard_links {
             self.find_link_groups(&top);
         }
         let (fd, created) = self.dest_dir(sink, dest, dest, libc::EEXIST)?;
         *self.dest_root.lock().unwrap_or_else(|p| p.into_inner()) = fd.clone();
-        self.bases
-            .get_or_init(|| basis::Bases::open(&o.bases, dest));
+        self.open_bases(sink, dest)?;
         self.open_backup_dir(dest).map_err(|e| {
             dest_error(
                 "mkdir",
@@ -121,25 +122,7 @@ impl Engine<'_> {
                 e,
             )
         })?;
-        let dmeta = match &fd {
-            Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
-            None => None,
-        };
-        // `--mkpath` makes DEST before the transfer, so rsync itemizes it as existing.
-        let existing = if created && !o.mkpath {
-            None
-        } else {
-            dmeta.as_ref()
-        };
-        let mut plan = self.dir_plan(&top, existing);
-        if existing.is_none()
-            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
-        {
-            // A new DEST is itemized against a basis tree's top (`--link-dest` ...).
-            plan.change = self.dir_plan(&top, Some(&bm)).change;
-            // Created here, so `cd..t......` when something differs (else no line).
-            plan.change.transferred = plan.change.is_change();
-        }
+        let mut plan = self.top_plan(&top, fd.as_ref(), created, dest)?;
         if self.carries_xattrs()
             && let Some(d) = &fd
         {
@@ -151,12 +134,12 @@ impl Engine<'_> {
             }
             sink.take(r)?;
         }
-        let listing = self.listing(sink, &top)?;
+        let mut listing = self.listing(sink, &top)?;
         self.own_notes(sink, &listing)?;
         if o.delete
             && let Some(fd) = &fd
         {
-            self.delete_for(sink, &listing, b"", fd, plan.mtime)?;
+            self.delete_for(sink, &mut listing, &top, fd, plan.mtime)?;
         }
         self.print_dir_line(sink, &plan.change, b"./")?;
         sink.stats.files.dir += 1;
@@ -174,6 +157,40 @@ impl Engine<'_> {
                 .map(|fd| (fd, plan, b".".to_vec())),
         };
         self.walk_dirs(sc, sink, frame)
+    }
+
+    /// What DEST itself (`fd`, just `created` or not) needs for the top directory `top`.
+    fn top_plan(
+        &self,
+        top: &Src,
+        fd: Option<&Dir>,
+        created: bool,
+        dest: &Path,
+    ) -> Result<super::directory::DirPlan, Error> {
+        let dmeta = match fd {
+            Some(f) => Some(f.stat().map_err(|e| dest_error("stat", dest, e))?),
+            None => None,
+        };
+        // `--mkpath` makes DEST before the transfer, so rsync itemizes it as existing.
+        let existing = if created && !self.o.mkpath {
+            None
+        } else {
+            dmeta.as_ref()
+        };
+        let mut plan = self.dir_plan(top, existing);
+        if let Some(m) = dmeta.as_ref().filter(|_| created) {
+            // Made with `mkdir(0o777)`, so masked as the kernel masks new directories.
+            plan.settle(m.mode);
+        }
+        if existing.is_none()
+            && let Some(bm) = self.bases().and_then(|b| b.dir_meta(b""))
+        {
+            // A new DEST is itemized against a basis tree's top (`--link-dest` ...).
+            plan.change = self.dir_plan(top, Some(&bm)).change;
+            // Created here, so `cd..t......` when something differs (else no line).
+            plan.change.transferred = plan.change.is_change();
+        }
+        Ok(plan)
     }
 
     /// Anything but `src/`: the entry lands by name in a directory (DEST, or DEST's parent for
@@ -201,8 +218,7 @@ impl Engine<'_> {
         };
         let (parent_fd, _) = self.dest_dir(sink, &parent_path, dest, libc::ENOTDIR)?;
         *self.dest_root.lock().unwrap_or_else(|p| p.into_inner()) = parent_fd.clone();
-        self.bases
-            .get_or_init(|| basis::Bases::open(&self.o.bases, &parent_path));
+        self.open_bases(sink, &parent_path)?;
         self.open_backup_dir(&parent_path).map_err(|e| {
             let dir = self.o.backup_dir.as_deref().unwrap_or(Path::new(""));
             dest_error("mkdir", &parent_path.join(dir), e)
@@ -210,7 +226,9 @@ impl Engine<'_> {
         let is_dir = op.meta.kind == fstree::Kind::Dir;
         let rel = op.base.as_bytes().to_vec();
         let mut src = Src::new(name, op.path, rel, &op.meta);
-        if self.o.filters.is_excluded(&src.rel, is_dir) {
+        src.scope = self.top_scope(src.path.parent().unwrap_or(Path::new("")));
+        self.check_filter_error()?;
+        if self.hidden(src.scope.as_deref(), &src) {
             return Ok(());
         }
         if is_dir {
@@ -222,6 +240,7 @@ impl Engine<'_> {
         let mut r = self.res();
         if let Some(note) = self.skip_note(&src) {
             r.out.extend_from_slice(&note);
+            super::listing::count_skipped(&mut r, &src);
             return sink.take(r);
         }
         let r = self.sync_entry(parent_fd.as_ref(), false, &mut src);
@@ -238,6 +257,11 @@ impl Engine<'_> {
         dest: &Path,
         not_dir: i32,
     ) -> Result<(Option<Dir>, bool), Error> {
+        if self.untrusted(path) {
+            return Err(Error::Untrusted {
+                path: dest.to_path_buf(),
+            });
+        }
         match fs::metadata(path) {
             Ok(m) if m.is_dir() => Ok((Some(open_root(path)?), false)),
             Ok(_) => Err(dest_error(
@@ -269,6 +293,46 @@ impl Engine<'_> {
 }
 
 impl Engine<'_> {
+    /// Opens the `--link-dest`/`--copy-dest`/`--compare-dest` trees (relative ones from
+    /// `dest`) once; one reached through an untrusted symlink is named and left out, as rsync
+    /// leaves it out.
+    fn open_bases(&self, sink: &mut Sink<'_, '_>, dest: &Path) -> Result<(), Error> {
+        if self.bases.get().is_some() {
+            return Ok(());
+        }
+        // `-T DIR` (relative to DEST) must exist, as rsync requires (exit 1); the
+        // temporaries themselves stay beside their file, so the rename is atomic.
+        if let Some(t) = &self.o.temp_dir
+            && !self.o.dry_run
+            && !dest.join(t).is_dir()
+        {
+            return Err(Error::Usage(format!(
+                "The temp-dir does not exist: {}",
+                t.display()
+            )));
+        }
+        let mut r = self.res();
+        let mut bases = self.o.bases.clone();
+        bases.retain(|(_, p)| {
+            let refused = self.untrusted(&dest.join(p));
+            if refused {
+                let _ = writeln!(r.err, "{}", crate::UNTRUSTED);
+            }
+            !refused
+        });
+        sink.take(r)?;
+        self.bases.get_or_init(|| basis::Bases::open(&bases, dest));
+        Ok(())
+    }
+
+    /// Does `path`, an operator's path, lead through a symlink owned by someone other than
+    /// root or the running user (and `--insecure-links` was not given)?
+    fn untrusted(&self, path: &Path) -> bool {
+        !self.o.insecure_links
+            && fstree::trust::untrusted_symlink(path, &fstree::trust::trusted_owner)
+                .is_ok_and(|found| found.is_some())
+    }
+
     /// `path` (missing) and, with `--mkpath`, each missing parent, deepest first.
     fn missing_dirs<'p>(&self, path: &'p Path) -> Vec<&'p Path> {
         let mut missing = vec![path];

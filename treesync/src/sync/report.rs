@@ -106,7 +106,9 @@ impl Engine<'_> {
                 None,
                 self.o.charset,
             );
-        } else if !o.itemize && o.verbose > 0 && change.new {
+        } else if !o.itemize && o.verbose > 0 && change.is_change() {
+            // rsync -v names a directory on any change it would itemize (mode, time, owner,
+            // xattrs), where a file is named only when created or transferred (measured).
             itemize::push_name(&mut r.out, name, self.o.charset);
             if !r.out.ends_with(b"/") {
                 r.out.push(b'/');

@@ -11,9 +11,11 @@ use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use fstree::{Atime, Dir, Kind as FsKind, Meta, Timestamp};
 
+use crate::filter::Scope;
 use crate::itemize::Type;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,11 @@ pub(super) struct Src {
     followed: bool,
     /// How many followed directory symlinks lead here.
     pub(super) follow_depth: u8,
+    /// The per-directory filter rules of the directory holding it (set for directories:
+    /// what they inherit; `None` without dir-merge rules).
+    pub(super) scope: Option<Arc<Scope>>,
+    /// The same, read from DEST's merge files (the receiver's, for `--delete`).
+    pub(super) dest_scope: Option<Arc<Scope>>,
 }
 
 impl Src {
@@ -126,6 +133,8 @@ impl Src {
             mount_point: false,
             followed: false,
             follow_depth,
+            scope: None,
+            dest_scope: None,
         }
     }
 

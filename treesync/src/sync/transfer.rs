@@ -20,6 +20,9 @@ use crate::pipeline::Res;
 /// What a new entry is given before it is renamed into place (`None`: left as created).
 pub(super) struct NewAttrs {
     pub(super) mode: u32,
+    /// `mode` is given at creation for the kernel to mask (umask or default ACL: a new entry
+    /// without `-p`), never set afterwards.
+    pub(super) masked: bool,
     pub(super) uid: Option<u32>,
     pub(super) gid: Option<u32>,
     pub(super) atime: Option<Timestamp>,
@@ -42,7 +45,8 @@ impl Engine<'_> {
         let Some(mut src) = open_source(r, s, src) else {
             return false;
         };
-        let mut tmp = match d.create_temp(&s.name, TempStyle::Rsync, 0o600) {
+        let first = if a.masked { a.mode } else { 0o600 };
+        let mut tmp = match d.create_temp(&s.name, TempStyle::Rsync, first) {
             Ok(t) => t,
             Err(e) => {
                 r.io_error("mkstemp", &s.rel, &e);
@@ -60,7 +64,9 @@ impl Engine<'_> {
                 self.sync_xattrs(&want, &tmp.file)?;
             }
             fstree::dir::chown_fd(&tmp.file, a.uid, a.gid)?;
-            fstree::dir::chmod_fd(&tmp.file, a.mode)?;
+            if !a.masked {
+                fstree::dir::chmod_fd(&tmp.file, a.mode)?;
+            }
             fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
             if a.backup {
                 self.back_up(d, &s.name, &s.rel)?;
@@ -127,7 +133,7 @@ impl Engine<'_> {
         };
         let result = (|| -> io::Result<()> {
             d.chown(&tmp_name, a.uid, a.gid)?;
-            if target.is_none() {
+            if target.is_none() && !a.masked {
                 d.chmod(&tmp_name, a.mode)?;
             }
             d.set_times(&tmp_name, a.atime, a.mtime)?;
