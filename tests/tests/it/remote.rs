@@ -269,13 +269,20 @@ fn verbose_lines_match_rsync_over_the_same_shell() {
             } else {
                 ["src/", "h:dst"]
             };
+            outs.push(run.clone().arg("-av").args(ops).cwd(&w).success());
+            // Again, with a directory's mtime changed: `-v` names it, as rsync.
+            let t = filetime::FileTime::from_unix_time(1_700_000_000, 0);
+            filetime::set_file_times(w.join("src/sub"), t, t).unwrap();
             outs.push(run.arg("-av").args(ops).cwd(&w).success());
         }
-        assert_eq!(
-            shape(&outs[0].stdout),
-            shape(&outs[1].stdout),
-            "pull {pull}"
-        );
+        for k in 0..2 {
+            let (rsync, ours) = (&outs[k], &outs[k + 2]);
+            assert_eq!(
+                shape(&rsync.stdout),
+                shape(&ours.stdout),
+                "pull {pull}, run {k}"
+            );
+        }
     }
 }
 
@@ -375,8 +382,15 @@ fn dest_through_an_untrusted_symlink_is_refused_at_either_end() {
         let w = t.path();
         Tree::new().file("src/f", "x\n").dir("real").build(w);
         std::os::unix::fs::symlink("real", w.join("link")).unwrap();
-        cmd("chown").args(["-h", "nobody"]).arg(w.join("link")).success();
-        let ops = if pull { ["h:src/", "link"] } else { ["src/", "h:link"] };
+        cmd("chown")
+            .args(["-h", "nobody"])
+            .arg(w.join("link"))
+            .success();
+        let ops = if pull {
+            ["h:src/", "link"]
+        } else {
+            ["src/", "h:link"]
+        };
         let o = tool("treesync")
             .arg("-r")
             .args(over_shell(w))

@@ -487,7 +487,9 @@ impl<'a, R: Read> Receiver<'a, R> {
             if change.is_change() {
                 out = itemize::line(&change.code(ty), rel, ty, target, self.cs);
             }
-        } else if self.verbose > 0 && (change.new || change.transferred) {
+        } else if self.verbose > 0
+            && (change.new || change.transferred || (ty == Type::Dir && change.is_change()))
+        {
             itemize::push_name(&mut out, rel, self.cs);
             if ty == Type::Dir && !out.ends_with(b"/") {
                 out.push(b'/');
