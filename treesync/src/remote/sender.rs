@@ -184,7 +184,7 @@ impl<'a> Sender<'a> {
             return self.note(format!("skipping directory {}", self.show(name.as_bytes())));
         }
         self.roots.push(pdir.clone());
-        self.emit_named(&pdir, name.as_bytes(), &name, &meta)?;
+        self.emit_named(&pdir, name.as_bytes(), &name, &meta, None)?;
         if meta.kind == Kind::Dir {
             match pdir.open_dir_with(&name, Atime::Keep) {
                 Ok(sub) => self.walk(&sub, &[name.as_bytes(), b"/"].concat())?,
@@ -222,6 +222,7 @@ impl<'a> Sender<'a> {
         };
         names.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         let mut subdirs: Vec<(OsString, Meta)> = Vec::new();
+        let mut others: Vec<(Vec<u8>, OsString, Meta)> = Vec::new();
         for n in names {
             let rel = [prefix, n.name.as_bytes()].concat();
             let meta = match dir.lstat(&n.name) {
@@ -237,14 +238,18 @@ impl<'a> Sender<'a> {
                 subdirs.push((n.name, meta));
                 continue;
             }
-            self.emit_named(dir, &rel, &n.name, &meta)?;
+            others.push((rel, n.name, meta));
+        }
+        let digests = self.digests(dir, &others);
+        for ((rel, name, meta), digest) in others.into_iter().zip(digests) {
+            self.emit_named(dir, &rel, &name, &meta, digest)?;
             self.serve_ready()?;
         }
         // rsync sorts a directory as its name with a `/` after it (`a-b/` before `a/`).
         subdirs.sort_by_key(|a| dir_key(&a.0));
         for (name, meta) in subdirs {
             let rel = [prefix, name.as_bytes()].concat();
-            self.emit_named(dir, &rel, &name, &meta)?;
+            self.emit_named(dir, &rel, &name, &meta, None)?;
             match dir.open_dir_with(&name, Atime::Keep) {
                 Ok(sub) => self.walk(&sub, &[&rel[..], b"/"].concat())?,
                 Err(e) => self.unreadable_dir(&rel, &e)?,
@@ -253,13 +258,27 @@ impl<'a> Sender<'a> {
         Ok(())
     }
 
-    /// The entry for `name` in `dir` (listed as `rel`), unless the options leave it out.
+    /// With `-c`, the SHA-256 of each regular file of one directory's listing, read on all
+    /// cores (in the listing's order; `None` for the others).
+    fn digests(&self, dir: &Dir, list: &[(Vec<u8>, OsString, Meta)]) -> Vec<Digest> {
+        use rayon::prelude::*;
+        if !self.on(flag::CHECKSUM) {
+            return list.iter().map(|_| None).collect();
+        }
+        list.par_iter()
+            .map(|(_, name, m)| (m.kind == Kind::File).then(|| digest_of(dir, name)))
+            .collect()
+    }
+
+    /// The entry for `name` in `dir` (listed as `rel`), unless the options leave it out;
+    /// `digest`: its content's SHA-256 when already read (`-c`).
     fn emit_named(
         &mut self,
         dir: &Dir,
         rel: &[u8],
         name: &OsStr,
         meta: &Meta,
+        digest: Digest,
     ) -> Result<(), Fatal> {
         let skip = match meta.kind {
             Kind::Symlink => !self.on(flag::LINKS),
@@ -280,16 +299,18 @@ impl<'a> Sender<'a> {
             },
             _ => None,
         };
-        let mut digest = None;
-        if meta.kind == Kind::File && self.on(flag::CHECKSUM) {
-            match dir.open_file(name, Atime::Keep) {
-                Ok((mut f, _)) => digest = delta::sha256_of(&mut f).ok(),
-                Err(e) => {
-                    self.io_error()?;
-                    return self.error(format!("open \"{}\" failed: {e}", self.show(rel)));
-                }
+        let digest = match digest {
+            None if meta.kind == Kind::File && self.on(flag::CHECKSUM) => digest_of(dir, name),
+            None => Ok(None),
+            Some(d) => d,
+        };
+        let digest = match digest {
+            Ok(d) => d,
+            Err(e) => {
+                self.io_error()?;
+                return self.error(format!("open \"{}\" failed: {e}", self.show(rel)));
             }
-        }
+        };
         if meta.kind == Kind::File {
             self.files.push(Some(Listed {
                 root: self.roots.len().saturating_sub(1),
@@ -455,6 +476,15 @@ fn entry_of(rel: &[u8], m: &Meta, target: Option<Vec<u8>>) -> Entry {
         target: target.unwrap_or_default(),
         digest: None,
     }
+}
+
+/// `-c`'s digest of a file: `None` not read yet, an error when it cannot be opened,
+/// `Ok(None)` when reading it failed (the receiver then finds no match and asks for it).
+type Digest = Option<io::Result<Option<[u8; 32]>>>;
+
+fn digest_of(dir: &Dir, name: &OsStr) -> io::Result<Option<[u8; 32]>> {
+    let (mut f, _) = dir.open_file(name, Atime::Keep)?;
+    Ok(delta::sha256_of(&mut f).ok())
 }
 
 /// A directory's sort key: its name and a `/`.
