@@ -145,8 +145,18 @@ impl<R: Read> Receiver<'_, R> {
             self.dir_times.push((b".".to_vec(), mtime(e)));
         }
         let line = self.announce(b"./", Type::Dir, &change, None);
-        self.lines.ready(line);
+        self.hold_or_say(0, line);
         Ok(())
+    }
+
+    /// A directory's line waits for its `Names` (with `--delete` under `-r`: its deletions
+    /// come first); otherwise it goes out in order now.
+    fn hold_or_say(&mut self, level: usize, line: Vec<u8>) {
+        let held = self.on(flag::DELETE) && self.on(flag::RECURSIVE);
+        match self.stack.get_mut(level).filter(|_| held) {
+            Some(l) => l.line = Some(line),
+            None => self.lines.ready(line),
+        }
     }
 
     /// A directory: made (or its attributes fixed), then pushed on the stack.
@@ -195,15 +205,16 @@ impl<R: Read> Receiver<'_, R> {
             self.dir_times.push((e.path.clone(), mtime(e)));
         }
         let line = self.announce(&e.path, Type::Dir, &change, None);
-        self.lines.ready(line);
-        self.push_level(e, dir, true)
+        self.push_level(e, dir, true)?;
+        self.hold_or_say(self.stack.len() - 1, line);
+        Ok(())
     }
 
     fn push_level(&mut self, e: &Entry, dir: Option<Dir>, delete: bool) -> Result<(), Fatal> {
         self.stack.push(Level {
             rel: e.path.clone(),
             dir,
-            seen: Default::default(),
+            line: None,
             delete,
         });
         Ok(())

@@ -1,9 +1,10 @@
-//! `--delete` on the receiving side: once the list has left a directory, what DEST has in it
-//! and SRC does not is removed, a deleted directory's contents said before it, in the reverse
+//! `--delete` on the receiving side: when the list enters a directory (its `Names` frame),
+//! what DEST has in it and SRC does not is removed, a deleted directory's contents said before it, in the reverse
 //! of rsync's sort (files by name, then directories by name with their `/`), as local
 //! treesync words it. Removal goes through `fstree::Dir` (`remove_all` never follows a
 //! symlink).
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
@@ -12,27 +13,29 @@ use fstree::{Dir, Kind};
 
 use super::Fatal;
 use super::frame::flag;
-use super::receiver::{Level, Receiver};
+use super::receiver::Receiver;
 
 impl<R: Read> Receiver<'_, R> {
     /// `--delete` in one directory: what SRC does not have goes, contents before their
     /// directory, in the reverse of rsync's sort.
-    pub(super) fn delete_extraneous(&mut self, level: &Level) -> Result<(), Fatal> {
-        let Some(d) = &level.dir else {
-            return Ok(());
-        };
+    pub(super) fn delete_extraneous(
+        &mut self,
+        d: &Dir,
+        dir_rel: &[u8],
+        keep: &HashSet<Vec<u8>>,
+    ) -> Result<(), Fatal> {
         let names = match d.entries() {
             Ok(n) => n,
-            Err(e) => return self.error("opendir", &level.rel, &e),
+            Err(e) => return self.error("opendir", dir_rel, &e),
         };
         let extra: Vec<OsString> = names
             .into_iter()
             .map(|n| n.name)
-            .filter(|n| !level.seen.contains(n))
+            .filter(|n| !keep.contains(n.as_bytes()))
             .collect();
         let mut text = Vec::new();
         for (name, is_dir) in deletion_order(d, extra) {
-            let rel = join(&level.rel, name.as_bytes());
+            let rel = join(dir_rel, name.as_bytes());
             if is_dir && let Ok(sub) = d.open_dir(&name) {
                 deleted_contents(&sub, &rel, self, &mut text);
             }

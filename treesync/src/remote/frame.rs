@@ -188,6 +188,15 @@ pub enum Frame {
     },
     /// The sender could not read part of SRC: the receiver deletes nothing from now on.
     IoError,
+    /// With `--delete`: every name SRC has in the directory `dir` (the one just entered),
+    /// sent before its contents, so the receiver deletes the rest first, as local treesync
+    /// orders its output.
+    Names {
+        /// The directory, as its entry named it.
+        dir: Vec<u8>,
+        /// The names in it that the list carries.
+        names: Vec<Vec<u8>>,
+    },
     /// The end: the exit status of the end that sends it.
     Done {
         /// An rsync exit status.
@@ -226,6 +235,7 @@ const FILE_ERROR: u8 = 8;
 const LOG: u8 = 9;
 const DONE: u8 = 10;
 const IO_ERROR: u8 = 11;
+const NAMES: u8 = 12;
 
 /// Decode one frame from the front of `buf`: `Ok(None)` when `buf` holds only part of one,
 /// else the frame and how many bytes it took.
@@ -271,6 +281,7 @@ pub fn decode_payload(ty: u8, payload: &[u8]) -> Result<Frame, FrameError> {
         FILE_END => Frame::FileEnd { sha256: c.array()? },
         FILE_ERROR => Frame::FileError,
         IO_ERROR => Frame::IoError,
+        NAMES => c.names()?,
         LOG => Frame::Log {
             stream: if c.u8()? == 2 {
                 Stream::Err
@@ -298,6 +309,7 @@ fn name_of(ty: u8) -> Result<&'static str, FrameError> {
         LOG => "log",
         DONE => "done",
         IO_ERROR => "io-error",
+        NAMES => "names",
         _ => return Err(FrameError::UnknownType(ty)),
     })
 }
@@ -380,6 +392,20 @@ impl Cursor<'_> {
         })
     }
 
+    fn names(&mut self) -> Result<Frame, FrameError> {
+        let dir = self.bytes(MAX_PATH)?;
+        let n = self.u32()? as usize;
+        // Each name takes at least its 4-byte length: a count beyond that is a lie.
+        if n > self.buf.len() / 4 {
+            return Err(FrameError::Malformed(self.what));
+        }
+        let mut names = Vec::with_capacity(n);
+        for _ in 0..n {
+            names.push(self.bytes(MAX_PATH)?);
+        }
+        Ok(Frame::Names { dir, names })
+    }
+
     fn entry(&mut self) -> Result<Entry, FrameError> {
         let path = self.bytes(MAX_PATH)?;
         let (mode, uid, gid) = (self.u32()?, self.u32()?, self.u32()?);
@@ -448,6 +474,13 @@ pub fn encode(f: &Frame) -> (u8, Vec<u8>) {
         Frame::FileEnd { sha256 } => (FILE_END, p.raw(sha256)),
         Frame::FileError => (FILE_ERROR, p),
         Frame::IoError => (IO_ERROR, p),
+        Frame::Names { dir, names } => {
+            let mut p = p.bytes(dir).u32(names.len() as u32);
+            for n in names {
+                p = p.bytes(n);
+            }
+            (NAMES, p)
+        }
         Frame::Log { stream, text } => {
             let s = if *stream == Stream::Err { 2 } else { 1 };
             (LOG, p.u8(s).bytes(text))
@@ -586,6 +619,10 @@ mod tests {
             bytes: vec![0; 10],
         });
         round(Frame::Done { status: 12 });
+        round(Frame::Names {
+            dir: b"a/b".to_vec(),
+            names: vec![b"x".to_vec(), b"\n".to_vec()],
+        });
     }
 
     #[test]

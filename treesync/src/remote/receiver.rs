@@ -1,9 +1,9 @@
 //! The receiving end: applies the sender's list to DEST with local treesync's rules, treating
 //! the peer as hostile. Every name is checked ([`super::name`]) and must sit in a directory
 //! this transfer listed: the receiver keeps the stack of directories from the top of DEST to
-//! the current one (the list is depth-first), each with the names SRC has in it, so an entry
-//! whose parent is not on the stack is a protocol error (exit 12), and `--delete` runs on a
-//! directory once the list has left it. DEST is only touched through `fstree::Dir` handles:
+//! the current one (the list is depth-first), so an entry whose parent is not on the stack is
+//! a protocol error (exit 12); `--delete` runs on a directory when its `Names` arrive, before
+//! its contents (and its own line waits for them, as local treesync orders its output). DEST is only touched through `fstree::Dir` handles:
 //! a directory is opened beneath DEST's root without following symlinks, new content goes to
 //! `.NAME.XXXXXX` and is renamed into place only after its size and SHA-256 match what the
 //! sender announced, so a run that stops on a hostile frame leaves no torn file. Output lines
@@ -23,11 +23,12 @@ use super::{Fatal, name};
 use crate::itemize::{self, Change, Charset, Type};
 
 /// A directory of DEST the list is in: its path, its handle (none in a dry run for a
-/// directory that does not exist yet), SRC's names in it, and whether `--delete` applies.
+/// directory that does not exist yet), whether `--delete` applies, and its held line.
 pub(super) struct Level {
     pub rel: Vec<u8>,
     pub dir: Option<Dir>,
-    pub seen: HashSet<OsString>,
+    /// Its own output line, held until `Names` has said (and deleted) what goes first.
+    pub line: Option<Vec<u8>>,
     pub delete: bool,
 }
 
@@ -141,6 +142,7 @@ impl<'a, R: Read> Receiver<'a, R> {
                 Frame::Entry(e) => self.entry(e)?,
                 Frame::FileBegin { index, size, delta } => self.file(index, size, delta)?,
                 Frame::IoError => self.io_error = true,
+                Frame::Names { dir, names } => self.names(&dir, names)?,
                 Frame::EndList { io_error } => {
                     self.io_error |= io_error;
                     break;
@@ -288,9 +290,6 @@ impl<'a, R: Read> Receiver<'a, R> {
             )));
         }
         let name = self.top_checked(&e.path, &parent, kind, name)?;
-        if let Some(l) = self.stack.last_mut() {
-            l.seen.insert(name.clone());
-        }
         match kind {
             Kind::Dir => self.dir_entry(&e, &name),
             Kind::File => self.file_entry(index, &e, parent, name),
@@ -319,7 +318,7 @@ impl<'a, R: Read> Receiver<'a, R> {
                 Err(Fatal::protocol("more than the single file asked for"))
             }
             Some(n) => {
-                // Kept (for `seen`), but never used again: `count` rules out a second entry.
+                // Kept, but never used again: `count` rules out a second entry.
                 self.rename = Some(n.clone());
                 Ok(n)
             }
@@ -390,7 +389,7 @@ impl<'a, R: Read> Receiver<'a, R> {
         self.stack.push(Level {
             rel: b".".to_vec(),
             dir: root,
-            seen: HashSet::new(),
+            line: None,
             delete: false,
         });
         Ok(())
@@ -420,21 +419,37 @@ impl<'a, R: Read> Receiver<'a, R> {
         Ok(())
     }
 
-    /// Leave the directory on top of the stack: `--delete` what SRC does not have in it.
+    /// Leave the directory on top of the stack (its line, if `Names` never came, goes out).
     fn pop_level(&mut self) -> Result<(), Fatal> {
-        let Some(level) = self.stack.pop() else {
-            return Ok(());
-        };
-        if !self.on(flag::DELETE) || !level.delete {
-            return Ok(());
+        if let Some(line) = self.stack.pop().and_then(|l| l.line) {
+            self.lines.ready(line);
         }
-        if self.io_error {
+        Ok(())
+    }
+
+    /// `Names` for the directory just entered: `--delete` what SRC does not have in it, then
+    /// the directory's own line, then (as the list goes on) its contents.
+    fn names(&mut self, dir: &[u8], names: Vec<Vec<u8>>) -> Result<(), Fatal> {
+        let Some(level) = self.stack.last_mut().filter(|l| l.rel == dir) else {
+            return Err(Fatal::protocol("names for a directory the list is not in"));
+        };
+        let (handle, delete, line) = (level.dir.clone(), level.delete, level.line.take());
+        if self.on(flag::DELETE) && delete && self.io_error {
             let msg = b"IO error encountered -- skipping file deletion\n".to_vec();
             self.say(Stream::Err, msg)?;
             self.flags &= !flag::DELETE;
-            return Ok(());
         }
-        self.delete_extraneous(&level)
+        if self.on(flag::DELETE)
+            && delete
+            && let Some(d) = handle
+        {
+            let keep: HashSet<Vec<u8>> = names.into_iter().collect();
+            self.delete_extraneous(&d, dir, &keep)?;
+        }
+        if let Some(line) = line {
+            self.lines.ready(line);
+        }
+        Ok(())
     }
 
     /// The mtimes of directories, once nothing more is written in them.

@@ -240,6 +240,9 @@ impl<'a> Sender<'a> {
             }
             others.push((rel, n.name, meta));
         }
+        if self.on(flag::DELETE) {
+            self.send_names(prefix, &others, &subdirs)?;
+        }
         let digests = self.digests(dir, &others);
         for ((rel, name, meta), digest) in others.into_iter().zip(digests) {
             self.emit_named(dir, &rel, &name, &meta, digest)?;
@@ -256,6 +259,34 @@ impl<'a> Sender<'a> {
             }
         }
         Ok(())
+    }
+
+    /// `--delete`: the names of this directory the list will carry (what the options skip
+    /// is left out, so DEST's copy goes, as rsync's list lacks it).
+    fn send_names(
+        &mut self,
+        prefix: &[u8],
+        others: &[(Vec<u8>, OsString, Meta)],
+        subdirs: &[(OsString, Meta)],
+    ) -> Result<(), Fatal> {
+        let carried = |m: &Meta| match m.kind {
+            Kind::Symlink => self.on(flag::LINKS),
+            Kind::CharDevice | Kind::BlockDevice => self.on(flag::DEVICES),
+            Kind::Fifo | Kind::Socket => self.on(flag::SPECIALS),
+            Kind::File | Kind::Dir => true,
+        };
+        let names = others
+            .iter()
+            .map(|(_, n, m)| (n, m))
+            .chain(subdirs.iter().map(|(n, m)| (n, m)))
+            .filter(|(_, m)| carried(m))
+            .map(|(n, _)| n.as_bytes().to_vec())
+            .collect();
+        let dir = match prefix.strip_suffix(b"/") {
+            Some(d) => d.to_vec(),
+            None => b".".to_vec(),
+        };
+        self.send(&Frame::Names { dir, names })
     }
 
     /// With `-c`, the SHA-256 of each regular file of one directory's listing, read on all
