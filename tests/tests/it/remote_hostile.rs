@@ -380,3 +380,32 @@ fn interrupted_pull_exits_20() {
     let names: Vec<_> = fs::read_dir(w.join("dst")).unwrap().collect();
     assert_eq!(names.len(), 1, "{err}");
 }
+
+/// `--delete`'s list of names for a directory the list is not in (here DEST's parent, `..`
+/// spelled as a directory of the transfer): refused before anything is deleted.
+#[test]
+fn hostile_peer_names_for_another_directory_are_refused() {
+    let mut names = bytes(b"..");
+    names.extend_from_slice(&0u32.to_le_bytes());
+    let s = [entry(b".", DIR, 0, b""), frame(12, &names)].concat();
+    let t = tempdir();
+    let w = t.path();
+    Tree::new()
+        .file("outside/keep", "precious\n")
+        .file("dst/old", "old\n")
+        .build(w);
+    fs::write(w.join("crafted"), [hello(), s].concat()).unwrap();
+    let peer = w.join("peer");
+    let script = "#!/bin/sh\ncat \"$(dirname \"$0\")/crafted\"\nexec >&-\ncat > /dev/null\n";
+    fs::write(&peer, script).unwrap();
+    fs::set_permissions(&peer, fs::Permissions::from_mode(0o755)).unwrap();
+    let o = tool("treesync")
+        .args(["-r", "--delete", "-e"])
+        .arg(&peer)
+        .args(["h:src/", "dst"])
+        .cwd(w)
+        .run();
+    assert_eq!(o.code(), Some(12), "{}", o.stderr_text());
+    assert_eq!(fs::read(w.join("dst/old")).unwrap(), b"old\n");
+    assert_eq!(fs::read(w.join("outside/keep")).unwrap(), b"precious\n");
+}

@@ -1,14 +1,14 @@
 //! The receiving end: applies the sender's list to DEST with local treesync's rules, treating
 //! the peer as hostile. Every name is checked ([`super::name`]) and must sit in a directory
 //! this transfer listed: the receiver keeps the stack of directories from the top of DEST to
-//! the current one (the list is depth-first), so an entry whose parent is not on the stack is
-//! a protocol error (exit 12); `--delete` runs on a directory when its `Names` arrive, before
-//! its contents (and its own line waits for them, as local treesync orders its output). DEST is only touched through `fstree::Dir` handles:
-//! a directory is opened beneath DEST's root without following symlinks, new content goes to
-//! `.NAME.XXXXXX` and is renamed into place only after its size and SHA-256 match what the
-//! sender announced, so a run that stops on a hostile frame leaves no torn file. Output lines
-//! keep the list's order: a line for a file whose content is still on its way holds the
-//! lines after it back ([`Lines`]).
+//! the current one (the list is depth-first), so an entry whose parent is not on the stack is a
+//! protocol error (exit 12); `--delete` runs on a directory when its `Names` arrive, before its
+//! contents (and its own line waits for them, as local treesync orders its output). DEST is
+//! only touched through `fstree::Dir` handles: a directory is opened beneath DEST's root
+//! without following symlinks, new content goes to `.NAME.XXXXXX` and is renamed into place
+//! only after its size and SHA-256 match what the sender announced, so a run that stops on a
+//! hostile frame leaves no torn file. Output lines keep the list's order: a line for a file
+//! whose content is still on its way holds the lines after it back ([`Lines`]).
 
 use std::collections::{HashSet, VecDeque};
 use std::ffi::OsString;
