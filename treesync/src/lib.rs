@@ -37,6 +37,14 @@ pub use sync::BasisKind;
 pub struct Options {
     /// `-r`: descend into directories.
     pub recursive: bool,
+    /// `-R`: each SRC keeps its path (from a `/./` in it, else whole) beneath DEST.
+    pub relative: bool,
+    /// `--no-implied-dirs`: `-R`'s parent directories are not sent (missing ones are made
+    /// plain).
+    pub no_implied_dirs: bool,
+    /// `-d`: without `-r`, directories are made (not skipped), and only a `src/` operand's
+    /// entries are copied.
+    pub dirs: bool,
     /// `-l`: copy symlinks as symlinks (without it they are skipped, as rsync does).
     pub links: bool,
     /// `-p`: set permissions of existing entries too (without it only new entries get

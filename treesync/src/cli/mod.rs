@@ -208,10 +208,19 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         ..Options::default()
     };
     let mut chmod: Option<ChmodSpec> = None;
-    let mut filters = Filters::default();
+    let mut rules = RuleOptions::default();
     let mut suffix = None;
-    let (mut f_count, mut cvs) = (0u8, false);
     let given = in_order(m);
+    // `--files-from` implies `-R` and `-d` and keeps `-a` from implying `-r`, wherever it is.
+    let files_from = given
+        .iter()
+        .rev()
+        .find(|g| g.spec.opt == Opt::FilesFrom)
+        .and_then(|g| g.value.cloned());
+    if files_from.is_some() {
+        (o.relative, o.dirs) = (true, true);
+    }
+    let mut explicit_r = false;
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
     for g in given {
@@ -222,41 +231,22 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 let spec = ChmodSpec::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
                 chmod.get_or_insert_with(ChmodSpec::default).extend(spec);
             }
-            Opt::Filter => filters
-                .add_rule(value, from0)
-                .map_err(values::filter_error)?,
-            Opt::FilterF => {
-                f_count = f_count.saturating_add(1);
-                let rule: &[u8] = match f_count {
-                    1 => b"dir-merge /.rsync-filter",
-                    _ => b"- .rsync-filter",
-                };
-                filters
-                    .add_rule(rule, false)
-                    .map_err(values::filter_error)?;
+            Opt::Recursive => {
+                explicit_r = g.on;
+                o.recursive = g.on;
             }
-            Opt::CvsExclude => cvs = true,
-            Opt::Exclude => values::rule(&mut filters, Action::Exclude, value),
-            Opt::Include => values::rule(&mut filters, Action::Include, value),
-            Opt::ExcludeFrom | Opt::IncludeFrom => {
-                let action = match g.spec.opt {
-                    Opt::ExcludeFrom => Action::Exclude,
-                    _ => Action::Include,
-                };
-                for line in values::rules_file(value, from0)? {
-                    values::rule(&mut filters, action, &line);
-                }
-            }
+            Opt::Filter
+            | Opt::FilterF
+            | Opt::CvsExclude
+            | Opt::Exclude
+            | Opt::Include
+            | Opt::ExcludeFrom
+            | Opt::IncludeFrom => rules.add(g.spec.opt, value, from0)?,
             _ => apply(&mut o, &mut suffix, &g, value)?,
         }
     }
     o.chmod = chmod;
-    // -C's rules come after every other rule, wherever it was given.
-    if cvs {
-        filters.add_cvs_exclude();
-    }
-    filters.set_delete_excluded(o.delete_excluded);
-    o.filters = filters;
+    o.filters = rules.finish(o.delete_excluded);
     o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
         Some(_) => OsString::new(),
         None => OsString::from("~"),
@@ -268,11 +258,91 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     let dest = paths
         .pop()
         .ok_or_else(|| Error::Usage("missing DEST".into()))?;
+    if let Some(list) = files_from {
+        o.recursive = explicit_r;
+        paths = from_list(&paths, list.as_bytes(), from0, o.relative)?;
+    }
     Ok(Invocation {
         options: o,
         sources: paths,
         dest,
     })
+}
+
+/// The filter options seen so far, in order (`-F` counts, `-C` waits for the end).
+#[derive(Default)]
+struct RuleOptions {
+    filters: Filters,
+    f_count: u8,
+    cvs: bool,
+}
+
+impl RuleOptions {
+    fn add(&mut self, opt: Opt, value: &[u8], from0: bool) -> Result<(), Error> {
+        let filters = &mut self.filters;
+        match opt {
+            Opt::Filter => filters
+                .add_rule(value, from0)
+                .map_err(values::filter_error)?,
+            Opt::FilterF => {
+                self.f_count = self.f_count.saturating_add(1);
+                let rule: &[u8] = match self.f_count {
+                    1 => b"dir-merge /.rsync-filter",
+                    _ => b"- .rsync-filter",
+                };
+                filters
+                    .add_rule(rule, false)
+                    .map_err(values::filter_error)?;
+            }
+            Opt::CvsExclude => self.cvs = true,
+            Opt::Exclude => values::rule(filters, Action::Exclude, value),
+            Opt::Include => values::rule(filters, Action::Include, value),
+            _ => {
+                let action = match opt {
+                    Opt::ExcludeFrom => Action::Exclude,
+                    _ => Action::Include,
+                };
+                for line in values::rules_file(value, from0)? {
+                    values::rule(filters, action, &line);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The list: `-C`'s rules after every other rule, wherever it was given.
+    fn finish(mut self, delete_excluded: bool) -> Filters {
+        if self.cvs {
+            self.filters.add_cvs_exclude();
+        }
+        self.filters.set_delete_excluded(delete_excluded);
+        self.filters
+    }
+}
+
+/// `--files-from`: the one SRC is the directory the names are relative to; each name becomes
+/// an operand (`SRC/./NAME` with `-R`, so its path is kept).
+fn from_list(
+    paths: &[OsString],
+    list: &[u8],
+    from0: bool,
+    relative: bool,
+) -> Result<Vec<OsString>, Error> {
+    let [base] = paths else {
+        return Err(Error::Usage(
+            "--files-from needs exactly one SRC (the directory the names are relative to)".into(),
+        ));
+    };
+    let joint: &[u8] = if relative { b"/./" } else { b"/" };
+    Ok(values::files_from(list, from0)?
+        .into_iter()
+        .map(|name| {
+            let mut op = base.as_bytes().to_vec();
+            op.extend_from_slice(joint);
+            op.extend_from_slice(&name);
+            OsString::from(std::ffi::OsStr::from_bytes(&op))
+        })
+        .collect())
 }
 
 /// Applies one option (all but the ordered lists) to `o`.
@@ -289,6 +359,9 @@ fn apply(
     let mut eight_bit = o.charset == crate::itemize::Charset::EightBit;
     match g.spec.opt {
         Opt::Recursive => o.recursive = on,
+        Opt::Dirs => o.dirs = on,
+        Opt::Relative => o.relative = on,
+        Opt::ImpliedDirs => o.no_implied_dirs = !on,
         Opt::Archive => archive(o, on),
         Opt::Links => o.links = on,
         Opt::Perms => o.perms = on,

@@ -8,6 +8,10 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    Dirs,
+    Relative,
+    ImpliedDirs,
+    FilesFrom,
     Archive,
     Links,
     Perms,
@@ -167,6 +171,26 @@ pub(super) const SPECS: &[Spec] = &[
         "recursive",
         Some('r'),
         "recurse into directories",
+    ),
+    flag(Relative, "relative", Some('R'), "use relative path names"),
+    flag(
+        ImpliedDirs,
+        "implied-dirs",
+        None,
+        "send implied directories with --relative (--no-implied-dirs: don't)",
+    ),
+    valued(
+        FilesFrom,
+        "files-from",
+        None,
+        "FILE",
+        "read list of source-file names from FILE",
+    ),
+    flag(
+        Dirs,
+        "dirs",
+        Some('d'),
+        "transfer directories without recursing",
     ),
     flag(
         Update,

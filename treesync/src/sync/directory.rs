@@ -109,7 +109,11 @@ impl Engine<'_> {
     }
 
     /// Queues a finished directory's final attributes behind its contents.
-    fn finish_later<'s>(&'s self, sink: &mut Sink<'_, 's>, frame: Frame) -> Result<(), Error> {
+    pub(super) fn finish_later<'s>(
+        &'s self,
+        sink: &mut Sink<'_, 's>,
+        frame: Frame,
+    ) -> Result<(), Error> {
         let Some((fd, plan, rel)) = frame.finish else {
             return Ok(());
         };
@@ -122,7 +126,7 @@ impl Engine<'_> {
 
     /// Creates or opens the DEST directory for `s`, lists `s`, deletes, prints its line and
     /// starts its files; `None` when it cannot be entered (the error is reported).
-    fn enter_subdir<'s>(
+    pub(super) fn enter_subdir<'s>(
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
@@ -176,11 +180,15 @@ impl Engine<'_> {
             }
         }
         sink.take(r)?;
-        let mut listing = self.listing(sink, s)?;
+        let mut listing = match s.shallow {
+            true => Listing::default(),
+            false => self.listing(sink, s)?,
+        };
         if top {
             self.own_notes(sink, &listing)?;
         }
         if o.delete
+            && !s.shallow
             && existing_dir.is_some()
             && let Some(fd) = &fd
         {

@@ -24,6 +24,7 @@ const MAX_FOLLOWED_DIRS: u8 = 32;
 
 /// One source directory's entries: `all` non-directories (also those left out with a note),
 /// `files` the carried ones, `dirs` the subdirectories.
+#[derive(Default)]
 pub(super) struct Listing {
     pub(super) all: Vec<Src>,
     pub(super) files: Vec<Src>,
@@ -114,6 +115,8 @@ impl Engine<'_> {
             }
             if s.kind == Kind::Dir {
                 s.scope = scope.clone();
+                // Reached without `-r`: `-d` makes it, empty.
+                s.shallow = !self.o.recursive;
                 // `-x`: a directory on another file system (a mount point) is made but not
                 // entered; `-xx` leaves it out.
                 if self.o.one_file_system > 0 && s.dev != dir.dev {

@@ -33,6 +33,7 @@ mod entry;
 mod hardlink;
 mod listing;
 mod operand;
+mod relative;
 mod report;
 mod rules;
 mod source;
@@ -123,6 +124,9 @@ pub fn run(
         || dest_meta.as_ref().is_some_and(|m| m.is_dir());
     let engine = &engine;
     rayon::in_place_scope(|sc| -> Result<(), Error> {
+        if o.relative {
+            return engine.relative_all(sc, &mut sink, sources, &dest_path);
+        }
         for s in sources {
             engine.one_source(sc, &mut sink, s, &dest_path, into_dir)?;
             sink.drain(0)?;

@@ -80,7 +80,8 @@ impl Engine<'_> {
             meta,
         };
         let is_dir = op.meta.kind == fstree::Kind::Dir;
-        if is_dir && !self.o.recursive {
+        // `-d`: the directory is made; its entries too for `src/` (not theirs).
+        if is_dir && !self.o.recursive && !self.o.dirs {
             let shown = if contents {
                 ".".to_string()
             } else {
@@ -212,6 +213,7 @@ impl Engine<'_> {
         let is_dir = op.meta.kind == fstree::Kind::Dir;
         let rel = op.base.as_bytes().to_vec();
         let mut src = Src::new(name, op.path, rel, &op.meta);
+        src.shallow = !self.o.recursive;
         src.scope = self.top_scope(src.path.parent().unwrap_or(Path::new("")));
         self.check_filter_error()?;
         if self.hidden(src.scope.as_deref(), &src) {
@@ -235,7 +237,7 @@ impl Engine<'_> {
     /// Opens the directory `path` that receives the transfer, creating it with one `mkdir`
     /// when missing (not in a dry run: then `None`); `not_dir` is the error for a
     /// non-directory there. Returns it and whether it was created. Failing stops the run.
-    fn dest_dir(
+    pub(super) fn dest_dir(
         &self,
         sink: &mut Sink<'_, '_>,
         path: &Path,
@@ -289,7 +291,7 @@ impl Engine<'_> {
     }
 }
 
-fn dest_error(op: &'static str, path: &Path, source: io::Error) -> Error {
+pub(super) fn dest_error(op: &'static str, path: &Path, source: io::Error) -> Error {
     Error::Dest {
         op,
         path: path.to_path_buf(),
