@@ -42,6 +42,10 @@ pub struct Options {
     /// `--no-implied-dirs`: `-R`'s parent directories are not sent (missing ones are made
     /// plain).
     pub no_implied_dirs: bool,
+    /// `-m`: directories holding nothing transferred but directories are left out.
+    pub prune_empty_dirs: bool,
+    /// `--delete-missing-args`: a missing SRC deletes DEST's entry of that name.
+    pub delete_missing_args: bool,
     /// `-d`: without `-r`, directories are made (not skipped), and only a `src/` operand's
     /// entries are copied.
     pub dirs: bool,

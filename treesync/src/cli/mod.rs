@@ -361,6 +361,8 @@ fn apply(
         Opt::Recursive => o.recursive = on,
         Opt::Dirs => o.dirs = on,
         Opt::Relative => o.relative = on,
+        Opt::PruneEmptyDirs => o.prune_empty_dirs = on,
+        Opt::DeleteMissingArgs => o.delete_missing_args = on,
         Opt::ImpliedDirs => o.no_implied_dirs = !on,
         Opt::Archive => archive(o, on),
         Opt::Links => o.links = on,

@@ -8,6 +8,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    PruneEmptyDirs,
+    DeleteMissingArgs,
     Dirs,
     Relative,
     ImpliedDirs,
@@ -405,6 +407,18 @@ pub(super) const SPECS: &[Spec] = &[
         "ignore-missing-args",
         None,
         "ignore missing source arguments without error",
+    ),
+    flag(
+        DeleteMissingArgs,
+        "delete-missing-args",
+        None,
+        "delete missing source arguments from destination",
+    ),
+    flag(
+        PruneEmptyDirs,
+        "prune-empty-dirs",
+        Some('m'),
+        "prune empty directory chains from file-list",
     ),
     flag(
         IgnoreErrors,

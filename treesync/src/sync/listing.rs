@@ -132,7 +132,19 @@ impl Engine<'_> {
         }
         files.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         dirs.sort_by(|a, b| dir_order(&a.name, &b.name));
+        if self.o.prune_empty_dirs {
+            dirs.retain(|d| self.holds_files(d));
+        }
         (files, dirs)
+    }
+
+    /// `-m`: does the directory `d` hold (at any depth, after the rules) something other than
+    /// directories (even one left out with a note, as rsync's sender lists it)? Else it is
+    /// left out of the transfer.
+    fn holds_files(&self, d: &Src) -> bool {
+        let mut scratch = self.res();
+        let (files, dirs) = self.list_raw(&mut scratch, d, false);
+        !dirs.is_empty() || !files.is_empty()
     }
 
     /// Are some symlinks of SRC copied as what they point to (`-L`, `-k`,

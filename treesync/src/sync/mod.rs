@@ -32,6 +32,7 @@ mod directory;
 mod entry;
 mod hardlink;
 mod listing;
+mod missing;
 mod operand;
 mod relative;
 mod report;

@@ -68,6 +68,10 @@ impl Engine<'_> {
             Err(e) if e.kind() == io::ErrorKind::NotFound && self.o.ignore_missing_args => {
                 return Ok(());
             }
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.o.delete_missing_args => {
+                let base = base_name(sb);
+                return self.delete_missing(sink, dest, base.as_bytes());
+            }
             Err(e) => {
                 let mut r = self.res();
                 r.error(format_args!("link_stat \"{}\" failed: {e}", self.show(sb)));

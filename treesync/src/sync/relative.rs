@@ -134,7 +134,14 @@ impl Engine<'_> {
                 )));
             }
             let n = op.comps.len();
-            let Some(meta) = self.stat_operand(sink, &op.path(n), arg, op.contents)? else {
+            let path = op.path(n);
+            let missing =
+                self.o.delete_missing_args && fstree::dir::stat_path(&path, false).is_err();
+            if missing && n > 0 {
+                kept.push((op, None));
+                continue;
+            }
+            let Some(meta) = self.stat_operand(sink, &path, arg, op.contents)? else {
                 continue;
             };
             if n == 0 && (self.o.recursive || self.o.dirs) {
@@ -152,12 +159,12 @@ impl Engine<'_> {
                 sink.take(r)?;
                 continue;
             }
-            kept.push((op, meta));
+            kept.push((op, Some(meta)));
         }
         let top = self.relative_dest(sink, dest)?;
         let mut made = Implied::default();
         for (op, meta) in kept {
-            self.relative_source(sc, sink, &op, &meta, top.clone(), &mut made)?;
+            self.relative_source(sc, sink, &op, meta.as_ref(), top.clone(), &mut made)?;
             sink.drain(0)?;
         }
         // The implied directories' attributes last (writing beneath them changes mtimes),
@@ -168,23 +175,30 @@ impl Engine<'_> {
         sink.drain(0)
     }
 
-    /// One `-R` operand (`meta`: what it is) into DEST (`top`: DEST opened, and whether it is
-    /// new); `made`: the implied directories sent so far this run.
+    /// One `-R` operand (`meta`: what it is; `None`: missing, so `--delete-missing-args`
+    /// deletes DEST's copy) into DEST (`top`: DEST opened, and whether it is new); `made`: the
+    /// implied directories sent so far this run.
     fn relative_source<'s>(
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
         op: &Relative,
-        meta: &Meta,
+        meta: Option<&Meta>,
         (mut parent, mut fresh): (Option<Dir>, bool),
         made: &mut Implied,
     ) -> Result<(), Error> {
         let n = op.comps.len();
-        let is_dir = meta.kind == fstree::Kind::Dir;
         for i in 1..n {
             (parent, fresh) = self.implied_dir(sc, sink, op, i, (parent, fresh), made)?;
         }
         let rel = op.rel(n);
+        let Some(meta) = meta else {
+            return match &parent {
+                Some(p) => self.delete_missing_in(sink, p, &rel),
+                None => Ok(()),
+            };
+        };
+        let is_dir = meta.kind == fstree::Kind::Dir;
         let mut src = Src::new(op.comps[n - 1].clone(), op.path(n), rel.clone(), meta);
         src.scope = self.top_scope(&op.root);
         self.check_filter_error()?;

@@ -127,3 +127,87 @@ fn files_from_matches_rsync() {
         assert_eq!(ours.code(), Some(1), "{args:?}: {}", ours.stderr_text());
     }
 }
+
+#[test]
+fn prune_empty_dirs_matches_rsync() {
+    let (src, old) = path_pair();
+    let src = src
+        .file("only-objects/x.o", "o\n")
+        .dir("nested/empty/chain")
+        .symlink("links-only/l", "nowhere")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
+    let old = old
+        .file("only-objects/stale", "s\n")
+        .dir("nested/old")
+        .with_mtimes(1_590_000_000 * NS + 123_456_789);
+    for flags in [
+        &["-ai", "-m"][..],
+        &["-ai", "-m", "--exclude=*.o"],
+        &["-ai", "-m", "--delete", "--exclude=*.o"],
+        &["-rti", "-m", "-f", "+ */", "-f", "- *.o"],
+        &["-rpti", "-m"],
+    ] {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            // Deleting inside a pruned DEST directory stamps it with each run's time.
+            cmp: Compare {
+                dir_mtimes: false,
+                ..mtimes_and_modes()
+            },
+        });
+    }
+}
+
+#[test]
+fn delete_missing_args_matches_rsync() {
+    let (src, old) = path_pair();
+    let old = old
+        .file("gone/x/f", "f\n")
+        .file("miss", "m\n")
+        .dir("gone-empty")
+        .symlink("miss-link", "top")
+        .with_mtimes(1_590_000_000 * NS + 123_456_789);
+    let lines: [(&[&str], &str); 6] = [
+        (
+            &["-ai", "--delete-missing-args", "src/gone", "src/miss"],
+            "src/top",
+        ),
+        (
+            &["-ai", "--delete-missing-args", "--delete", "src/gone"],
+            "src/miss",
+        ),
+        (
+            &["-i", "--delete-missing-args", "src/gone-empty"],
+            "src/miss-link",
+        ),
+        (
+            &["-ai", "-n", "--delete-missing-args", "src/gone-empty"],
+            "src/miss",
+        ),
+        (
+            &["-ai", "-R", "--delete-missing-args", "src/./a/stale"],
+            "src/./top",
+        ),
+        (
+            &["-ai", "--max-delete=1", "--delete-missing-args", "src/miss"],
+            "src/miss-link",
+        ),
+    ];
+    for (flags, src_arg) in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg,
+            dest_arg: "dst",
+            cmp: Compare {
+                dir_mtimes: false,
+                ..mtimes_and_modes()
+            },
+        });
+    }
+}
