@@ -42,6 +42,13 @@ pub struct Options {
     /// `--no-implied-dirs`: `-R`'s parent directories are not sent (missing ones are made
     /// plain).
     pub no_implied_dirs: bool,
+    /// `--inplace` (also implied by `--append`): DEST's file is rewritten where it is, not
+    /// through a temporary and a rename.
+    pub inplace: bool,
+    /// `--append` (1) / `--append-verify` (2): only what SRC has beyond DEST's size is
+    /// written; a DEST file as long or longer is left alone (2: then the whole file is
+    /// compared, and rewritten when it differs).
+    pub append: u8,
     /// `-m`: directories holding nothing transferred but directories are left out.
     pub prune_empty_dirs: bool,
     /// `--delete-missing-args`: a missing SRC deletes DEST's entry of that name.

@@ -21,6 +21,7 @@ use proptest::prelude::*;
 
 mod filters;
 mod paths;
+mod updating;
 
 fn treesync() -> Run {
     tool("treesync")

@@ -359,11 +359,6 @@ fn apply(
     let mut eight_bit = o.charset == crate::itemize::Charset::EightBit;
     match g.spec.opt {
         Opt::Recursive => o.recursive = on,
-        Opt::Dirs => o.dirs = on,
-        Opt::Relative => o.relative = on,
-        Opt::PruneEmptyDirs => o.prune_empty_dirs = on,
-        Opt::DeleteMissingArgs => o.delete_missing_args = on,
-        Opt::ImpliedDirs => o.no_implied_dirs = !on,
         Opt::Archive => archive(o, on),
         Opt::Links => o.links = on,
         Opt::Perms => o.perms = on,
@@ -415,7 +410,9 @@ fn apply(
         Opt::IgnoreMissingArgs => o.ignore_missing_args = on,
         Opt::Force => o.force = on,
         Opt::IgnoreErrors => o.ignore_errors = on,
-        _ => {}
+        other => {
+            paths_and_writes(o, other, on);
+        }
     }
     if eight_bit {
         o.charset = crate::itemize::Charset::EightBit;
@@ -423,6 +420,23 @@ fn apply(
         o.charset = crate::itemize::Charset::from_locale(locale().as_deref());
     }
     Ok(())
+}
+
+/// The flags about which paths are sent and how files are written.
+fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
+    match opt {
+        Opt::Dirs => o.dirs = on,
+        Opt::Relative => o.relative = on,
+        Opt::ImpliedDirs => o.no_implied_dirs = !on,
+        Opt::PruneEmptyDirs => o.prune_empty_dirs = on,
+        Opt::DeleteMissingArgs => o.delete_missing_args = on,
+        // rsync: --append implies --inplace.
+        Opt::Inplace => o.inplace = on,
+        Opt::Append => (o.append, o.inplace) = (u8::from(on), on || o.inplace),
+        Opt::AppendVerify => (o.append, o.inplace) = (2 * u8::from(on), on || o.inplace),
+        _ => return false,
+    }
+    true
 }
 
 /// Applies one option that takes a value (the ordered lists aside).

@@ -8,6 +8,9 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    Inplace,
+    Append,
+    AppendVerify,
     PruneEmptyDirs,
     DeleteMissingArgs,
     Dirs,
@@ -407,6 +410,19 @@ pub(super) const SPECS: &[Spec] = &[
         "ignore-missing-args",
         None,
         "ignore missing source arguments without error",
+    ),
+    flag(
+        Inplace,
+        "inplace",
+        None,
+        "update destination files in-place",
+    ),
+    flag(Append, "append", None, "append data onto shorter files"),
+    flag(
+        AppendVerify,
+        "append-verify",
+        None,
+        "--append w/old data in file checksum",
     ),
     flag(
         DeleteMissingArgs,

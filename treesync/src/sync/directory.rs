@@ -293,6 +293,11 @@ impl Engine<'_> {
         listing: Listing,
     ) -> Result<Vec<Src>, Error> {
         let Listing { files, dirs, .. } = listing;
+        // `--append-verify`'s redo lines come after the directory's files.
+        let redo_dir = files
+            .first()
+            .filter(|_| self.o.append == 2)
+            .map(|f| f.rel[..f.rel.len() - f.name.len()].to_vec());
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
             self.check_stop(sink)?;
@@ -323,6 +328,10 @@ impl Engine<'_> {
                 let _ = tx.send(done);
             });
             sink.push(Pending::Job(rx))?;
+        }
+        if let Some(mut dir) = redo_dir {
+            dir.pop();
+            sink.push(Pending::Later(Box::new(move || self.take_redo(&dir))))?;
         }
         if top && self.may_note() {
             let dirs = dirs.clone();

@@ -31,6 +31,7 @@ mod delete;
 mod directory;
 mod entry;
 mod hardlink;
+mod inplace;
 mod listing;
 mod missing;
 mod operand;
@@ -80,6 +81,9 @@ struct Engine<'a> {
     links: Mutex<hardlink::Links>,
     /// The first bad rule met in a per-directory merge file (the run stops, exit 1).
     filter_error: Mutex<Option<String>>,
+    /// `--append-verify`'s lines for files it rewrote whole (with their paths), printed after
+    /// their directory's files as rsync's redo pass prints them.
+    redo: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 /// See [`crate::run`].
@@ -109,6 +113,7 @@ pub fn run(
         io_error: AtomicBool::new(false),
         io_error_said: AtomicBool::new(false),
         filter_error: Mutex::new(None),
+        redo: Mutex::new(Vec::new()),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();

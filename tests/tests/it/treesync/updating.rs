@@ -1,0 +1,76 @@
+//! How DEST's files are rewritten, against rsync: `--inplace` (DEST's own inode, so its hard
+//! links see the new content; `-b` then keeps a copy), `--append` (only the bytes beyond
+//! DEST's length; a longer DEST file is left alone) and `--append-verify` (a mismatch is said
+//! on stderr and the file rewritten whole, with a second line).
+
+use checkpoint_tests::*;
+
+use super::{Case, differential, mtimes_and_modes};
+
+/// SRC, and a DEST whose files are shorter (a prefix, or not), longer, equal, or hard-linked.
+fn update_pair() -> (Tree, Tree) {
+    let src = Tree::new()
+        .file("prefix", "hello world\n")
+        .file("shorter", "xyz")
+        .file("other", "HELLO WORLD 2\n")
+        .file("new", "new\n")
+        .file("same", "same\n")
+        .file("sub/big", "b".repeat(200_000))
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
+    let old = Tree::new()
+        .file("prefix", "hello")
+        .hardlink("prefix-link", "prefix")
+        .file("shorter", "abcdef")
+        .file("other", "hello")
+        .file("same", "same\n")
+        .file("sub/big", "b".repeat(100_000))
+        .with_mtimes(1_590_000_000 * NS + 123_456_789);
+    (src, old)
+}
+
+#[test]
+fn in_place_and_append_match_rsync() {
+    let (src, old) = update_pair();
+    // rsync's second line for a file `--append-verify` rewrites comes after its directory's
+    // files or at the very end (it varies): only the flat tree below pins it.
+    let flat = |t: &Tree| t.clone().retain(|p, _| !p.starts_with(b"sub"));
+    let lines: [&[&str]; 9] = [
+        &["-ai", "--inplace"],
+        &["-ai", "--append"],
+        &["-ai", "--append-verify"],
+        &["-ai", "--inplace", "-b"],
+        &["-ai", "--append", "-c"],
+        &["-ai", "--inplace", "-n"],
+        &["-ai", "--inplace", "--no-inplace"],
+        &["-rpi", "--inplace", "--size-only"],
+        &["-ai", "--append", "--delete"],
+    ];
+    for flags in lines {
+        let verify = flags.contains(&"--append-verify");
+        let (src, old) = match verify {
+            true => (flat(&src), flat(&old)),
+            false => (src.clone(), old.clone()),
+        };
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: Compare {
+                hardlinks: true,
+                mtimes: flags[0].starts_with("-a"),
+                dir_mtimes: false,
+                ..mtimes_and_modes()
+            },
+        });
+        let warnings = |out: &Output| -> Vec<String> {
+            out.stderr_text()
+                .lines()
+                .filter(|l| l.starts_with("WARNING"))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(warnings(&o.rsync), warnings(&o.ours), "{flags:?}");
+    }
+}
