@@ -49,6 +49,9 @@ pub struct Options {
     /// written; a DEST file as long or longer is left alone (2: then the whole file is
     /// compared, and rewritten when it differs).
     pub append: u8,
+    /// `-K`: a symlink in DEST to a directory (beneath DEST) where SRC has a directory is
+    /// treated as that directory.
+    pub keep_dirlinks: bool,
     /// `-m`: directories holding nothing transferred but directories are left out.
     pub prune_empty_dirs: bool,
     /// `--delete-missing-args`: a missing SRC deletes DEST's entry of that name.

@@ -432,6 +432,7 @@ fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
         Opt::DeleteMissingArgs => o.delete_missing_args = on,
         // rsync: --append implies --inplace.
         Opt::Inplace => o.inplace = on,
+        Opt::KeepDirlinks => o.keep_dirlinks = on,
         Opt::Append => (o.append, o.inplace) = (u8::from(on), on || o.inplace),
         Opt::AppendVerify => (o.append, o.inplace) = (2 * u8::from(on), on || o.inplace),
         _ => return false,

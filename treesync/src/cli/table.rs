@@ -8,6 +8,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    KeepDirlinks,
     Inplace,
     Append,
     AppendVerify,
@@ -418,18 +419,39 @@ pub(super) const SPECS: &[Spec] = &[
         "update destination files in-place",
     ),
     flag(Append, "append", None, "append data onto shorter files"),
+    Spec {
+        negatable: false,
+        ..flag(
+            KeepDirlinks,
+            "keep-dirlinks",
+            Some('K'),
+            "treat symlinked directory on receiver as directory",
+        )
+    },
     flag(
-        AppendVerify,
-        "append-verify",
+        NoEffect,
+        "munge-links",
         None,
-        "--append w/old data in file checksum",
+        "accepted: rsync munges nothing on a local transfer either",
     ),
-    flag(
-        DeleteMissingArgs,
-        "delete-missing-args",
-        None,
-        "delete missing source arguments from destination",
-    ),
+    Spec {
+        negatable: false,
+        ..flag(
+            AppendVerify,
+            "append-verify",
+            None,
+            "--append w/old data in file checksum",
+        )
+    },
+    Spec {
+        negatable: false,
+        ..flag(
+            DeleteMissingArgs,
+            "delete-missing-args",
+            None,
+            "delete missing source arguments from destination",
+        )
+    },
     flag(
         PruneEmptyDirs,
         "prune-empty-dirs",

@@ -1,7 +1,7 @@
 //! How DEST's files are rewritten, against rsync: `--inplace` (DEST's own inode, so its hard
 //! links see the new content; `-b` then keeps a copy), `--append` (only the bytes beyond
 //! DEST's length; a longer DEST file is left alone) and `--append-verify` (a mismatch is said
-//! on stderr and the file rewritten whole, with a second line).
+//! on stderr and the file rewritten whole, with a second line); `-K` and `--munge-links`.
 
 use checkpoint_tests::*;
 
@@ -72,5 +72,58 @@ fn in_place_and_append_match_rsync() {
                 .collect()
         };
         assert_eq!(warnings(&o.rsync), warnings(&o.ours), "{flags:?}");
+    }
+}
+
+/// `-K` against rsync: DEST's symlinks to directories beneath DEST are written through, one
+/// leading out of DEST is not entered (rsync 3.5: exit 23, nothing written there), one to a
+/// file is replaced; `--munge-links` changes nothing on a local transfer, as rsync.
+#[test]
+fn keep_dirlinks_matches_rsync() {
+    let src = Tree::new()
+        .file("sub/f", "x\n")
+        .file("out-link/g", "y\n")
+        .file("file-link/h", "z\n")
+        .symlink("l", "target")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
+    let old = Tree::new()
+        .file("real/old", "o\n")
+        .symlink("sub", "real")
+        .symlink("out-link", "../out")
+        .file("real3/k", "w\n")
+        .symlink("file-link", "real3/k")
+        .with_mtimes(1_590_000_000 * NS + 123_456_789);
+    let outside = Tree::new()
+        .file("keep", "k\n")
+        .with_mtimes(1_580_000_000 * NS + 123_456_789);
+    for flags in [
+        &["-ai", "-K"][..],
+        &["-ai", "-K", "--delete"],
+        &["-ai", "-K", "-n"],
+        &["-ai", "--keep-dirlinks", "--no-K"],
+        &["-ai", "--keep-dirlinks", "-O"],
+        &["-ai", "--munge-links"],
+    ] {
+        let t = tempdir();
+        let (theirs, ours) = super::both_sides(
+            t.path(),
+            |w| {
+                super::build_pinned(&src, w.join("src"), 1_650_000_000);
+                super::build_pinned(&old, w.join("dst"), 1_640_000_000);
+                super::build_pinned(&outside, w.join("out"), 1_630_000_000);
+            },
+            &[flags, &["src/", "dst"]].concat(),
+        );
+        super::same_outcome(&theirs, &ours, &format!("{flags:?}"));
+        for dir in ["dst", "out"] {
+            assert_same_listing(
+                &Listing::read(t.path().join("rsync").join(dir)),
+                &Listing::read(t.path().join("ours").join(dir)),
+                Compare {
+                    dir_mtimes: false,
+                    ..mtimes_and_modes()
+                },
+            );
+        }
     }
 }
