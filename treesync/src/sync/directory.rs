@@ -249,7 +249,7 @@ impl Engine<'_> {
             },
             _ => None,
         };
-        if !self.o.keep_dirlinks || !existing.is_some_and(|m| m.kind == FsKind::Symlink) {
+        if !self.o.keep_dirlinks || existing.is_none_or(|m| m.kind != FsKind::Symlink) {
             return Some((existing, None));
         }
         let root = self
