@@ -52,6 +52,13 @@ pub struct Options {
     /// `-K`: a symlink in DEST to a directory (beneath DEST) where SRC has a directory is
     /// treated as that directory.
     pub keep_dirlinks: bool,
+    /// `--delay-updates`: written files wait in `.~tmp~` and are renamed into place at the
+    /// end of the run.
+    pub delay_updates: bool,
+    /// `-S`: runs of zeros in new files become holes.
+    pub sparse: bool,
+    /// `--preallocate`: a new file's length is reserved before it is written.
+    pub preallocate: bool,
     /// `-m`: directories holding nothing transferred but directories are left out.
     pub prune_empty_dirs: bool,
     /// `--delete-missing-args`: a missing SRC deletes DEST's entry of that name.

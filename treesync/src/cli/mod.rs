@@ -247,6 +247,16 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     }
     o.chmod = chmod;
     o.filters = rules.finish(o.delete_excluded);
+    if o.delay_updates && o.inplace {
+        let which = if o.append > 0 {
+            "--append"
+        } else {
+            "--inplace"
+        };
+        return Err(Error::Usage(format!(
+            "{which} cannot be used with --delay-updates"
+        )));
+    }
     o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
         Some(_) => OsString::new(),
         None => OsString::from("~"),
@@ -432,6 +442,9 @@ fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
         Opt::DeleteMissingArgs => o.delete_missing_args = on,
         // rsync: --append implies --inplace.
         Opt::Inplace => o.inplace = on,
+        Opt::Sparse => o.sparse = on,
+        Opt::DelayUpdates => o.delay_updates = on,
+        Opt::Preallocate => o.preallocate = on,
         Opt::KeepDirlinks => o.keep_dirlinks = on,
         Opt::Append => (o.append, o.inplace) = (u8::from(on), on || o.inplace),
         Opt::AppendVerify => (o.append, o.inplace) = (2 * u8::from(on), on || o.inplace),

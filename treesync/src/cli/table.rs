@@ -8,6 +8,9 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    DelayUpdates,
+    Sparse,
+    Preallocate,
     KeepDirlinks,
     Inplace,
     Append,
@@ -419,6 +422,27 @@ pub(super) const SPECS: &[Spec] = &[
         "update destination files in-place",
     ),
     flag(Append, "append", None, "append data onto shorter files"),
+    flag(
+        DelayUpdates,
+        "delay-updates",
+        None,
+        "put all updated files into place at end",
+    ),
+    flag(
+        Sparse,
+        "sparse",
+        Some('S'),
+        "turn sequences of nulls into sparse blocks",
+    ),
+    Spec {
+        negatable: false,
+        ..flag(
+            Preallocate,
+            "preallocate",
+            None,
+            "allocate dest files before writing them",
+        )
+    },
     Spec {
         negatable: false,
         ..flag(

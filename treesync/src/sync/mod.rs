@@ -27,6 +27,7 @@ mod attrs;
 mod backup;
 mod basis;
 pub use basis::BasisKind;
+mod delay;
 mod delete;
 mod directory;
 mod entry;
@@ -39,6 +40,7 @@ mod relative;
 mod report;
 mod rules;
 mod source;
+mod sparse;
 mod transfer;
 mod xattrs;
 
@@ -84,6 +86,8 @@ struct Engine<'a> {
     /// `--append-verify`'s lines for files it rewrote whole (with their paths), printed after
     /// their directory's files as rsync's redo pass prints them.
     redo: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// `--delay-updates`: the files waiting in `.~tmp~` for the end of the run.
+    delayed: Mutex<Vec<delay::Delayed>>,
 }
 
 /// See [`crate::run`].
@@ -114,6 +118,7 @@ pub fn run(
         io_error_said: AtomicBool::new(false),
         filter_error: Mutex::new(None),
         redo: Mutex::new(Vec::new()),
+        delayed: Mutex::new(Vec::new()),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();
@@ -169,6 +174,7 @@ impl Engine<'_> {
             let r = self.lead_the_rest();
             sink.take(r)?;
         }
+        self.finish_delayed(sink)?;
         self.delete_deferred(sink)?;
         if o.progress2 {
             progress_total(sink, o.human).map_err(Error::Output)?;

@@ -127,3 +127,71 @@ fn keep_dirlinks_matches_rsync() {
         }
     }
 }
+
+/// `-S` and `--preallocate` against rsync: the same DEST, and the same blocks allocated for a
+/// file with long runs of zeros (holes with `-S`, every block without it or with
+/// `--preallocate`).
+#[test]
+fn sparse_and_preallocate_match_rsync() {
+    use std::os::unix::fs::MetadataExt;
+    let mut holes = vec![b'a'; 4096];
+    holes.extend(vec![0u8; 1 << 20]);
+    holes.extend(vec![b'b'; 5000]);
+    holes.extend(vec![0u8; 3 * 4096]);
+    let src = Tree::new()
+        .file("holes", holes)
+        .file("small", "s\n")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
+    let old = Tree::new()
+        .file("small", "old\n")
+        .with_mtimes(1_590_000_000 * NS + 123_456_789);
+    for flags in [
+        &["-ai", "-S"][..],
+        &["-ai", "--sparse", "--preallocate"],
+        &["-ai", "--preallocate"],
+        &["-ai", "-S", "--no-S"],
+    ] {
+        let o = differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+        let blocks = |side: &std::path::Path| {
+            std::fs::metadata(side.join("dst/holes"))
+                .expect("the file was copied")
+                .blocks()
+        };
+        assert_eq!(blocks(&o.rsync_dir), blocks(&o.ours_dir), "{flags:?}");
+    }
+}
+
+/// `--delay-updates` against rsync: the same DEST, no `.~tmp~` left behind, with backups and
+/// deletions. Directory mtimes are not compared: rsync leaves a directory it created with the
+/// time of the final renames.
+#[test]
+fn delay_updates_matches_rsync() {
+    let (src, old) = update_pair();
+    for flags in [
+        &["-ai", "--delay-updates"][..],
+        &["-ai", "--delay-updates", "-b"],
+        &["-ai", "--delay-updates", "--delete"],
+        &["-ai", "--delay-updates", "--delete-after", "-n"],
+        &["-ai", "--delay-updates", "--inplace"],
+        &["-ai", "--append", "--delay-updates"],
+    ] {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: Compare {
+                dir_mtimes: false,
+                ..mtimes_and_modes()
+            },
+        });
+    }
+}
