@@ -17,6 +17,7 @@ pub mod cli;
 mod compare;
 pub(crate) mod filter;
 pub(crate) mod itemize;
+pub(crate) mod logformat;
 pub(crate) mod owner;
 mod pipeline;
 mod stats;
@@ -138,6 +139,8 @@ pub struct Options {
     pub dry_run: bool,
     /// `-i`: itemize changes.
     pub itemize: bool,
+    /// `--out-format`: each changed item's line in this format (instead of `-i`'s or `-v`'s).
+    pub out_format: Option<logformat::LogFormat>,
     /// `-v` count.
     pub verbose: u8,
     /// `--stats`.

@@ -20,6 +20,7 @@ use checkpoint_tests::*;
 use proptest::prelude::*;
 
 mod filters;
+mod output;
 mod paths;
 mod updating;
 

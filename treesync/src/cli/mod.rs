@@ -468,6 +468,10 @@ fn apply_value(
             o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
         }
         Opt::Manifest => o.manifest = Some(path()),
+        Opt::OutFormat => {
+            let f = crate::logformat::LogFormat::parse(value).map_err(Error::Usage)?;
+            o.out_format = Some(f);
+        }
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
         Opt::MinSize => o.min_size = values::size(name, value)?,
         Opt::MaxSize => o.max_size = values::size(name, value)?,

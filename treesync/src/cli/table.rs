@@ -8,6 +8,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    OutFormat,
     DelayUpdates,
     Sparse,
     Preallocate,
@@ -615,6 +616,16 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    aliased(
+        valued(
+            OutFormat,
+            "out-format",
+            None,
+            "FORMAT",
+            "output updates using the specified FORMAT",
+        ),
+        &["log-format"],
     ),
     valued(
         Manifest,

@@ -184,7 +184,7 @@ impl Engine<'_> {
                 Err(line) => {
                     sink.take(r)?;
                     if line {
-                        self.print_dir_line(sink, &plan.change, &s.rel)?;
+                        self.print_dir_line(sink, &plan.change, s, &s.rel)?;
                     }
                     return Ok(None);
                 }
@@ -214,7 +214,7 @@ impl Engine<'_> {
         {
             self.delete_for(sink, &mut listing, s, fd, plan.mtime)?;
         }
-        self.print_dir_line(sink, &plan.change, &s.rel)?;
+        self.print_dir_line(sink, &plan.change, s, &s.rel)?;
         let fresh = existing_dir.is_none();
         let dirs = self.sync_dir(sc, sink, fd.as_ref(), fresh, top, listing)?;
         Ok(Some(Frame {

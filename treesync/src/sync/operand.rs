@@ -165,7 +165,7 @@ impl Engine<'_> {
         {
             self.delete_for(sink, &mut listing, &top, fd, plan.mtime)?;
         }
-        self.print_dir_line(sink, &plan.change, b"./")?;
+        self.print_dir_line(sink, &plan.change, &top, b"./")?;
         sink.stats.files.dir += 1;
         if plan.change.new {
             sink.stats.created.dir += 1;
@@ -264,7 +264,8 @@ impl Engine<'_> {
                     }
                     fd = Some(open_root(path)?);
                 }
-                if self.o.itemize || self.o.verbose > 0 {
+                let itemizes = self.o.out_format.as_ref().is_some_and(|f| f.has_itemize());
+                if self.o.itemize || self.o.verbose > 0 || itemizes {
                     let shown = String::from_utf8_lossy(trim_slashes(dest.as_os_str().as_bytes()));
                     let line = match missing.len() {
                         1 => format!("created directory {shown}"),
