@@ -56,6 +56,8 @@ pub struct Options {
     /// `--delay-updates`: written files wait in `.~tmp~` and are renamed into place at the
     /// end of the run.
     pub delay_updates: bool,
+    /// `--list-only` (or no DEST given): list what SRC would send, change nothing.
+    pub list_only: bool,
     /// `-S`: runs of zeros in new files become holes.
     pub sparse: bool,
     /// `--preallocate`: a new file's length is reserved before it is written.

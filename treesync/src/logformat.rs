@@ -165,7 +165,7 @@ fn now() -> i64 {
 
 /// `YYYY/MM/DD` SEP `HH:MM:SS` in the local time zone (`TZ`, else the system's; UTC when
 /// neither is known), as the C library's `localtime` gives rsync.
-fn local_time(secs: i64, sep: u8) -> Vec<u8> {
+pub(crate) fn local_time(secs: i64, sep: u8) -> Vec<u8> {
     static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
     let zone =
         ZONE.get_or_init(|| jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC));
@@ -181,7 +181,7 @@ fn local_time(secs: i64, sep: u8) -> Vec<u8> {
 }
 
 /// `rwxr-xr-x`, with `s`/`S` and `t`/`T` for the set-id and sticky bits.
-fn perms(mode: u32) -> Vec<u8> {
+pub(crate) fn perms(mode: u32) -> Vec<u8> {
     let mut v = Vec::with_capacity(9);
     for (shift, special, on, off) in [
         (6, 0o4000, b's', b'S'),

@@ -43,9 +43,9 @@ pub fn command() -> Command {
     cmd.arg(
         Arg::new("paths")
             .value_name("PATH")
-            .help("Sources, then the destination (SRC... DEST)")
+            .help("Sources, then the destination (SRC... DEST; no DEST: list SRC)")
             .required(true)
-            .num_args(2..)
+            .num_args(1..)
             .value_parser(clap::value_parser!(OsString)),
     )
 }
@@ -265,9 +265,16 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         .get_many::<OsString>("paths")
         .map(|v| v.cloned().collect())
         .unwrap_or_default();
-    let dest = paths
-        .pop()
-        .ok_or_else(|| Error::Usage("missing DEST".into()))?;
+    // rsync: a lone SRC is listed.
+    let dest = match paths.len() {
+        1 => {
+            o.list_only = true;
+            OsString::new()
+        }
+        _ => paths
+            .pop()
+            .ok_or_else(|| Error::Usage("missing DEST".into()))?,
+    };
     if let Some(list) = files_from {
         o.recursive = explicit_r;
         paths = from_list(&paths, list.as_bytes(), from0, o.relative)?;
@@ -443,6 +450,7 @@ fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
         // rsync: --append implies --inplace.
         Opt::Inplace => o.inplace = on,
         Opt::Sparse => o.sparse = on,
+        Opt::ListOnly => o.list_only = on,
         Opt::DelayUpdates => o.delay_updates = on,
         Opt::Preallocate => o.preallocate = on,
         Opt::KeepDirlinks => o.keep_dirlinks = on,

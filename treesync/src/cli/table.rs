@@ -8,6 +8,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    ListOnly,
     OutFormat,
     DelayUpdates,
     Sparse,
@@ -616,6 +617,12 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    flag(
+        ListOnly,
+        "list-only",
+        None,
+        "list the files instead of copying them",
     ),
     aliased(
         valued(

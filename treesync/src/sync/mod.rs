@@ -33,6 +33,7 @@ mod directory;
 mod entry;
 mod hardlink;
 mod inplace;
+mod list;
 mod listing;
 mod missing;
 mod operand;
@@ -134,6 +135,11 @@ pub fn run(
         || dest_bytes.ends_with(b"/")
         || dest_meta.as_ref().is_some_and(|m| m.is_dir());
     let engine = &engine;
+    if o.list_only {
+        engine.list_sources(&mut sink, sources)?;
+        sink.drain(0)?;
+        return engine.finish(&mut sink);
+    }
     rayon::in_place_scope(|sc| -> Result<(), Error> {
         if o.relative {
             return engine.relative_all(sc, &mut sink, sources, &dest_path);

@@ -37,7 +37,7 @@ fn trim_slashes(p: &[u8]) -> &[u8] {
 }
 
 /// The name an operand is copied under: its last component (`.` for `/`, `.` and `x/.`).
-fn base_name(src: &[u8]) -> OsString {
+pub(super) fn base_name(src: &[u8]) -> OsString {
     let t = trim_slashes(src);
     let b = t.rsplit(|&c| c == b'/').next().unwrap_or(t);
     OsStr::from_bytes(if b.is_empty() || b == b"." { b"." } else { b }).to_os_string()

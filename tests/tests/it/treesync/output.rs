@@ -1,5 +1,8 @@
 //! What treesync prints, against rsync: `--out-format` with rsync's escapes, widths and
-//! verbatim unknowns, for files, directories, symlinks, deletions and hard links.
+//! verbatim unknowns, for files, directories, symlinks, deletions and hard links; the
+//! listing of `--list-only` and of a lone SRC.
+
+use checkpoint_tests::*;
 
 use super::{Case, differential, linked_tree, mtimes_and_modes, src_and_old_dest};
 
@@ -58,4 +61,37 @@ fn out_format_matches_rsync() {
         .args(["-a", "--out-format=%C %n", "a/", "b"])
         .run();
     assert_eq!(ours.code(), Some(1), "{}", ours.stderr_text());
+}
+
+/// `--list-only` and a lone SRC: the same lines as rsync (every non-directory, a symlink's
+/// target with `-l`, sizes as `-h` says), and nothing written.
+#[test]
+fn list_only_matches_rsync() {
+    let src = super::src_and_old_dest().0.fifo("special/fifo");
+    let t = tempdir();
+    for args in [
+        &["--list-only", "src/"][..],
+        &["-r", "--list-only", "src/", "dst"],
+        &["-r", "src/"],
+        &["src/"],
+        &["src"],
+        &["-a", "src"],
+        &["-rl", "src/"],
+        &["-ah", "src/"],
+        &["-a", "--no-h", "src/"],
+        &["-r", "--exclude=text/", "--exclude=*.bin", "src/"],
+        &["src/text/big.txt"],
+    ] {
+        let (theirs, ours) = super::both_sides(
+            t.path(),
+            |w| {
+                if !w.join("src").exists() {
+                    super::build_pinned(&src, w.join("src"), 1_650_000_000);
+                }
+            },
+            args,
+        );
+        super::same_outcome(&theirs, &ours, &format!("{args:?}"));
+        assert!(!t.path().join("ours/dst").exists(), "{args:?} wrote DEST");
+    }
 }
