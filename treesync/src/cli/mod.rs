@@ -261,24 +261,10 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         Some(_) => OsString::new(),
         None => OsString::from("~"),
     });
-    let mut paths: Vec<OsString> = m
-        .get_many::<OsString>("paths")
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default();
-    // rsync: a lone SRC is listed.
-    let dest = match paths.len() {
-        1 => {
-            o.list_only = true;
-            OsString::new()
-        }
-        _ => paths
-            .pop()
-            .ok_or_else(|| Error::Usage("missing DEST".into()))?,
-    };
-    if let Some(list) = files_from {
+    if files_from.is_some() {
         o.recursive = explicit_r;
-        paths = from_list(&paths, list.as_bytes(), from0, o.relative)?;
     }
+    let (paths, dest) = operands(m, &mut o, files_from.as_deref(), from0)?;
     Ok(Invocation {
         options: o,
         sources: paths,
@@ -335,6 +321,33 @@ impl RuleOptions {
         self.filters.set_delete_excluded(delete_excluded);
         self.filters
     }
+}
+
+/// SRC and DEST from the command line: a lone SRC is listed (rsync's `--list-only`), and
+/// `--files-from`'s names become the operands.
+fn operands(
+    m: &ArgMatches,
+    o: &mut Options,
+    files_from: Option<&std::ffi::OsStr>,
+    from0: bool,
+) -> Result<(Vec<OsString>, OsString), Error> {
+    let mut paths: Vec<OsString> = m
+        .get_many::<OsString>("paths")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    let dest = match paths.len() {
+        1 => {
+            o.list_only = true;
+            OsString::new()
+        }
+        _ => paths
+            .pop()
+            .ok_or_else(|| Error::Usage("missing DEST".into()))?,
+    };
+    if let Some(list) = files_from {
+        paths = from_list(&paths, list.as_bytes(), from0, o.relative)?;
+    }
+    Ok((paths, dest))
 }
 
 /// `--files-from`: the one SRC is the directory the names are relative to; each name becomes
