@@ -16,6 +16,7 @@ pub(crate) mod chmod;
 pub mod cli;
 mod compare;
 pub(crate) mod filter;
+pub(crate) mod idmap;
 pub(crate) mod itemize;
 pub(crate) mod logformat;
 pub(crate) mod owner;
@@ -58,6 +59,8 @@ pub struct Options {
     pub delay_updates: bool,
     /// `--list-only` (or no DEST given): list what SRC would send, change nothing.
     pub list_only: bool,
+    /// `--bwlimit`: file data is written at no more than this many bytes per second.
+    pub bwlimit: Option<u64>,
     /// `-S`: runs of zeros in new files become holes.
     pub sparse: bool,
     /// `--preallocate`: a new file's length is reserved before it is written.
@@ -90,6 +93,10 @@ pub struct Options {
     pub chown: Chown,
     /// `--chmod`.
     pub chmod: Option<ChmodSpec>,
+    /// `--usermap` (implies `-o`).
+    pub usermap: idmap::IdMap,
+    /// `--groupmap` (implies `-g`).
+    pub groupmap: idmap::IdMap,
     /// `-c`: compare contents when sizes match, instead of size + mtime.
     pub checksum: bool,
     /// `--delete`: remove DEST entries that SRC lacks, inside the transferred directories.

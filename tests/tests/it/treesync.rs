@@ -21,6 +21,7 @@ use proptest::prelude::*;
 
 mod filters;
 mod output;
+mod owners;
 mod paths;
 mod updating;
 

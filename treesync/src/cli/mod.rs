@@ -489,6 +489,20 @@ fn apply_value(
             o.chown = crate::owner::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
         }
         Opt::Manifest => o.manifest = Some(path()),
+        Opt::BwLimit => o.bwlimit = values::bwlimit(value)?,
+        // rsync: --usermap implies -o, --groupmap -g.
+        Opt::UserMap => {
+            let text = String::from_utf8_lossy(value);
+            o.usermap =
+                crate::idmap::IdMap::parse(&text, crate::idmap::Db::Users).map_err(Error::Usage)?;
+            o.owner = true;
+        }
+        Opt::GroupMap => {
+            let text = String::from_utf8_lossy(value);
+            o.groupmap = crate::idmap::IdMap::parse(&text, crate::idmap::Db::Groups)
+                .map_err(Error::Usage)?;
+            o.group = true;
+        }
         Opt::OutFormat => {
             let f = crate::logformat::LogFormat::parse(value).map_err(Error::Usage)?;
             o.out_format = Some(f);

@@ -8,6 +8,9 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    UserMap,
+    GroupMap,
+    BwLimit,
     ListOnly,
     OutFormat,
     DelayUpdates,
@@ -617,6 +620,27 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    valued(
+        UserMap,
+        "usermap",
+        None,
+        "STRING",
+        "custom username mapping",
+    ),
+    valued(
+        GroupMap,
+        "groupmap",
+        None,
+        "STRING",
+        "custom groupname mapping",
+    ),
+    valued(
+        BwLimit,
+        "bwlimit",
+        None,
+        "RATE",
+        "limit the rate of file writes (KiB/s unless a unit is given)",
     ),
     flag(
         ListOnly,

@@ -103,6 +103,26 @@ fn resolve(name: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `--bwlimit=RATE`: bytes per second, in KiB unless a unit says otherwise (`1.5m`, `100K`,
+/// `2kb`, `600b`); 0 is no limit, anything else must be at least 512 bytes.
+pub(super) fn bwlimit(value: &[u8]) -> Result<Option<u64>, Error> {
+    let bare = value
+        .last()
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'.');
+    let mut bytes = size("bwlimit", value)?.unwrap_or(0);
+    if bare {
+        bytes = size("bwlimit", &[value, b"k"].concat())?.unwrap_or(0);
+    }
+    match bytes {
+        0 => Ok(None),
+        1..512 => Err(Error::Usage(format!(
+            "--bwlimit={} is too small (min: 512 or 0 for unlimited)",
+            String::from_utf8_lossy(value)
+        ))),
+        n => Ok(Some(n)),
+    }
+}
+
 /// `--modify-window=NUM`: an integer, possibly negative.
 pub(super) fn number(name: &str, value: &[u8]) -> Result<i64, Error> {
     std::str::from_utf8(value)

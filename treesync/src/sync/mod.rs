@@ -26,6 +26,7 @@
 mod attrs;
 mod backup;
 mod basis;
+mod bwlimit;
 pub use basis::BasisKind;
 mod delay;
 mod delete;
@@ -89,6 +90,8 @@ struct Engine<'a> {
     redo: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
     /// `--delay-updates`: the files waiting in `.~tmp~` for the end of the run.
     delayed: Mutex<Vec<delay::Delayed>>,
+    /// `--bwlimit`: the pace of the writes.
+    bw: Option<bwlimit::Throttle>,
 }
 
 /// See [`crate::run`].
@@ -120,10 +123,14 @@ pub fn run(
         filter_error: Mutex::new(None),
         redo: Mutex::new(Vec::new()),
         delayed: Mutex::new(Vec::new()),
+        bw: o.bwlimit.map(bwlimit::Throttle::new),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();
     let out: &mut dyn Write = if o.quiet { &mut quiet } else { out };
+    for w in o.usermap.warnings.iter().chain(&o.groupmap.warnings) {
+        let _ = writeln!(err, "{w}");
+    }
     let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;

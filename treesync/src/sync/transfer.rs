@@ -72,6 +72,10 @@ impl Engine<'_> {
                 (true, false) => Layout::Sparse,
                 (true, true) => Layout::Punched,
             };
+            let how = match (how, &self.bw) {
+                (Layout::Dense, Some(t)) => Layout::Paced(t),
+                (how, _) => how,
+            };
             let copied = copy_consistent(&mut src, &mut tmp.file, how)?;
             let Copied::Read(read_mtime) = copied else {
                 return Ok(copied);
@@ -175,12 +179,14 @@ impl Engine<'_> {
 }
 
 /// How a copy lays out its blocks: all written, zero blocks skipped (`-S`), or skipped and
-/// punched out of a preallocated file (`-S --preallocate`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
+/// punched out of a preallocated file (`-S --preallocate`); or all written at a pace.
+#[derive(Debug, Clone, Copy)]
+enum Layout<'t> {
     Dense,
     Sparse,
     Punched,
+    /// Dense, no faster than `--bwlimit` allows.
+    Paced(&'t super::bwlimit::Throttle),
 }
 
 /// What [`copy_consistent`] copied.
@@ -200,7 +206,7 @@ const COPY_ATTEMPTS: usize = 3;
 /// read of `src`: its `fstat` (size, mtime, ctime) is the same before and after the copy and
 /// the bytes copied equal that size. A file that grows or is rewritten during the copy is read
 /// again from the start, a few times; rsync instead copies whatever it happened to read.
-fn copy_consistent(src: &mut fs::File, dst: &mut fs::File, how: Layout) -> io::Result<Copied> {
+fn copy_consistent(src: &mut fs::File, dst: &mut fs::File, how: Layout<'_>) -> io::Result<Copied> {
     use std::io::Seek;
     /// Size, mtime and ctime.
     type Stamp = (u64, Timestamp, Timestamp);
@@ -217,6 +223,7 @@ fn copy_consistent(src: &mut fs::File, dst: &mut fs::File, how: Layout) -> io::R
         let before = stamp(src)?;
         let n = match how {
             Layout::Dense => fstree::content::copy(src, dst)?,
+            Layout::Paced(t) => t.copy(src, dst)?,
             Layout::Sparse => super::sparse::copy_sparse(src, dst, false)?,
             Layout::Punched => super::sparse::copy_sparse(src, dst, true)?,
         };

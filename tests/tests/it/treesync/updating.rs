@@ -195,3 +195,45 @@ fn delay_updates_matches_rsync() {
         });
     }
 }
+
+/// `--bwlimit` against rsync: accepted with rsync's units (KiB by default) and the same DEST
+/// (the pace itself is not measured: no timing here); bad rates are rsync's usage errors.
+#[test]
+fn bwlimit_is_accepted_and_honoured_like_rsync() {
+    let (src, old) = update_pair();
+    for rate in [
+        "--bwlimit=100000",
+        "--bwlimit=1.5m",
+        "--bwlimit=50M",
+        "--bwlimit=0",
+        "--bwlimit=2gb",
+    ] {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags: &["-ai", rate],
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+    for bad in [
+        "--bwlimit=abc",
+        "--bwlimit=-5",
+        "--bwlimit=10x",
+        "--bwlimit=1b",
+    ] {
+        let theirs = super::cmd("rsync").args(["-a", bad, "a/", "b"]).run();
+        let ours = super::treesync().args(["-a", bad, "a/", "b"]).run();
+        assert_eq!(theirs.code(), Some(1), "{bad}");
+        assert_eq!(ours.code(), Some(1), "{bad}");
+        let first = |o: &Output| {
+            let text = o.stderr_text();
+            let line = text.lines().next().unwrap_or_default().to_string();
+            line.split_once(": ")
+                .map(|(_, m)| m.to_string())
+                .unwrap_or(line)
+        };
+        assert_eq!(first(&theirs), first(&ours), "{bad}");
+    }
+}
