@@ -10,10 +10,13 @@ use std::path::PathBuf;
 use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
 
+use crate::gnu::bre::Bre;
+use crate::gnu::equivalence::{Equivalence, Space};
 use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
 use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
+use treepatch::lcs::Cost;
 
 /// A command line that asks for something impossible, in GNU diff's words (exit status 2);
 /// `try_help`: followed by the `Try '... --help'` line, as GNU does for most of them.
@@ -144,6 +147,49 @@ pub struct Cli {
     /// Color the output: never, always, or auto (only on a terminal, never with NO_COLOR).
     #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true, default_value_t = ColorWhen::Never, default_missing_value = "auto")]
     pub color: ColorWhen,
+    /// Ignore case differences in file contents (ASCII letters).
+    #[arg(short = 'i', long = "ignore-case", action = ArgAction::Count)]
+    pub ignore_case: u8,
+    /// Ignore changes due to tab expansion.
+    #[arg(short = 'E', long = "ignore-tab-expansion", action = ArgAction::Count)]
+    pub ignore_tab_expansion: u8,
+    /// Ignore white space at line end.
+    #[arg(short = 'Z', long = "ignore-trailing-space", action = ArgAction::Count)]
+    pub ignore_trailing_space: u8,
+    /// Ignore changes in the amount of white space.
+    #[arg(short = 'b', long = "ignore-space-change", action = ArgAction::Count)]
+    pub ignore_space_change: u8,
+    /// Ignore all white space.
+    #[arg(short = 'w', long = "ignore-all-space", action = ArgAction::Count)]
+    pub ignore_all_space: u8,
+    /// Ignore changes whose lines are all blank.
+    #[arg(short = 'B', long = "ignore-blank-lines", action = ArgAction::Count)]
+    pub ignore_blank_lines: u8,
+    /// Ignore changes whose lines all match RE (a grep-style basic regular expression);
+    /// repeatable.
+    #[arg(short = 'I', long = "ignore-matching-lines", value_name = "RE")]
+    pub ignore_matching_lines: Vec<OsString>,
+    /// Strip a trailing carriage return on input.
+    #[arg(long = "strip-trailing-cr", action = ArgAction::Count)]
+    pub strip_trailing_cr: u8,
+    /// Read and write data in binary mode (no effect on POSIX systems).
+    #[arg(long = "binary", action = ArgAction::Count)]
+    pub binary: u8,
+    /// Try hard to find a smaller set of changes.
+    #[arg(short = 'd', long = "minimal", action = ArgAction::Count)]
+    pub minimal: u8,
+    /// Assume large files and many scattered small changes (accepted; no effect).
+    #[arg(long = "speed-large-files", action = ArgAction::Count)]
+    pub speed_large_files: u8,
+    /// Assume large files and many scattered small changes (accepted; no effect).
+    #[arg(short = 'H', action = ArgAction::Count)]
+    pub speed_large_files_h: u8,
+    /// Keep NUM lines of the common prefix and suffix.
+    #[arg(long = "horizon-lines", value_name = "NUM")]
+    pub horizon_lines: Vec<usize>,
+    /// Tab stops every NUM (default 8) print columns.
+    #[arg(long = "tabsize", value_name = "NUM")]
+    pub tabsize: Vec<usize>,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -206,8 +252,32 @@ impl Name {
 
 /// Options that take a value which may be the next argument (for the `diff OPTIONS A B` line).
 const TAKES: Takes<'static> = Takes {
-    short: b"UCxX",
-    long: &["label", "exclude", "exclude-from", "manifest", "format"],
+    short: b"UCxXIFWDS",
+    long: &[
+        "label",
+        "exclude",
+        "exclude-from",
+        "manifest",
+        "format",
+        "ignore-matching-lines",
+        "horizon-lines",
+        "tabsize",
+        "show-function-line",
+        "width",
+        "ifdef",
+        "starting-file",
+        "line-format",
+        "old-line-format",
+        "new-line-format",
+        "unchanged-line-format",
+        "old-group-format",
+        "new-group-format",
+        "changed-group-format",
+        "unchanged-group-format",
+        "from-file",
+        "to-file",
+        "palette",
+    ],
 };
 
 /// What the command line asks for.
@@ -304,10 +374,12 @@ impl Cli {
                 || !self.label.is_empty()
                 || self.report_identical
                 || self.unidirectional_new_file > 0
+                || self.gnu_only()
             {
-                let msg = "-c, -C, --context, --normal, --label, -s and \
-                           --unidirectional-new-file apply to two files, or under the name \
-                           diff (or with --gnu)";
+                let msg = "-c, -C, --context, --normal, --label, -s, \
+                           --unidirectional-new-file and the comparison options (-i, -b, -w, \
+                           -B, -I, ...) apply to two files, or under the name diff (or with \
+                           --gnu)";
                 return Err(UsageError::new(msg, true).into());
             }
             return Ok(Invocation::Tree(self.config(stdout_is_terminal, no_color)?));
@@ -342,8 +414,69 @@ impl Cli {
                 .filter(|s| s != b"--gnu")
                 .collect(),
             exclude: Exclude::new(&patterns).map_err(Error::from)?,
+            equivalence: self.equivalence()?,
+            cost: if self.minimal > 0 {
+                Cost::Minimal
+            } else {
+                Cost::Bounded
+            },
+            horizon: self.horizon_lines.iter().copied().max().unwrap_or(0),
+            strip_trailing_cr: self.strip_trailing_cr > 0,
         };
         Ok(Invocation::Gnu(cfg, old, new))
+    }
+
+    /// True when an option only GNU's comparison knows is given (treediff's tree patch carries
+    /// every difference, byte for byte).
+    fn gnu_only(&self) -> bool {
+        let counts = [
+            self.ignore_case,
+            self.ignore_tab_expansion,
+            self.ignore_trailing_space,
+            self.ignore_space_change,
+            self.ignore_all_space,
+            self.ignore_blank_lines,
+            self.strip_trailing_cr,
+            self.minimal,
+        ];
+        counts.iter().any(|&c| c > 0)
+            || !self.ignore_matching_lines.is_empty()
+            || !self.horizon_lines.is_empty()
+            || !self.tabsize.is_empty()
+    }
+
+    /// How lines compare (`-i`, `-E`, `-Z`, `-b`, `-w`), which changes are ignorable (`-B`,
+    /// `-I`), or GNU's message for a bad `-I` expression (`RE: Unmatched ( or \(`).
+    fn equivalence(&self) -> Result<Equivalence, UsageError> {
+        let mut space = Space::Exact;
+        for (count, s) in [
+            (self.ignore_tab_expansion, Space::TabExpansion),
+            (self.ignore_trailing_space, Space::Trailing),
+            (self.ignore_space_change, Space::Change),
+            (self.ignore_all_space, Space::All),
+        ] {
+            if count > 0 {
+                space = space.with(s);
+            }
+        }
+        let mut matching = Vec::new();
+        for re in &self.ignore_matching_lines {
+            let bre = Bre::new(re.as_bytes())
+                .map_err(|m| UsageError::new(&format!("{}: {m}", re.to_string_lossy()), false))?;
+            matching.push(bre);
+        }
+        Ok(Equivalence {
+            case: self.ignore_case > 0,
+            space,
+            tabsize: self.tabsize(),
+            blank_lines: self.ignore_blank_lines > 0,
+            matching,
+        })
+    }
+
+    /// `--tabsize` (the last one given), 8 by default.
+    fn tabsize(&self) -> usize {
+        self.tabsize.last().copied().unwrap_or(8)
     }
 
     /// The run's settings; `stdout_is_terminal` and `no_color` (NO_COLOR set) resolve `auto`.

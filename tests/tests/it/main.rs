@@ -6,6 +6,7 @@ mod applypatch_adversarial;
 mod checkpoint;
 mod checkpoint_restore;
 mod diffname;
+mod diffopts;
 mod exit_status;
 mod gnudiff;
 mod harness;

@@ -4,7 +4,10 @@
 //!
 //! Rules encoded here (from GNU diff 3.8's output):
 //!
-//! - Changes whose gap is at most `2 * N` lines share a hunk, as in the unified format.
+//! - Changes whose gap is at most `2 * N` lines share a hunk, as in the unified format (and
+//!   ignorable changes as `TextDiff::hunks` says).
+//! - The old side's lines come from the old file, the new side's from the new one (they
+//!   differ in unchanged lines when `-b`, `-i` and the like compare lines loosely).
 //! - Lines are `  ` (context), `- ` (removed), `+ ` (added), or `! ` for both sides of a
 //!   change that removes and adds lines.
 //! - A side's lines are left out when the hunk changes nothing on that side (only its range
@@ -22,15 +25,9 @@ type Change = (Range<usize>, Range<usize>);
 
 /// Writes every hunk of `d` with `context` lines of context (the headers are the caller's).
 pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>, context: usize) -> io::Result<()> {
-    let changes: Vec<Change> = d.changes().collect();
-    let mut i = 0;
-    while i < changes.len() {
-        let mut j = i + 1;
-        while j < changes.len() && changes[j].0.start - changes[j - 1].0.end <= 2 * context {
-            j += 1;
-        }
-        hunk(w, d, &changes[i..j], context)?;
-        i = j;
+    for h in d.hunks(context) {
+        let changes: Vec<Change> = d.hunk_changes(h).collect();
+        hunk(w, d, &changes, context)?;
     }
     Ok(())
 }
@@ -75,20 +72,22 @@ fn hunk<W: Write + ?Sized>(
             write_line(w, b"  ", line)?;
         }
     }
-    range(w, "---", new, "----")?;
+    range(w, "---", new.clone(), "----")?;
     if group.iter().any(|c| !c.1.is_empty()) {
-        let mut pos = old.start;
+        // The new side's own lines: with `-b` and the like, its unchanged lines may differ
+        // from the old side's.
+        let mut pos = new.start;
         for (o, n) in group {
-            for line in d.old_lines(pos, o.start) {
+            for line in d.new_lines_any(pos, n.start) {
                 write_line(w, b"  ", line)?;
             }
             let mark: &[u8] = if o.is_empty() { b"+ " } else { b"! " };
             for line in d.new_lines(n.start, n.end) {
                 write_line(w, mark, line)?;
             }
-            pos = o.end;
+            pos = n.end;
         }
-        for line in d.old_lines(pos, old.end) {
+        for line in d.new_lines_any(pos, new.end) {
             write_line(w, b"  ", line)?;
         }
     }

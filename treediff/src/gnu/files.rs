@@ -109,6 +109,22 @@ fn read_path(p: &PathBuf) -> io::Result<(Vec<u8>, Timestamp)> {
     Ok((data, time))
 }
 
+/// `--strip-trailing-cr`: each `\r\n` read as `\n` (one carriage return, before a newline).
+fn strip_cr(cfg: &GnuConfig, l: Loaded) -> Loaded {
+    if !cfg.strip_trailing_cr || !l.data.contains(&b'\r') {
+        return l;
+    }
+    let mut data = Vec::with_capacity(l.data.len());
+    let mut rest = &l.data[..];
+    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+        data.extend_from_slice(&rest[..i]);
+        data.push(b'\n');
+        rest = &rest[i + 2..];
+    }
+    data.extend_from_slice(rest);
+    Loaded { data, time: l.time }
+}
+
 fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(PROBE)].contains(&0)
 }
@@ -145,35 +161,38 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             return Ok(Exit::Trouble);
         }
     };
-    if la.data == lb.data {
+    let (la, lb) = (strip_cr(cfg, la), strip_cr(cfg, lb));
+    let identical = |out: &mut W| -> Result<Exit, Error> {
         if cfg.report_identical {
             line(
                 out,
                 &[b"Files ", &a.name, b" and ", &b.name, b" are identical"],
             )?;
         }
-        return Ok(Exit::Same);
+        Ok(Exit::Same)
+    };
+    if la.data == lb.data {
+        return identical(out);
     }
     let binary = !cfg.text && (is_binary(&la.data) || is_binary(&lb.data));
-    let diff = if cfg.report == Report::Brief || binary {
+    let loose = !cfg.equivalence.is_exact() || cfg.equivalence.ignores_changes();
+    let diff = if binary || (cfg.report == Report::Brief && !loose) {
         None
     } else {
-        // GNU keeps as many equal lines at each end in the comparison as it prints: none in
-        // normal format, the context in the others (it decides where a change slides).
-        let horizon = match cfg.style {
-            Style::Normal => 0,
-            Style::Unified | Style::Context => cfg.context,
-        };
-        TextDiff::with_horizon(&la.data, &lb.data, horizon)
+        Some(diff(cfg, &la.data, &lb.data))
     };
-    let Some(diff) = diff else {
-        let what: &[u8] = if cfg.report == Report::Brief {
-            b"Files "
-        } else {
-            b"Binary files "
-        };
-        line(out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
-        return Ok(Exit::Differ);
+    let diff = match diff {
+        Some(Some(d)) if !d.differs() => return identical(out),
+        Some(Some(d)) if cfg.report != Report::Brief => d,
+        _ => {
+            let what: &[u8] = if cfg.report == Report::Brief {
+                b"Files "
+            } else {
+                b"Binary files "
+            };
+            line(out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
+            return Ok(Exit::Differ);
+        }
     };
     if let Some(l) = diff_line {
         line(out, &[l])?;
@@ -182,13 +201,25 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         Style::Normal => normal::write(out, &diff),
         Style::Unified => header(out, b"---", a, &time::format(la.time))
             .and_then(|()| header(out, b"+++", b, &time::format(lb.time)))
-            .and_then(|()| diff.write_hunks(out, cfg.context)),
+            .and_then(|()| diff.write_unified(out, cfg.context)),
         Style::Context => header(out, b"***", a, &time::format_context(la.time))
             .and_then(|()| header(out, b"---", b, &time::format_context(lb.time)))
             .and_then(|()| context::write(out, &diff, cfg.context)),
     };
     written.map_err(Error::Output)?;
     Ok(Exit::Differ)
+}
+
+/// The line diff of two texts as `cfg` asks: GNU keeps as many equal lines at each end in the
+/// comparison as it prints (none in normal format, the context in the others) or as
+/// `--horizon-lines` says, if more: they decide where a change slides.
+fn diff<'a>(cfg: &GnuConfig, old: &'a [u8], new: &'a [u8]) -> Option<TextDiff<'a>> {
+    let shown = match cfg.style {
+        Style::Normal => 0,
+        Style::Unified | Style::Context => cfg.context,
+    };
+    let horizon = shown.max(cfg.horizon);
+    TextDiff::compare(old, new, horizon, &cfg.equivalence, cfg.cost)
 }
 
 /// `MARK NAME\tTIME`, or `MARK LABEL` for a labelled side.

@@ -9,8 +9,10 @@
 //! in the local time zone, [`switches`] echoes the command line's options in the `diff ...`
 //! line GNU writes before each file of a directory.
 
+pub mod bre;
 pub(crate) mod context;
 pub(crate) mod dirs;
+pub mod equivalence;
 pub(crate) mod files;
 pub(crate) mod normal;
 pub mod switches;
@@ -75,6 +77,15 @@ pub struct GnuConfig {
     pub switches: Vec<Vec<u8>>,
     /// Names to leave out in directories (`-x`, `-X`).
     pub exclude: Exclude,
+    /// When two lines are the same, and which changes are not printed.
+    pub equivalence: equivalence::Equivalence,
+    /// `-d`: always a shortest script.
+    pub cost: treepatch::lcs::Cost,
+    /// `--horizon-lines`: equal lines kept at each end of the comparison (at least the
+    /// context printed).
+    pub horizon: usize,
+    /// `--strip-trailing-cr`.
+    pub strip_trailing_cr: bool,
 }
 
 impl GnuConfig {

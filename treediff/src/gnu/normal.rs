@@ -15,7 +15,7 @@ use crate::hunk::TextDiff;
 
 /// Writes every change of `d` in the normal format.
 pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>) -> io::Result<()> {
-    for (old, new) in d.changes() {
+    for (old, new) in d.hunks(0).into_iter().flat_map(|h| d.hunk_changes(h)) {
         let cmd = match (old.is_empty(), new.is_empty()) {
             (true, _) => b'a',
             (_, true) => b'd',
