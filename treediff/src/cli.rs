@@ -12,6 +12,8 @@ use fstree::Exclude;
 
 use crate::gnu::bre::Bre;
 use crate::gnu::equivalence::{Equivalence, Space};
+use crate::gnu::function;
+use crate::gnu::layout::Layout;
 use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
 use crate::operand::{self, Operand};
@@ -167,7 +169,12 @@ pub struct Cli {
     pub ignore_blank_lines: u8,
     /// Ignore changes whose lines all match RE (a grep-style basic regular expression);
     /// repeatable.
-    #[arg(short = 'I', long = "ignore-matching-lines", value_name = "RE")]
+    #[arg(
+        short = 'I',
+        long = "ignore-matching-lines",
+        value_name = "RE",
+        allow_hyphen_values = true
+    )]
     pub ignore_matching_lines: Vec<OsString>,
     /// Strip a trailing carriage return on input.
     #[arg(long = "strip-trailing-cr", action = ArgAction::Count)]
@@ -185,11 +192,31 @@ pub struct Cli {
     #[arg(short = 'H', action = ArgAction::Count)]
     pub speed_large_files_h: u8,
     /// Keep NUM lines of the common prefix and suffix.
-    #[arg(long = "horizon-lines", value_name = "NUM")]
-    pub horizon_lines: Vec<usize>,
+    #[arg(long = "horizon-lines", value_name = "NUM", allow_hyphen_values = true)]
+    pub horizon_lines: Vec<String>,
     /// Tab stops every NUM (default 8) print columns.
-    #[arg(long = "tabsize", value_name = "NUM")]
-    pub tabsize: Vec<usize>,
+    #[arg(long = "tabsize", value_name = "NUM", allow_hyphen_values = true)]
+    pub tabsize: Vec<String>,
+    /// Show which C function each change is in.
+    #[arg(short = 'p', long = "show-c-function", action = ArgAction::Count)]
+    pub show_c_function: u8,
+    /// Show the most recent line matching RE; repeatable.
+    #[arg(
+        short = 'F',
+        long = "show-function-line",
+        value_name = "RE",
+        allow_hyphen_values = true
+    )]
+    pub show_function_line: Vec<OsString>,
+    /// Expand tabs to spaces in output.
+    #[arg(short = 't', long = "expand-tabs", action = ArgAction::Count)]
+    pub expand_tabs: u8,
+    /// Make tabs line up by prepending a tab.
+    #[arg(short = 'T', long = "initial-tab", action = ArgAction::Count)]
+    pub initial_tab: u8,
+    /// Do not output a space or tab before an empty line.
+    #[arg(long = "suppress-blank-empty", action = ArgAction::Count)]
+    pub suppress_blank_empty: u8,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -279,6 +306,29 @@ const TAKES: Takes<'static> = Takes {
         "palette",
     ],
 };
+
+/// A number as GNU diff reads an option's: leading blanks and a `+` allowed, nothing is 0,
+/// too large is the largest; `None` when it is not a number.
+fn gnu_number(arg: &str) -> Option<usize> {
+    let digits = arg.trim_start();
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        digits
+            .parse()
+            .unwrap_or(if digits.is_empty() { 0 } else { usize::MAX }),
+    )
+}
+
+/// Compiles a grep-style expression, or GNU's message for a bad one (`RE: Unmatched ( or \(`).
+fn compile(re: &[u8]) -> Result<Bre, UsageError> {
+    Bre::new(re).map_err(|m| {
+        let re = String::from_utf8_lossy(re);
+        UsageError::new(&format!("{re}: {m}"), false)
+    })
+}
 
 /// What the command line asks for.
 #[derive(Debug)]
@@ -387,15 +437,36 @@ impl Cli {
         if self.label.len() > 2 {
             return Err(UsageError::new("too many file label options", false).into());
         }
+        // GNU's `-p` alone asks for the context format.
+        let default = match (gnu, self.show_c_function > 0) {
+            (true, true) => Style::Context,
+            (true, false) => Style::Normal,
+            (false, _) => Style::Unified,
+        };
+        let cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
+        Ok(Invocation::Gnu(cfg, old, new))
+    }
+
+    /// The `-x` patterns and those of the `-X` files.
+    fn patterns(&self) -> Result<Vec<String>, Error> {
         let mut patterns = self.exclude.clone();
         for file in &self.exclude_from {
             let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
             patterns.extend(Exclude::patterns_from_file(&data));
         }
-        let default = if gnu { Style::Normal } else { Style::Unified };
-        let cfg = GnuConfig {
+        Ok(patterns)
+    }
+
+    /// GNU diff's settings, in `style`.
+    fn gnu_config(
+        &self,
+        tool: &str,
+        style: Style,
+        args: &[OsString],
+    ) -> Result<GnuConfig, CliError> {
+        Ok(GnuConfig {
             tool: tool.to_string(),
-            style: style.unwrap_or(default),
+            style,
             context: self.context_lines(),
             labels: self.label.iter().map(|l| l.as_bytes().to_vec()).collect(),
             report: if self.brief > 0 {
@@ -413,17 +484,23 @@ impl Cli {
                 .into_iter()
                 .filter(|s| s != b"--gnu")
                 .collect(),
-            exclude: Exclude::new(&patterns).map_err(Error::from)?,
+            exclude: Exclude::new(&self.patterns()?).map_err(Error::from)?,
             equivalence: self.equivalence()?,
             cost: if self.minimal > 0 {
                 Cost::Minimal
             } else {
                 Cost::Bounded
             },
-            horizon: self.horizon_lines.iter().copied().max().unwrap_or(0),
+            horizon: self.horizon()?,
             strip_trailing_cr: self.strip_trailing_cr > 0,
-        };
-        Ok(Invocation::Gnu(cfg, old, new))
+            function: self.function_lines()?,
+            layout: Layout {
+                expand_tabs: self.expand_tabs > 0,
+                initial_tab: self.initial_tab > 0,
+                tabsize: self.tabsize()?,
+                suppress_blank_empty: self.suppress_blank_empty > 0,
+            },
+        })
     }
 
     /// True when an option only GNU's comparison knows is given (treediff's tree patch carries
@@ -443,6 +520,11 @@ impl Cli {
             || !self.ignore_matching_lines.is_empty()
             || !self.horizon_lines.is_empty()
             || !self.tabsize.is_empty()
+            || self.show_c_function > 0
+            || self.expand_tabs > 0
+            || self.initial_tab > 0
+            || self.suppress_blank_empty > 0
+            || !self.show_function_line.is_empty()
     }
 
     /// How lines compare (`-i`, `-E`, `-Z`, `-b`, `-w`), which changes are ignorable (`-B`,
@@ -459,33 +541,51 @@ impl Cli {
                 space = space.with(s);
             }
         }
-        let mut matching = Vec::new();
-        for re in &self.ignore_matching_lines {
-            let bre = Bre::new(re.as_bytes())
-                .map_err(|m| UsageError::new(&format!("{}: {m}", re.to_string_lossy()), false))?;
-            matching.push(bre);
-        }
+        let matching = self
+            .ignore_matching_lines
+            .iter()
+            .map(|re| compile(re.as_bytes()))
+            .collect::<Result<_, _>>()?;
         Ok(Equivalence {
             case: self.ignore_case > 0,
             space,
-            tabsize: self.tabsize(),
+            tabsize: self.tabsize()?,
             blank_lines: self.ignore_blank_lines > 0,
             matching,
         })
     }
 
-    /// `--tabsize` (the last one given), 8 by default.
-    fn tabsize(&self) -> usize {
-        self.tabsize.last().copied().unwrap_or(8)
+    /// The expressions of `-F` (and `-p`), compiled.
+    fn function_lines(&self) -> Result<Vec<Bre>, UsageError> {
+        let p = (self.show_c_function > 0).then_some(function::C_FUNCTION);
+        let res = self.show_function_line.iter().map(|r| r.as_bytes());
+        p.into_iter().chain(res).map(compile).collect()
+    }
+
+    /// `--horizon-lines` (the last one given), 0 by default, or GNU's `invalid horizon length
+    /// 'X'`.
+    fn horizon(&self) -> Result<usize, UsageError> {
+        let Some(arg) = self.horizon_lines.last() else {
+            return Ok(0);
+        };
+        gnu_number(arg)
+            .ok_or_else(|| UsageError::new(&format!("invalid horizon length '{arg}'"), true))
+    }
+
+    /// `--tabsize` (the last one given), 8 by default, or GNU's `invalid tabsize 'X'`.
+    fn tabsize(&self) -> Result<usize, UsageError> {
+        let Some(arg) = self.tabsize.last() else {
+            return Ok(8);
+        };
+        match gnu_number(arg) {
+            Some(n) if n > 0 => Ok(n),
+            _ => Err(UsageError::new(&format!("invalid tabsize '{arg}'"), true)),
+        }
     }
 
     /// The run's settings; `stdout_is_terminal` and `no_color` (NO_COLOR set) resolve `auto`.
     pub fn config(&self, stdout_is_terminal: bool, no_color: bool) -> Result<Config, Error> {
-        let mut patterns = self.exclude.clone();
-        for file in &self.exclude_from {
-            let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
-            patterns.extend(Exclude::patterns_from_file(&data));
-        }
+        let patterns = self.patterns()?;
         Ok(Config {
             old: self.old.clone(),
             new: self.new.clone(),

@@ -25,6 +25,7 @@ use treepatch::LineKind;
 use treepatch::lcs::{self, Change, Cost};
 
 use crate::gnu::equivalence::Equivalence;
+use crate::gnu::layout::Layout;
 use treepatch::write::{write_hunk_header, write_line};
 
 /// A computed line diff of two byte strings.
@@ -373,8 +374,22 @@ impl<'a> TextDiff<'a> {
         w: &mut W,
         context: usize,
     ) -> io::Result<()> {
+        self.write_unified_with(w, context, &mut |_, _| Vec::new(), &Layout::default())
+    }
+
+    /// [`TextDiff::write_unified`], with `heading(self, first old line)` written after each
+    /// hunk's `@@` (GNU's `-p`, `-F`).
+    pub(crate) fn write_unified_with<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        context: usize,
+        heading: &mut dyn FnMut(&Self, usize) -> Vec<u8>,
+        layout: &Layout,
+    ) -> io::Result<()> {
         for h in self.hunks(context) {
-            self.write_group(w, &self.changes[h], context)?;
+            let first = self.changes[h.start].old.start;
+            let text = heading(self, first.saturating_sub(context));
+            self.write_group(w, &self.changes[h], context, &text, layout)?;
         }
         Ok(())
     }
@@ -384,6 +399,8 @@ impl<'a> TextDiff<'a> {
         w: &mut W,
         group: &[Change],
         context: usize,
+        heading: &[u8],
+        layout: &Layout,
     ) -> io::Result<()> {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             return Ok(());
@@ -403,24 +420,24 @@ impl<'a> TextDiff<'a> {
             old_len as u64,
             start(new_start, new_len),
             new_len as u64,
-            b"",
+            heading,
         )?;
         let mut pos = old_start;
         for change in group {
             let (before, after) = (&change.old, &change.new);
             for line in self.old_lines(pos, before.start) {
-                emit(w, LineKind::Context, line)?;
+                layout.write_unified(w, b" ", line)?;
             }
             for line in self.old_lines(before.start, before.end) {
-                emit(w, LineKind::Remove, line)?;
+                layout.write_unified(w, b"-", line)?;
             }
             for line in self.new_lines(after.start, after.end) {
-                emit(w, LineKind::Add, line)?;
+                layout.write_unified(w, b"+", line)?;
             }
             pos = before.end;
         }
         for line in self.old_lines(pos, old_end) {
-            emit(w, LineKind::Context, line)?;
+            layout.write_unified(w, b" ", line)?;
         }
         Ok(())
     }

@@ -197,6 +197,8 @@ fn a_bad_expression_is_reported_in_gnu_s_words() {
     ] {
         same(&t, &["-I", re, "r1", "r2"]);
     }
+    // An expression may start with `-`.
+    same(&t, &["-I", "-x", "r1", "r2"]);
 }
 
 /// `n` pseudo-random lines from a small alphabet of look-alikes (xorshift64 from `seed`).
@@ -287,6 +289,11 @@ fn search_options_give_gnu_s_hunks() {
         &["-H", "-c"],
         &["--speed-large-files"],
         &["--binary", "-u"],
+        &["--horizon-lines=-1"],
+        &["--horizon-lines", "x"],
+        &["--horizon-lines="],
+        &["--horizon-lines= +3", "-u"],
+        &["--horizon-lines=99999999999999999999", "-U0"],
     ] {
         let args: Vec<&str> = opts.iter().copied().chain(["h1", "h2"]).collect();
         same(&t, &args);

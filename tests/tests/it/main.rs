@@ -7,6 +7,7 @@ mod checkpoint;
 mod checkpoint_restore;
 mod diffname;
 mod diffopts;
+mod diffprint;
 mod exit_status;
 mod gnudiff;
 mod harness;

@@ -18,16 +18,31 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
-use super::normal::write_line;
+use super::function::Headings;
+use super::layout::Layout;
 use crate::hunk::TextDiff;
 
 type Change = (Range<usize>, Range<usize>);
 
 /// Writes every hunk of `d` with `context` lines of context (the headers are the caller's).
-pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>, context: usize) -> io::Result<()> {
+pub fn write<W: Write + ?Sized>(
+    w: &mut W,
+    d: &TextDiff<'_>,
+    context: usize,
+    headings: &mut Headings<'_>,
+    layout: &Layout,
+) -> io::Result<()> {
     for h in d.hunks(context) {
         let changes: Vec<Change> = d.hunk_changes(h).collect();
-        hunk(w, d, &changes, context)?;
+        let first = changes.first().map_or(0, |c| c.0.start);
+        w.write_all(b"***************")?;
+        let heading = headings.before(d, first.saturating_sub(context));
+        if !heading.is_empty() {
+            w.write_all(b" ")?;
+            w.write_all(heading)?;
+        }
+        w.write_all(b"\n")?;
+        hunk(w, d, &changes, context, layout)?;
     }
     Ok(())
 }
@@ -46,6 +61,7 @@ fn hunk<W: Write + ?Sized>(
     d: &TextDiff<'_>,
     group: &[Change],
     context: usize,
+    layout: &Layout,
 ) -> io::Result<()> {
     let (Some(first), Some(last)) = (group.first(), group.last()) else {
         return Ok(());
@@ -54,22 +70,21 @@ fn hunk<W: Write + ?Sized>(
     let trail = (d.old_len() - last.0.end).min(context);
     let old = first.0.start - lead..last.0.end + trail;
     let new = first.1.start - lead..last.1.end + trail;
-    w.write_all(b"***************\n")?;
     range(w, "***", old.clone(), "****")?;
     if group.iter().any(|c| !c.0.is_empty()) {
         let mut pos = old.start;
         for (o, n) in group {
             for line in d.old_lines(pos, o.start) {
-                write_line(w, b"  ", line)?;
+                layout.write(w, b"  ", line)?;
             }
             let mark: &[u8] = if n.is_empty() { b"- " } else { b"! " };
             for line in d.old_lines(o.start, o.end) {
-                write_line(w, mark, line)?;
+                layout.write(w, mark, line)?;
             }
             pos = o.end;
         }
         for line in d.old_lines(pos, old.end) {
-            write_line(w, b"  ", line)?;
+            layout.write(w, b"  ", line)?;
         }
     }
     range(w, "---", new.clone(), "----")?;
@@ -79,16 +94,16 @@ fn hunk<W: Write + ?Sized>(
         let mut pos = new.start;
         for (o, n) in group {
             for line in d.new_lines_any(pos, n.start) {
-                write_line(w, b"  ", line)?;
+                layout.write(w, b"  ", line)?;
             }
             let mark: &[u8] = if o.is_empty() { b"+ " } else { b"! " };
             for line in d.new_lines(n.start, n.end) {
-                write_line(w, mark, line)?;
+                layout.write(w, mark, line)?;
             }
             pos = n.end;
         }
         for line in d.new_lines_any(pos, new.end) {
-            write_line(w, b"  ", line)?;
+            layout.write(w, b"  ", line)?;
         }
     }
     Ok(())
@@ -101,7 +116,8 @@ mod tests {
     fn context(old: &str, new: &str, n: usize) -> String {
         let d = TextDiff::new(old.as_bytes(), new.as_bytes()).expect("diffable");
         let mut out = Vec::new();
-        write(&mut out, &d, n).expect("write to a Vec");
+        write(&mut out, &d, n, &mut Headings::new(&[]), &Layout::default())
+            .expect("write to a Vec");
         String::from_utf8(out).expect("utf-8")
     }
 

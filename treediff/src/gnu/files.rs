@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use fstree::Timestamp;
 use treepatch::quote::quote_gnu;
 
+use super::function::Headings;
 use super::{GnuConfig, Report, Style, context, normal, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
@@ -197,14 +198,18 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     if let Some(l) = diff_line {
         line(out, &[l])?;
     }
+    let mut headings = Headings::new(&cfg.function);
     let written = match cfg.style {
-        Style::Normal => normal::write(out, &diff),
+        Style::Normal => normal::write(out, &diff, &cfg.layout),
         Style::Unified => header(out, b"---", a, &time::format(la.time))
             .and_then(|()| header(out, b"+++", b, &time::format(lb.time)))
-            .and_then(|()| diff.write_unified(out, cfg.context)),
+            .and_then(|()| {
+                let heading = &mut |d: &TextDiff<'_>, s| headings.before(d, s).to_vec();
+                diff.write_unified_with(out, cfg.context, heading, &cfg.layout)
+            }),
         Style::Context => header(out, b"***", a, &time::format_context(la.time))
             .and_then(|()| header(out, b"---", b, &time::format_context(lb.time)))
-            .and_then(|()| context::write(out, &diff, cfg.context)),
+            .and_then(|()| context::write(out, &diff, cfg.context, &mut headings, &cfg.layout)),
     };
     written.map_err(Error::Output)?;
     Ok(Exit::Differ)

@@ -14,6 +14,8 @@ pub(crate) mod context;
 pub(crate) mod dirs;
 pub mod equivalence;
 pub(crate) mod files;
+pub(crate) mod function;
+pub mod layout;
 pub(crate) mod normal;
 pub mod switches;
 pub(crate) mod time;
@@ -86,6 +88,10 @@ pub struct GnuConfig {
     pub horizon: usize,
     /// `--strip-trailing-cr`.
     pub strip_trailing_cr: bool,
+    /// `-F RE` (and `-p`): the hunks' function lines.
+    pub function: Vec<bre::Bre>,
+    /// `-t`, `-T`, `--tabsize`, `--suppress-blank-empty`.
+    pub layout: layout::Layout,
 }
 
 impl GnuConfig {
