@@ -14,6 +14,7 @@ use crate::gnu::bre::Bre;
 use crate::gnu::equivalence::{Equivalence, Space};
 use crate::gnu::function;
 use crate::gnu::layout::Layout;
+use crate::gnu::sidebyside::{Columns, Common};
 use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
 use crate::operand::{self, Operand};
@@ -217,6 +218,23 @@ pub struct Cli {
     /// Do not output a space or tab before an empty line.
     #[arg(long = "suppress-blank-empty", action = ArgAction::Count)]
     pub suppress_blank_empty: u8,
+    /// Output in two columns.
+    #[arg(short = 'y', long = "side-by-side", action = ArgAction::Count)]
+    pub side_by_side: u8,
+    /// Output at most NUM (default 130) print columns.
+    #[arg(
+        short = 'W',
+        long = "width",
+        value_name = "NUM",
+        allow_hyphen_values = true
+    )]
+    pub width: Vec<String>,
+    /// Output only the left column of common lines.
+    #[arg(long = "left-column", action = ArgAction::Count)]
+    pub left_column: u8,
+    /// Do not output common lines.
+    #[arg(long = "suppress-common-lines", action = ArgAction::Count)]
+    pub suppress_common_lines: u8,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -394,11 +412,15 @@ impl Cli {
         let context = self.context_flag > 0
             || !self.context_short.is_empty()
             || !self.context_long.is_empty();
-        match (unified, context, self.normal) {
-            (true, false, false) => Ok(Some(Style::Unified)),
-            (false, true, false) => Ok(Some(Style::Context)),
-            (false, false, true) => Ok(Some(Style::Normal)),
-            (false, false, false) => Ok(None),
+        let styles = [
+            (unified, Style::Unified),
+            (context, Style::Context),
+            (self.normal, Style::Normal),
+            (self.side_by_side > 0, Style::SideBySide),
+        ];
+        let mut chosen = styles.iter().filter(|(given, _)| *given).map(|&(_, s)| s);
+        match (chosen.next(), chosen.next()) {
+            (style, None) => Ok(style),
             _ => Err(UsageError::new("conflicting output style options", true)),
         }
     }
@@ -500,6 +522,40 @@ impl Cli {
                 tabsize: self.tabsize()?,
                 suppress_blank_empty: self.suppress_blank_empty > 0,
             },
+            columns: self.columns()?,
+        })
+    }
+
+    /// `-W`, `--left-column`, `--suppress-common-lines`, or GNU's `invalid width 'X'`.
+    fn columns(&self) -> Result<Columns, UsageError> {
+        let width = match self.width.last() {
+            None => 130,
+            Some(arg) => match gnu_number(arg) {
+                Some(n) if n > 0 => n,
+                _ => return Err(UsageError::new(&format!("invalid width '{arg}'"), true)),
+            },
+        };
+        let common = if self.suppress_common_lines > 0 {
+            Common::Suppress
+        } else if self.left_column > 0 {
+            Common::LeftColumn
+        } else {
+            Common::Both
+        };
+        // The locale's character set, as the C library picks it.
+        let ctype = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .filter_map(std::env::var_os)
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let ctype = ctype.as_bytes();
+        let utf8 =
+            ctype.windows(5).any(|w| w == b"utf-8") || ctype.windows(4).any(|w| w == b"utf8");
+        Ok(Columns {
+            width,
+            common,
+            utf8,
         })
     }
 
@@ -524,6 +580,10 @@ impl Cli {
             || self.expand_tabs > 0
             || self.initial_tab > 0
             || self.suppress_blank_empty > 0
+            || self.side_by_side > 0
+            || self.left_column > 0
+            || self.suppress_common_lines > 0
+            || !self.width.is_empty()
             || !self.show_function_line.is_empty()
     }
 

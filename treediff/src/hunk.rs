@@ -326,6 +326,11 @@ impl<'a> TextDiff<'a> {
             .map(|&t| self.input.interner[t])
     }
 
+    /// Number of lines of the new side.
+    pub(crate) fn new_len(&self) -> usize {
+        self.prefix + self.input.after.len() + self.suffix
+    }
+
     /// New lines `from..to`, anywhere (the equal ends are the old side's bytes).
     pub(crate) fn new_lines_any(
         &self,

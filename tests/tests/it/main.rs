@@ -8,6 +8,7 @@ mod checkpoint_restore;
 mod diffname;
 mod diffopts;
 mod diffprint;
+mod diffsbs;
 mod exit_status;
 mod gnudiff;
 mod harness;

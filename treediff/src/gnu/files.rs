@@ -17,7 +17,7 @@ use fstree::Timestamp;
 use treepatch::quote::quote_gnu;
 
 use super::function::Headings;
-use super::{GnuConfig, Report, Style, context, normal, time};
+use super::{GnuConfig, Report, Style, context, normal, sidebyside, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
 use crate::{Error, Exit};
@@ -172,7 +172,10 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         }
         Ok(Exit::Same)
     };
-    if la.data == lb.data {
+    // Side by side, GNU lists every line, even of equal files.
+    let listing = cfg.style == Style::SideBySide && cfg.report != Report::Brief;
+    let same_bytes = la.data == lb.data;
+    if same_bytes && !listing {
         return identical(out);
     }
     let binary = !cfg.text && (is_binary(&la.data) || is_binary(&lb.data));
@@ -183,7 +186,8 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         Some(diff(cfg, &la.data, &lb.data))
     };
     let diff = match diff {
-        Some(Some(d)) if !d.differs() => return identical(out),
+        _ if same_bytes && binary => return identical(out),
+        Some(Some(d)) if !d.differs() && !listing => return identical(out),
         Some(Some(d)) if cfg.report != Report::Brief => d,
         _ => {
             let what: &[u8] = if cfg.report == Report::Brief {
@@ -195,24 +199,40 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             return Ok(Exit::Differ);
         }
     };
-    if let Some(l) = diff_line {
+    if let (Some(l), true) = (diff_line, diff.differs() || listing) {
         line(out, &[l])?;
     }
-    let mut headings = Headings::new(&cfg.function);
-    let written = match cfg.style {
-        Style::Normal => normal::write(out, &diff, &cfg.layout),
-        Style::Unified => header(out, b"---", a, &time::format(la.time))
-            .and_then(|()| header(out, b"+++", b, &time::format(lb.time)))
-            .and_then(|()| {
-                let heading = &mut |d: &TextDiff<'_>, s| headings.before(d, s).to_vec();
-                diff.write_unified_with(out, cfg.context, heading, &cfg.layout)
-            }),
-        Style::Context => header(out, b"***", a, &time::format_context(la.time))
-            .and_then(|()| header(out, b"---", b, &time::format_context(lb.time)))
-            .and_then(|()| context::write(out, &diff, cfg.context, &mut headings, &cfg.layout)),
-    };
-    written.map_err(Error::Output)?;
+    write_changes(cfg, (a, &la), (b, &lb), &diff, out).map_err(Error::Output)?;
+    if !diff.differs() {
+        return identical(out);
+    }
     Ok(Exit::Differ)
+}
+
+/// Writes `diff` in the style `cfg` asks for, with its headers.
+fn write_changes<W: Write + ?Sized>(
+    cfg: &GnuConfig,
+    (a, la): (&Side, &Loaded),
+    (b, lb): (&Side, &Loaded),
+    diff: &TextDiff<'_>,
+    out: &mut W,
+) -> io::Result<()> {
+    let mut headings = Headings::new(&cfg.function);
+    match cfg.style {
+        Style::Normal => normal::write(out, diff, &cfg.layout),
+        Style::SideBySide => sidebyside::write(out, diff, &cfg.columns, &cfg.layout),
+        Style::Unified => {
+            header(out, b"---", a, &time::format(la.time))?;
+            header(out, b"+++", b, &time::format(lb.time))?;
+            let heading = &mut |d: &TextDiff<'_>, s| headings.before(d, s).to_vec();
+            diff.write_unified_with(out, cfg.context, heading, &cfg.layout)
+        }
+        Style::Context => {
+            header(out, b"***", a, &time::format_context(la.time))?;
+            header(out, b"---", b, &time::format_context(lb.time))?;
+            context::write(out, diff, cfg.context, &mut headings, &cfg.layout)
+        }
+    }
 }
 
 /// The line diff of two texts as `cfg` asks: GNU keeps as many equal lines at each end in the
@@ -220,7 +240,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
 /// `--horizon-lines` says, if more: they decide where a change slides.
 fn diff<'a>(cfg: &GnuConfig, old: &'a [u8], new: &'a [u8]) -> Option<TextDiff<'a>> {
     let shown = match cfg.style {
-        Style::Normal => 0,
+        Style::Normal | Style::SideBySide => 0,
         Style::Unified | Style::Context => cfg.context,
     };
     let horizon = shown.max(cfg.horizon);

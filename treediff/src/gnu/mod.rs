@@ -17,6 +17,7 @@ pub(crate) mod files;
 pub(crate) mod function;
 pub mod layout;
 pub(crate) mod normal;
+pub mod sidebyside;
 pub mod switches;
 pub(crate) mod time;
 
@@ -37,6 +38,8 @@ pub enum Style {
     Unified,
     /// `-c`: `***`/`---` headers and `***************` hunks with `! + -` lines.
     Context,
+    /// `-y`: both files in two columns.
+    SideBySide,
 }
 
 /// What to say about two files.
@@ -92,6 +95,8 @@ pub struct GnuConfig {
     pub function: Vec<bre::Bre>,
     /// `-t`, `-T`, `--tabsize`, `--suppress-blank-empty`.
     pub layout: layout::Layout,
+    /// `-W`, `--left-column`, `--suppress-common-lines`.
+    pub columns: sidebyside::Columns,
 }
 
 impl GnuConfig {
