@@ -11,6 +11,7 @@ use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
 
 use crate::gnu::bre::Bre;
+use crate::gnu::ed::Script;
 use crate::gnu::equivalence::{Equivalence, Space};
 use crate::gnu::function;
 use crate::gnu::layout::Layout;
@@ -235,6 +236,15 @@ pub struct Cli {
     /// Do not output common lines.
     #[arg(long = "suppress-common-lines", action = ArgAction::Count)]
     pub suppress_common_lines: u8,
+    /// Output an ed script.
+    #[arg(short = 'e', long = "ed", action = ArgAction::Count)]
+    pub ed: u8,
+    /// Output something like an ed script in forward order.
+    #[arg(short = 'f', long = "forward-ed", action = ArgAction::Count)]
+    pub forward_ed: u8,
+    /// Output an RCS format diff.
+    #[arg(short = 'n', long = "rcs", action = ArgAction::Count)]
+    pub rcs: u8,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -417,6 +427,9 @@ impl Cli {
             (context, Style::Context),
             (self.normal, Style::Normal),
             (self.side_by_side > 0, Style::SideBySide),
+            (self.ed > 0, Style::Script(Script::Ed)),
+            (self.forward_ed > 0, Style::Script(Script::ForwardEd)),
+            (self.rcs > 0, Style::Script(Script::Rcs)),
         ];
         let mut chosen = styles.iter().filter(|(given, _)| *given).map(|&(_, s)| s);
         match (chosen.next(), chosen.next()) {
@@ -581,6 +594,9 @@ impl Cli {
             || self.initial_tab > 0
             || self.suppress_blank_empty > 0
             || self.side_by_side > 0
+            || self.ed > 0
+            || self.forward_ed > 0
+            || self.rcs > 0
             || self.left_column > 0
             || self.suppress_common_lines > 0
             || !self.width.is_empty()

@@ -9,6 +9,7 @@ mod diffname;
 mod diffopts;
 mod diffprint;
 mod diffsbs;
+mod diffscript;
 mod exit_status;
 mod gnudiff;
 mod harness;

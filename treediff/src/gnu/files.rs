@@ -17,7 +17,7 @@ use fstree::Timestamp;
 use treepatch::quote::quote_gnu;
 
 use super::function::Headings;
-use super::{GnuConfig, Report, Style, context, normal, sidebyside, time};
+use super::{GnuConfig, Report, Style, context, ed, normal, sidebyside, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
 use crate::{Error, Exit};
@@ -162,7 +162,57 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             return Ok(Exit::Trouble);
         }
     };
-    let (la, lb) = (strip_cr(cfg, la), strip_cr(cfg, lb));
+    let (mut la, mut lb) = (strip_cr(cfg, la), strip_cr(cfg, lb));
+    let mut incomplete = false;
+    let binary = !cfg.text && (is_binary(&la.data) || is_binary(&lb.data));
+    if ed_style(cfg) && !same_operand(a, b) && !binary {
+        for (side, l) in [(a, &mut la), (b, &mut lb)] {
+            if l.data.last().is_some_and(|&c| c != b'\n') {
+                let name = String::from_utf8_lossy(&side.name);
+                let _ = writeln!(err, "{}: {name}: No newline at end of file\n", cfg.tool);
+                l.data.push(b'\n');
+                incomplete = true;
+            }
+        }
+    }
+    if incomplete {
+        // Trouble: equal files are not said to be identical.
+        let quiet = GnuConfig {
+            report_identical: false,
+            ..cfg.clone()
+        };
+        verdict(&quiet, (a, &la), (b, &lb), diff_line, out)?;
+        return Ok(Exit::Trouble);
+    }
+    verdict(cfg, (a, &la), (b, &lb), diff_line, out)
+}
+
+/// True when lines are written for ed (`-e`, `-f`), which has no incomplete lines: a last
+/// line without a newline is read as if it had one, and said so (unless only `-q`'s verdict
+/// or `Binary files ... differ` is written).
+fn ed_style(cfg: &GnuConfig) -> bool {
+    matches!(
+        cfg.style,
+        Style::Script(ed::Script::Ed | ed::Script::ForwardEd)
+    ) && cfg.report != Report::Brief
+}
+
+/// True when both sides are the same named file (GNU does not read it then).
+fn same_operand(a: &Side, b: &Side) -> bool {
+    match (&a.source, &b.source) {
+        (Source::Operand(Input::Path(p)), Source::Operand(Input::Path(q))) => p == q,
+        _ => false,
+    }
+}
+
+/// Compares the loaded sides and writes the verdict or the changes.
+fn verdict<W: Write + ?Sized>(
+    cfg: &GnuConfig,
+    (a, la): (&Side, &Loaded),
+    (b, lb): (&Side, &Loaded),
+    diff_line: Option<&[u8]>,
+    out: &mut W,
+) -> Result<Exit, Error> {
     let identical = |out: &mut W| -> Result<Exit, Error> {
         if cfg.report_identical {
             line(
@@ -202,7 +252,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     if let (Some(l), true) = (diff_line, diff.differs() || listing) {
         line(out, &[l])?;
     }
-    write_changes(cfg, (a, &la), (b, &lb), &diff, out).map_err(Error::Output)?;
+    write_changes(cfg, (a, la), (b, lb), &diff, out).map_err(Error::Output)?;
     if !diff.differs() {
         return identical(out);
     }
@@ -221,6 +271,7 @@ fn write_changes<W: Write + ?Sized>(
     match cfg.style {
         Style::Normal => normal::write(out, diff, &cfg.layout),
         Style::SideBySide => sidebyside::write(out, diff, &cfg.columns, &cfg.layout),
+        Style::Script(script) => ed::write(out, diff, script),
         Style::Unified => {
             header(out, b"---", a, &time::format(la.time))?;
             header(out, b"+++", b, &time::format(lb.time))?;
@@ -240,7 +291,7 @@ fn write_changes<W: Write + ?Sized>(
 /// `--horizon-lines` says, if more: they decide where a change slides.
 fn diff<'a>(cfg: &GnuConfig, old: &'a [u8], new: &'a [u8]) -> Option<TextDiff<'a>> {
     let shown = match cfg.style {
-        Style::Normal | Style::SideBySide => 0,
+        Style::Normal | Style::SideBySide | Style::Script(_) => 0,
         Style::Unified | Style::Context => cfg.context,
     };
     let horizon = shown.max(cfg.horizon);

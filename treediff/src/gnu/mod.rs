@@ -12,6 +12,7 @@
 pub mod bre;
 pub(crate) mod context;
 pub(crate) mod dirs;
+pub(crate) mod ed;
 pub mod equivalence;
 pub(crate) mod files;
 pub(crate) mod function;
@@ -40,6 +41,8 @@ pub enum Style {
     Context,
     /// `-y`: both files in two columns.
     SideBySide,
+    /// `-e`, `-f`, `-n`: a script.
+    Script(ed::Script),
 }
 
 /// What to say about two files.
