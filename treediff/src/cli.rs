@@ -14,6 +14,7 @@ use crate::gnu::bre::Bre;
 use crate::gnu::ed::Script;
 use crate::gnu::equivalence::{Equivalence, Space};
 use crate::gnu::function;
+use crate::gnu::ifdef::{FormatOption, Formats};
 use crate::gnu::layout::Layout;
 use crate::gnu::sidebyside::{Columns, Common};
 use crate::gnu::switches::{self, Takes};
@@ -245,6 +246,66 @@ pub struct Cli {
     /// Output an RCS format diff.
     #[arg(short = 'n', long = "rcs", action = ArgAction::Count)]
     pub rcs: u8,
+    /// Output merged file with `#ifdef NAME` diffs.
+    #[arg(
+        short = 'D',
+        long = "ifdef",
+        value_name = "NAME",
+        allow_hyphen_values = true
+    )]
+    pub ifdef: Vec<OsString>,
+    /// Format all input lines with LFMT.
+    #[arg(long = "line-format", value_name = "LFMT", allow_hyphen_values = true)]
+    pub line_format: Vec<OsString>,
+    /// Format lines only from the first file with LFMT.
+    #[arg(
+        long = "old-line-format",
+        value_name = "LFMT",
+        allow_hyphen_values = true
+    )]
+    pub old_line_format: Vec<OsString>,
+    /// Format lines only from the second file with LFMT.
+    #[arg(
+        long = "new-line-format",
+        value_name = "LFMT",
+        allow_hyphen_values = true
+    )]
+    pub new_line_format: Vec<OsString>,
+    /// Format lines common to both files with LFMT.
+    #[arg(
+        long = "unchanged-line-format",
+        value_name = "LFMT",
+        allow_hyphen_values = true
+    )]
+    pub unchanged_line_format: Vec<OsString>,
+    /// Format groups of lines only from the first file with GFMT.
+    #[arg(
+        long = "old-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub old_group_format: Vec<OsString>,
+    /// Format groups of lines only from the second file with GFMT.
+    #[arg(
+        long = "new-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub new_group_format: Vec<OsString>,
+    /// Format groups of lines from both files with GFMT.
+    #[arg(
+        long = "changed-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub changed_group_format: Vec<OsString>,
+    /// Format groups of lines common to both files with GFMT.
+    #[arg(
+        long = "unchanged-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub unchanged_group_format: Vec<OsString>,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -364,7 +425,7 @@ pub enum Invocation {
     /// treediff's own comparison of two trees.
     Tree(Config),
     /// GNU diff's comparison of two operands.
-    Gnu(GnuConfig, Operand, Operand),
+    Gnu(Box<GnuConfig>, Operand, Operand),
 }
 
 /// True when clap's error is about the number of operands (one missing, or an extra one),
@@ -430,6 +491,7 @@ impl Cli {
             (self.ed > 0, Style::Script(Script::Ed)),
             (self.forward_ed > 0, Style::Script(Script::ForwardEd)),
             (self.rcs > 0, Style::Script(Script::Rcs)),
+            (self.has_formats(), Style::IfThenElse),
         ];
         let mut chosen = styles.iter().filter(|(given, _)| *given).map(|&(_, s)| s);
         match (chosen.next(), chosen.next()) {
@@ -479,7 +541,7 @@ impl Cli {
             (false, _) => Style::Unified,
         };
         let cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
-        Ok(Invocation::Gnu(cfg, old, new))
+        Ok(Invocation::Gnu(Box::new(cfg), old, new))
     }
 
     /// The `-x` patterns and those of the `-X` files.
@@ -536,7 +598,63 @@ impl Cli {
                 suppress_blank_empty: self.suppress_blank_empty > 0,
             },
             columns: self.columns()?,
+            formats: self.formats(args)?,
         })
+    }
+
+    /// True when a line or group format option (or `-D`) is given.
+    fn has_formats(&self) -> bool {
+        [
+            &self.ifdef,
+            &self.line_format,
+            &self.old_line_format,
+            &self.new_line_format,
+            &self.unchanged_line_format,
+            &self.old_group_format,
+            &self.new_group_format,
+            &self.changed_group_format,
+            &self.unchanged_group_format,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
+    /// The format options in command-line order (`args`, after the program's name), as
+    /// [`Formats`], or GNU's message for two that conflict.
+    fn formats(&self, args: &[OsString]) -> Result<Formats, UsageError> {
+        use clap::CommandFactory;
+        if !self.has_formats() {
+            return Ok(Formats::default());
+        }
+        let argv = std::iter::once(OsString::from("diff")).chain(args.iter().cloned());
+        let matches = Cli::command()
+            .try_get_matches_from(argv)
+            .map_err(|e| UsageError::new(&e.to_string(), true))?;
+        let mut given = Vec::new();
+        for (id, option) in [
+            ("ifdef", FormatOption::Ifdef),
+            ("line_format", FormatOption::Line),
+            ("old_line_format", FormatOption::OldLine),
+            ("new_line_format", FormatOption::NewLine),
+            ("unchanged_line_format", FormatOption::UnchangedLine),
+            ("old_group_format", FormatOption::OldGroup),
+            ("new_group_format", FormatOption::NewGroup),
+            ("changed_group_format", FormatOption::ChangedGroup),
+            ("unchanged_group_format", FormatOption::UnchangedGroup),
+        ] {
+            let (Some(at), Some(values)) =
+                (matches.indices_of(id), matches.get_many::<OsString>(id))
+            else {
+                continue;
+            };
+            given.extend(
+                at.zip(values)
+                    .map(|(i, v)| (i, option, v.as_bytes().to_vec())),
+            );
+        }
+        given.sort_by_key(|&(i, ..)| i);
+        let given: Vec<_> = given.into_iter().map(|(_, o, v)| (o, v)).collect();
+        Formats::from_options(&given).map_err(|m| UsageError::new(&m, true))
     }
 
     /// `-W`, `--left-column`, `--suppress-common-lines`, or GNU's `invalid width 'X'`.
@@ -597,6 +715,7 @@ impl Cli {
             || self.ed > 0
             || self.forward_ed > 0
             || self.rcs > 0
+            || self.has_formats()
             || self.left_column > 0
             || self.suppress_common_lines > 0
             || !self.width.is_empty()

@@ -17,7 +17,7 @@ use fstree::Timestamp;
 use treepatch::quote::quote_gnu;
 
 use super::function::Headings;
-use super::{GnuConfig, Report, Style, context, ed, normal, sidebyside, time};
+use super::{GnuConfig, Report, Style, context, ed, ifdef, normal, sidebyside, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
 use crate::{Error, Exit};
@@ -222,8 +222,9 @@ fn verdict<W: Write + ?Sized>(
         }
         Ok(Exit::Same)
     };
-    // Side by side, GNU lists every line, even of equal files.
-    let listing = cfg.style == Style::SideBySide && cfg.report != Report::Brief;
+    // Side by side and merged, GNU lists every line, even of equal files.
+    let listing =
+        matches!(cfg.style, Style::SideBySide | Style::IfThenElse) && cfg.report != Report::Brief;
     let same_bytes = la.data == lb.data;
     if same_bytes && !listing {
         return identical(out);
@@ -272,6 +273,7 @@ fn write_changes<W: Write + ?Sized>(
         Style::Normal => normal::write(out, diff, &cfg.layout),
         Style::SideBySide => sidebyside::write(out, diff, &cfg.columns, &cfg.layout),
         Style::Script(script) => ed::write(out, diff, script),
+        Style::IfThenElse => ifdef::write(out, diff, &cfg.formats),
         Style::Unified => {
             header(out, b"---", a, &time::format(la.time))?;
             header(out, b"+++", b, &time::format(lb.time))?;
@@ -291,7 +293,7 @@ fn write_changes<W: Write + ?Sized>(
 /// `--horizon-lines` says, if more: they decide where a change slides.
 fn diff<'a>(cfg: &GnuConfig, old: &'a [u8], new: &'a [u8]) -> Option<TextDiff<'a>> {
     let shown = match cfg.style {
-        Style::Normal | Style::SideBySide | Style::Script(_) => 0,
+        Style::Normal | Style::SideBySide | Style::Script(_) | Style::IfThenElse => 0,
         Style::Unified | Style::Context => cfg.context,
     };
     let horizon = shown.max(cfg.horizon);

@@ -16,6 +16,7 @@ pub(crate) mod ed;
 pub mod equivalence;
 pub(crate) mod files;
 pub(crate) mod function;
+pub mod ifdef;
 pub mod layout;
 pub(crate) mod normal;
 pub mod sidebyside;
@@ -43,6 +44,8 @@ pub enum Style {
     SideBySide,
     /// `-e`, `-f`, `-n`: a script.
     Script(ed::Script),
+    /// `-D NAME` and the line and group formats: both files merged.
+    IfThenElse,
 }
 
 /// What to say about two files.
@@ -100,6 +103,8 @@ pub struct GnuConfig {
     pub layout: layout::Layout,
     /// `-W`, `--left-column`, `--suppress-common-lines`.
     pub columns: sidebyside::Columns,
+    /// `-D NAME` and the line and group formats.
+    pub formats: ifdef::Formats,
 }
 
 impl GnuConfig {
@@ -136,6 +141,14 @@ pub fn run<W: Write, E: Write>(
             let b = files::label(b, cfg.labels.get(1));
             let mut stdin = files::Stdin::default();
             files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
+        }
+        Pair::Dirs(..) if cfg.style == Style::IfThenElse => {
+            let _ = writeln!(
+                err,
+                "{}: -D option not supported with directories",
+                cfg.tool
+            );
+            Exit::Trouble
         }
         Pair::Dirs(a, b) => dirs::compare(cfg, &a, &b, out, err)?,
     };
