@@ -71,6 +71,7 @@ pub enum CliError {
 #[command(
     name = "treediff",
     version,
+    infer_long_args = true,
     after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p\n  treediff file1 file2\n  ln -s treediff diff; ./diff -r old/ new/"
 )]
 pub struct Cli {
@@ -439,6 +440,112 @@ pub fn is_operand_count_error(e: &clap::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// GNU diff 3.8's long options, sorted (its `--help` ones and the hidden ones), for GNU's
+/// message on an ambiguous abbreviation.
+const GNU_LONG: [&str; 59] = [
+    "binary",
+    "brief",
+    "changed-group-format",
+    "color",
+    "context",
+    "ed",
+    "exclude",
+    "exclude-from",
+    "expand-tabs",
+    "forward-ed",
+    "from-file",
+    "help",
+    "horizon-lines",
+    "ifdef",
+    "ignore-all-space",
+    "ignore-blank-lines",
+    "ignore-case",
+    "ignore-file-name-case",
+    "ignore-matching-lines",
+    "ignore-space-change",
+    "ignore-tab-expansion",
+    "ignore-trailing-space",
+    "inhibit-hunk-merge",
+    "initial-tab",
+    "label",
+    "left-column",
+    "line-format",
+    "minimal",
+    "new-file",
+    "new-group-format",
+    "new-line-format",
+    "no-dereference",
+    "no-ignore-file-name-case",
+    "normal",
+    "old-group-format",
+    "old-line-format",
+    "paginate",
+    "palette",
+    "rcs",
+    "recursive",
+    "report-identical-files",
+    "sdiff-merge-assist",
+    "show-c-function",
+    "show-function-line",
+    "side-by-side",
+    "speed-large-files",
+    "starting-file",
+    "strip-trailing-cr",
+    "suppress-blank-empty",
+    "suppress-common-lines",
+    "tabsize",
+    "text",
+    "to-file",
+    "unchanged-group-format",
+    "unchanged-line-format",
+    "unidirectional-new-file",
+    "unified",
+    "version",
+    "width",
+];
+
+/// GNU's words for the first long option among `args` that abbreviates several (`option
+/// '--ignore' is ambiguous; possibilities: '--ignore-all-space' ...`), if any.
+pub fn ambiguous_option(args: &[OsString]) -> Option<UsageError> {
+    let mut skip_value = false;
+    for arg in args {
+        let arg = arg.as_bytes();
+        if std::mem::take(&mut skip_value) || arg == b"--" {
+            if arg == b"--" {
+                return None;
+            }
+            continue;
+        }
+        let Some(long) = arg.strip_prefix(b"--") else {
+            continue;
+        };
+        let name = long.split(|&b| b == b'=').next().unwrap_or(long);
+        let name = String::from_utf8_lossy(name);
+        if name.is_empty() || GNU_LONG.contains(&name.as_ref()) {
+            skip_value = !long.contains(&b'=') && TAKES.long.contains(&name.as_ref());
+            continue;
+        }
+        let mut matches: Vec<&str> = GNU_LONG
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with(name.as_ref()))
+            .collect();
+        matches.sort_unstable();
+        if matches.len() > 1 {
+            let list: Vec<String> = matches.iter().map(|m| format!("'--{m}'")).collect();
+            let message = format!(
+                "option '{}' is ambiguous; possibilities: {}",
+                String::from_utf8_lossy(arg),
+                list.join(" ")
+            );
+            return Some(UsageError::new(&message, true));
+        }
+        skip_value =
+            matches.len() == 1 && !long.contains(&b'=') && TAKES.long.contains(&matches[0]);
+    }
+    None
 }
 
 /// GNU's words for a command line without exactly two operands (`missing operand after

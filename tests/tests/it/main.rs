@@ -5,6 +5,7 @@ mod applypatch;
 mod applypatch_adversarial;
 mod checkpoint;
 mod checkpoint_restore;
+mod diffargs;
 mod diffifdef;
 mod diffname;
 mod diffopts;
