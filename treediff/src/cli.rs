@@ -75,10 +75,16 @@ pub enum CliError {
     after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p\n  treediff file1 file2\n  ln -s treediff diff; ./diff -r old/ new/"
 )]
 pub struct Cli {
-    /// The old tree (or a file, or `-` for standard input).
-    pub old: PathBuf,
-    /// The new tree (or a file, or `-`).
-    pub new: PathBuf,
+    /// The old and the new tree (or files, or `-` for standard input); with `--from-file` or
+    /// `--to-file`, any number of files to compare with that one.
+    #[arg(value_name = "OLD NEW")]
+    pub operands: Vec<PathBuf>,
+    /// Compare FILE to each operand (FILE may be a directory).
+    #[arg(long = "from-file", value_name = "FILE", allow_hyphen_values = true)]
+    pub from_file: Vec<OsString>,
+    /// Compare each operand to FILE (FILE may be a directory).
+    #[arg(long = "to-file", value_name = "FILE", allow_hyphen_values = true)]
+    pub to_file: Vec<OsString>,
     /// Compare subdirectories too (always so for treediff's own tree comparison).
     #[arg(short = 'r', long = "recursive", action = ArgAction::Count)]
     pub recursive: u8,
@@ -425,8 +431,9 @@ fn compile(re: &[u8]) -> Result<Bre, UsageError> {
 pub enum Invocation {
     /// treediff's own comparison of two trees.
     Tree(Config),
-    /// GNU diff's comparison of two operands.
-    Gnu(Box<GnuConfig>, Operand, Operand),
+    /// GNU diff's comparison of pairs of operands (one pair, or one per operand with
+    /// `--from-file`/`--to-file`).
+    Gnu(Box<GnuConfig>, Vec<(Operand, Operand)>),
 }
 
 /// True when clap's error is about the number of operands (one missing, or an extra one),
@@ -618,12 +625,22 @@ impl Cli {
         no_color: bool,
     ) -> Result<Invocation, CliError> {
         let style = self.style()?;
-        let (old, new) = (
-            Operand::from_arg(self.old.as_os_str()),
-            Operand::from_arg(self.new.as_os_str()),
-        );
+        let program = if name == Name::Diff {
+            "diff"
+        } else {
+            "treediff"
+        };
+        let pairs = self.pairs(program, args)?;
         let gnu = name == Name::Diff || self.gnu;
-        if !gnu && (self.manifest.is_some() || operand::are_trees(&old, &new)) {
+        let trees = match pairs.as_slice() {
+            [(old, new)] => {
+                self.from_file.is_empty()
+                    && self.to_file.is_empty()
+                    && (self.manifest.is_some() || operand::are_trees(old, new))
+            }
+            _ => false,
+        };
+        if !gnu && trees {
             if matches!(style, Some(Style::Context | Style::Normal))
                 || !self.label.is_empty()
                 || self.report_identical
@@ -648,7 +665,54 @@ impl Cli {
             (false, _) => Style::Unified,
         };
         let cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
-        Ok(Invocation::Gnu(Box::new(cfg), old, new))
+        Ok(Invocation::Gnu(Box::new(cfg), pairs))
+    }
+
+    /// The operands as the pairs to compare: the two operands, or with `--from-file=F`
+    /// (`--to-file=F`) F against (each operand against F); GNU's words for a wrong number
+    /// of operands or for both options.
+    fn pairs(
+        &self,
+        program: &str,
+        args: &[OsString],
+    ) -> Result<Vec<(Operand, Operand)>, UsageError> {
+        let one = |name: &str, v: &[OsString]| -> Result<Option<Operand>, UsageError> {
+            let Some(first) = v.first() else {
+                return Ok(None);
+            };
+            if let Some(other) = v.iter().find(|o| *o != first) {
+                let message = format!(
+                    "conflicting {name} option value '{}'",
+                    other.to_string_lossy()
+                );
+                return Err(UsageError::new(&message, true));
+            }
+            Ok(Some(Operand::from_arg(first)))
+        };
+        let (from, to) = (
+            one("--from-file", &self.from_file)?,
+            one("--to-file", &self.to_file)?,
+        );
+        let operands = self
+            .operands
+            .iter()
+            .map(|p| Operand::from_arg(p.as_os_str()));
+        match (from, to) {
+            (Some(_), Some(_)) => Err(UsageError::new(
+                "--from-file and --to-file both specified",
+                false,
+            )),
+            (Some(f), None) => Ok(operands.map(|o| (f.clone(), o)).collect()),
+            (None, Some(t)) => Ok(operands.map(|o| (o, t.clone())).collect()),
+            (None, None) => match operand_error(program, args) {
+                Some(e) => Err(e),
+                None if self.operands.len() == 2 => Ok(vec![(
+                    Operand::from_arg(self.operands[0].as_os_str()),
+                    Operand::from_arg(self.operands[1].as_os_str()),
+                )]),
+                None => Err(UsageError::new("missing operand", true)),
+            },
+        }
     }
 
     /// The `-x` patterns and those of the `-X` files.
@@ -889,8 +953,8 @@ impl Cli {
     pub fn config(&self, stdout_is_terminal: bool, no_color: bool) -> Result<Config, Error> {
         let patterns = self.patterns()?;
         Ok(Config {
-            old: self.old.clone(),
-            new: self.new.clone(),
+            old: self.operands.first().cloned().unwrap_or_default(),
+            new: self.operands.get(1).cloned().unwrap_or_default(),
             manifest: self.manifest.clone(),
             format: match self.format {
                 FormatArg::Git => Format::Git,

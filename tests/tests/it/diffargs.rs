@@ -55,3 +55,31 @@ fn long_options_may_be_abbreviated_as_getopt_allows() {
     }
     same(&t, &["--lab", "L", "--lab=M", "-u", "ed1", "ed2"]);
 }
+
+#[test]
+fn from_file_and_to_file_compare_one_file_with_each_operand() {
+    let dir = scratch();
+    let t = dir.join("t");
+    inputs(&t);
+    for args in [
+        &["--from-file=ed1", "ed2", "ed3"][..],
+        &["--from-file", "ed1", "ed2", "ed3"],
+        &["--to-file=ed1", "ed2", "ed3"],
+        &["--from-file=ed1"],
+        &["--to-file=ed2"],
+        &["--from-file=ed1", "--to-file=ed2"],
+        &["--from-file=ed1", "--to-file=ed2", "ed3"],
+        &["--from-file=d", "ed1", "ed2", "ed3"],
+        &["--from-file=ed1", "d", "nosuch", "ed3"],
+        &["-u", "--from-file=ed1", "ed2", "ed3"],
+        &["--from-file=ed1", "--from-file=ed2", "ed3"],
+        &["--from-file=ed1", "--from-file=ed1", "ed3"],
+        &["--from", "ed1", "ed2"],
+        &["-r", "--to-file=d", "d"],
+        &["ed1"],
+        &["ed1", "ed2", "ed3"],
+        &[],
+    ] {
+        same(&t, args);
+    }
+}
