@@ -2702,3 +2702,47 @@ fn dest_through_a_symlink_owned_by_another_user_is_refused_like_rsync() {
         );
     }
 }
+
+#[test]
+fn empty_operands_and_hosts_that_look_like_options_are_usage_errors_like_rsync() {
+    require_tool("rsync");
+    let t = tempdir();
+    Tree::new().file("s/f", "a\n").build(t.path());
+    for args in [
+        ["-a", "s/", ""].as_slice(),
+        &["-a", "", "d"],
+        &[
+            "-a",
+            "-e",
+            "false",
+            "--",
+            "s/f",
+            "-oProxyCommand=touch pwned:dst",
+        ],
+        &[
+            "-a",
+            "-e",
+            "false",
+            "--",
+            "-oProxyCommand=touch pwned:src",
+            "d",
+        ],
+    ] {
+        let theirs = cmd("rsync").args(args).cwd(t.path()).run();
+        let ours = treesync().args(args).cwd(t.path()).run();
+        assert_eq!(
+            (ours.code(), theirs.code()),
+            (Some(1), Some(1)),
+            "{args:?}\n{ours}"
+        );
+        let first = |o: &Output| {
+            let text = String::from_utf8_lossy(&o.stderr).into_owned();
+            text.lines().next().map(|l| {
+                let l = l.strip_prefix("rsync: ").unwrap_or(l);
+                l.strip_prefix("treesync: ").unwrap_or(l).to_string()
+            })
+        };
+        assert_eq!(first(&ours), first(&theirs), "{args:?}");
+        assert!(!t.path().join("pwned").exists() && !t.path().join("d").exists());
+    }
+}

@@ -357,6 +357,15 @@ fn operands(
             .pop()
             .ok_or_else(|| Error::Usage("missing DEST".into()))?,
     };
+    // rsync's words for empty operands (a script's unset variable), rather than a mkdir of "".
+    if paths.iter().any(|p| p.is_empty()) {
+        return Err(Error::Usage("Empty source arg specified.".into()));
+    }
+    if dest.is_empty() && !o.list_only {
+        return Err(Error::Usage(
+            "Empty destination arg specified (use \".\" or see --old-args).".into(),
+        ));
+    }
     if let Some(list) = files_from {
         paths = from_list(&paths, list.as_bytes(), from0, o.relative)?;
     }

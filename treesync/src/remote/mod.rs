@@ -242,7 +242,16 @@ struct Plan {
 }
 
 fn plan(sources: &[OsString], dest: &OsString) -> Result<Plan, Fatal> {
-    let daemon = |_| Fatal::Usage("rsync daemons (HOST::PATH, rsync://) are not supported".into());
+    let daemon = |e| {
+        Fatal::Usage(match e {
+            operand::OperandError::Daemon => {
+                "rsync daemons (HOST::PATH, rsync://) are not supported".into()
+            }
+            operand::OperandError::DashHost => {
+                "Invalid remote host: hostnames may not start with '-'.".into()
+            }
+        })
+    };
     let dest_remote = operand::parse(dest).map_err(daemon)?;
     let mut remote_srcs = Vec::new();
     for s in sources {
@@ -454,7 +463,7 @@ fn read_requests(mut r: impl Read, tx: Tx<Incoming>) {
     loop {
         let msg = match frame::read(&mut r) {
             Ok(Frame::Request { index, signature }) => Incoming::Request { index, signature },
-            Ok(Frame::Log { stream, text }) => Incoming::Log(stream, text),
+            Ok(Frame::Log { stream, text }) => Incoming::Log(stream, peer_text(text)),
             Ok(Frame::Done { status }) => {
                 let _ = tx.send(Incoming::Done(status));
                 return;
@@ -538,4 +547,38 @@ fn serve_on(
     frame::write(rc.w, &Frame::Done { status }).map_err(Fatal::io)?;
     rc.w.flush().map_err(Fatal::io)?;
     Ok(status)
+}
+
+/// Text the peer sends for our terminal, made harmless as rsync makes it: a control byte
+/// other than newline and tab (an escape sequence that would clear the screen or retitle the
+/// window) is written `\#ooo`, its octal value.
+fn peer_text(text: Vec<u8>) -> Vec<u8> {
+    if !text.iter().any(|&b| is_control(b)) {
+        return text;
+    }
+    let mut v = Vec::with_capacity(text.len() + 8);
+    for b in text {
+        if is_control(b) {
+            v.extend_from_slice(format!("\\#{b:03o}").as_bytes());
+        } else {
+            v.push(b);
+        }
+    }
+    v
+}
+
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_text_escapes_control_bytes_but_keeps_lines() {
+        assert_eq!(peer_text(b"a\tb\n".to_vec()), b"a\tb\n");
+        assert_eq!(peer_text(b"\x1b[2Jx\x07\n".to_vec()), b"\\#033[2Jx\\#007\n");
+        assert_eq!(peer_text(b"\x7f".to_vec()), b"\\#177");
+    }
 }

@@ -23,6 +23,9 @@ pub struct Remote {
 pub enum OperandError {
     /// `HOST::PATH` or `rsync://`: an rsync daemon.
     Daemon,
+    /// A host that starts with `-`, which the remote shell would read as an option
+    /// (`-oProxyCommand=...:dst`): refused as rsync refuses it.
+    DashHost,
 }
 
 /// Is `arg` remote? `Ok(None)`: a local path.
@@ -48,6 +51,9 @@ pub fn parse(arg: &OsStr) -> Result<Option<Remote>, OperandError> {
     };
     if rest.starts_with(b":") {
         return Err(OperandError::Daemon);
+    }
+    if host.starts_with(b"-") {
+        return Err(OperandError::DashHost);
     }
     let path = if rest.is_empty() {
         b".".to_vec()
@@ -160,6 +166,11 @@ mod tests {
         assert_eq!(remote(":x"), None);
         assert_eq!(parse(OsStr::new("h::mod")), Err(OperandError::Daemon));
         assert_eq!(parse(OsStr::new("rsync://h/m")), Err(OperandError::Daemon));
+        assert_eq!(
+            parse(OsStr::new("-oProxyCommand=touch pwned:dst")),
+            Err(OperandError::DashHost)
+        );
+        assert_eq!(parse(OsStr::new("u@-x:dst")).map(|r| r.is_some()), Ok(true));
     }
 
     #[test]

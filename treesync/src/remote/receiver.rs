@@ -178,8 +178,8 @@ impl<'a, R: Read> Receiver<'a, R> {
                 Frame::Log {
                     stream: Stream::Out,
                     text,
-                } => self.lines.ready(text),
-                Frame::Log { stream, text } => self.say(stream, text)?,
+                } => self.lines.ready(super::peer_text(text)),
+                Frame::Log { stream, text } => self.say(stream, super::peer_text(text))?,
                 f => return Ok(f),
             }
         }
@@ -191,7 +191,7 @@ impl<'a, R: Read> Receiver<'a, R> {
             match frame::read(&mut self.r) {
                 Err(frame::ReadError::Closed) => return Ok(()),
                 Err(e) => return Err(Fatal::from_read(e)),
-                Ok(Frame::Log { stream, text }) => self.say(stream, text)?,
+                Ok(Frame::Log { stream, text }) => self.say(stream, super::peer_text(text))?,
                 Ok(_) => return Err(Fatal::protocol("data after the end of the transfer")),
             }
         }
@@ -412,7 +412,7 @@ impl<'a, R: Read> Receiver<'a, R> {
             let b = dest.as_os_str().as_bytes();
             let end = b.len() - b.iter().rev().take_while(|&&c| c == b'/').count();
             let mut line = b"created directory ".to_vec();
-            line.extend_from_slice(&b[..end.max(1)]);
+            line.extend_from_slice(&b[..end.max(1).min(b.len())]);
             line.push(b'\n');
             self.lines.ready(line);
         }
