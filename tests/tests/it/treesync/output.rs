@@ -67,7 +67,12 @@ fn out_format_matches_rsync() {
 /// target with `-l`, sizes as `-h` says), and nothing written.
 #[test]
 fn list_only_matches_rsync() {
-    let src = super::src_and_old_dest().0.fifo("special/fifo");
+    // `special` is made for the fifo: pinned too, or the two sides' listings differ by a
+    // second now and then.
+    let src = super::src_and_old_dest()
+        .0
+        .fifo("special/fifo")
+        .mtime("special", 1_600_000_000 * checkpoint_tests::NS);
     let t = tempdir();
     for args in [
         &["--list-only", "src/"][..],
