@@ -344,6 +344,22 @@ impl Dir {
         })
     }
 
+    /// Opens the regular file `name` for writing in place (created with `mode` before umask
+    /// when missing), never through a symlink; a FIFO, socket or device is refused. For
+    /// rsync's `--inplace`/`--append`, which update DEST's file itself (its hard links see it).
+    pub fn open_for_update(&self, name: &OsStr, mode: u32) -> io::Result<(File, Meta)> {
+        let flags = OFlags::RDWR
+            | OFlags::CREATE
+            | OFlags::NOFOLLOW
+            | OFlags::NONBLOCK
+            | OFlags::NOCTTY
+            | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&*self.fd, name, flags, raw_mode(mode)).map_err(no_symlink)?;
+        let (file, meta) = regular(File::from(fd))?;
+        rustix::fs::fcntl_setfl(&file, OFlags::empty())?;
+        Ok((file, meta))
+    }
+
     /// Creates the new regular file `name` (it must not exist) with `mode` before umask.
     pub fn create_new(&self, name: &OsStr, mode: u32) -> io::Result<File> {
         Ok(File::from(rustix::fs::openat(

@@ -10,10 +10,18 @@ use std::path::PathBuf;
 use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
 
+use crate::gnu::bre::Bre;
+use crate::gnu::ed::Script;
+use crate::gnu::equivalence::{Equivalence, Space};
+use crate::gnu::function;
+use crate::gnu::ifdef::{FormatOption, Formats};
+use crate::gnu::layout::Layout;
+use crate::gnu::sidebyside::{Columns, Common};
 use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
 use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
+use treepatch::lcs::Cost;
 
 /// A command line that asks for something impossible, in GNU diff's words (exit status 2);
 /// `try_help`: followed by the `Try '... --help'` line, as GNU does for most of them.
@@ -63,13 +71,20 @@ pub enum CliError {
 #[command(
     name = "treediff",
     version,
+    infer_long_args = true,
     after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p\n  treediff file1 file2\n  ln -s treediff diff; ./diff -r old/ new/"
 )]
 pub struct Cli {
-    /// The old tree (or a file, or `-` for standard input).
-    pub old: PathBuf,
-    /// The new tree (or a file, or `-`).
-    pub new: PathBuf,
+    /// The old and the new tree (or files, or `-` for standard input); with `--from-file` or
+    /// `--to-file`, any number of files to compare with that one.
+    #[arg(value_name = "OLD NEW")]
+    pub operands: Vec<PathBuf>,
+    /// Compare FILE to each operand (FILE may be a directory).
+    #[arg(long = "from-file", value_name = "FILE", allow_hyphen_values = true)]
+    pub from_file: Vec<OsString>,
+    /// Compare each operand to FILE (FILE may be a directory).
+    #[arg(long = "to-file", value_name = "FILE", allow_hyphen_values = true)]
+    pub to_file: Vec<OsString>,
     /// Compare subdirectories too (always so for treediff's own tree comparison).
     #[arg(short = 'r', long = "recursive", action = ArgAction::Count)]
     pub recursive: u8,
@@ -144,6 +159,160 @@ pub struct Cli {
     /// Color the output: never, always, or auto (only on a terminal, never with NO_COLOR).
     #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true, default_value_t = ColorWhen::Never, default_missing_value = "auto")]
     pub color: ColorWhen,
+    /// Ignore case differences in file contents (ASCII letters).
+    #[arg(short = 'i', long = "ignore-case", action = ArgAction::Count)]
+    pub ignore_case: u8,
+    /// Ignore changes due to tab expansion.
+    #[arg(short = 'E', long = "ignore-tab-expansion", action = ArgAction::Count)]
+    pub ignore_tab_expansion: u8,
+    /// Ignore white space at line end.
+    #[arg(short = 'Z', long = "ignore-trailing-space", action = ArgAction::Count)]
+    pub ignore_trailing_space: u8,
+    /// Ignore changes in the amount of white space.
+    #[arg(short = 'b', long = "ignore-space-change", action = ArgAction::Count)]
+    pub ignore_space_change: u8,
+    /// Ignore all white space.
+    #[arg(short = 'w', long = "ignore-all-space", action = ArgAction::Count)]
+    pub ignore_all_space: u8,
+    /// Ignore changes whose lines are all blank.
+    #[arg(short = 'B', long = "ignore-blank-lines", action = ArgAction::Count)]
+    pub ignore_blank_lines: u8,
+    /// Ignore changes whose lines all match RE (a grep-style basic regular expression);
+    /// repeatable.
+    #[arg(
+        short = 'I',
+        long = "ignore-matching-lines",
+        value_name = "RE",
+        allow_hyphen_values = true
+    )]
+    pub ignore_matching_lines: Vec<OsString>,
+    /// Strip a trailing carriage return on input.
+    #[arg(long = "strip-trailing-cr", action = ArgAction::Count)]
+    pub strip_trailing_cr: u8,
+    /// Read and write data in binary mode (no effect on POSIX systems).
+    #[arg(long = "binary", action = ArgAction::Count)]
+    pub binary: u8,
+    /// Try hard to find a smaller set of changes.
+    #[arg(short = 'd', long = "minimal", action = ArgAction::Count)]
+    pub minimal: u8,
+    /// Assume large files and many scattered small changes (accepted; no effect).
+    #[arg(long = "speed-large-files", action = ArgAction::Count)]
+    pub speed_large_files: u8,
+    /// Assume large files and many scattered small changes (accepted; no effect).
+    #[arg(short = 'H', action = ArgAction::Count)]
+    pub speed_large_files_h: u8,
+    /// Keep NUM lines of the common prefix and suffix.
+    #[arg(long = "horizon-lines", value_name = "NUM", allow_hyphen_values = true)]
+    pub horizon_lines: Vec<String>,
+    /// Tab stops every NUM (default 8) print columns.
+    #[arg(long = "tabsize", value_name = "NUM", allow_hyphen_values = true)]
+    pub tabsize: Vec<String>,
+    /// Show which C function each change is in.
+    #[arg(short = 'p', long = "show-c-function", action = ArgAction::Count)]
+    pub show_c_function: u8,
+    /// Show the most recent line matching RE; repeatable.
+    #[arg(
+        short = 'F',
+        long = "show-function-line",
+        value_name = "RE",
+        allow_hyphen_values = true
+    )]
+    pub show_function_line: Vec<OsString>,
+    /// Expand tabs to spaces in output.
+    #[arg(short = 't', long = "expand-tabs", action = ArgAction::Count)]
+    pub expand_tabs: u8,
+    /// Make tabs line up by prepending a tab.
+    #[arg(short = 'T', long = "initial-tab", action = ArgAction::Count)]
+    pub initial_tab: u8,
+    /// Do not output a space or tab before an empty line.
+    #[arg(long = "suppress-blank-empty", action = ArgAction::Count)]
+    pub suppress_blank_empty: u8,
+    /// Output in two columns.
+    #[arg(short = 'y', long = "side-by-side", action = ArgAction::Count)]
+    pub side_by_side: u8,
+    /// Output at most NUM (default 130) print columns.
+    #[arg(
+        short = 'W',
+        long = "width",
+        value_name = "NUM",
+        allow_hyphen_values = true
+    )]
+    pub width: Vec<String>,
+    /// Output only the left column of common lines.
+    #[arg(long = "left-column", action = ArgAction::Count)]
+    pub left_column: u8,
+    /// Do not output common lines.
+    #[arg(long = "suppress-common-lines", action = ArgAction::Count)]
+    pub suppress_common_lines: u8,
+    /// Output an ed script.
+    #[arg(short = 'e', long = "ed", action = ArgAction::Count)]
+    pub ed: u8,
+    /// Output something like an ed script in forward order.
+    #[arg(short = 'f', long = "forward-ed", action = ArgAction::Count)]
+    pub forward_ed: u8,
+    /// Output an RCS format diff.
+    #[arg(short = 'n', long = "rcs", action = ArgAction::Count)]
+    pub rcs: u8,
+    /// Output merged file with `#ifdef NAME` diffs.
+    #[arg(
+        short = 'D',
+        long = "ifdef",
+        value_name = "NAME",
+        allow_hyphen_values = true
+    )]
+    pub ifdef: Vec<OsString>,
+    /// Format all input lines with LFMT.
+    #[arg(long = "line-format", value_name = "LFMT", allow_hyphen_values = true)]
+    pub line_format: Vec<OsString>,
+    /// Format lines only from the first file with LFMT.
+    #[arg(
+        long = "old-line-format",
+        value_name = "LFMT",
+        allow_hyphen_values = true
+    )]
+    pub old_line_format: Vec<OsString>,
+    /// Format lines only from the second file with LFMT.
+    #[arg(
+        long = "new-line-format",
+        value_name = "LFMT",
+        allow_hyphen_values = true
+    )]
+    pub new_line_format: Vec<OsString>,
+    /// Format lines common to both files with LFMT.
+    #[arg(
+        long = "unchanged-line-format",
+        value_name = "LFMT",
+        allow_hyphen_values = true
+    )]
+    pub unchanged_line_format: Vec<OsString>,
+    /// Format groups of lines only from the first file with GFMT.
+    #[arg(
+        long = "old-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub old_group_format: Vec<OsString>,
+    /// Format groups of lines only from the second file with GFMT.
+    #[arg(
+        long = "new-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub new_group_format: Vec<OsString>,
+    /// Format groups of lines from both files with GFMT.
+    #[arg(
+        long = "changed-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub changed_group_format: Vec<OsString>,
+    /// Format groups of lines common to both files with GFMT.
+    #[arg(
+        long = "unchanged-group-format",
+        value_name = "GFMT",
+        allow_hyphen_values = true
+    )]
+    pub unchanged_group_format: Vec<OsString>,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -206,17 +375,65 @@ impl Name {
 
 /// Options that take a value which may be the next argument (for the `diff OPTIONS A B` line).
 const TAKES: Takes<'static> = Takes {
-    short: b"UCxX",
-    long: &["label", "exclude", "exclude-from", "manifest", "format"],
+    short: b"UCxXIFWDS",
+    long: &[
+        "label",
+        "exclude",
+        "exclude-from",
+        "manifest",
+        "format",
+        "ignore-matching-lines",
+        "horizon-lines",
+        "tabsize",
+        "show-function-line",
+        "width",
+        "ifdef",
+        "starting-file",
+        "line-format",
+        "old-line-format",
+        "new-line-format",
+        "unchanged-line-format",
+        "old-group-format",
+        "new-group-format",
+        "changed-group-format",
+        "unchanged-group-format",
+        "from-file",
+        "to-file",
+        "palette",
+    ],
 };
+
+/// A number as GNU diff reads an option's: leading blanks and a `+` allowed, nothing is 0,
+/// too large is the largest; `None` when it is not a number.
+fn gnu_number(arg: &str) -> Option<usize> {
+    let digits = arg.trim_start();
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        digits
+            .parse()
+            .unwrap_or(if digits.is_empty() { 0 } else { usize::MAX }),
+    )
+}
+
+/// Compiles a grep-style expression, or GNU's message for a bad one (`RE: Unmatched ( or \(`).
+fn compile(re: &[u8]) -> Result<Bre, UsageError> {
+    Bre::new(re).map_err(|m| {
+        let re = String::from_utf8_lossy(re);
+        UsageError::new(&format!("{re}: {m}"), false)
+    })
+}
 
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Invocation {
     /// treediff's own comparison of two trees.
     Tree(Config),
-    /// GNU diff's comparison of two operands.
-    Gnu(GnuConfig, Operand, Operand),
+    /// GNU diff's comparison of pairs of operands (one pair, or one per operand with
+    /// `--from-file`/`--to-file`).
+    Gnu(Box<GnuConfig>, Vec<(Operand, Operand)>),
 }
 
 /// True when clap's error is about the number of operands (one missing, or an extra one),
@@ -230,6 +447,112 @@ pub fn is_operand_count_error(e: &clap::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// GNU diff 3.8's long options, sorted (its `--help` ones and the hidden ones), for GNU's
+/// message on an ambiguous abbreviation.
+const GNU_LONG: [&str; 59] = [
+    "binary",
+    "brief",
+    "changed-group-format",
+    "color",
+    "context",
+    "ed",
+    "exclude",
+    "exclude-from",
+    "expand-tabs",
+    "forward-ed",
+    "from-file",
+    "help",
+    "horizon-lines",
+    "ifdef",
+    "ignore-all-space",
+    "ignore-blank-lines",
+    "ignore-case",
+    "ignore-file-name-case",
+    "ignore-matching-lines",
+    "ignore-space-change",
+    "ignore-tab-expansion",
+    "ignore-trailing-space",
+    "inhibit-hunk-merge",
+    "initial-tab",
+    "label",
+    "left-column",
+    "line-format",
+    "minimal",
+    "new-file",
+    "new-group-format",
+    "new-line-format",
+    "no-dereference",
+    "no-ignore-file-name-case",
+    "normal",
+    "old-group-format",
+    "old-line-format",
+    "paginate",
+    "palette",
+    "rcs",
+    "recursive",
+    "report-identical-files",
+    "sdiff-merge-assist",
+    "show-c-function",
+    "show-function-line",
+    "side-by-side",
+    "speed-large-files",
+    "starting-file",
+    "strip-trailing-cr",
+    "suppress-blank-empty",
+    "suppress-common-lines",
+    "tabsize",
+    "text",
+    "to-file",
+    "unchanged-group-format",
+    "unchanged-line-format",
+    "unidirectional-new-file",
+    "unified",
+    "version",
+    "width",
+];
+
+/// GNU's words for the first long option among `args` that abbreviates several (`option
+/// '--ignore' is ambiguous; possibilities: '--ignore-all-space' ...`), if any.
+pub fn ambiguous_option(args: &[OsString]) -> Option<UsageError> {
+    let mut skip_value = false;
+    for arg in args {
+        let arg = arg.as_bytes();
+        if std::mem::take(&mut skip_value) || arg == b"--" {
+            if arg == b"--" {
+                return None;
+            }
+            continue;
+        }
+        let Some(long) = arg.strip_prefix(b"--") else {
+            continue;
+        };
+        let name = long.split(|&b| b == b'=').next().unwrap_or(long);
+        let name = String::from_utf8_lossy(name);
+        if name.is_empty() || GNU_LONG.contains(&name.as_ref()) {
+            skip_value = !long.contains(&b'=') && TAKES.long.contains(&name.as_ref());
+            continue;
+        }
+        let mut matches: Vec<&str> = GNU_LONG
+            .iter()
+            .copied()
+            .filter(|l| l.starts_with(name.as_ref()))
+            .collect();
+        matches.sort_unstable();
+        if matches.len() > 1 {
+            let list: Vec<String> = matches.iter().map(|m| format!("'--{m}'")).collect();
+            let message = format!(
+                "option '{}' is ambiguous; possibilities: {}",
+                String::from_utf8_lossy(arg),
+                list.join(" ")
+            );
+            return Some(UsageError::new(&message, true));
+        }
+        skip_value =
+            matches.len() == 1 && !long.contains(&b'=') && TAKES.long.contains(&matches[0]);
+    }
+    None
 }
 
 /// GNU's words for a command line without exactly two operands (`missing operand after
@@ -274,11 +597,19 @@ impl Cli {
         let context = self.context_flag > 0
             || !self.context_short.is_empty()
             || !self.context_long.is_empty();
-        match (unified, context, self.normal) {
-            (true, false, false) => Ok(Some(Style::Unified)),
-            (false, true, false) => Ok(Some(Style::Context)),
-            (false, false, true) => Ok(Some(Style::Normal)),
-            (false, false, false) => Ok(None),
+        let styles = [
+            (unified, Style::Unified),
+            (context, Style::Context),
+            (self.normal, Style::Normal),
+            (self.side_by_side > 0, Style::SideBySide),
+            (self.ed > 0, Style::Script(Script::Ed)),
+            (self.forward_ed > 0, Style::Script(Script::ForwardEd)),
+            (self.rcs > 0, Style::Script(Script::Rcs)),
+            (self.has_formats(), Style::IfThenElse),
+        ];
+        let mut chosen = styles.iter().filter(|(given, _)| *given).map(|&(_, s)| s);
+        match (chosen.next(), chosen.next()) {
+            (style, None) => Ok(style),
             _ => Err(UsageError::new("conflicting output style options", true)),
         }
     }
@@ -294,20 +625,32 @@ impl Cli {
         no_color: bool,
     ) -> Result<Invocation, CliError> {
         let style = self.style()?;
-        let (old, new) = (
-            Operand::from_arg(self.old.as_os_str()),
-            Operand::from_arg(self.new.as_os_str()),
-        );
+        let program = if name == Name::Diff {
+            "diff"
+        } else {
+            "treediff"
+        };
+        let pairs = self.pairs(program, args)?;
         let gnu = name == Name::Diff || self.gnu;
-        if !gnu && (self.manifest.is_some() || operand::are_trees(&old, &new)) {
+        let trees = match pairs.as_slice() {
+            [(old, new)] => {
+                self.from_file.is_empty()
+                    && self.to_file.is_empty()
+                    && (self.manifest.is_some() || operand::are_trees(old, new))
+            }
+            _ => false,
+        };
+        if !gnu && trees {
             if matches!(style, Some(Style::Context | Style::Normal))
                 || !self.label.is_empty()
                 || self.report_identical
                 || self.unidirectional_new_file > 0
+                || self.gnu_only()
             {
-                let msg = "-c, -C, --context, --normal, --label, -s and \
-                           --unidirectional-new-file apply to two files, or under the name \
-                           diff (or with --gnu)";
+                let msg = "-c, -C, --context, --normal, --label, -s, \
+                           --unidirectional-new-file and the comparison options (-i, -b, -w, \
+                           -B, -I, ...) apply to two files, or under the name diff (or with \
+                           --gnu)";
                 return Err(UsageError::new(msg, true).into());
             }
             return Ok(Invocation::Tree(self.config(stdout_is_terminal, no_color)?));
@@ -315,15 +658,83 @@ impl Cli {
         if self.label.len() > 2 {
             return Err(UsageError::new("too many file label options", false).into());
         }
+        // GNU's `-p` alone asks for the context format.
+        let default = match (gnu, self.show_c_function > 0) {
+            (true, true) => Style::Context,
+            (true, false) => Style::Normal,
+            (false, _) => Style::Unified,
+        };
+        let cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
+        Ok(Invocation::Gnu(Box::new(cfg), pairs))
+    }
+
+    /// The operands as the pairs to compare: the two operands, or with `--from-file=F`
+    /// (`--to-file=F`) F against (each operand against F); GNU's words for a wrong number
+    /// of operands or for both options.
+    fn pairs(
+        &self,
+        program: &str,
+        args: &[OsString],
+    ) -> Result<Vec<(Operand, Operand)>, UsageError> {
+        let one = |name: &str, v: &[OsString]| -> Result<Option<Operand>, UsageError> {
+            let Some(first) = v.first() else {
+                return Ok(None);
+            };
+            if let Some(other) = v.iter().find(|o| *o != first) {
+                let message = format!(
+                    "conflicting {name} option value '{}'",
+                    other.to_string_lossy()
+                );
+                return Err(UsageError::new(&message, true));
+            }
+            Ok(Some(Operand::from_arg(first)))
+        };
+        let (from, to) = (
+            one("--from-file", &self.from_file)?,
+            one("--to-file", &self.to_file)?,
+        );
+        let operands = self
+            .operands
+            .iter()
+            .map(|p| Operand::from_arg(p.as_os_str()));
+        match (from, to) {
+            (Some(_), Some(_)) => Err(UsageError::new(
+                "--from-file and --to-file both specified",
+                false,
+            )),
+            (Some(f), None) => Ok(operands.map(|o| (f.clone(), o)).collect()),
+            (None, Some(t)) => Ok(operands.map(|o| (o, t.clone())).collect()),
+            (None, None) => match operand_error(program, args) {
+                Some(e) => Err(e),
+                None if self.operands.len() == 2 => Ok(vec![(
+                    Operand::from_arg(self.operands[0].as_os_str()),
+                    Operand::from_arg(self.operands[1].as_os_str()),
+                )]),
+                None => Err(UsageError::new("missing operand", true)),
+            },
+        }
+    }
+
+    /// The `-x` patterns and those of the `-X` files.
+    fn patterns(&self) -> Result<Vec<String>, Error> {
         let mut patterns = self.exclude.clone();
         for file in &self.exclude_from {
             let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
             patterns.extend(Exclude::patterns_from_file(&data));
         }
-        let default = if gnu { Style::Normal } else { Style::Unified };
-        let cfg = GnuConfig {
+        Ok(patterns)
+    }
+
+    /// GNU diff's settings, in `style`.
+    fn gnu_config(
+        &self,
+        tool: &str,
+        style: Style,
+        args: &[OsString],
+    ) -> Result<GnuConfig, CliError> {
+        Ok(GnuConfig {
             tool: tool.to_string(),
-            style: style.unwrap_or(default),
+            style,
             context: self.context_lines(),
             labels: self.label.iter().map(|l| l.as_bytes().to_vec()).collect(),
             report: if self.brief > 0 {
@@ -341,21 +752,209 @@ impl Cli {
                 .into_iter()
                 .filter(|s| s != b"--gnu")
                 .collect(),
-            exclude: Exclude::new(&patterns).map_err(Error::from)?,
+            exclude: Exclude::new(&self.patterns()?).map_err(Error::from)?,
+            equivalence: self.equivalence()?,
+            cost: if self.minimal > 0 {
+                Cost::Minimal
+            } else {
+                Cost::Bounded
+            },
+            horizon: self.horizon()?,
+            strip_trailing_cr: self.strip_trailing_cr > 0,
+            function: self.function_lines()?,
+            layout: Layout {
+                expand_tabs: self.expand_tabs > 0,
+                initial_tab: self.initial_tab > 0,
+                tabsize: self.tabsize()?,
+                suppress_blank_empty: self.suppress_blank_empty > 0,
+            },
+            columns: self.columns()?,
+            formats: self.formats(args)?,
+        })
+    }
+
+    /// True when a line or group format option (or `-D`) is given.
+    fn has_formats(&self) -> bool {
+        [
+            &self.ifdef,
+            &self.line_format,
+            &self.old_line_format,
+            &self.new_line_format,
+            &self.unchanged_line_format,
+            &self.old_group_format,
+            &self.new_group_format,
+            &self.changed_group_format,
+            &self.unchanged_group_format,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
+    /// The format options in command-line order (`args`, after the program's name), as
+    /// [`Formats`], or GNU's message for two that conflict.
+    fn formats(&self, args: &[OsString]) -> Result<Formats, UsageError> {
+        use clap::CommandFactory;
+        if !self.has_formats() {
+            return Ok(Formats::default());
+        }
+        let argv = std::iter::once(OsString::from("diff")).chain(args.iter().cloned());
+        let matches = Cli::command()
+            .try_get_matches_from(argv)
+            .map_err(|e| UsageError::new(&e.to_string(), true))?;
+        let mut given = Vec::new();
+        for (id, option) in [
+            ("ifdef", FormatOption::Ifdef),
+            ("line_format", FormatOption::Line),
+            ("old_line_format", FormatOption::OldLine),
+            ("new_line_format", FormatOption::NewLine),
+            ("unchanged_line_format", FormatOption::UnchangedLine),
+            ("old_group_format", FormatOption::OldGroup),
+            ("new_group_format", FormatOption::NewGroup),
+            ("changed_group_format", FormatOption::ChangedGroup),
+            ("unchanged_group_format", FormatOption::UnchangedGroup),
+        ] {
+            let (Some(at), Some(values)) =
+                (matches.indices_of(id), matches.get_many::<OsString>(id))
+            else {
+                continue;
+            };
+            given.extend(
+                at.zip(values)
+                    .map(|(i, v)| (i, option, v.as_bytes().to_vec())),
+            );
+        }
+        given.sort_by_key(|&(i, ..)| i);
+        let given: Vec<_> = given.into_iter().map(|(_, o, v)| (o, v)).collect();
+        Formats::from_options(&given).map_err(|m| UsageError::new(&m, true))
+    }
+
+    /// `-W`, `--left-column`, `--suppress-common-lines`, or GNU's `invalid width 'X'`.
+    fn columns(&self) -> Result<Columns, UsageError> {
+        let width = match self.width.last() {
+            None => 130,
+            Some(arg) => match gnu_number(arg) {
+                Some(n) if n > 0 => n,
+                _ => return Err(UsageError::new(&format!("invalid width '{arg}'"), true)),
+            },
         };
-        Ok(Invocation::Gnu(cfg, old, new))
+        let common = if self.suppress_common_lines > 0 {
+            Common::Suppress
+        } else if self.left_column > 0 {
+            Common::LeftColumn
+        } else {
+            Common::Both
+        };
+        // The locale's character set, as the C library picks it.
+        let ctype = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .filter_map(std::env::var_os)
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let ctype = ctype.as_bytes();
+        let utf8 =
+            ctype.windows(5).any(|w| w == b"utf-8") || ctype.windows(4).any(|w| w == b"utf8");
+        Ok(Columns {
+            width,
+            common,
+            utf8,
+        })
+    }
+
+    /// True when an option only GNU's comparison knows is given (treediff's tree patch carries
+    /// every difference, byte for byte).
+    fn gnu_only(&self) -> bool {
+        let counts = [
+            self.ignore_case,
+            self.ignore_tab_expansion,
+            self.ignore_trailing_space,
+            self.ignore_space_change,
+            self.ignore_all_space,
+            self.ignore_blank_lines,
+            self.strip_trailing_cr,
+            self.minimal,
+        ];
+        counts.iter().any(|&c| c > 0)
+            || !self.ignore_matching_lines.is_empty()
+            || !self.horizon_lines.is_empty()
+            || !self.tabsize.is_empty()
+            || self.show_c_function > 0
+            || self.expand_tabs > 0
+            || self.initial_tab > 0
+            || self.suppress_blank_empty > 0
+            || self.side_by_side > 0
+            || self.ed > 0
+            || self.forward_ed > 0
+            || self.rcs > 0
+            || self.has_formats()
+            || self.left_column > 0
+            || self.suppress_common_lines > 0
+            || !self.width.is_empty()
+            || !self.show_function_line.is_empty()
+    }
+
+    /// How lines compare (`-i`, `-E`, `-Z`, `-b`, `-w`), which changes are ignorable (`-B`,
+    /// `-I`), or GNU's message for a bad `-I` expression (`RE: Unmatched ( or \(`).
+    fn equivalence(&self) -> Result<Equivalence, UsageError> {
+        let mut space = Space::Exact;
+        for (count, s) in [
+            (self.ignore_tab_expansion, Space::TabExpansion),
+            (self.ignore_trailing_space, Space::Trailing),
+            (self.ignore_space_change, Space::Change),
+            (self.ignore_all_space, Space::All),
+        ] {
+            if count > 0 {
+                space = space.with(s);
+            }
+        }
+        let matching = self
+            .ignore_matching_lines
+            .iter()
+            .map(|re| compile(re.as_bytes()))
+            .collect::<Result<_, _>>()?;
+        Ok(Equivalence {
+            case: self.ignore_case > 0,
+            space,
+            tabsize: self.tabsize()?,
+            blank_lines: self.ignore_blank_lines > 0,
+            matching,
+        })
+    }
+
+    /// The expressions of `-F` (and `-p`), compiled.
+    fn function_lines(&self) -> Result<Vec<Bre>, UsageError> {
+        let p = (self.show_c_function > 0).then_some(function::C_FUNCTION);
+        let res = self.show_function_line.iter().map(|r| r.as_bytes());
+        p.into_iter().chain(res).map(compile).collect()
+    }
+
+    /// `--horizon-lines` (the last one given), 0 by default, or GNU's `invalid horizon length
+    /// 'X'`.
+    fn horizon(&self) -> Result<usize, UsageError> {
+        let Some(arg) = self.horizon_lines.last() else {
+            return Ok(0);
+        };
+        gnu_number(arg)
+            .ok_or_else(|| UsageError::new(&format!("invalid horizon length '{arg}'"), true))
+    }
+
+    /// `--tabsize` (the last one given), 8 by default, or GNU's `invalid tabsize 'X'`.
+    fn tabsize(&self) -> Result<usize, UsageError> {
+        let Some(arg) = self.tabsize.last() else {
+            return Ok(8);
+        };
+        match gnu_number(arg) {
+            Some(n) if n > 0 => Ok(n),
+            _ => Err(UsageError::new(&format!("invalid tabsize '{arg}'"), true)),
+        }
     }
 
     /// The run's settings; `stdout_is_terminal` and `no_color` (NO_COLOR set) resolve `auto`.
     pub fn config(&self, stdout_is_terminal: bool, no_color: bool) -> Result<Config, Error> {
-        let mut patterns = self.exclude.clone();
-        for file in &self.exclude_from {
-            let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
-            patterns.extend(Exclude::patterns_from_file(&data));
-        }
+        let patterns = self.patterns()?;
         Ok(Config {
-            old: self.old.clone(),
-            new: self.new.clone(),
+            old: self.operands.first().cloned().unwrap_or_default(),
+            new: self.operands.get(1).cloned().unwrap_or_default(),
             manifest: self.manifest.clone(),
             format: match self.format {
                 FormatArg::Git => Format::Git,

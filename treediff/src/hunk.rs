@@ -22,7 +22,10 @@ use std::io::{self, Write};
 use bstr::ByteSlice;
 use imara_diff::InternedInput;
 use treepatch::LineKind;
-use treepatch::lcs::{self, Change};
+use treepatch::lcs::{self, Change, Cost};
+
+use crate::gnu::equivalence::Equivalence;
+use crate::gnu::layout::Layout;
 use treepatch::write::{write_hunk_header, write_line};
 
 /// A computed line diff of two byte strings.
@@ -45,6 +48,8 @@ pub struct TextDiff<'a> {
     tail: usize,
     suffix: usize,
     changes: Vec<Change>,
+    /// For each change, whether it is ignorable (empty unless `-B` or `-I` was given).
+    ignored: Vec<bool>,
 }
 
 /// Lines in `data`: newlines, plus a last line without one.
@@ -112,6 +117,24 @@ fn lines_forward(data: &[u8], mut at: usize, n: usize) -> usize {
     at
 }
 
+/// For each interned line, the id of its key under `eq` (equal keys, equal ids), or `None`
+/// when lines compare byte for byte.
+fn key_classes(input: &InternedInput<&[u8]>, eq: &Equivalence) -> Option<Vec<u32>> {
+    if eq.is_exact() {
+        return None;
+    }
+    let mut ids: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
+    let mut key = Vec::new();
+    let n = input.interner.num_tokens();
+    let mut classes = Vec::with_capacity(n as usize);
+    for t in 0..n {
+        eq.key(input.interner[imara_diff::Token(t)], &mut key);
+        let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+        classes.push(*ids.entry(key.clone()).or_insert(next));
+    }
+    Some(classes)
+}
+
 /// The context GNU diff prints by default (`-u`), and the horizon [`TextDiff::new`] keeps.
 const DEFAULT_CONTEXT: usize = 3;
 
@@ -131,6 +154,18 @@ impl<'a> TextDiff<'a> {
     /// and ed formats, N with `-C N`/`-U N`), and its shifting of changes (see [`lcs`]) may
     /// move a change that many lines into the equal end, no more.
     pub(crate) fn with_horizon(old: &'a [u8], new: &'a [u8], horizon: usize) -> Option<Self> {
+        Self::compare(old, new, horizon, &Equivalence::default(), Cost::Bounded)
+    }
+
+    /// [`TextDiff::with_horizon`], with lines compared as `eq` says (GNU's `-i`, `-b`, ...),
+    /// its ignorable changes marked (`-B`, `-I`), and the search's cost bound chosen (`-d`).
+    pub(crate) fn compare(
+        old: &'a [u8],
+        new: &'a [u8],
+        horizon: usize,
+        eq: &Equivalence,
+        cost: Cost,
+    ) -> Option<Self> {
         if (old.len() > MAX_LINES && count_lines(old) > MAX_LINES)
             || (new.len() > MAX_LINES && count_lines(new) > MAX_LINES)
         {
@@ -162,15 +197,20 @@ impl<'a> TextDiff<'a> {
         let new_tail = new.len() - (old.len() - tail);
         let suffix = count_lines(&old[tail..]);
         let input = InternedInput::new(&old[head..tail], &new[head..new_tail]);
-        let ids = |t: &[imara_diff::Token]| t.iter().map(|&t| u32::from(t)).collect::<Vec<_>>();
-        let changes = lcs::changes(&ids(&input.before), &ids(&input.after))
+        let classes = key_classes(&input, eq);
+        let ids = |t: &[imara_diff::Token]| {
+            t.iter()
+                .map(|&t| classes.as_ref().map_or(u32::from(t), |c| c[t.0 as usize]))
+                .collect::<Vec<_>>()
+        };
+        let changes: Vec<Change> = lcs::changes_with(&ids(&input.before), &ids(&input.after), cost)
             .into_iter()
             .map(|c| Change {
                 old: c.old.start + prefix..c.old.end + prefix,
                 new: c.new.start + prefix..c.new.end + prefix,
             })
             .collect();
-        Some(TextDiff {
+        let mut diff = TextDiff {
             old,
             new,
             horizon,
@@ -179,8 +219,70 @@ impl<'a> TextDiff<'a> {
             input,
             tail,
             suffix,
+            ignored: Vec::new(),
             changes,
-        })
+        };
+        if eq.ignores_changes() {
+            diff.ignored = diff
+                .changes
+                .iter()
+                .map(|c| {
+                    diff.old_lines(c.old.start, c.old.end)
+                        .chain(diff.new_lines(c.new.start, c.new.end))
+                        .all(|l| eq.ignorable(l))
+                })
+                .collect();
+        }
+        Some(diff)
+    }
+
+    /// Whether change `i` is ignorable (GNU's `-B`, `-I`).
+    fn is_ignored(&self, i: usize) -> bool {
+        self.ignored.get(i).copied().unwrap_or(false)
+    }
+
+    /// True when some change is not ignorable: what GNU prints and counts as a difference.
+    pub(crate) fn differs(&self) -> bool {
+        (0..self.changes.len()).any(|i| !self.is_ignored(i))
+    }
+
+    /// The hunks to print with `context` lines of context, as ranges of change indices. A
+    /// change joins the hunk before it when fewer than `2 * context + 1` unchanged lines lie
+    /// between them, or, for an ignorable change, fewer than `context`; a hunk of ignorable
+    /// changes only is left out (GNU diff's grouping).
+    pub(crate) fn hunks(&self, context: usize) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.changes.len() {
+            let mut j = i + 1;
+            while j < self.changes.len() {
+                let gap = self.changes[j].old.start - self.changes[j - 1].old.end;
+                let limit = if self.is_ignored(j) {
+                    context
+                } else {
+                    2 * context + 1
+                };
+                if gap >= limit {
+                    break;
+                }
+                j += 1;
+            }
+            if (i..j).any(|k| !self.is_ignored(k)) {
+                out.push(i..j);
+            }
+            i = j;
+        }
+        out
+    }
+
+    /// The changes of hunk `h` (from [`TextDiff::hunks`]).
+    pub(crate) fn hunk_changes(
+        &self,
+        h: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
+        self.changes[h]
+            .iter()
+            .map(|c| (c.old.clone(), c.new.clone()))
     }
 
     /// Number of lines of the old side.
@@ -224,12 +326,29 @@ impl<'a> TextDiff<'a> {
             .map(|&t| self.input.interner[t])
     }
 
-    /// The changes in order, as 0-based line ranges of the old and the new side (one of
-    /// them may be empty), for the printers of GNU's other formats ([`crate::gnu`]).
-    pub(crate) fn changes(
+    /// Number of lines of the new side.
+    pub(crate) fn new_len(&self) -> usize {
+        self.prefix + self.input.after.len() + self.suffix
+    }
+
+    /// New lines `from..to`, anywhere (the equal ends are the old side's bytes).
+    pub(crate) fn new_lines_any(
         &self,
-    ) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
-        self.changes.iter().map(|c| (c.old.clone(), c.new.clone()))
+        from: usize,
+        to: usize,
+    ) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let (mid_old, mid_new) = (
+            self.prefix + self.input.before.len(),
+            self.prefix + self.input.after.len(),
+        );
+        // Equal leading lines are the same lines on both sides, and so are the trailing ones
+        // (shifted by the difference of the middle parts' lengths).
+        let lead = from.min(self.prefix)..to.min(self.prefix);
+        let mid = from.clamp(self.prefix, mid_new)..to.clamp(self.prefix, mid_new);
+        let trail = from.max(mid_new) - mid_new + mid_old..to.max(mid_new) - mid_new + mid_old;
+        self.old_lines(lead.start, lead.end)
+            .chain(self.new_lines(mid.start, mid.end))
+            .chain(self.old_lines(trail.start, trail.end))
     }
 
     /// Number of added lines.
@@ -247,22 +366,35 @@ impl<'a> TextDiff<'a> {
         if context != self.horizon {
             // GNU's changes depend on the context (through the horizon): compute them again.
             if let Some(d) = TextDiff::with_horizon(self.old, self.new, context) {
-                return d.write_hunks(w, context);
+                return d.write_unified(w, context);
             }
         }
-        let mut i = 0;
-        while i < self.changes.len() {
-            // Group changes whose gap is at most 2 * context.
-            let mut j = i + 1;
-            while j < self.changes.len() {
-                let gap = self.changes[j].old.start - self.changes[j - 1].old.end;
-                if gap > 2 * context {
-                    break;
-                }
-                j += 1;
-            }
-            self.write_group(w, &self.changes[i..j], context)?;
-            i = j;
+        self.write_unified(w, context)
+    }
+
+    /// Writes the hunks of [`TextDiff::hunks`] with `context` lines of context, as computed
+    /// (whatever the horizon).
+    pub(crate) fn write_unified<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        context: usize,
+    ) -> io::Result<()> {
+        self.write_unified_with(w, context, &mut |_, _| Vec::new(), &Layout::default())
+    }
+
+    /// [`TextDiff::write_unified`], with `heading(self, first old line)` written after each
+    /// hunk's `@@` (GNU's `-p`, `-F`).
+    pub(crate) fn write_unified_with<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        context: usize,
+        heading: &mut dyn FnMut(&Self, usize) -> Vec<u8>,
+        layout: &Layout,
+    ) -> io::Result<()> {
+        for h in self.hunks(context) {
+            let first = self.changes[h.start].old.start;
+            let text = heading(self, first.saturating_sub(context));
+            self.write_group(w, &self.changes[h], context, &text, layout)?;
         }
         Ok(())
     }
@@ -272,6 +404,8 @@ impl<'a> TextDiff<'a> {
         w: &mut W,
         group: &[Change],
         context: usize,
+        heading: &[u8],
+        layout: &Layout,
     ) -> io::Result<()> {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             return Ok(());
@@ -291,24 +425,24 @@ impl<'a> TextDiff<'a> {
             old_len as u64,
             start(new_start, new_len),
             new_len as u64,
-            b"",
+            heading,
         )?;
         let mut pos = old_start;
         for change in group {
             let (before, after) = (&change.old, &change.new);
             for line in self.old_lines(pos, before.start) {
-                emit(w, LineKind::Context, line)?;
+                layout.write_unified(w, b" ", line)?;
             }
             for line in self.old_lines(before.start, before.end) {
-                emit(w, LineKind::Remove, line)?;
+                layout.write_unified(w, b"-", line)?;
             }
             for line in self.new_lines(after.start, after.end) {
-                emit(w, LineKind::Add, line)?;
+                layout.write_unified(w, b"+", line)?;
             }
             pos = before.end;
         }
         for line in self.old_lines(pos, old_end) {
-            emit(w, LineKind::Context, line)?;
+            layout.write_unified(w, b" ", line)?;
         }
         Ok(())
     }

@@ -191,7 +191,13 @@ pub fn run_invocation<W: Write, E: Write>(
 ) -> Result<Exit, Error> {
     match inv {
         cli::Invocation::Tree(cfg) => run(cfg, out, err),
-        cli::Invocation::Gnu(cfg, old, new) => gnu::run(cfg, old, new, out, err),
+        cli::Invocation::Gnu(cfg, pairs) => {
+            let mut status = Exit::Same;
+            for (old, new) in pairs {
+                status = status.max(gnu::run(cfg, old, new, out, err)?);
+            }
+            Ok(status)
+        }
     }
 }
 

@@ -16,6 +16,9 @@ fn main() -> ExitCode {
     let args: Vec<_> = argv.collect();
     let tool = &name.tool(argv0.as_deref());
     let usage = toolkit::Usage::Gnu(Exit::Trouble.code());
+    if let Some(u) = cli::ambiguous_option(&args) {
+        return usage_error(tool, &u);
+    }
     let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(args.clone())) {
         Ok(cli) => cli,
         Err(e) => match cli::operand_error(name.tool(None).as_str(), &args) {

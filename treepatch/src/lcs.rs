@@ -9,7 +9,8 @@
 //!    sequence is changed whatever the alignment; it is marked so and left out of the search.
 //!    So is a line with many matches well inside a run of such lines (see `discard`).
 //! 2. **Myers' O(ND) search, linear-space form**, on the lines left, with GNU's bound on its
-//!    cost (see `myers`).
+//!    cost (see `myers`). With `--minimal` ([`Cost::Minimal`]), no line is discarded in step
+//!    1 and the search has no bound.
 //! 3. **Shift the changes** (GNU's manual: it "shifts the hunk's boundaries when this merges
 //!    adjacent hunks, or shifts a hunk's lines towards the end of the file"). Each run of
 //!    changed lines of the old sequence, then of the new one, slides up while the line before
@@ -37,7 +38,23 @@ pub struct Change {
 
 /// The changes that turn `old` into `new`, in order, as GNU diff finds them.
 pub fn changes(old: &[u32], new: &[u32]) -> Vec<Change> {
-    let (mut old_changed, mut new_changed) = changed_lines(old, new);
+    changes_with(old, new, Cost::Bounded)
+}
+
+/// How hard the search tries for a shortest script.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Cost {
+    /// GNU diff's default: give up on the shortest script when the search grows costly.
+    #[default]
+    Bounded,
+    /// `--minimal`: always a shortest script, of all the lines (no line is discarded first,
+    /// which changes where equal-cost changes land: GNU diff 3.8's `-d` output shows it).
+    Minimal,
+}
+
+/// [`changes`], with the search's cost bound chosen.
+pub fn changes_with(old: &[u32], new: &[u32], cost: Cost) -> Vec<Change> {
+    let (mut old_changed, mut new_changed) = changed_lines_with(old, new, cost);
     shift_boundaries(old, &mut old_changed, &new_changed);
     shift_boundaries(new, &mut new_changed, &old_changed);
     pair(&old_changed, &new_changed)
@@ -46,6 +63,10 @@ pub fn changes(old: &[u32], new: &[u32]) -> Vec<Change> {
 /// For each line of `old` and of `new`, whether it is changed (a minimal-cost edit script
 /// found by Myers' search on the lines that have a match).
 pub fn changed_lines(old: &[u32], new: &[u32]) -> (Vec<bool>, Vec<bool>) {
+    changed_lines_with(old, new, Cost::Bounded)
+}
+
+fn changed_lines_with(old: &[u32], new: &[u32], cost: Cost) -> (Vec<bool>, Vec<bool>) {
     let ids = old
         .iter()
         .chain(new)
@@ -53,12 +74,17 @@ pub fn changed_lines(old: &[u32], new: &[u32]) -> (Vec<bool>, Vec<bool>) {
         .max()
         .unwrap_or(0);
     let (old_counts, new_counts) = (counts(old, ids), counts(new, ids));
-    let mut old_changed = discard::discarded(old, &new_counts);
-    let mut new_changed = discard::discarded(new, &old_counts);
+    let (mut old_changed, mut new_changed) = match cost {
+        Cost::Bounded => (
+            discard::discarded(old, &new_counts),
+            discard::discarded(new, &old_counts),
+        ),
+        Cost::Minimal => (vec![false; old.len()], vec![false; new.len()]),
+    };
     let (old_kept, old_map) = kept(old, &old_changed);
     let (new_kept, new_map) = kept(new, &new_changed);
     let mut search = myers::Search::new(&old_kept, &new_kept);
-    search.run(&mut |side, lines| {
+    search.run(cost == Cost::Minimal, &mut |side, lines| {
         let (changed, map) = match side {
             myers::Side::A => (&mut old_changed, &old_map),
             myers::Side::B => (&mut new_changed, &new_map),

@@ -16,7 +16,9 @@ pub(crate) mod chmod;
 pub mod cli;
 mod compare;
 pub(crate) mod filter;
+pub(crate) mod idmap;
 pub(crate) mod itemize;
+pub(crate) mod logformat;
 pub(crate) mod owner;
 mod pipeline;
 pub mod remote;
@@ -38,6 +40,39 @@ pub use sync::BasisKind;
 pub struct Options {
     /// `-r`: descend into directories.
     pub recursive: bool,
+    /// `-R`: each SRC keeps its path (from a `/./` in it, else whole) beneath DEST.
+    pub relative: bool,
+    /// `--no-implied-dirs`: `-R`'s parent directories are not sent (missing ones are made
+    /// plain).
+    pub no_implied_dirs: bool,
+    /// `--inplace` (also implied by `--append`): DEST's file is rewritten where it is, not
+    /// through a temporary and a rename.
+    pub inplace: bool,
+    /// `--append` (1) / `--append-verify` (2): only what SRC has beyond DEST's size is
+    /// written; a DEST file as long or longer is left alone (2: then the whole file is
+    /// compared, and rewritten when it differs).
+    pub append: u8,
+    /// `-K`: a symlink in DEST to a directory (beneath DEST) where SRC has a directory is
+    /// treated as that directory.
+    pub keep_dirlinks: bool,
+    /// `--delay-updates`: written files wait in `.~tmp~` and are renamed into place at the
+    /// end of the run.
+    pub delay_updates: bool,
+    /// `--list-only` (or no DEST given): list what SRC would send, change nothing.
+    pub list_only: bool,
+    /// `--bwlimit`: file data is written at no more than this many bytes per second.
+    pub bwlimit: Option<u64>,
+    /// `-S`: runs of zeros in new files become holes.
+    pub sparse: bool,
+    /// `--preallocate`: a new file's length is reserved before it is written.
+    pub preallocate: bool,
+    /// `-m`: directories holding nothing transferred but directories are left out.
+    pub prune_empty_dirs: bool,
+    /// `--delete-missing-args`: a missing SRC deletes DEST's entry of that name.
+    pub delete_missing_args: bool,
+    /// `-d`: without `-r`, directories are made (not skipped), and only a `src/` operand's
+    /// entries are copied.
+    pub dirs: bool,
     /// `-l`: copy symlinks as symlinks (without it they are skipped, as rsync does).
     pub links: bool,
     /// `-p`: set permissions of existing entries too (without it only new entries get
@@ -62,6 +97,10 @@ pub struct Options {
     pub chown: Chown,
     /// `--chmod`.
     pub chmod: Option<ChmodSpec>,
+    /// `--usermap` (implies `-o`).
+    pub usermap: idmap::IdMap,
+    /// `--groupmap` (implies `-g`).
+    pub groupmap: idmap::IdMap,
     /// `-c`: compare contents when sizes match, instead of size + mtime.
     pub checksum: bool,
     /// `--delete`: remove DEST entries that SRC lacks, inside the transferred directories.
@@ -113,6 +152,8 @@ pub struct Options {
     pub dry_run: bool,
     /// `-i`: itemize changes.
     pub itemize: bool,
+    /// `--out-format`: each changed item's line in this format (instead of `-i`'s or `-v`'s).
+    pub out_format: Option<logformat::LogFormat>,
     /// `-v` count.
     pub verbose: u8,
     /// `--stats`.

@@ -43,12 +43,22 @@ pub fn parse(spec: &str) -> Result<Chown, ChownError> {
     Ok(Chown { uid, gid })
 }
 
-fn lookup(name: &str, db: &str) -> Option<u32> {
+pub(crate) fn lookup(name: &str, db: &str) -> Option<u32> {
     if let Ok(n) = name.parse::<u32>() {
         return Some(n);
     }
     let text = fs::read(db).ok()?;
     lookup_in(name, &text)
+}
+
+/// The name of `id` in the passwd/group-format file `db`, if it has one.
+pub(crate) fn name_of(id: u32, db: &str) -> Option<String> {
+    let text = fs::read(db).ok()?;
+    text.split(|&b| b == b'\n').find_map(|line| {
+        let f: Vec<&[u8]> = line.split(|&b| b == b':').collect();
+        let n = std::str::from_utf8(f.get(2)?).ok()?.parse::<u32>().ok()?;
+        (n == id).then(|| String::from_utf8_lossy(f[0]).into_owned())
+    })
 }
 
 /// Find `name` in a passwd/group-format text (name in field 1, id in field 3).

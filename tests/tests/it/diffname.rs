@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use checkpoint_tests::*;
 
 /// A directory holding `diff`, a symlink to treediff.
-fn our_diff_dir(dir: &Path) -> PathBuf {
+pub(crate) fn our_diff_dir(dir: &Path) -> PathBuf {
     let bin_dir = dir.join("ourbin");
     if !bin_dir.exists() {
         std::fs::create_dir(&bin_dir).expect("mkdir ourbin");
@@ -20,7 +20,7 @@ fn our_diff_dir(dir: &Path) -> PathBuf {
 }
 
 /// `diff ARGS` run in `dir` as GNU's and as ours, with `stdin`, in time zone `tz`.
-fn both(dir: &Path, args: &[&str], stdin: Option<&[u8]>, tz: &str) -> (Output, Output) {
+pub(crate) fn both(dir: &Path, args: &[&str], stdin: Option<&[u8]>, tz: &str) -> (Output, Output) {
     require_tool("diff");
     let ours = our_diff_dir(dir);
     let run = |path: &Path| {
@@ -39,7 +39,7 @@ fn both(dir: &Path, args: &[&str], stdin: Option<&[u8]>, tz: &str) -> (Output, O
 
 /// Panics unless ours and GNU's agree on stdout, stderr and status.
 #[track_caller]
-fn agree(gnu: &Output, ours: &Output) {
+pub(crate) fn agree(gnu: &Output, ours: &Output) {
     assert_eq!(
         (show(&ours.stdout), show(&ours.stderr), ours.code()),
         (show(&gnu.stdout), show(&gnu.stderr), gnu.code()),
@@ -49,7 +49,7 @@ fn agree(gnu: &Output, ours: &Output) {
 
 /// `diff ARGS` in `dir`, ours against GNU's, in UTC; returns GNU's output.
 #[track_caller]
-fn same(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn same(dir: &Path, args: &[&str]) -> Output {
     let (gnu, ours) = both(dir, args, None, "UTC");
     agree(&gnu, &ours);
     gnu

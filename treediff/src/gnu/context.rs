@@ -4,7 +4,10 @@
 //!
 //! Rules encoded here (from GNU diff 3.8's output):
 //!
-//! - Changes whose gap is at most `2 * N` lines share a hunk, as in the unified format.
+//! - Changes whose gap is at most `2 * N` lines share a hunk, as in the unified format (and
+//!   ignorable changes as `TextDiff::hunks` says).
+//! - The old side's lines come from the old file, the new side's from the new one (they
+//!   differ in unchanged lines when `-b`, `-i` and the like compare lines loosely).
 //! - Lines are `  ` (context), `- ` (removed), `+ ` (added), or `! ` for both sides of a
 //!   change that removes and adds lines.
 //! - A side's lines are left out when the hunk changes nothing on that side (only its range
@@ -15,22 +18,31 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
-use super::normal::write_line;
+use super::function::Headings;
+use super::layout::Layout;
 use crate::hunk::TextDiff;
 
 type Change = (Range<usize>, Range<usize>);
 
 /// Writes every hunk of `d` with `context` lines of context (the headers are the caller's).
-pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>, context: usize) -> io::Result<()> {
-    let changes: Vec<Change> = d.changes().collect();
-    let mut i = 0;
-    while i < changes.len() {
-        let mut j = i + 1;
-        while j < changes.len() && changes[j].0.start - changes[j - 1].0.end <= 2 * context {
-            j += 1;
+pub fn write<W: Write + ?Sized>(
+    w: &mut W,
+    d: &TextDiff<'_>,
+    context: usize,
+    headings: &mut Headings<'_>,
+    layout: &Layout,
+) -> io::Result<()> {
+    for h in d.hunks(context) {
+        let changes: Vec<Change> = d.hunk_changes(h).collect();
+        let first = changes.first().map_or(0, |c| c.0.start);
+        w.write_all(b"***************")?;
+        let heading = headings.before(d, first.saturating_sub(context));
+        if !heading.is_empty() {
+            w.write_all(b" ")?;
+            w.write_all(heading)?;
         }
-        hunk(w, d, &changes[i..j], context)?;
-        i = j;
+        w.write_all(b"\n")?;
+        hunk(w, d, &changes, context, layout)?;
     }
     Ok(())
 }
@@ -49,6 +61,7 @@ fn hunk<W: Write + ?Sized>(
     d: &TextDiff<'_>,
     group: &[Change],
     context: usize,
+    layout: &Layout,
 ) -> io::Result<()> {
     let (Some(first), Some(last)) = (group.first(), group.last()) else {
         return Ok(());
@@ -57,39 +70,40 @@ fn hunk<W: Write + ?Sized>(
     let trail = (d.old_len() - last.0.end).min(context);
     let old = first.0.start - lead..last.0.end + trail;
     let new = first.1.start - lead..last.1.end + trail;
-    w.write_all(b"***************\n")?;
     range(w, "***", old.clone(), "****")?;
     if group.iter().any(|c| !c.0.is_empty()) {
         let mut pos = old.start;
         for (o, n) in group {
             for line in d.old_lines(pos, o.start) {
-                write_line(w, b"  ", line)?;
+                layout.write(w, b"  ", line)?;
             }
             let mark: &[u8] = if n.is_empty() { b"- " } else { b"! " };
             for line in d.old_lines(o.start, o.end) {
-                write_line(w, mark, line)?;
+                layout.write(w, mark, line)?;
             }
             pos = o.end;
         }
         for line in d.old_lines(pos, old.end) {
-            write_line(w, b"  ", line)?;
+            layout.write(w, b"  ", line)?;
         }
     }
-    range(w, "---", new, "----")?;
+    range(w, "---", new.clone(), "----")?;
     if group.iter().any(|c| !c.1.is_empty()) {
-        let mut pos = old.start;
+        // The new side's own lines: with `-b` and the like, its unchanged lines may differ
+        // from the old side's.
+        let mut pos = new.start;
         for (o, n) in group {
-            for line in d.old_lines(pos, o.start) {
-                write_line(w, b"  ", line)?;
+            for line in d.new_lines_any(pos, n.start) {
+                layout.write(w, b"  ", line)?;
             }
             let mark: &[u8] = if o.is_empty() { b"+ " } else { b"! " };
             for line in d.new_lines(n.start, n.end) {
-                write_line(w, mark, line)?;
+                layout.write(w, mark, line)?;
             }
-            pos = o.end;
+            pos = n.end;
         }
-        for line in d.old_lines(pos, old.end) {
-            write_line(w, b"  ", line)?;
+        for line in d.new_lines_any(pos, new.end) {
+            layout.write(w, b"  ", line)?;
         }
     }
     Ok(())
@@ -102,7 +116,8 @@ mod tests {
     fn context(old: &str, new: &str, n: usize) -> String {
         let d = TextDiff::new(old.as_bytes(), new.as_bytes()).expect("diffable");
         let mut out = Vec::new();
-        write(&mut out, &d, n).expect("write to a Vec");
+        write(&mut out, &d, n, &mut Headings::new(&[]), &Layout::default())
+            .expect("write to a Vec");
         String::from_utf8(out).expect("utf-8")
     }
 

@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use fstree::Timestamp;
 use treepatch::quote::quote_gnu;
 
-use super::{GnuConfig, Report, Style, context, normal, time};
+use super::function::Headings;
+use super::{GnuConfig, Report, Style, context, ed, ifdef, normal, sidebyside, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
 use crate::{Error, Exit};
@@ -109,6 +110,22 @@ fn read_path(p: &PathBuf) -> io::Result<(Vec<u8>, Timestamp)> {
     Ok((data, time))
 }
 
+/// `--strip-trailing-cr`: each `\r\n` read as `\n` (one carriage return, before a newline).
+fn strip_cr(cfg: &GnuConfig, l: Loaded) -> Loaded {
+    if !cfg.strip_trailing_cr || !l.data.contains(&b'\r') {
+        return l;
+    }
+    let mut data = Vec::with_capacity(l.data.len());
+    let mut rest = &l.data[..];
+    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+        data.extend_from_slice(&rest[..i]);
+        data.push(b'\n');
+        rest = &rest[i + 2..];
+    }
+    data.extend_from_slice(rest);
+    Loaded { data, time: l.time }
+}
+
 fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(PROBE)].contains(&0)
 }
@@ -145,50 +162,142 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             return Ok(Exit::Trouble);
         }
     };
-    if la.data == lb.data {
+    let (mut la, mut lb) = (strip_cr(cfg, la), strip_cr(cfg, lb));
+    let mut incomplete = false;
+    let binary = !cfg.text && (is_binary(&la.data) || is_binary(&lb.data));
+    if ed_style(cfg) && !same_operand(a, b) && !binary {
+        for (side, l) in [(a, &mut la), (b, &mut lb)] {
+            if l.data.last().is_some_and(|&c| c != b'\n') {
+                let name = String::from_utf8_lossy(&side.name);
+                let _ = writeln!(err, "{}: {name}: No newline at end of file\n", cfg.tool);
+                l.data.push(b'\n');
+                incomplete = true;
+            }
+        }
+    }
+    if incomplete {
+        // Trouble: equal files are not said to be identical.
+        let quiet = GnuConfig {
+            report_identical: false,
+            ..cfg.clone()
+        };
+        verdict(&quiet, (a, &la), (b, &lb), diff_line, out)?;
+        return Ok(Exit::Trouble);
+    }
+    verdict(cfg, (a, &la), (b, &lb), diff_line, out)
+}
+
+/// True when lines are written for ed (`-e`, `-f`), which has no incomplete lines: a last
+/// line without a newline is read as if it had one, and said so (unless only `-q`'s verdict
+/// or `Binary files ... differ` is written).
+fn ed_style(cfg: &GnuConfig) -> bool {
+    matches!(
+        cfg.style,
+        Style::Script(ed::Script::Ed | ed::Script::ForwardEd)
+    ) && cfg.report != Report::Brief
+}
+
+/// True when both sides are the same named file (GNU does not read it then).
+fn same_operand(a: &Side, b: &Side) -> bool {
+    match (&a.source, &b.source) {
+        (Source::Operand(Input::Path(p)), Source::Operand(Input::Path(q))) => p == q,
+        _ => false,
+    }
+}
+
+/// Compares the loaded sides and writes the verdict or the changes.
+fn verdict<W: Write + ?Sized>(
+    cfg: &GnuConfig,
+    (a, la): (&Side, &Loaded),
+    (b, lb): (&Side, &Loaded),
+    diff_line: Option<&[u8]>,
+    out: &mut W,
+) -> Result<Exit, Error> {
+    let identical = |out: &mut W| -> Result<Exit, Error> {
         if cfg.report_identical {
             line(
                 out,
                 &[b"Files ", &a.name, b" and ", &b.name, b" are identical"],
             )?;
         }
-        return Ok(Exit::Same);
+        Ok(Exit::Same)
+    };
+    // Side by side and merged, GNU lists every line, even of equal files.
+    let listing =
+        matches!(cfg.style, Style::SideBySide | Style::IfThenElse) && cfg.report != Report::Brief;
+    let same_bytes = la.data == lb.data;
+    if same_bytes && !listing {
+        return identical(out);
     }
     let binary = !cfg.text && (is_binary(&la.data) || is_binary(&lb.data));
-    let diff = if cfg.report == Report::Brief || binary {
+    let loose = !cfg.equivalence.is_exact() || cfg.equivalence.ignores_changes();
+    let diff = if binary || (cfg.report == Report::Brief && !loose) {
         None
     } else {
-        // GNU keeps as many equal lines at each end in the comparison as it prints: none in
-        // normal format, the context in the others (it decides where a change slides).
-        let horizon = match cfg.style {
-            Style::Normal => 0,
-            Style::Unified | Style::Context => cfg.context,
-        };
-        TextDiff::with_horizon(&la.data, &lb.data, horizon)
+        Some(diff(cfg, &la.data, &lb.data))
     };
-    let Some(diff) = diff else {
-        let what: &[u8] = if cfg.report == Report::Brief {
-            b"Files "
-        } else {
-            b"Binary files "
-        };
-        line(out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
-        return Ok(Exit::Differ);
+    let diff = match diff {
+        _ if same_bytes && binary => return identical(out),
+        Some(Some(d)) if !d.differs() && !listing => return identical(out),
+        Some(Some(d)) if cfg.report != Report::Brief => d,
+        _ => {
+            let what: &[u8] = if cfg.report == Report::Brief {
+                b"Files "
+            } else {
+                b"Binary files "
+            };
+            line(out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
+            return Ok(Exit::Differ);
+        }
     };
-    if let Some(l) = diff_line {
+    if let (Some(l), true) = (diff_line, diff.differs() || listing) {
         line(out, &[l])?;
     }
-    let written = match cfg.style {
-        Style::Normal => normal::write(out, &diff),
-        Style::Unified => header(out, b"---", a, &time::format(la.time))
-            .and_then(|()| header(out, b"+++", b, &time::format(lb.time)))
-            .and_then(|()| diff.write_hunks(out, cfg.context)),
-        Style::Context => header(out, b"***", a, &time::format_context(la.time))
-            .and_then(|()| header(out, b"---", b, &time::format_context(lb.time)))
-            .and_then(|()| context::write(out, &diff, cfg.context)),
-    };
-    written.map_err(Error::Output)?;
+    write_changes(cfg, (a, la), (b, lb), &diff, out).map_err(Error::Output)?;
+    if !diff.differs() {
+        return identical(out);
+    }
     Ok(Exit::Differ)
+}
+
+/// Writes `diff` in the style `cfg` asks for, with its headers.
+fn write_changes<W: Write + ?Sized>(
+    cfg: &GnuConfig,
+    (a, la): (&Side, &Loaded),
+    (b, lb): (&Side, &Loaded),
+    diff: &TextDiff<'_>,
+    out: &mut W,
+) -> io::Result<()> {
+    let mut headings = Headings::new(&cfg.function);
+    match cfg.style {
+        Style::Normal => normal::write(out, diff, &cfg.layout),
+        Style::SideBySide => sidebyside::write(out, diff, &cfg.columns, &cfg.layout),
+        Style::Script(script) => ed::write(out, diff, script),
+        Style::IfThenElse => ifdef::write(out, diff, &cfg.formats),
+        Style::Unified => {
+            header(out, b"---", a, &time::format(la.time))?;
+            header(out, b"+++", b, &time::format(lb.time))?;
+            let heading = &mut |d: &TextDiff<'_>, s| headings.before(d, s).to_vec();
+            diff.write_unified_with(out, cfg.context, heading, &cfg.layout)
+        }
+        Style::Context => {
+            header(out, b"***", a, &time::format_context(la.time))?;
+            header(out, b"---", b, &time::format_context(lb.time))?;
+            context::write(out, diff, cfg.context, &mut headings, &cfg.layout)
+        }
+    }
+}
+
+/// The line diff of two texts as `cfg` asks: GNU keeps as many equal lines at each end in the
+/// comparison as it prints (none in normal format, the context in the others) or as
+/// `--horizon-lines` says, if more: they decide where a change slides.
+fn diff<'a>(cfg: &GnuConfig, old: &'a [u8], new: &'a [u8]) -> Option<TextDiff<'a>> {
+    let shown = match cfg.style {
+        Style::Normal | Style::SideBySide | Style::Script(_) | Style::IfThenElse => 0,
+        Style::Unified | Style::Context => cfg.context,
+    };
+    let horizon = shown.max(cfg.horizon);
+    TextDiff::compare(old, new, horizon, &cfg.equivalence, cfg.cost)
 }
 
 /// `MARK NAME\tTIME`, or `MARK LABEL` for a labelled side.

@@ -9,10 +9,17 @@
 //! in the local time zone, [`switches`] echoes the command line's options in the `diff ...`
 //! line GNU writes before each file of a directory.
 
+pub mod bre;
 pub(crate) mod context;
 pub(crate) mod dirs;
+pub(crate) mod ed;
+pub mod equivalence;
 pub(crate) mod files;
+pub(crate) mod function;
+pub mod ifdef;
+pub mod layout;
 pub(crate) mod normal;
+pub mod sidebyside;
 pub mod switches;
 pub(crate) mod time;
 
@@ -33,6 +40,12 @@ pub enum Style {
     Unified,
     /// `-c`: `***`/`---` headers and `***************` hunks with `! + -` lines.
     Context,
+    /// `-y`: both files in two columns.
+    SideBySide,
+    /// `-e`, `-f`, `-n`: a script.
+    Script(ed::Script),
+    /// `-D NAME` and the line and group formats: both files merged.
+    IfThenElse,
 }
 
 /// What to say about two files.
@@ -75,6 +88,23 @@ pub struct GnuConfig {
     pub switches: Vec<Vec<u8>>,
     /// Names to leave out in directories (`-x`, `-X`).
     pub exclude: Exclude,
+    /// When two lines are the same, and which changes are not printed.
+    pub equivalence: equivalence::Equivalence,
+    /// `-d`: always a shortest script.
+    pub cost: treepatch::lcs::Cost,
+    /// `--horizon-lines`: equal lines kept at each end of the comparison (at least the
+    /// context printed).
+    pub horizon: usize,
+    /// `--strip-trailing-cr`.
+    pub strip_trailing_cr: bool,
+    /// `-F RE` (and `-p`): the hunks' function lines.
+    pub function: Vec<bre::Bre>,
+    /// `-t`, `-T`, `--tabsize`, `--suppress-blank-empty`.
+    pub layout: layout::Layout,
+    /// `-W`, `--left-column`, `--suppress-common-lines`.
+    pub columns: sidebyside::Columns,
+    /// `-D NAME` and the line and group formats.
+    pub formats: ifdef::Formats,
 }
 
 impl GnuConfig {
@@ -111,6 +141,14 @@ pub fn run<W: Write, E: Write>(
             let b = files::label(b, cfg.labels.get(1));
             let mut stdin = files::Stdin::default();
             files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
+        }
+        Pair::Dirs(..) if cfg.style == Style::IfThenElse => {
+            let _ = writeln!(
+                err,
+                "{}: -D option not supported with directories",
+                cfg.tool
+            );
+            Exit::Trouble
         }
         Pair::Dirs(a, b) => dirs::compare(cfg, &a, &b, out, err)?,
     };

@@ -6,16 +6,17 @@
 //!
 //! - `a` (add) names the old line the new lines go after (`0` at the top), `d` (delete) the
 //!   new line the removed ones were after; a range of one line is one number, else `F,L`.
-//! - A last line without a newline is followed by `\ No newline at end of file`.
+//! - Lines are written as [`Layout`] says (`-t`, `-T`, `--suppress-blank-empty`).
 
 use std::io::{self, Write};
 use std::ops::Range;
 
+use super::layout::Layout;
 use crate::hunk::TextDiff;
 
 /// Writes every change of `d` in the normal format.
-pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>) -> io::Result<()> {
-    for (old, new) in d.changes() {
+pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>, layout: &Layout) -> io::Result<()> {
+    for (old, new) in d.hunks(0).into_iter().flat_map(|h| d.hunk_changes(h)) {
         let cmd = match (old.is_empty(), new.is_empty()) {
             (true, _) => b'a',
             (_, true) => b'd',
@@ -26,13 +27,13 @@ pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>) -> io::Result<()> {
         range(w, &new)?;
         w.write_all(b"\n")?;
         for line in d.old_lines(old.start, old.end) {
-            write_line(w, b"< ", line)?;
+            layout.write(w, b"< ", line)?;
         }
         if cmd == b'c' {
             w.write_all(b"---\n")?;
         }
         for line in d.new_lines(new.start, new.end) {
-            write_line(w, b"> ", line)?;
+            layout.write(w, b"> ", line)?;
         }
     }
     Ok(())
@@ -47,21 +48,6 @@ fn range<W: Write + ?Sized>(w: &mut W, r: &Range<usize>) -> io::Result<()> {
     }
 }
 
-/// Writes `prefix`, the line, its newline, and the `\ No newline` marker when it has none.
-pub fn write_line<W: Write + ?Sized>(w: &mut W, prefix: &[u8], line: &[u8]) -> io::Result<()> {
-    w.write_all(prefix)?;
-    match line.strip_suffix(b"\n") {
-        Some(text) => {
-            w.write_all(text)?;
-            w.write_all(b"\n")
-        }
-        None => {
-            w.write_all(line)?;
-            w.write_all(b"\n\\ No newline at end of file\n")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +55,7 @@ mod tests {
     fn normal(old: &str, new: &str) -> String {
         let d = TextDiff::new(old.as_bytes(), new.as_bytes()).expect("diffable");
         let mut out = Vec::new();
-        write(&mut out, &d).expect("write to a Vec");
+        write(&mut out, &d, &Layout::default()).expect("write to a Vec");
         String::from_utf8(out).expect("utf-8")
     }
 

@@ -77,15 +77,20 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// Calls `changed` with each range of changed lines of `a` or `b`.
-    pub(super) fn run(&mut self, changed: &mut impl FnMut(Side, std::ops::Range<usize>)) {
+    /// Calls `changed` with each range of changed lines of `a` or `b`; `minimal`: never give
+    /// up on a shortest script (GNU's `--minimal`).
+    pub(super) fn run(
+        &mut self,
+        minimal: bool,
+        changed: &mut impl FnMut(Side, std::ops::Range<usize>),
+    ) {
         let (a, b) = (self.a, self.b);
         let mut stack = vec![Range {
             x0: 0,
             x1: a.len(),
             y0: 0,
             y1: b.len(),
-            minimal: false,
+            minimal,
         }];
         while let Some(mut r) = stack.pop() {
             while r.x0 < r.x1 && r.y0 < r.y1 && a[r.x0] == b[r.y0] {

@@ -44,9 +44,9 @@ pub fn command() -> Command {
     cmd.arg(
         Arg::new("paths")
             .value_name("PATH")
-            .help("Sources, then the destination (SRC... DEST)")
+            .help("Sources, then the destination (SRC... DEST; no DEST: list SRC)")
             .required(true)
-            .num_args(2..)
+            .num_args(1..)
             .value_parser(clap::value_parser!(OsString)),
     )
 }
@@ -217,10 +217,19 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         ..Options::default()
     };
     let mut chmod: Option<ChmodSpec> = None;
-    let mut filters = Filters::default();
+    let mut rules = RuleOptions::default();
     let mut suffix = None;
-    let (mut f_count, mut cvs) = (0u8, false);
     let given = in_order(m);
+    // `--files-from` implies `-R` and `-d` and keeps `-a` from implying `-r`, wherever it is.
+    let files_from = given
+        .iter()
+        .rev()
+        .find(|g| g.spec.opt == Opt::FilesFrom)
+        .and_then(|g| g.value.cloned());
+    if files_from.is_some() {
+        (o.relative, o.dirs) = (true, true);
+    }
+    let mut explicit_r = false;
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
     for g in given {
@@ -231,31 +240,17 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 let spec = ChmodSpec::parse(&text).map_err(|e| Error::Usage(e.to_string()))?;
                 chmod.get_or_insert_with(ChmodSpec::default).extend(spec);
             }
-            Opt::Filter => filters
-                .add_rule(value, from0)
-                .map_err(values::filter_error)?,
-            Opt::FilterF => {
-                f_count = f_count.saturating_add(1);
-                let rule: &[u8] = match f_count {
-                    1 => b"dir-merge /.rsync-filter",
-                    _ => b"- .rsync-filter",
-                };
-                filters
-                    .add_rule(rule, false)
-                    .map_err(values::filter_error)?;
+            Opt::Recursive => {
+                explicit_r = g.on;
+                o.recursive = g.on;
             }
-            Opt::CvsExclude => cvs = true,
-            Opt::Exclude => values::rule(&mut filters, Action::Exclude, value),
-            Opt::Include => values::rule(&mut filters, Action::Include, value),
-            Opt::ExcludeFrom | Opt::IncludeFrom => {
-                let action = match g.spec.opt {
-                    Opt::ExcludeFrom => Action::Exclude,
-                    _ => Action::Include,
-                };
-                for line in values::rules_file(value, from0)? {
-                    values::rule(&mut filters, action, &line);
-                }
-            }
+            Opt::Filter
+            | Opt::FilterF
+            | Opt::CvsExclude
+            | Opt::Exclude
+            | Opt::Include
+            | Opt::ExcludeFrom
+            | Opt::IncludeFrom => rules.add(g.spec.opt, value, from0)?,
             _ => apply(&mut o, &mut suffix, &g, value)?,
         }
     }
@@ -264,28 +259,133 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     if o.drop_devices {
         (o.devices, o.specials) = (false, false);
     }
-    // -C's rules come after every other rule, wherever it was given.
-    if cvs {
-        filters.add_cvs_exclude();
+    o.filters = rules.finish(o.delete_excluded);
+    if o.delay_updates && o.inplace {
+        let which = if o.append > 0 {
+            "--append"
+        } else {
+            "--inplace"
+        };
+        return Err(Error::Usage(format!(
+            "{which} cannot be used with --delay-updates"
+        )));
     }
-    filters.set_delete_excluded(o.delete_excluded);
-    o.filters = filters;
     o.suffix = suffix.unwrap_or_else(|| match o.backup_dir {
         Some(_) => OsString::new(),
         None => OsString::from("~"),
     });
-    let mut paths: Vec<OsString> = m
-        .get_many::<OsString>("paths")
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default();
-    let dest = paths
-        .pop()
-        .ok_or_else(|| Error::Usage("missing DEST".into()))?;
+    if files_from.is_some() {
+        o.recursive = explicit_r;
+    }
+    let (paths, dest) = operands(m, &mut o, files_from.as_deref(), from0)?;
     Ok(Invocation {
         options: o,
         sources: paths,
         dest,
     })
+}
+
+/// The filter options seen so far, in order (`-F` counts, `-C` waits for the end).
+#[derive(Default)]
+struct RuleOptions {
+    filters: Filters,
+    f_count: u8,
+    cvs: bool,
+}
+
+impl RuleOptions {
+    fn add(&mut self, opt: Opt, value: &[u8], from0: bool) -> Result<(), Error> {
+        let filters = &mut self.filters;
+        match opt {
+            Opt::Filter => filters
+                .add_rule(value, from0)
+                .map_err(values::filter_error)?,
+            Opt::FilterF => {
+                self.f_count = self.f_count.saturating_add(1);
+                let rule: &[u8] = match self.f_count {
+                    1 => b"dir-merge /.rsync-filter",
+                    _ => b"- .rsync-filter",
+                };
+                filters
+                    .add_rule(rule, false)
+                    .map_err(values::filter_error)?;
+            }
+            Opt::CvsExclude => self.cvs = true,
+            Opt::Exclude => values::rule(filters, Action::Exclude, value),
+            Opt::Include => values::rule(filters, Action::Include, value),
+            _ => {
+                let action = match opt {
+                    Opt::ExcludeFrom => Action::Exclude,
+                    _ => Action::Include,
+                };
+                for line in values::rules_file(value, from0)? {
+                    values::rule(filters, action, &line);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The list: `-C`'s rules after every other rule, wherever it was given.
+    fn finish(mut self, delete_excluded: bool) -> Filters {
+        if self.cvs {
+            self.filters.add_cvs_exclude();
+        }
+        self.filters.set_delete_excluded(delete_excluded);
+        self.filters
+    }
+}
+
+/// SRC and DEST from the command line: a lone SRC is listed (rsync's `--list-only`), and
+/// `--files-from`'s names become the operands.
+fn operands(
+    m: &ArgMatches,
+    o: &mut Options,
+    files_from: Option<&std::ffi::OsStr>,
+    from0: bool,
+) -> Result<(Vec<OsString>, OsString), Error> {
+    let mut paths: Vec<OsString> = m
+        .get_many::<OsString>("paths")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+    let dest = match paths.len() {
+        1 => {
+            o.list_only = true;
+            OsString::new()
+        }
+        _ => paths
+            .pop()
+            .ok_or_else(|| Error::Usage("missing DEST".into()))?,
+    };
+    if let Some(list) = files_from {
+        paths = from_list(&paths, list.as_bytes(), from0, o.relative)?;
+    }
+    Ok((paths, dest))
+}
+
+/// `--files-from`: the one SRC is the directory the names are relative to; each name becomes
+/// an operand (`SRC/./NAME` with `-R`, so its path is kept).
+fn from_list(
+    paths: &[OsString],
+    list: &[u8],
+    from0: bool,
+    relative: bool,
+) -> Result<Vec<OsString>, Error> {
+    let [base] = paths else {
+        return Err(Error::Usage(
+            "--files-from needs exactly one SRC (the directory the names are relative to)".into(),
+        ));
+    };
+    let joint: &[u8] = if relative { b"/./" } else { b"/" };
+    Ok(values::files_from(list, from0)?
+        .into_iter()
+        .map(|name| {
+            let mut op = base.as_bytes().to_vec();
+            op.extend_from_slice(joint);
+            op.extend_from_slice(&name);
+            OsString::from(std::ffi::OsStr::from_bytes(&op))
+        })
+        .collect())
 }
 
 /// Applies one option (all but the ordered lists) to `o`.
@@ -349,7 +449,11 @@ fn apply(
         Opt::Force => o.force = on,
         Opt::IgnoreErrors => o.ignore_errors = on,
         Opt::Compress => o.compress = on,
-        other => return apply_links(o, other, on),
+        other => {
+            if !paths_and_writes(o, other, on) {
+                return apply_links(o, other, on);
+            }
+        }
     }
     Ok(())
 }
@@ -382,6 +486,28 @@ fn apply_links(o: &mut Options, opt: Opt, on: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// The flags about which paths are sent and how files are written.
+fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
+    match opt {
+        Opt::Dirs => o.dirs = on,
+        Opt::Relative => o.relative = on,
+        Opt::ImpliedDirs => o.no_implied_dirs = !on,
+        Opt::PruneEmptyDirs => o.prune_empty_dirs = on,
+        Opt::DeleteMissingArgs => o.delete_missing_args = on,
+        // rsync: --append implies --inplace.
+        Opt::Inplace => o.inplace = on,
+        Opt::Sparse => o.sparse = on,
+        Opt::ListOnly => o.list_only = on,
+        Opt::DelayUpdates => o.delay_updates = on,
+        Opt::Preallocate => o.preallocate = on,
+        Opt::KeepDirlinks => o.keep_dirlinks = on,
+        Opt::Append => (o.append, o.inplace) = (u8::from(on), on || o.inplace),
+        Opt::AppendVerify => (o.append, o.inplace) = (2 * u8::from(on), on || o.inplace),
+        _ => return false,
+    }
+    true
+}
+
 /// Applies one option that takes a value (the ordered lists aside).
 fn apply_value(
     o: &mut Options,
@@ -400,6 +526,24 @@ fn apply_value(
         Opt::TempDir => o.temp_dir = Some(path()),
         Opt::Rsh => o.rsh = Some(path().into_os_string()),
         Opt::RsyncPath => o.rsync_path = Some(path().into_os_string()),
+        Opt::BwLimit => o.bwlimit = values::bwlimit(value)?,
+        // rsync: --usermap implies -o, --groupmap -g.
+        Opt::UserMap => {
+            let text = String::from_utf8_lossy(value);
+            o.usermap =
+                crate::idmap::IdMap::parse(&text, crate::idmap::Db::Users).map_err(Error::Usage)?;
+            o.owner = true;
+        }
+        Opt::GroupMap => {
+            let text = String::from_utf8_lossy(value);
+            o.groupmap = crate::idmap::IdMap::parse(&text, crate::idmap::Db::Groups)
+                .map_err(Error::Usage)?;
+            o.group = true;
+        }
+        Opt::OutFormat => {
+            let f = crate::logformat::LogFormat::parse(value).map_err(Error::Usage)?;
+            o.out_format = Some(f);
+        }
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
         Opt::MinSize => o.min_size = values::size(name, value)?,
         Opt::MaxSize => o.max_size = values::size(name, value)?,

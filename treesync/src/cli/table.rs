@@ -8,6 +8,24 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    UserMap,
+    GroupMap,
+    BwLimit,
+    ListOnly,
+    OutFormat,
+    DelayUpdates,
+    Sparse,
+    Preallocate,
+    KeepDirlinks,
+    Inplace,
+    Append,
+    AppendVerify,
+    PruneEmptyDirs,
+    DeleteMissingArgs,
+    Dirs,
+    Relative,
+    ImpliedDirs,
+    FilesFrom,
     Archive,
     Links,
     Perms,
@@ -181,6 +199,26 @@ pub(super) const SPECS: &[Spec] = &[
         "recursive",
         Some('r'),
         "recurse into directories",
+    ),
+    flag(Relative, "relative", Some('R'), "use relative path names"),
+    flag(
+        ImpliedDirs,
+        "implied-dirs",
+        None,
+        "send implied directories with --relative (--no-implied-dirs: don't)",
+    ),
+    valued(
+        FilesFrom,
+        "files-from",
+        None,
+        "FILE",
+        "read list of source-file names from FILE",
+    ),
+    flag(
+        Dirs,
+        "dirs",
+        Some('d'),
+        "transfer directories without recursing",
     ),
     flag(
         Update,
@@ -413,6 +451,73 @@ pub(super) const SPECS: &[Spec] = &[
         "ignore missing source arguments without error",
     ),
     flag(
+        Inplace,
+        "inplace",
+        None,
+        "update destination files in-place",
+    ),
+    flag(Append, "append", None, "append data onto shorter files"),
+    flag(
+        DelayUpdates,
+        "delay-updates",
+        None,
+        "put all updated files into place at end",
+    ),
+    flag(
+        Sparse,
+        "sparse",
+        Some('S'),
+        "turn sequences of nulls into sparse blocks",
+    ),
+    Spec {
+        negatable: false,
+        ..flag(
+            Preallocate,
+            "preallocate",
+            None,
+            "allocate dest files before writing them",
+        )
+    },
+    Spec {
+        negatable: false,
+        ..flag(
+            KeepDirlinks,
+            "keep-dirlinks",
+            Some('K'),
+            "treat symlinked directory on receiver as directory",
+        )
+    },
+    flag(
+        NoEffect,
+        "munge-links",
+        None,
+        "accepted: rsync munges nothing on a local transfer either",
+    ),
+    Spec {
+        negatable: false,
+        ..flag(
+            AppendVerify,
+            "append-verify",
+            None,
+            "--append w/old data in file checksum",
+        )
+    },
+    Spec {
+        negatable: false,
+        ..flag(
+            DeleteMissingArgs,
+            "delete-missing-args",
+            None,
+            "delete missing source arguments from destination",
+        )
+    },
+    flag(
+        PruneEmptyDirs,
+        "prune-empty-dirs",
+        Some('m'),
+        "prune empty directory chains from file-list",
+    ),
+    flag(
         IgnoreErrors,
         "ignore-errors",
         None,
@@ -545,6 +650,43 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    valued(
+        UserMap,
+        "usermap",
+        None,
+        "STRING",
+        "custom username mapping",
+    ),
+    valued(
+        GroupMap,
+        "groupmap",
+        None,
+        "STRING",
+        "custom groupname mapping",
+    ),
+    valued(
+        BwLimit,
+        "bwlimit",
+        None,
+        "RATE",
+        "limit the rate of file writes (KiB/s unless a unit is given)",
+    ),
+    flag(
+        ListOnly,
+        "list-only",
+        None,
+        "list the files instead of copying them",
+    ),
+    aliased(
+        valued(
+            OutFormat,
+            "out-format",
+            None,
+            "FORMAT",
+            "output updates using the specified FORMAT",
+        ),
+        &["log-format"],
     ),
     valued(
         Manifest,

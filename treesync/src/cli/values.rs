@@ -53,6 +53,76 @@ pub(super) fn filter_error(e: crate::filter::FilterError) -> Error {
     }
 }
 
+/// The names of a `--files-from` FILE (`-`: standard input), one per line (NUL-terminated
+/// with `-0`), blank lines and `#`/`;` comments skipped; a leading `/` is dropped and `..`
+/// resolved, never above the SRC directory (`a/..` is `.`).
+pub(super) fn files_from(path: &[u8], from0: bool) -> Result<Vec<Vec<u8>>, Error> {
+    let mut data = Vec::new();
+    let read = if path == b"-" {
+        std::io::stdin().lock().read_to_end(&mut data)
+    } else {
+        std::fs::File::open(OsStr::from_bytes(path)).and_then(|mut f| f.read_to_end(&mut data))
+    };
+    read.map_err(|e| {
+        let text = e.to_string();
+        let what = text.split(" (os error").next().unwrap_or(&text);
+        Error::Usage(format!(
+            "failed to open files-from file {}: {what}",
+            String::from_utf8_lossy(path)
+        ))
+    })?;
+    let sep = if from0 { b'\0' } else { b'\n' };
+    Ok(data
+        .split(|&b| b == sep)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty() && !l.starts_with(b"#") && !l.starts_with(b";"))
+        .map(resolve)
+        .collect())
+}
+
+/// A `--files-from` name made relative: no leading `/`, no `.`, each `..` taking away the
+/// component before it (none at the top); a trailing `/` is kept.
+fn resolve(name: &[u8]) -> Vec<u8> {
+    let mut comps: Vec<&[u8]> = Vec::new();
+    for c in name.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                comps.pop();
+            }
+            _ => comps.push(c),
+        }
+    }
+    let mut out = match comps.is_empty() {
+        true => b".".to_vec(),
+        false => comps.join(&b'/'),
+    };
+    if name.ends_with(b"/") && !comps.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+/// `--bwlimit=RATE`: bytes per second, in KiB unless a unit says otherwise (`1.5m`, `100K`,
+/// `2kb`, `600b`); 0 is no limit, anything else must be at least 512 bytes.
+pub(super) fn bwlimit(value: &[u8]) -> Result<Option<u64>, Error> {
+    let bare = value
+        .last()
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'.');
+    let mut bytes = size("bwlimit", value)?.unwrap_or(0);
+    if bare {
+        bytes = size("bwlimit", &[value, b"k"].concat())?.unwrap_or(0);
+    }
+    match bytes {
+        0 => Ok(None),
+        1..512 => Err(Error::Usage(format!(
+            "--bwlimit={} is too small (min: 512 or 0 for unlimited)",
+            String::from_utf8_lossy(value)
+        ))),
+        n => Ok(Some(n)),
+    }
+}
+
 /// `--modify-window=NUM`: an integer, possibly negative.
 pub(super) fn number(name: &str, value: &[u8]) -> Result<i64, Error> {
     std::str::from_utf8(value)

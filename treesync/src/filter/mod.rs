@@ -20,7 +20,7 @@
 //! SRC's files, receiver: from DEST's, as rsync's receiver reads DEST's copies).
 
 mod cvs;
-mod glob;
+pub(crate) mod glob;
 mod parse;
 mod scope;
 

@@ -72,13 +72,20 @@ impl Engine<'_> {
                 if self.o.group { Some(s.gid) } else { None }.filter(|_| false),
             );
         }
+        use crate::idmap::Db;
+        let mapped = |m: &crate::idmap::IdMap, id: u32, db: Db| match m.is_empty() {
+            true => id,
+            false => m.map(id, db).unwrap_or(id),
+        };
         let uid = if self.o.owner || self.o.chown.uid.is_some() {
-            Some(self.o.chown.uid.unwrap_or(s.uid))
+            let u = mapped(&self.o.usermap, s.uid, Db::Users);
+            Some(self.o.chown.uid.unwrap_or(u))
         } else {
             None
         };
         let gid = if self.o.group || self.o.chown.gid.is_some() {
-            Some(self.o.chown.gid.unwrap_or(s.gid))
+            let g = mapped(&self.o.groupmap, s.gid, Db::Groups);
+            Some(self.o.chown.gid.unwrap_or(g))
         } else {
             None
         };

@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
-use fstree::{Atime, Dir, Kind as FsKind};
+use fstree::{Atime, Dir, Kind as FsKind, TempStyle};
 
 use super::Engine;
 
@@ -24,6 +24,26 @@ impl Engine<'_> {
                 d.rename(name, &dir, &with_suffix(&last, suffix))
             }
         }
+    }
+
+    /// Copies DEST's regular file `name` in `d` to its backup, leaving the file itself in
+    /// place (`--inplace` goes on writing it, so its hard links see the new content).
+    pub(super) fn back_up_copy(&self, d: &Dir, name: &OsStr, rel: &[u8]) -> io::Result<()> {
+        let suffix = self.o.suffix.as_os_str();
+        let (dir, target) = match self.backup_root.get().and_then(Option::as_ref) {
+            None => (d.clone(), with_suffix(name, suffix)),
+            Some(root) => {
+                let (dir, last) = backup_parent(root, rel)?;
+                (dir, with_suffix(&last, suffix))
+            }
+        };
+        let (mut from, meta) = d.open_file(name, Atime::Keep)?;
+        let mut tmp = dir.create_temp(&target, TempStyle::Rsync, 0o600)?;
+        fstree::content::copy(&mut from, &mut tmp.file)?;
+        fstree::dir::chown_fd(&tmp.file, Some(meta.uid), Some(meta.gid))?;
+        fstree::dir::chmod_fd(&tmp.file, meta.mode & 0o7777)?;
+        fstree::dir::set_times_fd(&tmp.file, Some(meta.atime), Some(meta.mtime))?;
+        tmp.commit().map_err(|e| e.source)
     }
 
     /// Opens (or makes) the `--backup-dir`, relative to `dest`, once.

@@ -232,7 +232,11 @@ impl Engine<'_> {
     /// A file copied from a basis tree because its attributes differ: `cf` and what differs.
     fn announce_copy(&self, r: &mut Res, s: &Src, change: &crate::itemize::Change) {
         let cs = self.o.charset;
-        if self.o.itemize {
+        if let Some(f) = &self.o.out_format {
+            let mut code = change.code(crate::itemize::Type::File);
+            code[0] = b'c';
+            self.log_line(r, f, &code, s, None, false);
+        } else if self.o.itemize {
             let mut code = change.code(crate::itemize::Type::File);
             code[0] = b'c';
             let line = crate::itemize::line(&code, &s.rel, crate::itemize::Type::File, None, cs);

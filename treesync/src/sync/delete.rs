@@ -300,6 +300,19 @@ impl Engine<'_> {
         true
     }
 
+    /// Deletes DEST's `name` in `d` as `--delete` would (its contents unprotected by rules
+    /// from per-directory files); false when something stays.
+    pub(super) fn delete_named(
+        &self,
+        r: &mut Res,
+        d: &Dir,
+        name: &OsStr,
+        rel: &[u8],
+        is_dir: bool,
+    ) -> bool {
+        self.delete_entry(r, (d, None), name, rel, is_dir, Role::Top)
+    }
+
     /// A DEST directory stands where SRC has a non-directory: remove it (its contents only
     /// with `--delete` or `--force`, as rsync). Returns false (and reports) when it cannot.
     pub(super) fn make_way(&self, r: &mut Res, d: &Dir, s: &Src) -> bool {

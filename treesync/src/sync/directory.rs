@@ -7,6 +7,7 @@
 //! filled, and writing its contents does not disturb the mtime just set. Only attributes that
 //! differ are touched, so a no-op run changes no ctime.
 
+use std::os::unix::ffi::OsStrExt;
 use std::sync::mpsc;
 
 use fstree::{Dir, Kind as FsKind, Meta, Timestamp};
@@ -47,6 +48,29 @@ pub(super) struct DirPlan {
     /// longer this one when the contents are done (something was written or deleted in the
     /// directory), as rsync sets the mtime of every directory it writes into.
     keep_if: Option<Timestamp>,
+    /// `-K`: DEST reaches it through this symlink (in that directory), whose own mtime is
+    /// set instead of the directory's, as rsync 3.5 does.
+    link: Option<(Dir, std::ffi::OsString)>,
+}
+
+/// Where the symlink at `rel` (a path beneath DEST's top) leads to `target`, as a path beneath
+/// the top; `None` when it is absolute or climbs out (lexically).
+fn link_beneath(rel: &[u8], target: &[u8]) -> Option<Vec<u8>> {
+    if target.starts_with(b"/") {
+        return None;
+    }
+    let mut parts: Vec<&[u8]> = rel.split(|&b| b == b'/').collect();
+    parts.pop();
+    for c in target.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(c),
+        }
+    }
+    Some(parts.join(&b'/'))
 }
 
 /// The mode a new directory is created with. Its final mode is set once its contents are
@@ -134,7 +158,11 @@ impl Engine<'_> {
     }
 
     /// Queues a finished directory's final attributes behind its contents.
-    fn finish_later<'s>(&'s self, sink: &mut Sink<'_, 's>, frame: Frame) -> Result<(), Error> {
+    pub(super) fn finish_later<'s>(
+        &'s self,
+        sink: &mut Sink<'_, 's>,
+        frame: Frame,
+    ) -> Result<(), Error> {
         let Some((fd, plan, rel)) = frame.finish else {
             return Ok(());
         };
@@ -147,7 +175,7 @@ impl Engine<'_> {
 
     /// Creates or opens the DEST directory for `s`, lists `s`, deletes, prints its line and
     /// starts its files; `None` when it cannot be entered (the error is reported).
-    fn enter_subdir<'s>(
+    pub(super) fn enter_subdir<'s>(
         &'s self,
         sc: &rayon::Scope<'s>,
         sink: &mut Sink<'_, 's>,
@@ -158,16 +186,8 @@ impl Engine<'_> {
     ) -> Result<Option<Frame>, Error> {
         let o = self.o;
         let mut r = self.res();
-        let existing = match parent {
-            Some(_) if fresh => None,
-            Some(p) => match p.lstat(&s.name) {
-                Ok(m) => m,
-                Err(e) => {
-                    r.io_error("stat", &s.rel, &e);
-                    return sink.take(r).map(|()| None);
-                }
-            },
-            None => None,
+        let Some((existing, linked)) = self.dest_entry(&mut r, parent, fresh, s) else {
+            return sink.take(r).map(|()| None);
         };
         let existing_dir = existing.filter(|m| m.kind == FsKind::Dir);
         let mut plan = self.subdir_plan(s, existing.as_ref());
@@ -178,14 +198,18 @@ impl Engine<'_> {
         if plan.change.new {
             sink.stats.created.dir += 1;
         }
+        if linked.is_some() {
+            plan.link = parent.map(|p| (p.clone(), s.name.clone()));
+        }
         let fd = match parent {
             None => None,
+            Some(_) if linked.is_some() => linked,
             Some(p) => match self.dest_subdir(&mut r, p, existing.as_ref(), &mut plan, s) {
                 Ok(fd) => fd,
                 Err(line) => {
                     sink.take(r)?;
                     if line {
-                        self.print_dir_line(sink, &plan.change, &s.rel)?;
+                        self.print_dir_line(sink, &plan.change, s, &s.rel)?;
                     }
                     return Ok(None);
                 }
@@ -201,17 +225,21 @@ impl Engine<'_> {
             }
         }
         sink.take(r)?;
-        let mut listing = self.listing(sink, s)?;
+        let mut listing = match s.shallow {
+            true => Listing::default(),
+            false => self.listing(sink, s)?,
+        };
         if top {
             self.own_notes(sink, &listing)?;
         }
         if o.delete
+            && !s.shallow
             && existing_dir.is_some()
             && let Some(fd) = &fd
         {
             self.delete_for(sink, &mut listing, s, fd, plan.mtime)?;
         }
-        self.print_dir_line(sink, &plan.change, &s.rel)?;
+        self.print_dir_line(sink, &plan.change, s, &s.rel)?;
         let fresh = existing_dir.is_none();
         let dirs = self.sync_dir(sc, sink, fd.as_ref(), fresh, top, listing)?;
         Ok(Some(Frame {
@@ -222,6 +250,66 @@ impl Engine<'_> {
                 .filter(|_| !o.dry_run)
                 .map(|fd| (fd, plan, s.rel.clone())),
         }))
+    }
+
+    /// What DEST has at `s`'s name in `parent` (nothing when `fresh`) and, with `-K`, the
+    /// directory a symlink there leads to (it must stay beneath DEST's top, as rsync 3.5
+    /// requires: else it is not entered, an error for `s`, exit 23). `None`: an error,
+    /// reported.
+    #[allow(clippy::type_complexity)]
+    fn dest_entry(
+        &self,
+        r: &mut Res,
+        parent: Option<&Dir>,
+        fresh: bool,
+        s: &Src,
+    ) -> Option<(Option<Meta>, Option<Dir>)> {
+        let existing = match parent {
+            Some(p) if !fresh => match p.lstat(&s.name) {
+                Ok(m) => m,
+                Err(e) => {
+                    r.io_error("stat", &s.rel, &e);
+                    return None;
+                }
+            },
+            _ => None,
+        };
+        if !self.o.keep_dirlinks || existing.is_none_or(|m| m.kind != FsKind::Symlink) {
+            return Some((existing, None));
+        }
+        let root = self
+            .dest_root
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let opened = parent
+            .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOENT))
+            .and_then(|p| p.read_link(&s.name))
+            .and_then(|target| {
+                let rel = link_beneath(&s.rel, &target)
+                    .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ELOOP))?;
+                let d =
+                    root.open_dir_beneath(std::path::Path::new(std::ffi::OsStr::from_bytes(&rel)))?;
+                Ok((d.stat()?, d))
+            });
+        match opened {
+            Ok((m, d)) => Some((Some(m), Some(d))),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTDIR | libc::ENOENT)) => {
+                Some((existing, None))
+            }
+            // Leading out of DEST: itemized against what it leads to, as rsync does, but
+            // never opened (entering it fails, reported, exit 23); the link's own mtime is
+            // set, as rsync sets it.
+            Err(_) => match parent.map(|p| (p, p.stat_following(&s.name))) {
+                Some((p, Ok(m))) if m.kind == FsKind::Dir => {
+                    if self.carries_mtime(s.kind) && !self.o.dry_run {
+                        let _ = p.set_times(&s.name, None, Some(s.mtime));
+                    }
+                    Some((Some(m), None))
+                }
+                _ => Some((existing, None)),
+            },
+        }
     }
 
     /// What DEST's directory for `s` needs (`existing`: what DEST has at its name); a new one
@@ -323,6 +411,11 @@ impl Engine<'_> {
         listing: Listing,
     ) -> Result<Vec<Src>, Error> {
         let Listing { files, dirs, .. } = listing;
+        // `--append-verify`'s redo lines come after the directory's files.
+        let redo_dir = files
+            .first()
+            .filter(|_| self.o.append == 2)
+            .map(|f| f.rel[..f.rel.len() - f.name.len()].to_vec());
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
             self.check_stop(sink)?;
@@ -354,6 +447,10 @@ impl Engine<'_> {
             });
             sink.push(Pending::Job(rx))?;
         }
+        if let Some(mut dir) = redo_dir {
+            dir.pop();
+            sink.push(Pending::Later(Box::new(move || self.take_redo(&dir))))?;
+        }
         if top && self.may_note() {
             let dirs = dirs.clone();
             let (tx, rx) = mpsc::sync_channel(1);
@@ -381,6 +478,7 @@ impl Engine<'_> {
                 gid,
                 mtime: self.carries_mtime(s.kind).then_some(s.mtime),
                 keep_if: None,
+                link: None,
             },
             Some(m) => {
                 let orig = m.mtime;
@@ -402,6 +500,7 @@ impl Engine<'_> {
                     mtime: self.carries_mtime(s.kind).then_some(s.mtime),
                     keep_if: (self.o.modify_window > 0 && self.same_time(orig, s.mtime))
                         .then_some(orig),
+                    link: None,
                 }
             }
         }
@@ -431,6 +530,12 @@ impl Engine<'_> {
             && let Err(e) = dir.chmod_self(mode)
         {
             r.io_error("chmod", rel, &e);
+        }
+        if let (Some((p, name)), Some(mt)) = (&plan.link, plan.mtime) {
+            if let Err(e) = p.set_times(name, None, Some(mt)) {
+                r.io_error("set times", rel, &e);
+            }
+            return;
         }
         let untouched = plan.keep_if.is_some_and(|seen| seen == cur.mtime);
         if let Some(mt) = plan.mtime.filter(|t| *t != cur.mtime && !untouched)

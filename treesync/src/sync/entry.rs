@@ -63,6 +63,13 @@ impl Engine<'_> {
         if r.partial || r.vanished {
             return r;
         }
+        // `--append`: a DEST file as long as SRC's or longer is left as it is.
+        if self.o.append > 0
+            && !up_to_date
+            && same.is_some_and(|m| m.kind == FsKind::File && m.size >= s.size)
+        {
+            return r;
+        }
         let (uid, gid) = self.want_owner(s);
         let synced = match same {
             Some(m) if up_to_date => {
@@ -281,10 +288,16 @@ impl Engine<'_> {
             atime: self.o.atimes.then_some(Timestamp::from_secs(s.atime.secs)),
             backup,
         };
+        let mut again = false;
         if !self.o.dry_run
             && let Some(d) = dfd
         {
             let written = match s.kind {
+                Kind::File if self.o.inplace && in_place_ok(d, s) => {
+                    let done = self.write_in_place(r, d, s, src_file, &attrs);
+                    again = done == Some(true);
+                    done.is_some()
+                }
                 Kind::File => self.write_file(r, d, s, src_file, &attrs),
                 _ => self.write_other(r, d, s, target, &attrs),
             };
@@ -295,6 +308,19 @@ impl Engine<'_> {
         count_written(r, s, new);
         if !quiet {
             self.announce(r, s, &change, target);
+            if again {
+                // `--append-verify`'s second, whole transfer: its own line, sizes equal now.
+                let retry = Change {
+                    size: false,
+                    ..change
+                };
+                let mut later = self.res();
+                self.announce(&mut later, s, &retry, target);
+                self.redo
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((s.rel.clone(), later.out));
+            }
         }
         true
     }
@@ -395,6 +421,16 @@ struct Against<'m> {
 }
 
 /// Is DEST's entry `m` the same kind of thing as `s` (so it can be updated in place)?
+/// `--inplace` writes DEST's own file, or a new one: not over another kind of entry (that is
+/// replaced as usual).
+fn in_place_ok(d: &Dir, s: &Src) -> bool {
+    match d.lstat(&s.name) {
+        Ok(Some(m)) => m.kind == FsKind::File,
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
 pub(super) fn same_kind(s: &Src, m: &Meta) -> bool {
     match s.kind {
         Kind::File => m.kind == FsKind::File,

@@ -224,7 +224,14 @@ impl Engine<'_> {
 
     fn announce_link(&self, r: &mut Res, s: &Src, change: &Change, leader: &[u8]) {
         let cs = self.o.charset;
-        if self.o.itemize {
+        if let Some(f) = &self.o.out_format {
+            let mut code = change.code(Type::File);
+            code[0] = b'h';
+            if !change.is_change() {
+                code[2..].fill(b' ');
+            }
+            self.log_line(r, f, &code, s, Some((" => ", leader)), false);
+        } else if self.o.itemize {
             let mut code = change.code(Type::File);
             code[0] = b'h';
             if !change.is_change() {

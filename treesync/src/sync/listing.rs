@@ -24,6 +24,7 @@ const MAX_FOLLOWED_DIRS: u8 = 32;
 
 /// One source directory's entries: `all` non-directories (also those left out with a note),
 /// `files` the carried ones, `dirs` the subdirectories.
+#[derive(Default)]
 pub(super) struct Listing {
     pub(super) all: Vec<Src>,
     pub(super) files: Vec<Src>,
@@ -117,6 +118,8 @@ impl Engine<'_> {
             }
             if s.kind == Kind::Dir {
                 s.scope = scope.clone();
+                // Reached without `-r`: `-d` makes it, empty.
+                s.shallow = !self.o.recursive;
                 // `-x`: a directory on another file system (a mount point) is made but not
                 // entered; `-xx` leaves it out.
                 if self.o.one_file_system > 0 && s.dev != dir.dev {
@@ -132,7 +135,19 @@ impl Engine<'_> {
         }
         files.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         dirs.sort_by(|a, b| dir_order(&a.name, &b.name));
+        if self.o.prune_empty_dirs {
+            dirs.retain(|d| self.holds_files(d));
+        }
         (files, dirs)
+    }
+
+    /// `-m`: does the directory `d` hold (at any depth, after the rules) something other than
+    /// directories (even one left out with a note, as rsync's sender lists it)? Else it is
+    /// left out of the transfer.
+    fn holds_files(&self, d: &Src) -> bool {
+        let mut scratch = self.res();
+        let (files, dirs) = self.list_raw(&mut scratch, d, false);
+        !dirs.is_empty() || !files.is_empty()
     }
 
     /// Are some symlinks of SRC copied as what they point to (`-L`, `-k`,

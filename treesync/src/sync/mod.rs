@@ -26,16 +26,23 @@
 mod attrs;
 mod backup;
 mod basis;
+mod bwlimit;
 pub use basis::BasisKind;
+mod delay;
 mod delete;
 mod directory;
 mod entry;
 mod hardlink;
+mod inplace;
+mod list;
 mod listing;
+mod missing;
 mod operand;
+mod relative;
 mod report;
 mod rules;
 mod source;
+mod sparse;
 mod transfer;
 mod xattrs;
 
@@ -78,6 +85,13 @@ struct Engine<'a> {
     links: Mutex<hardlink::Links>,
     /// The first bad rule met in a per-directory merge file (the run stops, exit 1).
     filter_error: Mutex<Option<String>>,
+    /// `--append-verify`'s lines for files it rewrote whole (with their paths), printed after
+    /// their directory's files as rsync's redo pass prints them.
+    redo: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// `--delay-updates`: the files waiting in `.~tmp~` for the end of the run.
+    delayed: Mutex<Vec<delay::Delayed>>,
+    /// `--bwlimit`: the pace of the writes.
+    bw: Option<bwlimit::Throttle>,
 }
 
 /// See [`crate::run`].
@@ -107,10 +121,16 @@ pub fn run(
         io_error: AtomicBool::new(false),
         io_error_said: AtomicBool::new(false),
         filter_error: Mutex::new(None),
+        redo: Mutex::new(Vec::new()),
+        delayed: Mutex::new(Vec::new()),
+        bw: o.bwlimit.map(bwlimit::Throttle::new),
     };
     // `-q`: nothing on standard output at all (rsync's -q silences -v, -i, --stats too).
     let mut quiet = io::sink();
     let out: &mut dyn Write = if o.quiet { &mut quiet } else { out };
+    for w in o.usermap.warnings.iter().chain(&o.groupmap.warnings) {
+        let _ = writeln!(err, "{w}");
+    }
     let mut sink = Sink::new(out, err);
     if o.verbose > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
@@ -122,7 +142,15 @@ pub fn run(
         || dest_bytes.ends_with(b"/")
         || dest_meta.as_ref().is_some_and(|m| m.is_dir());
     let engine = &engine;
+    if o.list_only {
+        engine.list_sources(&mut sink, sources)?;
+        sink.drain(0)?;
+        return engine.finish(&mut sink);
+    }
     rayon::in_place_scope(|sc| -> Result<(), Error> {
+        if o.relative {
+            return engine.relative_all(sc, &mut sink, sources, &dest_path);
+        }
         for s in sources {
             engine.one_source(sc, &mut sink, s, &dest_path, into_dir)?;
             sink.drain(0)?;
@@ -159,6 +187,7 @@ impl Engine<'_> {
             let r = self.lead_the_rest();
             sink.take(r)?;
         }
+        self.finish_delayed(sink)?;
         self.delete_deferred(sink)?;
         if o.progress2 {
             progress_total(sink, o.human).map_err(Error::Output)?;

@@ -37,7 +37,7 @@ fn trim_slashes(p: &[u8]) -> &[u8] {
 }
 
 /// The name an operand is copied under: its last component (`.` for `/`, `.` and `x/.`).
-fn base_name(src: &[u8]) -> OsString {
+pub(super) fn base_name(src: &[u8]) -> OsString {
     let t = trim_slashes(src);
     let b = t.rsplit(|&c| c == b'/').next().unwrap_or(t);
     OsStr::from_bytes(if b.is_empty() || b == b"." { b"." } else { b }).to_os_string()
@@ -68,6 +68,10 @@ impl Engine<'_> {
             Err(e) if e.kind() == io::ErrorKind::NotFound && self.o.ignore_missing_args => {
                 return Ok(());
             }
+            Err(e) if e.kind() == io::ErrorKind::NotFound && self.o.delete_missing_args => {
+                let base = base_name(sb);
+                return self.delete_missing(sink, dest, base.as_bytes());
+            }
             Err(e) => {
                 let mut r = self.res();
                 r.error(format_args!("link_stat \"{}\" failed: {e}", self.show(sb)));
@@ -80,7 +84,8 @@ impl Engine<'_> {
             meta,
         };
         let is_dir = op.meta.kind == fstree::Kind::Dir;
-        if is_dir && !self.o.recursive {
+        // `-d`: the directory is made; its entries too for `src/` (not theirs).
+        if is_dir && !self.o.recursive && !self.o.dirs {
             let shown = if contents {
                 ".".to_string()
             } else {
@@ -141,7 +146,7 @@ impl Engine<'_> {
         {
             self.delete_for(sink, &mut listing, &top, fd, plan.mtime)?;
         }
-        self.print_dir_line(sink, &plan.change, b"./")?;
+        self.print_dir_line(sink, &plan.change, &top, b"./")?;
         sink.stats.files.dir += 1;
         if plan.change.new {
             sink.stats.created.dir += 1;
@@ -226,6 +231,7 @@ impl Engine<'_> {
         let is_dir = op.meta.kind == fstree::Kind::Dir;
         let rel = op.base.as_bytes().to_vec();
         let mut src = Src::new(name, op.path, rel, &op.meta);
+        src.shallow = !self.o.recursive;
         src.scope = self.top_scope(src.path.parent().unwrap_or(Path::new("")));
         self.check_filter_error()?;
         if self.hidden(src.scope.as_deref(), &src) {
@@ -250,7 +256,7 @@ impl Engine<'_> {
     /// Opens the directory `path` that receives the transfer, creating it with one `mkdir`
     /// when missing (not in a dry run: then `None`); `not_dir` is the error for a
     /// non-directory there. Returns it and whether it was created. Failing stops the run.
-    fn dest_dir(
+    pub(super) fn dest_dir(
         &self,
         sink: &mut Sink<'_, '_>,
         path: &Path,
@@ -278,7 +284,8 @@ impl Engine<'_> {
                     }
                     fd = Some(open_root(path)?);
                 }
-                if self.o.itemize || self.o.verbose > 0 {
+                let itemizes = self.o.out_format.as_ref().is_some_and(|f| f.has_itemize());
+                if self.o.itemize || self.o.verbose > 0 || itemizes {
                     let shown = String::from_utf8_lossy(trim_slashes(dest.as_os_str().as_bytes()));
                     let line = match missing.len() {
                         1 => format!("created directory {shown}"),
@@ -349,7 +356,7 @@ impl Engine<'_> {
     }
 }
 
-fn dest_error(op: &'static str, path: &Path, source: io::Error) -> Error {
+pub(super) fn dest_error(op: &'static str, path: &Path, source: io::Error) -> Error {
     Error::Dest {
         op,
         path: path.to_path_buf(),

@@ -13,6 +13,7 @@ use super::Engine;
 use super::source::{Kind, Src};
 use crate::Error;
 use crate::itemize::{self, Change, Charset, Type};
+use crate::logformat::{Item, LogFormat};
 use crate::pipeline::{Res, Sink};
 
 impl Res {
@@ -57,7 +58,12 @@ impl Engine<'_> {
     pub(super) fn announce(&self, r: &mut Res, s: &Src, change: &Change, target: Option<&[u8]>) {
         let o = self.o;
         let ty = s.kind.item();
-        if o.itemize {
+        if let Some(f) = &o.out_format {
+            if change.is_change() {
+                let link = target.map(|t| (" -> ", t));
+                self.log_line(r, f, &change.code(ty), s, link, change.transferred);
+            }
+        } else if o.itemize {
             if change.is_change() {
                 r.out.extend_from_slice(&itemize::line(
                     &change.code(ty),
@@ -90,15 +96,59 @@ impl Engine<'_> {
         }
     }
 
+    /// `--out-format`'s line for `s` (`code`: its change; `link`: `%L`'s text; `sent`: its
+    /// content was written, for `%b`).
+    pub(super) fn log_line(
+        &self,
+        r: &mut Res,
+        f: &LogFormat,
+        code: &[u8],
+        s: &Src,
+        link: Option<(&'static str, &[u8])>,
+        sent: bool,
+    ) {
+        let mut name = s.rel.clone();
+        let mut path = s.path.as_os_str().as_encoded_bytes().to_vec();
+        if s.kind == Kind::Dir {
+            if name.is_empty() {
+                name.push(b'.');
+                while path.len() > 1 && path.ends_with(b"/") {
+                    path.pop();
+                }
+                path.extend_from_slice(b"/.");
+            }
+            name.push(b'/');
+        }
+        let it = Item {
+            code,
+            name: &name,
+            link,
+            len: s.size,
+            mtime: s.mtime.secs,
+            mode: s.mode,
+            uid: s.uid,
+            gid: s.gid,
+            op: "send",
+            path: &path,
+            bytes: if sent { s.size } else { 0 },
+        };
+        r.out.extend_from_slice(&f.render(&it, self.o.charset));
+    }
+
     pub(super) fn print_dir_line(
         &self,
         sink: &mut Sink<'_, '_>,
         change: &Change,
+        s: &Src,
         name: &[u8],
     ) -> Result<(), Error> {
         let o = self.o;
         let mut r = self.res();
-        if o.itemize && change.is_change() {
+        if let Some(f) = &o.out_format {
+            if change.is_change() {
+                self.log_line(&mut r, f, &change.code(Type::Dir), s, None, false);
+            }
+        } else if o.itemize && change.is_change() {
             r.out = itemize::line(
                 &change.code(Type::Dir),
                 name,
@@ -119,7 +169,26 @@ impl Engine<'_> {
     }
 
     pub(super) fn announce_delete(&self, r: &mut Res, rel: &[u8], is_dir: bool) {
-        if self.o.itemize {
+        if let Some(f) = &self.o.out_format {
+            let mut name = rel.to_vec();
+            if is_dir {
+                name.push(b'/');
+            }
+            let it = Item {
+                code: b"*deleting  ",
+                name: &name,
+                link: None,
+                len: 0,
+                mtime: 0,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                op: "del.",
+                path: rel,
+                bytes: 0,
+            };
+            r.out.extend_from_slice(&f.render(&it, self.o.charset));
+        } else if self.o.itemize {
             r.out
                 .extend_from_slice(&itemize::deleting(rel, is_dir, self.o.charset));
         } else if self.o.verbose > 0 {

@@ -86,6 +86,9 @@ pub(super) struct Src {
     pub(super) scope: Option<Arc<Scope>>,
     /// The same, read from DEST's merge files (the receiver's, for `--delete`).
     pub(super) dest_scope: Option<Arc<Scope>>,
+    /// A directory made (with its attributes) but not entered: `-d` without `-r`, and the
+    /// implied parents of `-R`.
+    pub(super) shallow: bool,
 }
 
 impl Src {
@@ -135,6 +138,7 @@ impl Src {
             follow_depth,
             scope: None,
             dest_scope: None,
+            shallow: false,
         }
     }
 

@@ -46,16 +46,41 @@ impl Engine<'_> {
             return false;
         };
         let first = if a.masked { a.mode } else { 0o600 };
-        let mut tmp = match d.create_temp(&s.name, TempStyle::Rsync, first) {
-            Ok(t) => t,
+        // `--delay-updates`: written into `.~tmp~`, renamed into place at the end.
+        let waiting = match self.o.delay_updates.then(|| self.delay_dir(d)).transpose() {
+            Ok(w) => w,
             Err(e) => {
-                r.io_error("mkstemp", &s.rel, &e);
+                r.io_error("mkdir", &s.rel, &e);
                 return false;
             }
         };
+        let mut tmp =
+            match waiting
+                .as_ref()
+                .unwrap_or(d)
+                .create_temp(&s.name, TempStyle::Rsync, first)
+            {
+                Ok(t) => t,
+                Err(e) => {
+                    r.io_error("mkstemp", &s.rel, &e);
+                    return false;
+                }
+            };
         // Dropped uncommitted (a changing source, an error), the temporary is removed.
         let result = (|| -> io::Result<Copied> {
-            let copied = copy_consistent(&mut src, &mut tmp.file)?;
+            if self.o.preallocate {
+                super::sparse::preallocate(&tmp.file, s.size)?;
+            }
+            let how = match (self.o.sparse, self.o.preallocate) {
+                (false, _) => Layout::Dense,
+                (true, false) => Layout::Sparse,
+                (true, true) => Layout::Punched,
+            };
+            let how = match (how, &self.bw) {
+                (Layout::Dense, Some(t)) => Layout::Paced(t),
+                (how, _) => how,
+            };
+            let copied = copy_consistent(&mut src, &mut tmp.file, how)?;
             let Copied::Read(read_mtime) = copied else {
                 return Ok(copied);
             };
@@ -68,12 +93,20 @@ impl Engine<'_> {
                 fstree::dir::chmod_fd(&tmp.file, a.mode)?;
             }
             fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
-            if a.backup {
+            if a.backup && waiting.is_none() {
                 self.back_up(d, &s.name, &s.rel)?;
             }
             tmp.commit().map_err(|e| e.source)?;
+            if let Some(w) = waiting.clone() {
+                self.delay(d, w, &s.name, &s.rel, a.backup);
+            }
             Ok(copied)
         })();
+        self.report_write(r, s, result)
+    }
+
+    /// Says how writing `s` ended (rsync's words); true when it was written.
+    fn report_write(&self, r: &mut Res, s: &Src, result: io::Result<Copied>) -> bool {
         match result {
             Ok(Copied::Read(_)) => true,
             Ok(Copied::Changing) => {
@@ -151,6 +184,17 @@ impl Engine<'_> {
     }
 }
 
+/// How a copy lays out its blocks: all written, zero blocks skipped (`-S`), or skipped and
+/// punched out of a preallocated file (`-S --preallocate`); or all written at a pace.
+#[derive(Debug, Clone, Copy)]
+enum Layout<'t> {
+    Dense,
+    Sparse,
+    Punched,
+    /// Dense, no faster than `--bwlimit` allows.
+    Paced(&'t super::bwlimit::Throttle),
+}
+
 /// What [`copy_consistent`] copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Copied {
@@ -168,7 +212,7 @@ const COPY_ATTEMPTS: usize = 3;
 /// read of `src`: its `fstat` (size, mtime, ctime) is the same before and after the copy and
 /// the bytes copied equal that size. A file that grows or is rewritten during the copy is read
 /// again from the start, a few times; rsync instead copies whatever it happened to read.
-fn copy_consistent(src: &mut fs::File, dst: &mut fs::File) -> io::Result<Copied> {
+fn copy_consistent(src: &mut fs::File, dst: &mut fs::File, how: Layout<'_>) -> io::Result<Copied> {
     use std::io::Seek;
     /// Size, mtime and ctime.
     type Stamp = (u64, Timestamp, Timestamp);
@@ -183,7 +227,12 @@ fn copy_consistent(src: &mut fs::File, dst: &mut fs::File) -> io::Result<Copied>
             dst.set_len(0)?;
         }
         let before = stamp(src)?;
-        let n = fstree::content::copy(src, dst)?;
+        let n = match how {
+            Layout::Dense => fstree::content::copy(src, dst)?,
+            Layout::Paced(t) => t.copy(src, dst)?,
+            Layout::Sparse => super::sparse::copy_sparse(src, dst, false)?,
+            Layout::Punched => super::sparse::copy_sparse(src, dst, true)?,
+        };
         if n == before.0 && stamp(src)? == before {
             return Ok(Copied::Read(before.1));
         }

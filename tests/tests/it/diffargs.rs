@@ -1,0 +1,85 @@
+//! GNU diff's command line under the name `diff`: long options abbreviated as getopt takes
+//! them (and GNU's words for an ambiguous one), `--from-file`/`--to-file` with several
+//! operands. Every case runs /usr/bin/diff and ours on the same inputs (see diffname.rs) and
+//! compares stdout, stderr and the exit status byte for byte.
+
+use std::path::Path;
+
+use checkpoint_tests::*;
+
+use crate::diffname::same;
+
+fn inputs(t: &Path) {
+    Tree::new()
+        .file("ed1", "1\n2\n3\n4\n5\n6\n")
+        .file("ed2", "0\n1\n.\n3\nfour\n5\n6\n7\n8\n")
+        .file("ed3", "1\n2\n3\n4\n5\n6\n")
+        .file("d/ed1", "1\n2\nthree\n")
+        .file("d/ed2", "x\n")
+        .build(t);
+}
+
+#[test]
+fn long_options_may_be_abbreviated_as_getopt_allows() {
+    let dir = scratch();
+    let t = dir.join("t");
+    inputs(&t);
+    for opt in [
+        "--i",
+        "--n",
+        "--u",
+        "--t",
+        "--l",
+        "--c",
+        "--e",
+        "--h",
+        "--r",
+        "--p",
+        "--b",
+        "--o",
+        "--st",
+        "--su",
+        "--ig",
+        "--le",
+        "--bi",
+        "--ignore=x",
+        "--s",
+        "--colo=never",
+        "--ignore-c",
+        "--norm",
+        "--side",
+        "--unif",
+        "--rep",
+    ] {
+        same(&t, &[opt, "ed1", "ed2"]);
+    }
+    same(&t, &["--lab", "L", "--lab=M", "-u", "ed1", "ed2"]);
+}
+
+#[test]
+fn from_file_and_to_file_compare_one_file_with_each_operand() {
+    let dir = scratch();
+    let t = dir.join("t");
+    inputs(&t);
+    for args in [
+        &["--from-file=ed1", "ed2", "ed3"][..],
+        &["--from-file", "ed1", "ed2", "ed3"],
+        &["--to-file=ed1", "ed2", "ed3"],
+        &["--from-file=ed1"],
+        &["--to-file=ed2"],
+        &["--from-file=ed1", "--to-file=ed2"],
+        &["--from-file=ed1", "--to-file=ed2", "ed3"],
+        &["--from-file=d", "ed1", "ed2", "ed3"],
+        &["--from-file=ed1", "d", "nosuch", "ed3"],
+        &["-u", "--from-file=ed1", "ed2", "ed3"],
+        &["--from-file=ed1", "--from-file=ed2", "ed3"],
+        &["--from-file=ed1", "--from-file=ed1", "ed3"],
+        &["--from", "ed1", "ed2"],
+        &["-r", "--to-file=d", "d"],
+        &["ed1"],
+        &["ed1", "ed2", "ed3"],
+        &[],
+    ] {
+        same(&t, args);
+    }
+}

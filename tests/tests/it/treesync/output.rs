@@ -1,0 +1,97 @@
+//! What treesync prints, against rsync: `--out-format` with rsync's escapes, widths and
+//! verbatim unknowns, for files, directories, symlinks, deletions and hard links; the
+//! listing of `--list-only` and of a lone SRC.
+
+use checkpoint_tests::*;
+
+use super::{Case, differential, linked_tree, mtimes_and_modes, src_and_old_dest};
+
+#[test]
+fn out_format_matches_rsync() {
+    let (src, old) = src_and_old_dest();
+    let formats = [
+        "--out-format=%i %n%L",
+        "--out-format=[%i] %-12n|%l|%o|%B|%U:%G|%%|%m|%h|%x",
+        "--out-format=%i|%o|%n|%M|%10l|%'l",
+        "--log-format=%i %f",
+    ];
+    for format in formats {
+        // A line that does not start with `%i` cannot be told from the transfer lines, and
+        // rsync interleaves its deletions with them in varying order: no `--delete` then.
+        let leading = format.contains("format=%i");
+        let extras: &[&[&str]] = match leading {
+            true => &[&["--delete"], &["-n", "--delete"], &["-c"]],
+            false => &[&["-n"], &["-c"]],
+        };
+        for extra in extras {
+            let mut flags = vec!["-a", format];
+            flags.extend_from_slice(extra);
+            differential(&Case {
+                src: &src,
+                dest: Some(&old),
+                flags: &flags,
+                src_arg: "src/",
+                dest_arg: "dst",
+                cmp: mtimes_and_modes(),
+            });
+        }
+    }
+    // Without `%i` (deletions would mix into the transfer lines in rsync's varying order).
+    for format in ["--out-format=%n%L", "--out-format=%o %n %l %M %B"] {
+        differential(&Case {
+            src: &src,
+            dest: None,
+            flags: &["-a", format],
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: mtimes_and_modes(),
+        });
+    }
+    // Hard links (`hf ... => LEADER`) into a new DEST.
+    differential(&Case {
+        src: &linked_tree(),
+        dest: None,
+        flags: &["-aH", "--out-format=%i %n%L"],
+        src_arg: "src/",
+        dest_arg: "dst",
+        cmp: mtimes_and_modes(),
+    });
+    // Checksums of the transfer are refused rather than made up.
+    let ours = super::treesync()
+        .args(["-a", "--out-format=%C %n", "a/", "b"])
+        .run();
+    assert_eq!(ours.code(), Some(1), "{}", ours.stderr_text());
+}
+
+/// `--list-only` and a lone SRC: the same lines as rsync (every non-directory, a symlink's
+/// target with `-l`, sizes as `-h` says), and nothing written.
+#[test]
+fn list_only_matches_rsync() {
+    let src = super::src_and_old_dest().0.fifo("special/fifo");
+    let t = tempdir();
+    for args in [
+        &["--list-only", "src/"][..],
+        &["-r", "--list-only", "src/", "dst"],
+        &["-r", "src/"],
+        &["src/"],
+        &["src"],
+        &["-a", "src"],
+        &["-rl", "src/"],
+        &["-ah", "src/"],
+        &["-a", "--no-h", "src/"],
+        &["-r", "--exclude=text/", "--exclude=*.bin", "src/"],
+        &["src/text/big.txt"],
+    ] {
+        let (theirs, ours) = super::both_sides(
+            t.path(),
+            |w| {
+                if !w.join("src").exists() {
+                    super::build_pinned(&src, w.join("src"), 1_650_000_000);
+                }
+            },
+            args,
+        );
+        super::same_outcome(&theirs, &ours, &format!("{args:?}"));
+        assert!(!t.path().join("ours/dst").exists(), "{args:?} wrote DEST");
+    }
+}
