@@ -351,6 +351,9 @@ fn options_the_remote_engine_lacks_are_refused() {
         "-H",
         "--chown=0:0",
         "--max-size=1",
+        "--bwlimit=100",
+        "--inplace",
+        "-R",
     ] {
         let o = tool("treesync")
             .args(["-r", flag])

@@ -147,8 +147,8 @@ pub fn is_remote(sources: &[OsString], dest: &OsString) -> bool {
         .any(|a| operand::parse(a) != Ok(None))
 }
 
-/// The options a remote run carries, as protocol flags; an option it would ignore is refused.
-fn flags_of(o: &Options) -> Result<u32, Fatal> {
+/// An option the remote engine does not carry yet is refused (exit 1), never ignored.
+fn refuse_unsupported(o: &Options) -> Result<(), Fatal> {
     let unsupported = [
         (o.chown.uid.is_some() || o.chown.gid.is_some(), "--chown"),
         (!o.filters.is_empty(), "--exclude/--include"),
@@ -194,12 +194,38 @@ fn flags_of(o: &Options) -> Result<u32, Fatal> {
         (o.executability, "-E"),
         (o.drop_devices, "--drop-D"),
         (o.temp_dir.is_some(), "-T"),
+        (
+            o.append > 0 || o.inplace || o.delay_updates,
+            "--append/--inplace/--delay-updates",
+        ),
+        (o.bwlimit.is_some(), "--bwlimit"),
+        (o.delete_missing_args, "--delete-missing-args"),
+        (
+            o.dirs || o.relative || o.no_implied_dirs,
+            "-d/-R/--no-implied-dirs",
+        ),
+        (
+            !o.usermap.is_empty() || !o.groupmap.is_empty(),
+            "--usermap/--groupmap",
+        ),
+        (o.keep_dirlinks || o.prune_empty_dirs, "-K/-m"),
+        (
+            o.list_only || o.out_format.is_some(),
+            "--list-only/--out-format",
+        ),
+        (o.sparse, "-S"),
     ];
     if let Some((_, name)) = unsupported.iter().find(|(on, _)| *on) {
         return Err(Fatal::Usage(format!(
             "{name} is not supported with a remote operand yet"
         )));
     }
+    Ok(())
+}
+
+/// The protocol flags of the options a remote run carries.
+fn flags_of(o: &Options) -> Result<u32, Fatal> {
+    refuse_unsupported(o)?;
     let bits = [
         (o.recursive, flag::RECURSIVE),
         (o.links, flag::LINKS),
