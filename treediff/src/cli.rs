@@ -15,7 +15,7 @@ use crate::gnu::ed::Script;
 use crate::gnu::equivalence::{Equivalence, Space};
 use crate::gnu::function;
 use crate::gnu::ifdef::{FormatOption, Formats};
-use crate::gnu::layout::Layout;
+use crate::gnu::layout::{Layout, Palette};
 use crate::gnu::sidebyside::{Columns, Common};
 use crate::gnu::switches::{self, Takes};
 use crate::gnu::{GnuConfig, Report, Style};
@@ -313,6 +313,9 @@ pub struct Cli {
         allow_hyphen_values = true
     )]
     pub unchanged_group_format: Vec<OsString>,
+    /// The colors of `--color` (GNU's `rs=0:hd=1:ad=32:de=31:ln=36`).
+    #[arg(long = "palette", value_name = "PALETTE", allow_hyphen_values = true)]
+    pub palette: Vec<OsString>,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -664,7 +667,8 @@ impl Cli {
             (true, false) => Style::Normal,
             (false, _) => Style::Unified,
         };
-        let cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
+        let mut cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
+        self.colors(&mut cfg, stdout_is_terminal);
         Ok(Invocation::Gnu(Box::new(cfg), pairs))
     }
 
@@ -712,6 +716,24 @@ impl Cli {
                 )]),
                 None => Err(UsageError::new("missing operand", true)),
             },
+        }
+    }
+
+    /// GNU's `--color`: always, or (`auto`) when standard output is a terminal and `TERM` is
+    /// not `dumb`; the palette's problems become warnings (and no color).
+    fn colors(&self, cfg: &mut GnuConfig, stdout_is_terminal: bool) {
+        let dumb = std::env::var_os("TERM").is_none_or(|t| t == "dumb");
+        let on = match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Auto => stdout_is_terminal && !dumb,
+            ColorWhen::Never => false,
+        };
+        if !on || cfg.report == Report::Brief {
+            return;
+        }
+        match Palette::parse(self.palette.last().map(|p| p.as_bytes())) {
+            Ok(p) => cfg.layout.palette = Some(p),
+            Err(messages) => cfg.warnings = messages,
         }
     }
 
@@ -767,9 +789,11 @@ impl Cli {
                 initial_tab: self.initial_tab > 0,
                 tabsize: self.tabsize()?,
                 suppress_blank_empty: self.suppress_blank_empty > 0,
+                palette: None,
             },
             columns: self.columns()?,
             formats: self.formats(args)?,
+            warnings: Vec::new(),
         })
     }
 
@@ -887,6 +911,7 @@ impl Cli {
             || self.forward_ed > 0
             || self.rcs > 0
             || self.has_formats()
+            || !self.palette.is_empty()
             || self.left_column > 0
             || self.suppress_common_lines > 0
             || !self.width.is_empty()

@@ -83,3 +83,42 @@ fn from_file_and_to_file_compare_one_file_with_each_operand() {
         same(&t, args);
     }
 }
+
+#[test]
+fn colors_are_gnu_s_codes_and_palette() {
+    let dir = scratch();
+    let t = dir.join("t");
+    inputs(&t);
+    Tree::new()
+        .file("n1", "a\nb")
+        .file("n2", "a\nc")
+        .file("f1", "int main(void)\n{\n  a;\n  b;\n  c;\n}\n")
+        .file("f2", "int main(void)\n{\n  a;\n  B;\n  c;\n}\n")
+        .build(&t);
+    for opts in [
+        &[][..],
+        &["-u"],
+        &["-c"],
+        &["-p", "-u"],
+        &["-c", "-p"],
+        &["-U0"],
+        &["--palette=ad=1;32:de=4:hd=7:ln=35:rs=1", "-u"],
+        &["--palette=xx=1:ad=33", "-u"],
+        &["--palette=ad", "-u"],
+        &["--palette=", "-c"],
+        &["-e"],
+        &["-D", "X"],
+        &["-q"],
+        &["-n"],
+        &["-t", "-T", "-u"],
+        &["-y", "-W", "30"],
+        &["-y", "-W", "30", "--left-column"],
+    ] {
+        for (a, b) in [("n1", "n2"), ("ed1", "ed2"), ("f1", "f2"), ("ed1", "ed3")] {
+            for color in ["--color=always", "--color", "--color=never", "--color=auto"] {
+                let args: Vec<&str> = [color].iter().chain(opts).copied().chain([a, b]).collect();
+                same(&t, &args);
+            }
+        }
+    }
+}

@@ -105,6 +105,8 @@ pub struct GnuConfig {
     pub columns: sidebyside::Columns,
     /// `-D NAME` and the line and group formats.
     pub formats: ifdef::Formats,
+    /// Warnings to give once, before comparing (a bad `--palette`).
+    pub warnings: Vec<String>,
 }
 
 impl GnuConfig {

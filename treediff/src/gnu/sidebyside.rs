@@ -23,6 +23,9 @@
 //!   differ: the left-over ones get `(` (left) or `)` (right).
 //! - `--left-column` writes a common line as its left side and `(`; `--suppress-common-lines`
 //!   leaves common (and left-over) lines out.
+//! - A row's newline is left out when its lines have none (the last lines of both files).
+//! - `--color`: a `<` row in the deleted color, a `>` row in the added color, the reset after
+//!   the row's newline.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -193,6 +196,14 @@ impl Printer<'_> {
         marker: Option<u8>,
         right: Option<&[u8]>,
     ) -> io::Result<()> {
+        let paint = match (self.layout.palette, marker) {
+            (Some(p), Some(b'<')) => Some((p.deleted, p.reset)),
+            (Some(p), Some(b'>')) => Some((p.added, p.reset)),
+            _ => None,
+        };
+        if let Some((start, _)) = paint {
+            start.write(w)?;
+        }
         let mut col = match left {
             Some(l) => self.half(w, text(l).0)?,
             None => 0,
@@ -206,7 +217,14 @@ impl Printer<'_> {
             self.pad(w, col, self.off)?;
             self.half(w, r)?;
         }
-        w.write_all(b"\n")
+        // A row of lines without their newlines has none either.
+        if [left, right].iter().flatten().any(|l| text(l).1) {
+            w.write_all(b"\n")?;
+        }
+        match paint {
+            Some((_, reset)) => reset.write(w),
+            None => Ok(()),
+        }
     }
 
     /// Lines between printed changes, paired in order.
