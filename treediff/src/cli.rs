@@ -316,6 +316,14 @@ pub struct Cli {
     /// The colors of `--color` (GNU's `rs=0:hd=1:ad=32:de=31:ln=36`).
     #[arg(long = "palette", value_name = "PALETTE", allow_hyphen_values = true)]
     pub palette: Vec<OsString>,
+    /// Start with FILE when comparing directories.
+    #[arg(
+        short = 'S',
+        long = "starting-file",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
+    pub starting_file: Vec<OsString>,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -419,6 +427,24 @@ fn gnu_number(arg: &str) -> Option<usize> {
             .parse()
             .unwrap_or(if digits.is_empty() { 0 } else { usize::MAX }),
     )
+}
+
+/// The value of an option GNU takes once (the same value again is fine), or GNU's
+/// `conflicting NAME option value 'X'`.
+fn single<'a>(name: &str, values: &'a [OsString]) -> Result<Option<&'a OsString>, UsageError> {
+    let Some(first) = values.first() else {
+        return Ok(None);
+    };
+    match values.iter().find(|v| *v != first) {
+        Some(other) => {
+            let message = format!(
+                "conflicting {name} option value '{}'",
+                other.to_string_lossy()
+            );
+            Err(UsageError::new(&message, true))
+        }
+        None => Ok(Some(first)),
+    }
 }
 
 /// Compiles a grep-style expression, or GNU's message for a bad one (`RE: Unmatched ( or \(`).
@@ -680,22 +706,9 @@ impl Cli {
         program: &str,
         args: &[OsString],
     ) -> Result<Vec<(Operand, Operand)>, UsageError> {
-        let one = |name: &str, v: &[OsString]| -> Result<Option<Operand>, UsageError> {
-            let Some(first) = v.first() else {
-                return Ok(None);
-            };
-            if let Some(other) = v.iter().find(|o| *o != first) {
-                let message = format!(
-                    "conflicting {name} option value '{}'",
-                    other.to_string_lossy()
-                );
-                return Err(UsageError::new(&message, true));
-            }
-            Ok(Some(Operand::from_arg(first)))
-        };
         let (from, to) = (
-            one("--from-file", &self.from_file)?,
-            one("--to-file", &self.to_file)?,
+            single("--from-file", &self.from_file)?.map(|f| Operand::from_arg(f)),
+            single("--to-file", &self.to_file)?.map(|f| Operand::from_arg(f)),
         );
         let operands = self
             .operands
@@ -794,6 +807,7 @@ impl Cli {
             columns: self.columns()?,
             formats: self.formats(args)?,
             warnings: Vec::new(),
+            starting_file: single("-S", &self.starting_file)?.map(|f| f.as_bytes().to_vec()),
         })
     }
 
@@ -912,6 +926,7 @@ impl Cli {
             || self.rcs > 0
             || self.has_formats()
             || !self.palette.is_empty()
+            || !self.starting_file.is_empty()
             || self.left_column > 0
             || self.suppress_common_lines > 0
             || !self.width.is_empty()

@@ -122,3 +122,33 @@ fn colors_are_gnu_s_codes_and_palette() {
         }
     }
 }
+
+#[test]
+fn starting_file_skips_the_top_level_names_before_it() {
+    let dir = scratch();
+    let t = dir.join("t");
+    let mut tree = Tree::new()
+        .file("a/sub/a1", "1\n")
+        .file("b/sub/a1", "2\n")
+        .file("a/sub/z9", "1\n")
+        .file("b/sub/z9", "2\n")
+        .file("a/b0only", "only\n");
+    for f in ["a1", "b2", "c3", "d4"] {
+        tree = tree
+            .file(format!("a/{f}"), format!("{f}\n"))
+            .file(format!("b/{f}"), format!("{f}x\n"));
+    }
+    tree.build(&t);
+    for args in [
+        &["-S", "c3", "a", "b"][..],
+        &["-S", "b", "a", "b"],
+        &["--starting-file=zz", "a", "b"],
+        &["-r", "-S", "c3", "a", "b"],
+        &["-S", "b0only", "a", "b"],
+        &["-S", "a", "-q", "a", "b"],
+        &["-S", "c3", "-S", "b", "a", "b"],
+        &["-S", "c3", "-S", "c3", "a", "b"],
+    ] {
+        same(&t, args);
+    }
+}

@@ -101,7 +101,12 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     {
         return Ok(Exit::Same);
     }
-    let mut stack = vec![walk.level(old, new)];
+    let mut top = walk.level(old, new);
+    // `-S FILE`: the top level starts at FILE (subdirectories are compared whole).
+    if let Some(start) = &cfg.starting_file {
+        top.names.retain(|n| n.0.as_bytes() >= start.as_slice());
+    }
+    let mut stack = vec![top];
     while let Some(level) = stack.last_mut() {
         let Some((name, ho, hn)) = level.names.get(level.next).cloned() else {
             stack.pop();

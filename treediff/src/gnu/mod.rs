@@ -107,6 +107,8 @@ pub struct GnuConfig {
     pub formats: ifdef::Formats,
     /// Warnings to give once, before comparing (a bad `--palette`).
     pub warnings: Vec<String>,
+    /// `-S FILE`: in the top directories, names before FILE are left out.
+    pub starting_file: Option<Vec<u8>>,
 }
 
 impl GnuConfig {
