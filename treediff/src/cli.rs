@@ -324,6 +324,10 @@ pub struct Cli {
         allow_hyphen_values = true
     )]
     pub starting_file: Vec<OsString>,
+    /// GNU's obsolete `-NUM` (lines of context), taken out of the arguments before parsing
+    /// ([`obsolete_context`]).
+    #[arg(skip)]
+    pub obsolete_context: Option<usize>,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -584,6 +588,59 @@ pub fn ambiguous_option(args: &[OsString]) -> Option<UsageError> {
     None
 }
 
+/// GNU's obsolete `-NUM` option: the digits in short-option clusters (`-5`, `-u5`, `-1 -2`
+/// is 12: digits run on across arguments while no other option comes between) taken out of
+/// `args`, and the number they make (the last one, if several). Values of options that take
+/// one (`-U 5`, `-U5`) are left alone.
+pub fn obsolete_context(args: &[OsString]) -> (Vec<OsString>, Option<usize>) {
+    let (mut out, mut number, mut digits) = (Vec::new(), None, String::new());
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let bytes = arg.as_bytes();
+        if bytes == b"--" {
+            out.push(arg.clone());
+            out.extend(it.cloned());
+            break;
+        }
+        if bytes.starts_with(b"--") || bytes.len() < 2 || bytes[0] != b'-' {
+            let takes = bytes.strip_prefix(b"--").is_some_and(|l| {
+                !l.contains(&b'=') && TAKES.long.iter().any(|t| t.as_bytes().starts_with(l))
+            });
+            out.push(arg.clone());
+            if takes && let Some(v) = it.next() {
+                out.push(v.clone());
+            }
+            if bytes.starts_with(b"-") && bytes.len() > 1 {
+                digits.clear();
+            }
+            continue;
+        }
+        let mut kept = vec![b'-'];
+        let mut value_next = false;
+        for (i, &c) in bytes.iter().enumerate().skip(1) {
+            if c.is_ascii_digit() {
+                digits.push(char::from(c));
+                number = Some(digits.parse().unwrap_or(usize::MAX));
+                continue;
+            }
+            digits.clear();
+            kept.push(c);
+            if TAKES.short.contains(&c) {
+                kept.extend_from_slice(&bytes[i + 1..]);
+                value_next = i + 1 == bytes.len();
+                break;
+            }
+        }
+        if kept.len() > 1 {
+            out.push(OsString::from(std::ffi::OsStr::from_bytes(&kept)));
+        }
+        if value_next && let Some(v) = it.next() {
+            out.push(v.clone());
+        }
+    }
+    (out, number)
+}
+
 /// GNU's words for a command line without exactly two operands (`missing operand after
 /// 'LAST'`, `extra operand 'THIRD'`), or `None` when it has two. `program` is the name
 /// (`diff`, `treediff`) named when there are no arguments at all.
@@ -606,7 +663,10 @@ impl Cli {
     /// Lines of context: the largest of `-U`, `-C`, `--unified=`, `--context=`, with `-u` and
     /// `-c` counting as 3 (as GNU diff takes them); 3 when none is given.
     pub fn context_lines(&self) -> usize {
-        let flags = (self.unified_flag > 0 || self.context_flag > 0).then_some(3);
+        // GNU's obsolete `-NUM` counts, and then `-u` and `-c` do not.
+        let flags = (self.obsolete_context.is_none()
+            && (self.unified_flag > 0 || self.context_flag > 0))
+            .then_some(3);
         self.unified_short
             .iter()
             .chain(&self.unified_long)
@@ -614,6 +674,7 @@ impl Cli {
             .chain(&self.context_long)
             .copied()
             .chain(flags)
+            .chain(self.obsolete_context)
             .max()
             .unwrap_or(3)
     }
@@ -835,7 +896,8 @@ impl Cli {
         if !self.has_formats() {
             return Ok(Formats::default());
         }
-        let argv = std::iter::once(OsString::from("diff")).chain(args.iter().cloned());
+        let (args, _) = obsolete_context(args);
+        let argv = std::iter::once(OsString::from("diff")).chain(args);
         let matches = Cli::command()
             .try_get_matches_from(argv)
             .map_err(|e| UsageError::new(&e.to_string(), true))?;

@@ -19,8 +19,12 @@ fn main() -> ExitCode {
     if let Some(u) = cli::ambiguous_option(&args) {
         return usage_error(tool, &u);
     }
-    let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(args.clone())) {
-        Ok(cli) => cli,
+    let (parsed, obsolete) = cli::obsolete_context(&args);
+    let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(parsed)) {
+        Ok(cli) => Cli {
+            obsolete_context: obsolete,
+            ..cli
+        },
         Err(e) => match cli::operand_error(name.tool(None).as_str(), &args) {
             Some(u) if cli::is_operand_count_error(&e) => return usage_error(tool, &u),
             _ => return toolkit::usage_error(tool, usage, &e),

@@ -152,3 +152,42 @@ fn starting_file_skips_the_top_level_names_before_it() {
         same(&t, args);
     }
 }
+
+#[test]
+fn the_obsolete_num_option_sets_the_context_as_gnu_s_does() {
+    let dir = scratch();
+    let t = dir.join("t");
+    let lines = |edit: bool| -> String {
+        (1..=30)
+            .map(|i| {
+                if edit && i == 15 {
+                    "X\n".to_string()
+                } else {
+                    format!("{i}\n")
+                }
+            })
+            .collect()
+    };
+    Tree::new()
+        .file("q1", lines(false))
+        .file("q2", lines(true))
+        .build(&t);
+    for opts in [
+        &["-1", "-u"][..],
+        &["-u1"],
+        &["-1u"],
+        &["-12", "-c"],
+        &["-1", "-2", "-u"],
+        &["-1", "-U", "2"],
+        &["-5"],
+        &["-1", "-c"],
+        &["-U2", "-1"],
+        &["-1", "-e"],
+        &["-u", "-U1"],
+        &["-0", "-u"],
+        &["-5", "-D", "X"],
+    ] {
+        let args: Vec<&str> = opts.iter().copied().chain(["q1", "q2"]).collect();
+        same(&t, &args);
+    }
+}
