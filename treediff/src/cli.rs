@@ -328,6 +328,18 @@ pub struct Cli {
     /// ([`obsolete_context`]).
     #[arg(skip)]
     pub obsolete_context: Option<usize>,
+    /// Ignore case when comparing file names.
+    #[arg(
+        long = "ignore-file-name-case",
+        overrides_with = "no_ignore_file_name_case"
+    )]
+    pub ignore_file_name_case: bool,
+    /// Consider case when comparing file names.
+    #[arg(
+        long = "no-ignore-file-name-case",
+        overrides_with = "ignore_file_name_case"
+    )]
+    pub no_ignore_file_name_case: bool,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -869,6 +881,7 @@ impl Cli {
             formats: self.formats(args)?,
             warnings: Vec::new(),
             starting_file: single("-S", &self.starting_file)?.map(|f| f.as_bytes().to_vec()),
+            ignore_file_name_case: self.ignore_file_name_case,
         })
     }
 

@@ -191,3 +191,33 @@ fn the_obsolete_num_option_sets_the_context_as_gnu_s_does() {
         same(&t, &args);
     }
 }
+
+#[test]
+fn file_names_may_match_whatever_their_case() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .file("a/Foo", "1\n")
+        .file("b/foo", "2\n")
+        .file("b/FOO", "y\n")
+        .file("a/bar", "x\n")
+        .file("b/BAR", "x\n")
+        .file("a/only", "o\n")
+        .file("b/Zed", "p\n")
+        .file("a/zed2", "q\n")
+        .file("a/Sub/x", "1\n")
+        .file("b/sub/x", "2\n")
+        .build(&t);
+    for opts in [
+        &["--ignore-file-name-case"][..],
+        &["-r", "--ignore-file-name-case"],
+        &["--ignore-file-name-case", "--no-ignore-file-name-case"],
+        &["--no-ignore-file-name-case", "--ignore-file-name-case"],
+        &["-q", "--ignore-file-name-case"],
+        &["-N", "--ignore-file-name-case"],
+        &["-r"],
+    ] {
+        let args: Vec<&str> = opts.iter().copied().chain(["a", "b"]).collect();
+        same(&t, &args);
+    }
+}

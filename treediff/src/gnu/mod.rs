@@ -109,6 +109,8 @@ pub struct GnuConfig {
     pub warnings: Vec<String>,
     /// `-S FILE`: in the top directories, names before FILE are left out.
     pub starting_file: Option<Vec<u8>>,
+    /// `--ignore-file-name-case`: names in directories match whatever their case.
+    pub ignore_file_name_case: bool,
 }
 
 impl GnuConfig {
