@@ -823,6 +823,18 @@ impl Cli {
         }
     }
 
+    /// [`Cli::patterns`], with an unreadable `-X` file in GNU's words (`diff: F: No such file
+    /// or directory`, exit status 2).
+    fn gnu_patterns(&self) -> Result<Vec<String>, CliError> {
+        self.patterns().map_err(|e| match e {
+            Error::ExcludeFile(file, io) => {
+                let message = format!("{}: {}", file.display(), operand::strerror(&io));
+                CliError::Usage(UsageError::new(&message, false))
+            }
+            e => CliError::Other(e),
+        })
+    }
+
     /// The `-x` patterns and those of the `-X` files.
     fn patterns(&self) -> Result<Vec<String>, Error> {
         let mut patterns = self.exclude.clone();
@@ -860,7 +872,7 @@ impl Cli {
                 .into_iter()
                 .filter(|s| s != b"--gnu")
                 .collect(),
-            exclude: Exclude::new(&self.patterns()?).map_err(Error::from)?,
+            exclude: Exclude::new(&self.gnu_patterns()?).map_err(Error::from)?,
             equivalence: self.equivalence()?,
             cost: if self.minimal > 0 {
                 Cost::Minimal

@@ -221,3 +221,29 @@ fn file_names_may_match_whatever_their_case() {
         same(&t, &args);
     }
 }
+
+#[test]
+fn exclude_files_are_read_as_gnu_reads_them() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .file("a/f.o", "1\n")
+        .file("b/f.o", "2\n")
+        .file("a/g", "1\n")
+        .file("b/g", "2\n")
+        .file("a/s/h.o", "1\n")
+        .file("b/s/h.o", "2\n")
+        .file("ex", "*.o\n\n  \n")
+        .build(&t);
+    for args in [
+        &["-X", "ex", "a", "b"][..],
+        &["-r", "-X", "ex", "a", "b"],
+        &["--exclude-from=ex", "-r", "a", "b"],
+        &["-r", "-x", "s", "a", "b"],
+        &["-X", "nosuch", "a", "b"],
+        &["-X", ".", "a", "b"],
+        &["-r", "-x", "g", "-X", "ex", "a", "b"],
+    ] {
+        same(&t, args);
+    }
+}
