@@ -160,7 +160,7 @@ fn side_by_side_usage_errors_and_directories_are_gnu_s() {
 }
 
 #[test]
-fn a_row_of_lines_without_newlines_has_none() {
+fn rows_of_incomplete_lines_and_carriage_returns_are_gnu_s() {
     let dir = scratch();
     let t = dir.join("t");
     Tree::new()

@@ -141,9 +141,10 @@ impl Printer<'_> {
     /// Writes the characters of `text` that fit in a column of `self.half` print columns
     /// (counted from the column's start); returns the column the output reached. A character
     /// that would pass the end is left out but still moves the position (so a carriage
-    /// return brings the next ones back); under `-t` a tab that does not fit is written as
-    /// spaces up to the end.
-    fn half<W: Write + ?Sized>(&self, w: &mut W, text: &[u8]) -> io::Result<usize> {
+    /// return brings the next ones back, and in the right column, `start`, is followed by
+    /// the fill back to it); under `-t` a tab that does not fit is written as spaces up to
+    /// the end.
+    fn half<W: Write + ?Sized>(&self, w: &mut W, text: &[u8], start: usize) -> io::Result<usize> {
         let (mut col, mut out, mut i) = (0, 0, 0);
         while i < text.len() {
             let b = text[i];
@@ -169,6 +170,10 @@ impl Printer<'_> {
             } else if fits {
                 w.write_all(&text[i..i + len])?;
                 out = next;
+                if b == b'\r' {
+                    // Back at the left margin: move to the column's start again.
+                    self.pad(w, 0, start)?;
+                }
             }
             col = next;
             i += len;
@@ -205,7 +210,7 @@ impl Printer<'_> {
             start.write(w)?;
         }
         let mut col = match left {
-            Some(l) => self.half(w, text(l).0)?,
+            Some(l) => self.half(w, text(l).0, 0)?,
             None => 0,
         };
         if let Some(m) = marker {
@@ -215,7 +220,7 @@ impl Printer<'_> {
         }
         if let Some(r) = right.map(|r| text(r).0).filter(|r| !r.is_empty()) {
             self.pad(w, col, self.off)?;
-            self.half(w, r)?;
+            self.half(w, r, self.off)?;
         }
         // A row of lines without their newlines has none either.
         if [left, right].iter().flatten().any(|l| text(l).1) {
