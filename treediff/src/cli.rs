@@ -653,6 +653,27 @@ pub fn obsolete_context(args: &[OsString]) -> (Vec<OsString>, Option<usize>) {
     (out, number)
 }
 
+/// True when clap's "error" is `--help` or `--version`.
+pub fn is_help(e: &clap::Error) -> bool {
+    use clap::error::ErrorKind;
+    matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+}
+
+/// Writes the help or version text of `e` to `out`; when `out` cannot take it, GNU diff's
+/// message (`write failed` for the help, `standard output: ERROR` for the version).
+pub fn write_help<W: std::io::Write>(e: &clap::Error, out: &mut W) -> Result<(), String> {
+    let text = e.render().to_string();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|err| {
+            if e.kind() == clap::error::ErrorKind::DisplayHelp {
+                "write failed".to_string()
+            } else {
+                format!("standard output: {}", operand::strerror(&err))
+            }
+        })
+}
+
 /// GNU's words for a command line without exactly two operands (`missing operand after
 /// 'LAST'`, `extra operand 'THIRD'`), or `None` when it has two. `program` is the name
 /// (`diff`, `treediff`) named when there are no arguments at all.

@@ -247,3 +247,22 @@ fn exclude_files_are_read_as_gnu_reads_them() {
         same(&t, args);
     }
 }
+
+#[test]
+fn help_and_version_into_a_full_output_are_trouble_as_in_gnu() {
+    let dir = scratch();
+    let ours = crate::diffname::our_diff_dir(dir.path());
+    for script in [
+        "exec diff --help >/dev/full",
+        "exec diff --version >/dev/full",
+    ] {
+        let run = |path: &Path| {
+            cmd("/bin/bash")
+                .args(["-c", script])
+                .cwd(dir.path())
+                .env("PATH", path)
+                .run()
+        };
+        crate::diffname::agree(&run(Path::new("/usr/bin")), &run(&ours));
+    }
+}
