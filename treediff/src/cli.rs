@@ -4,24 +4,21 @@
 //! ([`Name`]), `--gnu` and the operands. Flags GNU diff repeats freely (`-s -s`) may repeat.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Parser, ValueEnum};
 use fstree::Exclude;
 
-use crate::gnu::bre::Bre;
 use crate::gnu::ed::Script;
-use crate::gnu::equivalence::{Equivalence, Space};
-use crate::gnu::function;
-use crate::gnu::ifdef::{FormatOption, Formats};
-use crate::gnu::layout::Layout;
-use crate::gnu::sidebyside::{Columns, Common};
 use crate::gnu::switches::{self, Takes};
-use crate::gnu::{GnuConfig, Report, Style};
+use crate::gnu::{GnuConfig, Style};
 use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
-use treepatch::lcs::Cost;
+
+mod argv;
+mod options;
+use argv::single;
+pub use argv::{ambiguous_option, is_help, obsolete_context, write_help};
 
 /// A command line that asks for something impossible, in GNU diff's words (exit status 2);
 /// `try_help`: followed by the `Try '... --help'` line, as GNU does for most of them.
@@ -313,6 +310,33 @@ pub struct Cli {
         allow_hyphen_values = true
     )]
     pub unchanged_group_format: Vec<OsString>,
+    /// The colors of `--color` (GNU's `rs=0:hd=1:ad=32:de=31:ln=36`).
+    #[arg(long = "palette", value_name = "PALETTE", allow_hyphen_values = true)]
+    pub palette: Vec<OsString>,
+    /// Start with FILE when comparing directories.
+    #[arg(
+        short = 'S',
+        long = "starting-file",
+        value_name = "FILE",
+        allow_hyphen_values = true
+    )]
+    pub starting_file: Vec<OsString>,
+    /// GNU's obsolete `-NUM` (lines of context), taken out of the arguments before parsing
+    /// ([`obsolete_context`]).
+    #[arg(skip)]
+    pub obsolete_context: Option<usize>,
+    /// Ignore case when comparing file names.
+    #[arg(
+        long = "ignore-file-name-case",
+        overrides_with = "no_ignore_file_name_case"
+    )]
+    pub ignore_file_name_case: bool,
+    /// Consider case when comparing file names.
+    #[arg(
+        long = "no-ignore-file-name-case",
+        overrides_with = "ignore_file_name_case"
+    )]
+    pub no_ignore_file_name_case: bool,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and
     /// SHA-256 digests: only NEW is read to find what changed.
     #[arg(long, value_name = "FILE")]
@@ -403,29 +427,6 @@ const TAKES: Takes<'static> = Takes {
     ],
 };
 
-/// A number as GNU diff reads an option's: leading blanks and a `+` allowed, nothing is 0,
-/// too large is the largest; `None` when it is not a number.
-fn gnu_number(arg: &str) -> Option<usize> {
-    let digits = arg.trim_start();
-    let digits = digits.strip_prefix('+').unwrap_or(digits);
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(
-        digits
-            .parse()
-            .unwrap_or(if digits.is_empty() { 0 } else { usize::MAX }),
-    )
-}
-
-/// Compiles a grep-style expression, or GNU's message for a bad one (`RE: Unmatched ( or \(`).
-fn compile(re: &[u8]) -> Result<Bre, UsageError> {
-    Bre::new(re).map_err(|m| {
-        let re = String::from_utf8_lossy(re);
-        UsageError::new(&format!("{re}: {m}"), false)
-    })
-}
-
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Invocation {
@@ -447,112 +448,6 @@ pub fn is_operand_count_error(e: &clap::Error) -> bool {
         }
         _ => false,
     }
-}
-
-/// GNU diff 3.8's long options, sorted (its `--help` ones and the hidden ones), for GNU's
-/// message on an ambiguous abbreviation.
-const GNU_LONG: [&str; 59] = [
-    "binary",
-    "brief",
-    "changed-group-format",
-    "color",
-    "context",
-    "ed",
-    "exclude",
-    "exclude-from",
-    "expand-tabs",
-    "forward-ed",
-    "from-file",
-    "help",
-    "horizon-lines",
-    "ifdef",
-    "ignore-all-space",
-    "ignore-blank-lines",
-    "ignore-case",
-    "ignore-file-name-case",
-    "ignore-matching-lines",
-    "ignore-space-change",
-    "ignore-tab-expansion",
-    "ignore-trailing-space",
-    "inhibit-hunk-merge",
-    "initial-tab",
-    "label",
-    "left-column",
-    "line-format",
-    "minimal",
-    "new-file",
-    "new-group-format",
-    "new-line-format",
-    "no-dereference",
-    "no-ignore-file-name-case",
-    "normal",
-    "old-group-format",
-    "old-line-format",
-    "paginate",
-    "palette",
-    "rcs",
-    "recursive",
-    "report-identical-files",
-    "sdiff-merge-assist",
-    "show-c-function",
-    "show-function-line",
-    "side-by-side",
-    "speed-large-files",
-    "starting-file",
-    "strip-trailing-cr",
-    "suppress-blank-empty",
-    "suppress-common-lines",
-    "tabsize",
-    "text",
-    "to-file",
-    "unchanged-group-format",
-    "unchanged-line-format",
-    "unidirectional-new-file",
-    "unified",
-    "version",
-    "width",
-];
-
-/// GNU's words for the first long option among `args` that abbreviates several (`option
-/// '--ignore' is ambiguous; possibilities: '--ignore-all-space' ...`), if any.
-pub fn ambiguous_option(args: &[OsString]) -> Option<UsageError> {
-    let mut skip_value = false;
-    for arg in args {
-        let arg = arg.as_bytes();
-        if std::mem::take(&mut skip_value) || arg == b"--" {
-            if arg == b"--" {
-                return None;
-            }
-            continue;
-        }
-        let Some(long) = arg.strip_prefix(b"--") else {
-            continue;
-        };
-        let name = long.split(|&b| b == b'=').next().unwrap_or(long);
-        let name = String::from_utf8_lossy(name);
-        if name.is_empty() || GNU_LONG.contains(&name.as_ref()) {
-            skip_value = !long.contains(&b'=') && TAKES.long.contains(&name.as_ref());
-            continue;
-        }
-        let mut matches: Vec<&str> = GNU_LONG
-            .iter()
-            .copied()
-            .filter(|l| l.starts_with(name.as_ref()))
-            .collect();
-        matches.sort_unstable();
-        if matches.len() > 1 {
-            let list: Vec<String> = matches.iter().map(|m| format!("'--{m}'")).collect();
-            let message = format!(
-                "option '{}' is ambiguous; possibilities: {}",
-                String::from_utf8_lossy(arg),
-                list.join(" ")
-            );
-            return Some(UsageError::new(&message, true));
-        }
-        skip_value =
-            matches.len() == 1 && !long.contains(&b'=') && TAKES.long.contains(&matches[0]);
-    }
-    None
 }
 
 /// GNU's words for a command line without exactly two operands (`missing operand after
@@ -577,7 +472,10 @@ impl Cli {
     /// Lines of context: the largest of `-U`, `-C`, `--unified=`, `--context=`, with `-u` and
     /// `-c` counting as 3 (as GNU diff takes them); 3 when none is given.
     pub fn context_lines(&self) -> usize {
-        let flags = (self.unified_flag > 0 || self.context_flag > 0).then_some(3);
+        // GNU's obsolete `-NUM` counts, and then `-u` and `-c` do not.
+        let flags = (self.obsolete_context.is_none()
+            && (self.unified_flag > 0 || self.context_flag > 0))
+            .then_some(3);
         self.unified_short
             .iter()
             .chain(&self.unified_long)
@@ -585,6 +483,7 @@ impl Cli {
             .chain(&self.context_long)
             .copied()
             .chain(flags)
+            .chain(self.obsolete_context)
             .max()
             .unwrap_or(3)
     }
@@ -664,7 +563,8 @@ impl Cli {
             (true, false) => Style::Normal,
             (false, _) => Style::Unified,
         };
-        let cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
+        let mut cfg = self.gnu_config(tool, style.unwrap_or(default), args)?;
+        self.colors(&mut cfg, stdout_is_terminal);
         Ok(Invocation::Gnu(Box::new(cfg), pairs))
     }
 
@@ -676,22 +576,9 @@ impl Cli {
         program: &str,
         args: &[OsString],
     ) -> Result<Vec<(Operand, Operand)>, UsageError> {
-        let one = |name: &str, v: &[OsString]| -> Result<Option<Operand>, UsageError> {
-            let Some(first) = v.first() else {
-                return Ok(None);
-            };
-            if let Some(other) = v.iter().find(|o| *o != first) {
-                let message = format!(
-                    "conflicting {name} option value '{}'",
-                    other.to_string_lossy()
-                );
-                return Err(UsageError::new(&message, true));
-            }
-            Ok(Some(Operand::from_arg(first)))
-        };
         let (from, to) = (
-            one("--from-file", &self.from_file)?,
-            one("--to-file", &self.to_file)?,
+            single("--from-file", &self.from_file)?.map(|f| Operand::from_arg(f)),
+            single("--to-file", &self.to_file)?.map(|f| Operand::from_arg(f)),
         );
         let operands = self
             .operands
@@ -712,240 +599,6 @@ impl Cli {
                 )]),
                 None => Err(UsageError::new("missing operand", true)),
             },
-        }
-    }
-
-    /// The `-x` patterns and those of the `-X` files.
-    fn patterns(&self) -> Result<Vec<String>, Error> {
-        let mut patterns = self.exclude.clone();
-        for file in &self.exclude_from {
-            let data = std::fs::read(file).map_err(|e| Error::ExcludeFile(file.clone(), e))?;
-            patterns.extend(Exclude::patterns_from_file(&data));
-        }
-        Ok(patterns)
-    }
-
-    /// GNU diff's settings, in `style`.
-    fn gnu_config(
-        &self,
-        tool: &str,
-        style: Style,
-        args: &[OsString],
-    ) -> Result<GnuConfig, CliError> {
-        Ok(GnuConfig {
-            tool: tool.to_string(),
-            style,
-            context: self.context_lines(),
-            labels: self.label.iter().map(|l| l.as_bytes().to_vec()).collect(),
-            report: if self.brief > 0 {
-                Report::Brief
-            } else {
-                Report::Differences
-            },
-            report_identical: self.report_identical,
-            new_file: self.new_file > 0,
-            unidirectional_new_file: self.unidirectional_new_file > 0,
-            recursive: self.recursive > 0,
-            text: self.text > 0,
-            dereference: !self.no_dereference,
-            switches: switches::from_args(args, TAKES)
-                .into_iter()
-                .filter(|s| s != b"--gnu")
-                .collect(),
-            exclude: Exclude::new(&self.patterns()?).map_err(Error::from)?,
-            equivalence: self.equivalence()?,
-            cost: if self.minimal > 0 {
-                Cost::Minimal
-            } else {
-                Cost::Bounded
-            },
-            horizon: self.horizon()?,
-            strip_trailing_cr: self.strip_trailing_cr > 0,
-            function: self.function_lines()?,
-            layout: Layout {
-                expand_tabs: self.expand_tabs > 0,
-                initial_tab: self.initial_tab > 0,
-                tabsize: self.tabsize()?,
-                suppress_blank_empty: self.suppress_blank_empty > 0,
-            },
-            columns: self.columns()?,
-            formats: self.formats(args)?,
-        })
-    }
-
-    /// True when a line or group format option (or `-D`) is given.
-    fn has_formats(&self) -> bool {
-        [
-            &self.ifdef,
-            &self.line_format,
-            &self.old_line_format,
-            &self.new_line_format,
-            &self.unchanged_line_format,
-            &self.old_group_format,
-            &self.new_group_format,
-            &self.changed_group_format,
-            &self.unchanged_group_format,
-        ]
-        .iter()
-        .any(|v| !v.is_empty())
-    }
-
-    /// The format options in command-line order (`args`, after the program's name), as
-    /// [`Formats`], or GNU's message for two that conflict.
-    fn formats(&self, args: &[OsString]) -> Result<Formats, UsageError> {
-        use clap::CommandFactory;
-        if !self.has_formats() {
-            return Ok(Formats::default());
-        }
-        let argv = std::iter::once(OsString::from("diff")).chain(args.iter().cloned());
-        let matches = Cli::command()
-            .try_get_matches_from(argv)
-            .map_err(|e| UsageError::new(&e.to_string(), true))?;
-        let mut given = Vec::new();
-        for (id, option) in [
-            ("ifdef", FormatOption::Ifdef),
-            ("line_format", FormatOption::Line),
-            ("old_line_format", FormatOption::OldLine),
-            ("new_line_format", FormatOption::NewLine),
-            ("unchanged_line_format", FormatOption::UnchangedLine),
-            ("old_group_format", FormatOption::OldGroup),
-            ("new_group_format", FormatOption::NewGroup),
-            ("changed_group_format", FormatOption::ChangedGroup),
-            ("unchanged_group_format", FormatOption::UnchangedGroup),
-        ] {
-            let (Some(at), Some(values)) =
-                (matches.indices_of(id), matches.get_many::<OsString>(id))
-            else {
-                continue;
-            };
-            given.extend(
-                at.zip(values)
-                    .map(|(i, v)| (i, option, v.as_bytes().to_vec())),
-            );
-        }
-        given.sort_by_key(|&(i, ..)| i);
-        let given: Vec<_> = given.into_iter().map(|(_, o, v)| (o, v)).collect();
-        Formats::from_options(&given).map_err(|m| UsageError::new(&m, true))
-    }
-
-    /// `-W`, `--left-column`, `--suppress-common-lines`, or GNU's `invalid width 'X'`.
-    fn columns(&self) -> Result<Columns, UsageError> {
-        let width = match self.width.last() {
-            None => 130,
-            Some(arg) => match gnu_number(arg) {
-                Some(n) if n > 0 => n,
-                _ => return Err(UsageError::new(&format!("invalid width '{arg}'"), true)),
-            },
-        };
-        let common = if self.suppress_common_lines > 0 {
-            Common::Suppress
-        } else if self.left_column > 0 {
-            Common::LeftColumn
-        } else {
-            Common::Both
-        };
-        // The locale's character set, as the C library picks it.
-        let ctype = ["LC_ALL", "LC_CTYPE", "LANG"]
-            .iter()
-            .filter_map(std::env::var_os)
-            .find(|v| !v.is_empty())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let ctype = ctype.as_bytes();
-        let utf8 =
-            ctype.windows(5).any(|w| w == b"utf-8") || ctype.windows(4).any(|w| w == b"utf8");
-        Ok(Columns {
-            width,
-            common,
-            utf8,
-        })
-    }
-
-    /// True when an option only GNU's comparison knows is given (treediff's tree patch carries
-    /// every difference, byte for byte).
-    fn gnu_only(&self) -> bool {
-        let counts = [
-            self.ignore_case,
-            self.ignore_tab_expansion,
-            self.ignore_trailing_space,
-            self.ignore_space_change,
-            self.ignore_all_space,
-            self.ignore_blank_lines,
-            self.strip_trailing_cr,
-            self.minimal,
-        ];
-        counts.iter().any(|&c| c > 0)
-            || !self.ignore_matching_lines.is_empty()
-            || !self.horizon_lines.is_empty()
-            || !self.tabsize.is_empty()
-            || self.show_c_function > 0
-            || self.expand_tabs > 0
-            || self.initial_tab > 0
-            || self.suppress_blank_empty > 0
-            || self.side_by_side > 0
-            || self.ed > 0
-            || self.forward_ed > 0
-            || self.rcs > 0
-            || self.has_formats()
-            || self.left_column > 0
-            || self.suppress_common_lines > 0
-            || !self.width.is_empty()
-            || !self.show_function_line.is_empty()
-    }
-
-    /// How lines compare (`-i`, `-E`, `-Z`, `-b`, `-w`), which changes are ignorable (`-B`,
-    /// `-I`), or GNU's message for a bad `-I` expression (`RE: Unmatched ( or \(`).
-    fn equivalence(&self) -> Result<Equivalence, UsageError> {
-        let mut space = Space::Exact;
-        for (count, s) in [
-            (self.ignore_tab_expansion, Space::TabExpansion),
-            (self.ignore_trailing_space, Space::Trailing),
-            (self.ignore_space_change, Space::Change),
-            (self.ignore_all_space, Space::All),
-        ] {
-            if count > 0 {
-                space = space.with(s);
-            }
-        }
-        let matching = self
-            .ignore_matching_lines
-            .iter()
-            .map(|re| compile(re.as_bytes()))
-            .collect::<Result<_, _>>()?;
-        Ok(Equivalence {
-            case: self.ignore_case > 0,
-            space,
-            tabsize: self.tabsize()?,
-            blank_lines: self.ignore_blank_lines > 0,
-            matching,
-        })
-    }
-
-    /// The expressions of `-F` (and `-p`), compiled.
-    fn function_lines(&self) -> Result<Vec<Bre>, UsageError> {
-        let p = (self.show_c_function > 0).then_some(function::C_FUNCTION);
-        let res = self.show_function_line.iter().map(|r| r.as_bytes());
-        p.into_iter().chain(res).map(compile).collect()
-    }
-
-    /// `--horizon-lines` (the last one given), 0 by default, or GNU's `invalid horizon length
-    /// 'X'`.
-    fn horizon(&self) -> Result<usize, UsageError> {
-        let Some(arg) = self.horizon_lines.last() else {
-            return Ok(0);
-        };
-        gnu_number(arg)
-            .ok_or_else(|| UsageError::new(&format!("invalid horizon length '{arg}'"), true))
-    }
-
-    /// `--tabsize` (the last one given), 8 by default, or GNU's `invalid tabsize 'X'`.
-    fn tabsize(&self) -> Result<usize, UsageError> {
-        let Some(arg) = self.tabsize.last() else {
-            return Ok(8);
-        };
-        match gnu_number(arg) {
-            Some(n) if n > 0 => Ok(n),
-            _ => Err(UsageError::new(&format!("invalid tabsize '{arg}'"), true)),
         }
     }
 

@@ -419,14 +419,17 @@ impl<'a> TextDiff<'a> {
         let old_len = old_end - old_start;
         let new_len = new_end - new_start;
         let start = |s: usize, len: usize| if len == 0 { s as u64 } else { s as u64 + 1 };
+        let mut text = Vec::with_capacity(32);
         write_hunk_header(
-            w,
+            &mut text,
             start(old_start, old_len),
             old_len as u64,
             start(new_start, new_len),
             new_len as u64,
-            heading,
+            b"",
         )?;
+        text.pop();
+        layout.numbers_line(w, &text, heading)?;
         let mut pos = old_start;
         for change in group {
             let (before, after) = (&change.old, &change.new);

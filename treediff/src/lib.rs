@@ -192,9 +192,17 @@ pub fn run_invocation<W: Write, E: Write>(
     match inv {
         cli::Invocation::Tree(cfg) => run(cfg, out, err),
         cli::Invocation::Gnu(cfg, pairs) => {
-            let mut status = Exit::Same;
+            let (mut status, mut differ) = (Exit::Same, false);
             for (old, new) in pairs {
-                status = status.max(gnu::run(cfg, old, new, out, err)?);
+                let s = gnu::run(cfg, old, new, out, err)?;
+                differ |= s == Exit::Differ;
+                status = status.max(s);
+            }
+            // GNU reads the palette when it first colors something.
+            if differ {
+                for w in &cfg.warnings {
+                    let _ = writeln!(err, "{}: {w}", cfg.tool);
+                }
             }
             Ok(status)
         }

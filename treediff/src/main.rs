@@ -19,8 +19,13 @@ fn main() -> ExitCode {
     if let Some(u) = cli::ambiguous_option(&args) {
         return usage_error(tool, &u);
     }
-    let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(args.clone())) {
-        Ok(cli) => cli,
+    let (parsed, obsolete) = cli::obsolete_context(&args);
+    let cli = match Cli::try_parse_from(std::iter::once(tool.into()).chain(parsed)) {
+        Ok(cli) => Cli {
+            obsolete_context: obsolete,
+            ..cli
+        },
+        Err(e) if name == Name::Diff && cli::is_help(&e) => return help(tool, &e),
         Err(e) => match cli::operand_error(name.tool(None).as_str(), &args) {
             Some(u) if cli::is_operand_count_error(&e) => return usage_error(tool, &u),
             _ => return toolkit::usage_error_checked(tool, usage, &e),
@@ -46,6 +51,18 @@ fn main() -> ExitCode {
     }
     // The reader went away (`treediff A B | head -1`): there were differences; be quiet.
     toolkit::finish(tool, result, OnBrokenPipe::Quiet(Exit::Differ.code()))
+}
+
+/// `--help` or `--version` under the name `diff`, written; GNU's words and exit status 2 when
+/// standard output cannot take it.
+fn help(tool: &str, e: &clap::Error) -> ExitCode {
+    match cli::write_help(e, &mut std::io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{tool}: {message}");
+            ExitCode::from(Exit::Trouble.code())
+        }
+    }
 }
 
 /// Reports a usage error in GNU diff's words; exit status 2.

@@ -83,3 +83,186 @@ fn from_file_and_to_file_compare_one_file_with_each_operand() {
         same(&t, args);
     }
 }
+
+#[test]
+fn colors_are_gnu_s_codes_and_palette() {
+    let dir = scratch();
+    let t = dir.join("t");
+    inputs(&t);
+    Tree::new()
+        .file("n1", "a\nb")
+        .file("n2", "a\nc")
+        .file("f1", "int main(void)\n{\n  a;\n  b;\n  c;\n}\n")
+        .file("f2", "int main(void)\n{\n  a;\n  B;\n  c;\n}\n")
+        .build(&t);
+    for opts in [
+        &[][..],
+        &["-u"],
+        &["-c"],
+        &["-p", "-u"],
+        &["-c", "-p"],
+        &["-U0"],
+        &["--palette=ad=1;32:de=4:hd=7:ln=35:rs=1", "-u"],
+        &["--palette=xx=1:ad=33", "-u"],
+        &["--palette=ad", "-u"],
+        &["--palette=", "-c"],
+        &["-e"],
+        &["-D", "X"],
+        &["-q"],
+        &["-n"],
+        &["-t", "-T", "-u"],
+        &["-y", "-W", "30"],
+        &["-y", "-W", "30", "--left-column"],
+    ] {
+        for (a, b) in [("n1", "n2"), ("ed1", "ed2"), ("f1", "f2"), ("ed1", "ed3")] {
+            for color in ["--color=always", "--color", "--color=never", "--color=auto"] {
+                let args: Vec<&str> = [color].iter().chain(opts).copied().chain([a, b]).collect();
+                same(&t, &args);
+            }
+        }
+    }
+}
+
+#[test]
+fn starting_file_skips_the_top_level_names_before_it() {
+    let dir = scratch();
+    let t = dir.join("t");
+    let mut tree = Tree::new()
+        .file("a/sub/a1", "1\n")
+        .file("b/sub/a1", "2\n")
+        .file("a/sub/z9", "1\n")
+        .file("b/sub/z9", "2\n")
+        .file("a/b0only", "only\n");
+    for f in ["a1", "b2", "c3", "d4"] {
+        tree = tree
+            .file(format!("a/{f}"), format!("{f}\n"))
+            .file(format!("b/{f}"), format!("{f}x\n"));
+    }
+    tree.build(&t);
+    for args in [
+        &["-S", "c3", "a", "b"][..],
+        &["-S", "b", "a", "b"],
+        &["--starting-file=zz", "a", "b"],
+        &["-r", "-S", "c3", "a", "b"],
+        &["-S", "b0only", "a", "b"],
+        &["-S", "a", "-q", "a", "b"],
+        &["-S", "c3", "-S", "b", "a", "b"],
+        &["-S", "c3", "-S", "c3", "a", "b"],
+    ] {
+        same(&t, args);
+    }
+}
+
+#[test]
+fn the_obsolete_num_option_sets_the_context_as_gnu_s_does() {
+    let dir = scratch();
+    let t = dir.join("t");
+    let lines = |edit: bool| -> String {
+        (1..=30)
+            .map(|i| {
+                if edit && i == 15 {
+                    "X\n".to_string()
+                } else {
+                    format!("{i}\n")
+                }
+            })
+            .collect()
+    };
+    Tree::new()
+        .file("q1", lines(false))
+        .file("q2", lines(true))
+        .build(&t);
+    for opts in [
+        &["-1", "-u"][..],
+        &["-u1"],
+        &["-1u"],
+        &["-12", "-c"],
+        &["-1", "-2", "-u"],
+        &["-1", "-U", "2"],
+        &["-5"],
+        &["-1", "-c"],
+        &["-U2", "-1"],
+        &["-1", "-e"],
+        &["-u", "-U1"],
+        &["-0", "-u"],
+        &["-5", "-D", "X"],
+    ] {
+        let args: Vec<&str> = opts.iter().copied().chain(["q1", "q2"]).collect();
+        same(&t, &args);
+    }
+}
+
+#[test]
+fn file_names_may_match_whatever_their_case() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .file("a/Foo", "1\n")
+        .file("b/foo", "2\n")
+        .file("b/FOO", "y\n")
+        .file("a/bar", "x\n")
+        .file("b/BAR", "x\n")
+        .file("a/only", "o\n")
+        .file("b/Zed", "p\n")
+        .file("a/zed2", "q\n")
+        .file("a/Sub/x", "1\n")
+        .file("b/sub/x", "2\n")
+        .build(&t);
+    for opts in [
+        &["--ignore-file-name-case"][..],
+        &["-r", "--ignore-file-name-case"],
+        &["--ignore-file-name-case", "--no-ignore-file-name-case"],
+        &["--no-ignore-file-name-case", "--ignore-file-name-case"],
+        &["-q", "--ignore-file-name-case"],
+        &["-N", "--ignore-file-name-case"],
+        &["-r"],
+    ] {
+        let args: Vec<&str> = opts.iter().copied().chain(["a", "b"]).collect();
+        same(&t, &args);
+    }
+}
+
+#[test]
+fn exclude_files_are_read_as_gnu_reads_them() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .file("a/f.o", "1\n")
+        .file("b/f.o", "2\n")
+        .file("a/g", "1\n")
+        .file("b/g", "2\n")
+        .file("a/s/h.o", "1\n")
+        .file("b/s/h.o", "2\n")
+        .file("ex", "*.o\n\n  \n")
+        .build(&t);
+    for args in [
+        &["-X", "ex", "a", "b"][..],
+        &["-r", "-X", "ex", "a", "b"],
+        &["--exclude-from=ex", "-r", "a", "b"],
+        &["-r", "-x", "s", "a", "b"],
+        &["-X", "nosuch", "a", "b"],
+        &["-X", ".", "a", "b"],
+        &["-r", "-x", "g", "-X", "ex", "a", "b"],
+    ] {
+        same(&t, args);
+    }
+}
+
+#[test]
+fn help_and_version_into_a_full_output_are_trouble_as_in_gnu() {
+    let dir = scratch();
+    let ours = crate::diffname::our_diff_dir(dir.path());
+    for script in [
+        "exec diff --help >/dev/full",
+        "exec diff --version >/dev/full",
+    ] {
+        let run = |path: &Path| {
+            cmd("/bin/bash")
+                .args(["-c", script])
+                .cwd(dir.path())
+                .env("PATH", path)
+                .run()
+        };
+        crate::diffname::agree(&run(Path::new("/usr/bin")), &run(&ours));
+    }
+}

@@ -158,3 +158,38 @@ fn side_by_side_usage_errors_and_directories_are_gnu_s() {
         same(&t, args);
     }
 }
+
+#[test]
+fn rows_of_incomplete_lines_and_carriage_returns_are_gnu_s() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .file("n1", "a\nb")
+        .file("n2", "a\nc")
+        .file("nl", "a\nb\n")
+        .file("m1", "a\nb\nc")
+        .file("m2", "A\nb\nc")
+        .build(&t);
+    for (a, b) in [
+        ("n1", "n2"),
+        ("nl", "n1"),
+        ("n1", "nl"),
+        ("m1", "m2"),
+        ("n1", "m1"),
+    ] {
+        for opts in [
+            &[][..],
+            &["--left-column"],
+            &["--suppress-common-lines"],
+            &["-t"],
+        ] {
+            let args: Vec<&str> = ["-y", "-W", "30"]
+                .iter()
+                .chain(opts)
+                .copied()
+                .chain([a, b])
+                .collect();
+            same(&t, &args);
+        }
+    }
+}

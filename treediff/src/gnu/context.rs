@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 
 use super::function::Headings;
-use super::layout::Layout;
+use super::layout::{Layout, Paint};
 use crate::hunk::TextDiff;
 
 type Change = (Range<usize>, Range<usize>);
@@ -48,12 +48,19 @@ pub fn write<W: Write + ?Sized>(
 }
 
 /// `*** F,L ****`-style range of the 0-based `r` (`pad` is `****` or `----`).
-fn range<W: Write + ?Sized>(w: &mut W, lead: &str, r: Range<usize>, pad: &str) -> io::Result<()> {
-    if r.end <= r.start + 1 {
-        writeln!(w, "{lead} {} {pad}", r.end)
+fn range<W: Write + ?Sized>(
+    w: &mut W,
+    layout: &Layout,
+    lead: &str,
+    r: Range<usize>,
+    pad: &str,
+) -> io::Result<()> {
+    let text = if r.end <= r.start + 1 {
+        format!("{lead} {} {pad}", r.end)
     } else {
-        writeln!(w, "{lead} {},{} {pad}", r.start + 1, r.end)
-    }
+        format!("{lead} {},{} {pad}", r.start + 1, r.end)
+    };
+    layout.numbers_line(w, text.as_bytes(), b"")
 }
 
 fn hunk<W: Write + ?Sized>(
@@ -70,40 +77,40 @@ fn hunk<W: Write + ?Sized>(
     let trail = (d.old_len() - last.0.end).min(context);
     let old = first.0.start - lead..last.0.end + trail;
     let new = first.1.start - lead..last.1.end + trail;
-    range(w, "***", old.clone(), "****")?;
+    range(w, layout, "***", old.clone(), "****")?;
     if group.iter().any(|c| !c.0.is_empty()) {
         let mut pos = old.start;
         for (o, n) in group {
             for line in d.old_lines(pos, o.start) {
-                layout.write(w, b"  ", line)?;
+                layout.write_painted(w, b"  ", line, Paint::Deleted)?;
             }
             let mark: &[u8] = if n.is_empty() { b"- " } else { b"! " };
             for line in d.old_lines(o.start, o.end) {
-                layout.write(w, mark, line)?;
+                layout.write_painted(w, mark, line, Paint::Deleted)?;
             }
             pos = o.end;
         }
         for line in d.old_lines(pos, old.end) {
-            layout.write(w, b"  ", line)?;
+            layout.write_painted(w, b"  ", line, Paint::Deleted)?;
         }
     }
-    range(w, "---", new.clone(), "----")?;
+    range(w, layout, "---", new.clone(), "----")?;
     if group.iter().any(|c| !c.1.is_empty()) {
         // The new side's own lines: with `-b` and the like, its unchanged lines may differ
         // from the old side's.
         let mut pos = new.start;
         for (o, n) in group {
             for line in d.new_lines_any(pos, n.start) {
-                layout.write(w, b"  ", line)?;
+                layout.write_painted(w, b"  ", line, Paint::Added)?;
             }
             let mark: &[u8] = if o.is_empty() { b"+ " } else { b"! " };
             for line in d.new_lines(n.start, n.end) {
-                layout.write(w, mark, line)?;
+                layout.write_painted(w, mark, line, Paint::Added)?;
             }
             pos = n.end;
         }
         for line in d.new_lines_any(pos, new.end) {
-            layout.write(w, b"  ", line)?;
+            layout.write_painted(w, b"  ", line, Paint::Added)?;
         }
     }
     Ok(())

@@ -58,8 +58,9 @@ struct Level {
 /// What one side has under a name: nothing, a kind, or why it could not be examined.
 type Has = Option<Result<Kind, String>>;
 
-/// A name and what each side has under it.
-type Name = (OsString, Has, Has);
+/// A name, what each side has under it, and the new side's spelling of the name (the same
+/// bytes unless `--ignore-file-name-case` paired two spellings).
+type Name = (OsString, Has, Has, OsString);
 
 /// The run's state besides the stack.
 struct Walk<'a, W: ?Sized, E: ?Sized> {
@@ -101,9 +102,14 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     {
         return Ok(Exit::Same);
     }
-    let mut stack = vec![walk.level(old, new)];
+    let mut top = walk.level(old, new);
+    // `-S FILE`: the top level starts at FILE (subdirectories are compared whole).
+    if let Some(start) = &cfg.starting_file {
+        top.names.retain(|n| n.0.as_bytes() >= start.as_slice());
+    }
+    let mut stack = vec![top];
     while let Some(level) = stack.last_mut() {
-        let Some((name, ho, hn)) = level.names.get(level.next).cloned() else {
+        let Some((name, ho, hn, new_name)) = level.names.get(level.next).cloned() else {
             stack.pop();
             continue;
         };
@@ -115,7 +121,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         let absent = cfg.absent();
         let (ho, hn) = (
             ho.and(walk.kind(&old, &name, both || absent.new)),
-            hn.and(walk.kind(&new, &name, both || absent.old)),
+            hn.and(walk.kind(&new, &new_name, both || absent.old)),
         );
         if [&ho, &hn].iter().any(|h| matches!(h, Some(Err(_)))) {
             for message in [ho, hn].into_iter().flatten().filter_map(Result::err) {
@@ -124,7 +130,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             continue;
         }
         let (ko, kn) = (ho.and_then(Result::ok), hn.and_then(Result::ok));
-        if let Some((o, n)) = walk.entry(&old, &new, &name, ko, kn)?
+        if let Some((o, n)) = walk.entry(&old, &new, (&name, &new_name), ko, kn)?
             && !walk.is_loop(&stack, &o, &n)
         {
             let next = walk.level(o, n);
@@ -206,20 +212,13 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                 if !self.cfg.exclude.is_excluded(Path::new(&entry.name)) {
                     let has = Some(Ok(Kind::File));
                     names.push(match side {
-                        0 => (entry.name, has, None),
-                        _ => (entry.name, None, has),
+                        0 => (entry.name.clone(), has, None, entry.name),
+                        _ => (entry.name.clone(), None, has, entry.name),
                     });
                 }
             }
         }
-        names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        names.dedup_by(|later, first| {
-            let same = later.0 == first.0;
-            if same {
-                first.2 = later.2.take();
-            }
-            same
-        });
+        let names = merge(names, self.cfg.ignore_file_name_case);
         Level {
             old,
             new,
@@ -252,11 +251,11 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         &mut self,
         old: &Place,
         new: &Place,
-        name: &OsStr,
+        (name, new_name): (&OsStr, &OsStr),
         ko: Option<Kind>,
         kn: Option<Kind>,
     ) -> Result<Option<(Place, Place)>, Error> {
-        let (on, nn) = (old.child(name), new.child(name));
+        let (on, nn) = (old.child(name), new.child(new_name));
         let one_side = ko.xor(kn);
         // A name in OLD only means an absent NEW side, and the other way round.
         let allowed = if ko.is_some() {
@@ -272,7 +271,11 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
             return Ok(None);
         }
         if one_side.is_some_and(|k| !allowed || !matches!(k, Kind::File | Kind::Dir)) {
-            let place = if ko.is_some() { old } else { new };
+            let (place, name) = if ko.is_some() {
+                (old, name)
+            } else {
+                (new, new_name)
+            };
             self.differ();
             self.line(&[b"Only in ", &place.shown, b": ", name.as_bytes()])?;
             return Ok(None);
@@ -283,15 +286,15 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                     self.line(&[b"Common subdirectories: ", &on, b" and ", &nn])?;
                     return Ok(None);
                 }
-                let (o, n) = (self.sub(old, name, ko), self.sub(new, name, kn));
+                let (o, n) = (self.sub(old, name, ko), self.sub(new, new_name, kn));
                 Ok(o.zip(n))
             }
             (Some(Kind::File) | None, Some(Kind::File) | None) => {
-                self.files(old, new, name, (ko.is_some(), kn.is_some()))?;
+                self.files(old, new, (name, new_name), (ko.is_some(), kn.is_some()))?;
                 Ok(None)
             }
             (Some(Kind::Symlink), Some(Kind::Symlink)) => {
-                self.symlinks(old, new, name)?;
+                self.symlinks(old, new, (name, new_name))?;
                 Ok(None)
             }
             (a, b) => {
@@ -350,10 +353,10 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         &mut self,
         old: &Place,
         new: &Place,
-        name: &OsStr,
+        (old_name, new_name): (&OsStr, &OsStr),
         present: (bool, bool),
     ) -> Result<(), Error> {
-        let side = |p: &Place, here: bool, label: Option<&Vec<u8>>| Side {
+        let side = |p: &Place, name: &OsStr, here: bool, label: Option<&Vec<u8>>| Side {
             name: label.cloned().unwrap_or_else(|| p.child(name)),
             labeled: label.is_some(),
             source: match (&p.dir, here) {
@@ -363,8 +366,8 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                 _ => Source::Operand(Input::Absent),
             },
         };
-        let a = side(old, present.0, self.cfg.labels.first());
-        let b = side(new, present.1, self.cfg.labels.get(1));
+        let a = side(old, old_name, present.0, self.cfg.labels.first());
+        let b = side(new, new_name, present.1, self.cfg.labels.get(1));
         let line = switches::diff_line(&self.cfg.switches, &a.name, &b.name);
         let s = files::compare(
             self.cfg,
@@ -379,8 +382,13 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         Ok(())
     }
 
-    fn symlinks(&mut self, old: &Place, new: &Place, name: &OsStr) -> Result<(), Error> {
-        let target = |p: &Place, w: &mut Self| {
+    fn symlinks(
+        &mut self,
+        old: &Place,
+        new: &Place,
+        (old_name, new_name): (&OsStr, &OsStr),
+    ) -> Result<(), Error> {
+        let target = |p: &Place, name: &OsStr, w: &mut Self| {
             let r = p.dir.as_ref().map(|d| d.read_link(name));
             match r {
                 Some(Ok(t)) => Some(t),
@@ -391,14 +399,57 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                 None => None,
             }
         };
-        let (a, b) = (target(old, self), target(new, self));
+        let (a, b) = (target(old, old_name, self), target(new, new_name, self));
         if let (Some(a), Some(b)) = (a, b)
             && a != b
         {
             self.differ();
-            let (on, nn) = (old.child(name), new.child(name));
+            let (on, nn) = (old.child(old_name), new.child(new_name));
             self.line(&[b"Symbolic links ", &on, b" and ", &nn, b" differ"])?;
         }
         Ok(())
     }
+}
+
+/// The names of both sides (each `(name, old, None, name)` or `(name, None, new, name)`)
+/// merged into one list in byte order, a name both sides have paired; with `fold`
+/// (`--ignore-file-name-case`), in order of their ASCII-lowercased bytes, the first
+/// spelling on each side paired (the old side's spelling first in the tuple).
+fn merge(mut names: Vec<Name>, fold: bool) -> Vec<Name> {
+    let key = |n: &Name| {
+        if fold {
+            n.0.as_bytes().to_ascii_lowercase()
+        } else {
+            n.0.as_bytes().to_vec()
+        }
+    };
+    names.sort_by(|a, b| {
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+    });
+    let mut out: Vec<Name> = Vec::with_capacity(names.len());
+    // Where each key's entries start in `out`, to pair a new entry with an old one.
+    let mut start = 0;
+    for n in names {
+        if out.last().is_none_or(|l| key(l) != key(&n)) {
+            start = out.len();
+        }
+        let partner = out[start..].iter_mut().find(|o| {
+            o.2.is_none() && o.1.is_some() && n.2.is_some()
+                || o.1.is_none() && o.2.is_some() && n.1.is_some()
+        });
+        match partner {
+            Some(o) if n.2.is_some() => {
+                o.2 = n.2;
+                o.3 = n.3;
+            }
+            Some(o) => {
+                o.1 = n.1;
+                o.0 = n.0;
+            }
+            None => out.push(n),
+        }
+    }
+    out
 }

@@ -17,6 +17,7 @@ use fstree::Timestamp;
 use treepatch::quote::quote_gnu;
 
 use super::function::Headings;
+use super::layout::Layout;
 use super::{GnuConfig, Report, Style, context, ed, ifdef, normal, sidebyside, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
@@ -275,14 +276,14 @@ fn write_changes<W: Write + ?Sized>(
         Style::Script(script) => ed::write(out, diff, script),
         Style::IfThenElse => ifdef::write(out, diff, &cfg.formats),
         Style::Unified => {
-            header(out, b"---", a, &time::format(la.time))?;
-            header(out, b"+++", b, &time::format(lb.time))?;
+            header(out, &cfg.layout, b"---", a, &time::format(la.time))?;
+            header(out, &cfg.layout, b"+++", b, &time::format(lb.time))?;
             let heading = &mut |d: &TextDiff<'_>, s| headings.before(d, s).to_vec();
             diff.write_unified_with(out, cfg.context, heading, &cfg.layout)
         }
         Style::Context => {
-            header(out, b"***", a, &time::format_context(la.time))?;
-            header(out, b"---", b, &time::format_context(lb.time))?;
+            header(out, &cfg.layout, b"***", a, &time::format_context(la.time))?;
+            header(out, &cfg.layout, b"---", b, &time::format_context(lb.time))?;
             context::write(out, diff, cfg.context, &mut headings, &cfg.layout)
         }
     }
@@ -301,15 +302,22 @@ fn diff<'a>(cfg: &GnuConfig, old: &'a [u8], new: &'a [u8]) -> Option<TextDiff<'a
 }
 
 /// `MARK NAME\tTIME`, or `MARK LABEL` for a labelled side.
-fn header<W: Write + ?Sized>(w: &mut W, mark: &[u8], side: &Side, time: &str) -> io::Result<()> {
-    w.write_all(mark)?;
-    w.write_all(b" ")?;
+fn header<W: Write + ?Sized>(
+    w: &mut W,
+    layout: &Layout,
+    mark: &[u8],
+    side: &Side,
+    time: &str,
+) -> io::Result<()> {
+    let mut text = [mark, b" "].concat();
     if side.labeled {
-        w.write_all(&side.name)?;
-        return w.write_all(b"\n");
+        text.extend_from_slice(&side.name);
+    } else {
+        text.extend_from_slice(&quote_gnu(&side.name));
+        text.push(b'\t');
+        text.extend_from_slice(time.as_bytes());
     }
-    w.write_all(&quote_gnu(&side.name))?;
-    writeln!(w, "\t{time}")
+    layout.header_line(w, &text)
 }
 
 #[cfg(test)]
@@ -334,7 +342,7 @@ mod tests {
             source: Source::Operand(Input::Absent),
         };
         let mut out = Vec::new();
-        header(&mut out, b"---", &side, "then").expect("write to a Vec");
+        header(&mut out, &Layout::default(), b"---", &side, "then").expect("write to a Vec");
         assert_eq!(out, b"--- x y\n");
     }
 }

@@ -26,7 +26,7 @@ use std::ops::Range;
 
 use crate::hunk::TextDiff;
 
-/// The formats, as given (bytes), with GNU's defaults filled in by [`Formats::new`].
+/// The formats, as given (bytes), with GNU's defaults filled in by [`Formats::from_options`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Formats {
     /// Old, new, changed and unchanged group formats.

@@ -16,8 +16,114 @@
 //! - `--suppress-blank-empty`: an empty line is written as its prefix without the trailing
 //!   space or tab (` ` and `  ` write nothing, `- ` writes `-`), with `-T` too.
 //! - A last line without a newline is followed by `\ No newline at end of file`.
+//! - `--color`: a line is written between its color's escape (`ESC[32m` added, `ESC[31m`
+//!   deleted, by default) and the reset (`ESC[0m`), before its newline; the `\ No newline`
+//!   line is not colored. A bad `--palette` is reported and turns colors off.
 
 use std::io::{self, Write};
+
+/// One SGR code of `--palette` (`1;32`), kept inline so that a [`Layout`] stays `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    bytes: [u8; 24],
+    len: u8,
+}
+
+impl Code {
+    /// `code`, if it fits (24 bytes).
+    pub fn new(code: &[u8]) -> Option<Code> {
+        let mut bytes = [0; 24];
+        bytes.get_mut(..code.len())?.copy_from_slice(code);
+        Some(Code {
+            bytes,
+            len: u8::try_from(code.len()).ok()?,
+        })
+    }
+
+    /// Writes the escape sequence `ESC [ CODE m`.
+    pub fn write<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+        w.write_all(b"\x1b[")?;
+        w.write_all(&self.bytes[..usize::from(self.len)])?;
+        w.write_all(b"m")
+    }
+}
+
+/// GNU's `--color` palette: headers, added and deleted lines, line numbers, reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Palette {
+    /// `hd`, `ad`, `de`, `ln`, `rs`.
+    pub header: Code,
+    /// `ad`.
+    pub added: Code,
+    /// `de`.
+    pub deleted: Code,
+    /// `ln`.
+    pub numbers: Code,
+    /// `rs`.
+    pub reset: Code,
+}
+
+/// How a line is colored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    /// Not at all.
+    Plain,
+    /// As an added line.
+    Added,
+    /// As a deleted line.
+    Deleted,
+}
+
+impl Palette {
+    /// GNU's palette from `--palette` (`rs=0:hd=1:ad=32:de=31:ln=36` by default), or the
+    /// messages GNU gives for a bad one (then there is no color).
+    pub fn parse(spec: Option<&[u8]>) -> Result<Palette, Vec<String>> {
+        let code = |c: &[u8]| Code::new(c).ok_or_else(|| vec![UNPARSABLE.to_string()]);
+        let mut p = Palette {
+            header: code(b"1")?,
+            added: code(b"32")?,
+            deleted: code(b"31")?,
+            numbers: code(b"36")?,
+            reset: code(b"0")?,
+        };
+        for item in spec
+            .unwrap_or_default()
+            .split(|&b| b == b':')
+            .filter(|i| !i.is_empty())
+        {
+            let Some(eq) = item.iter().position(|&b| b == b'=') else {
+                return Err(vec![UNPARSABLE.to_string()]);
+            };
+            let (key, value) = (&item[..eq], code(&item[eq + 1..])?);
+            match key {
+                b"hd" => p.header = value,
+                b"ad" => p.added = value,
+                b"de" => p.deleted = value,
+                b"ln" => p.numbers = value,
+                b"rs" => p.reset = value,
+                _ => {
+                    let key = String::from_utf8_lossy(key);
+                    return Err(vec![
+                        format!("unrecognized prefix: {key}"),
+                        UNPARSABLE.to_string(),
+                    ]);
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// Writes `text` (without its newline) in `code`, then the newline.
+    pub fn line<W: Write + ?Sized>(&self, w: &mut W, code: Code, text: &[u8]) -> io::Result<()> {
+        code.write(w)?;
+        w.write_all(text)?;
+        self.reset.write(w)?;
+        w.write_all(b"\n")
+    }
+}
+
+/// GNU's message for a `--palette` it cannot read.
+const UNPARSABLE: &str = "unparsable value for --palette";
 
 /// The line-writing options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +136,8 @@ pub struct Layout {
     pub tabsize: usize,
     /// `--suppress-blank-empty`.
     pub suppress_blank_empty: bool,
+    /// `--color`: the palette, when lines are colored.
+    pub palette: Option<Palette>,
 }
 
 impl Default for Layout {
@@ -39,6 +147,7 @@ impl Default for Layout {
             initial_tab: false,
             tabsize: 8,
             suppress_blank_empty: false,
+            palette: None,
         }
     }
 }
@@ -64,7 +173,51 @@ impl Layout {
         prefix: &[u8],
         line: &[u8],
     ) -> io::Result<()> {
-        self.write_line(w, prefix, line, true)
+        self.write_painted(w, prefix, line, paint_of(prefix))
+    }
+
+    /// Writes a header line (`--- A\tTIME`), in the header color under `--color`.
+    pub fn header_line<W: Write + ?Sized>(&self, w: &mut W, text: &[u8]) -> io::Result<()> {
+        match self.palette {
+            Some(p) => p.line(w, p.header, text),
+            None => {
+                w.write_all(text)?;
+                w.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Writes a line-numbers line (`@@ -1 +1 @@`, `2c2`, `*** 1,2 ****`), in its color under
+    /// `--color`, then ` HEADING` when there is one (uncolored).
+    pub fn numbers_line<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        text: &[u8],
+        heading: &[u8],
+    ) -> io::Result<()> {
+        if let Some(p) = self.palette {
+            p.numbers.write(w)?;
+            w.write_all(text)?;
+            p.reset.write(w)?;
+        } else {
+            w.write_all(text)?;
+        }
+        if !heading.is_empty() {
+            w.write_all(b" ")?;
+            w.write_all(heading)?;
+        }
+        w.write_all(b"\n")
+    }
+
+    /// [`Layout::write`], colored as `paint` says (under `--color`).
+    pub fn write_painted<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        prefix: &[u8],
+        line: &[u8],
+        paint: Paint,
+    ) -> io::Result<()> {
+        self.write_line(w, prefix, line, true, paint)
     }
 
     /// [`Layout::write`] in the unified format (no prefix after a carriage return).
@@ -74,7 +227,7 @@ impl Layout {
         prefix: &[u8],
         line: &[u8],
     ) -> io::Result<()> {
-        self.write_line(w, prefix, line, false)
+        self.write_line(w, prefix, line, false, paint_of(prefix))
     }
 
     fn write_line<W: Write + ?Sized>(
@@ -83,6 +236,7 @@ impl Layout {
         prefix: &[u8],
         line: &[u8],
         relead: bool,
+        paint: Paint,
     ) -> io::Result<()> {
         let (text, newline) = match line.strip_suffix(b"\n") {
             Some(text) => (text, true),
@@ -101,11 +255,22 @@ impl Layout {
         } else {
             prefix
         };
+        let color = match (self.palette, paint) {
+            (Some(p), Paint::Added) => Some((p.added, p.reset)),
+            (Some(p), Paint::Deleted) => Some((p.deleted, p.reset)),
+            _ => None,
+        };
+        if let Some((start, _)) = color {
+            start.write(w)?;
+        }
         w.write_all(lead)?;
         if self.expand_tabs && text.iter().any(|&b| b == b'\t' || b == b'\r') {
             self.write_expanded(w, relead.then_some(lead), text)?;
         } else {
             w.write_all(text)?;
+        }
+        if let Some((_, reset)) = color {
+            reset.write(w)?;
         }
         if newline {
             w.write_all(b"\n")
@@ -145,6 +310,15 @@ impl Layout {
             col = next;
         }
         Ok(())
+    }
+}
+
+/// The paint of a line by its prefix: `-` and `<` deleted, `+` and `>` added.
+fn paint_of(prefix: &[u8]) -> Paint {
+    match prefix.first() {
+        Some(b'-' | b'<') => Paint::Deleted,
+        Some(b'+' | b'>') => Paint::Added,
+        _ => Paint::Plain,
     }
 }
 

@@ -105,6 +105,12 @@ pub struct GnuConfig {
     pub columns: sidebyside::Columns,
     /// `-D NAME` and the line and group formats.
     pub formats: ifdef::Formats,
+    /// Warnings to give once, before comparing (a bad `--palette`).
+    pub warnings: Vec<String>,
+    /// `-S FILE`: in the top directories, names before FILE are left out.
+    pub starting_file: Option<Vec<u8>>,
+    /// `--ignore-file-name-case`: names in directories match whatever their case.
+    pub ignore_file_name_case: bool,
 }
 
 impl GnuConfig {

@@ -22,10 +22,11 @@ pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>, layout: &Layout) ->
             (_, true) => b'd',
             _ => b'c',
         };
-        range(w, &old)?;
-        w.write_all(&[cmd])?;
-        range(w, &new)?;
-        w.write_all(b"\n")?;
+        let mut text = Vec::new();
+        range(&mut text, &old)?;
+        text.push(cmd);
+        range(&mut text, &new)?;
+        layout.numbers_line(w, &text, b"")?;
         for line in d.old_lines(old.start, old.end) {
             layout.write(w, b"< ", line)?;
         }

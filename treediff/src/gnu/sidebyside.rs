@@ -23,6 +23,9 @@
 //!   differ: the left-over ones get `(` (left) or `)` (right).
 //! - `--left-column` writes a common line as its left side and `(`; `--suppress-common-lines`
 //!   leaves common (and left-over) lines out.
+//! - A row's newline is left out when its lines have none (the last lines of both files).
+//! - `--color`: a `<` row in the deleted color, a `>` row in the added color, the reset after
+//!   the row's newline.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -138,9 +141,10 @@ impl Printer<'_> {
     /// Writes the characters of `text` that fit in a column of `self.half` print columns
     /// (counted from the column's start); returns the column the output reached. A character
     /// that would pass the end is left out but still moves the position (so a carriage
-    /// return brings the next ones back); under `-t` a tab that does not fit is written as
-    /// spaces up to the end.
-    fn half<W: Write + ?Sized>(&self, w: &mut W, text: &[u8]) -> io::Result<usize> {
+    /// return brings the next ones back, and in the right column, `start`, is followed by
+    /// the fill back to it); under `-t` a tab that does not fit is written as spaces up to
+    /// the end.
+    fn half<W: Write + ?Sized>(&self, w: &mut W, text: &[u8], start: usize) -> io::Result<usize> {
         let (mut col, mut out, mut i) = (0, 0, 0);
         while i < text.len() {
             let b = text[i];
@@ -166,6 +170,10 @@ impl Printer<'_> {
             } else if fits {
                 w.write_all(&text[i..i + len])?;
                 out = next;
+                if b == b'\r' {
+                    // Back at the left margin: move to the column's start again.
+                    self.pad(w, 0, start)?;
+                }
             }
             col = next;
             i += len;
@@ -193,8 +201,16 @@ impl Printer<'_> {
         marker: Option<u8>,
         right: Option<&[u8]>,
     ) -> io::Result<()> {
+        let paint = match (self.layout.palette, marker) {
+            (Some(p), Some(b'<')) => Some((p.deleted, p.reset)),
+            (Some(p), Some(b'>')) => Some((p.added, p.reset)),
+            _ => None,
+        };
+        if let Some((start, _)) = paint {
+            start.write(w)?;
+        }
         let mut col = match left {
-            Some(l) => self.half(w, text(l).0)?,
+            Some(l) => self.half(w, text(l).0, 0)?,
             None => 0,
         };
         if let Some(m) = marker {
@@ -204,9 +220,16 @@ impl Printer<'_> {
         }
         if let Some(r) = right.map(|r| text(r).0).filter(|r| !r.is_empty()) {
             self.pad(w, col, self.off)?;
-            self.half(w, r)?;
+            self.half(w, r, self.off)?;
         }
-        w.write_all(b"\n")
+        // A row of lines without their newlines has none either.
+        if [left, right].iter().flatten().any(|l| text(l).1) {
+            w.write_all(b"\n")?;
+        }
+        match paint {
+            Some((_, reset)) => reset.write(w),
+            None => Ok(()),
+        }
     }
 
     /// Lines between printed changes, paired in order.
