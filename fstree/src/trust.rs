@@ -24,7 +24,7 @@ pub fn trusted_owner(uid: u32) -> bool {
 /// The first symlink met while resolving `path` (relative to the working directory, or
 /// absolute) whose owner `trusted` refuses, as the path it was met at; `None` when every
 /// symlink on the way is trusted. Resolution stops quietly at a missing component (what is
-/// missing is created later, not followed) and after [`MAX_HOPS`] symlinks.
+/// missing is created later, not followed) and after `MAX_HOPS` (40) symlinks.
 pub fn untrusted_symlink(
     path: &Path,
     trusted: &dyn Fn(u32) -> bool,
