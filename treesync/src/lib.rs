@@ -17,6 +17,7 @@ pub mod cli;
 mod compare;
 pub(crate) mod filter;
 pub(crate) mod idmap;
+pub mod info;
 pub(crate) mod itemize;
 pub(crate) mod logformat;
 pub(crate) mod owner;
@@ -152,6 +153,8 @@ pub struct Options {
     pub out_format: Option<logformat::LogFormat>,
     /// `-v` count.
     pub verbose: u8,
+    /// The `--info` levels (from `-v` and `--info=...`) of treesync's messages.
+    pub info: info::Info,
     /// `--stats`.
     pub stats: bool,
     /// `--progress` (`--info=progress1`): a line per transferred file.

@@ -220,7 +220,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     if files_from.is_some() {
         (o.relative, o.dirs) = (true, true);
     }
-    let mut explicit_r = false;
+    let (mut explicit_r, mut info_items) = (false, Vec::new());
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
     for g in given {
@@ -235,6 +235,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 explicit_r = g.on;
                 o.recursive = g.on;
             }
+            Opt::Info => values::info(&mut o, value, &mut info_items)?,
             Opt::Filter
             | Opt::FilterF
             | Opt::CvsExclude
@@ -246,6 +247,10 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
         }
     }
     o.chmod = chmod;
+    o.info = crate::info::Info::for_verbose(o.verbose);
+    for (item, level) in info_items {
+        o.info.set(&item, level);
+    }
     o.filters = rules.finish(o.delete_excluded);
     if o.delay_updates && o.inplace {
         let which = if o.append > 0 {
@@ -510,7 +515,6 @@ fn apply_value(
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
         Opt::MinSize => o.min_size = values::size(name, value)?,
         Opt::MaxSize => o.max_size = values::size(name, value)?,
-        Opt::Info => values::info(o, value)?,
         Opt::DaemonOnly => {
             return Err(Error::Usage(format!(
                 "The --{name} option may only be used when connecting to an rsync daemon."

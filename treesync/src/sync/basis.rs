@@ -241,7 +241,7 @@ impl Engine<'_> {
             code[0] = b'c';
             let line = crate::itemize::line(&code, &s.rel, crate::itemize::Type::File, None, cs);
             r.out.extend_from_slice(&line);
-        } else if self.o.verbose > 0 {
+        } else if self.o.info.name > 0 {
             crate::itemize::push_name(&mut r.out, &s.rel, cs);
             r.out.push(b'\n');
         }

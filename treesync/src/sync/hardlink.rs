@@ -243,7 +243,7 @@ impl Engine<'_> {
             r.out.extend_from_slice(b" => ");
             itemize::push_name(&mut r.out, leader, cs);
             r.out.push(b'\n');
-        } else if self.o.verbose > 0 {
+        } else if self.o.info.name > 0 {
             itemize::push_name(&mut r.out, &s.rel, cs);
             r.out.extend_from_slice(b" => ");
             itemize::push_name(&mut r.out, leader, cs);

@@ -132,7 +132,7 @@ pub fn run(
         let _ = writeln!(err, "{w}");
     }
     let mut sink = Sink::new(out, err);
-    if o.verbose > 0 && !o.itemize {
+    if o.info.flist > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
     }
     let dest_bytes = dest_arg.as_bytes();
@@ -194,7 +194,7 @@ impl Engine<'_> {
         }
         if o.stats {
             sink.stats.write(sink.out, o.human).map_err(Error::Output)?;
-        } else if o.verbose > 0 {
+        } else if o.info.summary > 0 {
             let total = crate::stats::size(sink.stats.total_size, o.human);
             writeln!(sink.out, "\ntotal size is {total}").map_err(Error::Output)?;
         }

@@ -73,7 +73,7 @@ impl Engine<'_> {
                     self.o.charset,
                 ));
             }
-        } else if o.verbose > 0 && (change.new || change.transferred) {
+        } else if o.info.name > 0 && (change.new || change.transferred) {
             itemize::push_name(&mut r.out, &s.rel, self.o.charset);
             if let Some(t) = target {
                 r.out.extend_from_slice(b" -> ");
@@ -82,7 +82,7 @@ impl Engine<'_> {
             r.out.push(b'\n');
         }
         if o.progress && s.kind == Kind::File && (change.new || change.transferred) {
-            if o.verbose == 0 && !o.itemize {
+            if o.info.name == 0 && !o.itemize {
                 itemize::push_name(&mut r.out, &s.rel, self.o.charset);
                 r.out.push(b'\n');
             }
@@ -156,7 +156,7 @@ impl Engine<'_> {
                 None,
                 self.o.charset,
             );
-        } else if !o.itemize && o.verbose > 0 && change.new {
+        } else if !o.itemize && o.info.name > 0 && change.new {
             itemize::push_name(&mut r.out, name, self.o.charset);
             if !r.out.ends_with(b"/") {
                 r.out.push(b'/');
@@ -189,7 +189,7 @@ impl Engine<'_> {
         } else if self.o.itemize {
             r.out
                 .extend_from_slice(&itemize::deleting(rel, is_dir, self.o.charset));
-        } else if self.o.verbose > 0 {
+        } else if self.o.info.del > 0 {
             let _ = writeln!(
                 r.out,
                 "deleting {}{}",

@@ -67,7 +67,10 @@ fn out_format_matches_rsync() {
 /// target with `-l`, sizes as `-h` says), and nothing written.
 #[test]
 fn list_only_matches_rsync() {
-    let src = super::src_and_old_dest().0.fifo("special/fifo");
+    let src = super::src_and_old_dest()
+        .0
+        .fifo("special/fifo")
+        .with_mtimes(1_600_000_000 * NS + 123_456_789);
     let t = tempdir();
     for args in [
         &["--list-only", "src/"][..],
@@ -93,5 +96,38 @@ fn list_only_matches_rsync() {
         );
         super::same_outcome(&theirs, &ours, &format!("{args:?}"));
         assert!(!t.path().join("ours/dst").exists(), "{args:?} wrote DEST");
+    }
+}
+
+/// `--info` items with `-v` and alone, against rsync: names, deletions, the file-list line,
+/// skipped non-regular files, unsafe symlinks, the closing total (silenced: rsync's has
+/// protocol counters), and `all0`/`none`.
+#[test]
+fn info_items_match_rsync() {
+    let (src, old) = src_and_old_dest();
+    let lines: [&[&str]; 10] = [
+        &["-r", "--info=name1"],
+        &["-r", "--info=del1", "--delete"],
+        &["-r", "-v", "--info=flist0,stats0"],
+        &["-r", "--info=nonreg0"],
+        &["-r", "-v", "--info=name0,stats0"],
+        &["-r", "--info=all0", "-v"],
+        &["-r", "-v", "--info=none"],
+        &["-r", "--info=flist1"],
+        &["-rl", "--safe-links", "--info=symsafe1"],
+        &["-r", "--info=misc1,copy1,backup1,mount1,remove1,skip1"],
+    ];
+    for flags in lines {
+        differential(&Case {
+            src: &src,
+            dest: Some(&old),
+            flags,
+            src_arg: "src/",
+            dest_arg: "dst",
+            cmp: Compare {
+                modes: true,
+                ..Compare::default()
+            },
+        });
     }
 }
