@@ -94,6 +94,9 @@ pub struct Options {
     pub chown: Chown,
     /// `--chmod`.
     pub chmod: Option<ChmodSpec>,
+    /// `--super` (`Some(true)`) / `--no-super` (`Some(false)`): act as the super-user (set
+    /// owners, make devices) or not, whoever runs it; `None`: as root only.
+    pub super_user: Option<bool>,
     /// `--usermap` (implies `-o`).
     pub usermap: idmap::IdMap,
     /// `--groupmap` (implies `-g`).

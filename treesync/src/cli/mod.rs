@@ -468,6 +468,7 @@ fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
         // rsync: --append implies --inplace.
         Opt::Inplace => o.inplace = on,
         Opt::Sparse => o.sparse = on,
+        Opt::Super => o.super_user = Some(on),
         Opt::ListOnly => o.list_only = on,
         Opt::DelayUpdates => o.delay_updates = on,
         Opt::Preallocate => o.preallocate = on,

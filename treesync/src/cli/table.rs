@@ -8,6 +8,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    Super,
     UserMap,
     GroupMap,
     BwLimit,
@@ -620,6 +621,12 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    flag(
+        Super,
+        "super",
+        None,
+        "receiver attempts super-user activities",
     ),
     valued(
         UserMap,

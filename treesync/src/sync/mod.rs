@@ -109,7 +109,9 @@ pub fn run(
     let engine = Engine {
         o,
         manifest,
-        is_root: rustix::process::geteuid().is_root(),
+        is_root: o
+            .super_user
+            .unwrap_or_else(|| rustix::process::geteuid().is_root()),
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
         dest_root: Mutex::new(None),
