@@ -161,7 +161,7 @@ impl Filters {
         self.items.is_empty()
     }
 
-    /// Whether some rule reads per-directory files (the walk then builds [`Scope`]s).
+    /// Whether some rule reads per-directory files (the walk then builds `Scope`s).
     pub fn has_dir_merge(&self) -> bool {
         self.items.iter().any(|i| matches!(i, Item::DirMerge(_)))
     }
