@@ -153,7 +153,9 @@ pub fn run(
         if o.relative {
             return engine.relative_all(sc, &mut sink, sources, &dest_path);
         }
-        for s in sources {
+        let mut sources = sources.to_vec();
+        operand::sort_named(&mut sources);
+        for s in &sources {
             engine.one_source(sc, &mut sink, s, &dest_path, into_dir)?;
             sink.drain(0)?;
         }
