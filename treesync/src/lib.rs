@@ -152,6 +152,10 @@ pub struct Options {
     pub dry_run: bool,
     /// `-i`: itemize changes.
     pub itemize: bool,
+    /// `--log-file`: each changed item is also logged here (appended, dated).
+    pub log_file: Option<PathBuf>,
+    /// `--log-file-format` (`%i %n%L` by default).
+    pub log_format: Option<logformat::LogFormat>,
     /// `--out-format`: each changed item's line in this format (instead of `-i`'s or `-v`'s).
     pub out_format: Option<logformat::LogFormat>,
     /// `-v` count.

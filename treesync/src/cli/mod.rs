@@ -496,6 +496,11 @@ fn apply_value(
         }
         Opt::Manifest => o.manifest = Some(path()),
         Opt::BwLimit => o.bwlimit = values::bwlimit(value)?,
+        Opt::LogFile => o.log_file = Some(path()),
+        Opt::LogFileFormat => {
+            let f = crate::logformat::LogFormat::parse(value).map_err(Error::Usage)?;
+            o.log_format = Some(f);
+        }
         // rsync: --usermap implies -o, --groupmap -g.
         Opt::UserMap => {
             let text = String::from_utf8_lossy(value);

@@ -8,6 +8,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    LogFile,
+    LogFileFormat,
     Super,
     UserMap,
     GroupMap,
@@ -621,6 +623,20 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    valued(
+        LogFile,
+        "log-file",
+        None,
+        "FILE",
+        "log what we're doing to the specified FILE",
+    ),
+    valued(
+        LogFileFormat,
+        "log-file-format",
+        None,
+        "FMT",
+        "log updates using the specified FMT",
     ),
     flag(
         Super,

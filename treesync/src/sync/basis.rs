@@ -232,10 +232,11 @@ impl Engine<'_> {
     /// A file copied from a basis tree because its attributes differ: `cf` and what differs.
     fn announce_copy(&self, r: &mut Res, s: &Src, change: &crate::itemize::Change) {
         let cs = self.o.charset;
+        let mut copied = change.code(crate::itemize::Type::File);
+        copied[0] = b'c';
+        self.file_log(r, &copied, s, None, true);
         if let Some(f) = &self.o.out_format {
-            let mut code = change.code(crate::itemize::Type::File);
-            code[0] = b'c';
-            self.log_line(r, f, &code, s, None, false);
+            self.log_line(r, (f, self.o.charset), &copied, s, None, false);
         } else if self.o.itemize {
             let mut code = change.code(crate::itemize::Type::File);
             code[0] = b'c';

@@ -224,13 +224,21 @@ impl Engine<'_> {
 
     fn announce_link(&self, r: &mut Res, s: &Src, change: &Change, leader: &[u8]) {
         let cs = self.o.charset;
+        let mut code = change.code(Type::File);
+        code[0] = b'h';
+        if !change.is_change() {
+            code[2..].fill(b' ');
+        }
+        self.file_log(r, &code, s, Some((" => ", leader)), true);
         if let Some(f) = &self.o.out_format {
-            let mut code = change.code(Type::File);
-            code[0] = b'h';
-            if !change.is_change() {
-                code[2..].fill(b' ');
-            }
-            self.log_line(r, f, &code, s, Some((" => ", leader)), false);
+            self.log_line(
+                r,
+                (f, self.o.charset),
+                &code,
+                s,
+                Some((" => ", leader)),
+                false,
+            );
         } else if self.o.itemize {
             let mut code = change.code(Type::File);
             code[0] = b'h';

@@ -134,6 +134,15 @@ pub fn run(
         let _ = writeln!(err, "{w}");
     }
     let mut sink = Sink::new(out, err);
+    if let Some(p) = &o.log_file {
+        let f = fs::OpenOptions::new().create(true).append(true).open(p);
+        sink.log = Some(f.map_err(|e| Error::Dest {
+            op: "open log-file",
+            path: p.clone(),
+            source: e,
+        })?);
+        sink.log_lines(b"building file list\n");
+    }
     if o.info.flist > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
     }
@@ -201,6 +210,10 @@ impl Engine<'_> {
         } else if o.info.summary > 0 {
             let total = crate::stats::size(sink.stats.total_size, o.human);
             writeln!(sink.out, "\ntotal size is {total}").map_err(Error::Output)?;
+        }
+        if sink.log.is_some() {
+            let total = sink.stats.total_size;
+            sink.log_lines(format!("total size {total}\n").as_bytes());
         }
         sink.out.flush().map_err(Error::Output)?;
         let skipped = self.deletes_skipped.load(Ordering::Relaxed);
