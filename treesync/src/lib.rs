@@ -17,6 +17,7 @@ pub mod cli;
 mod compare;
 pub(crate) mod filter;
 pub(crate) mod idmap;
+pub mod info;
 pub(crate) mod itemize;
 pub(crate) mod logformat;
 pub(crate) mod owner;
@@ -97,6 +98,9 @@ pub struct Options {
     pub chown: Chown,
     /// `--chmod`.
     pub chmod: Option<ChmodSpec>,
+    /// `--super` (`Some(true)`) / `--no-super` (`Some(false)`): act as the super-user (set
+    /// owners, make devices) or not, whoever runs it; `None`: as root only.
+    pub super_user: Option<bool>,
     /// `--usermap` (implies `-o`).
     pub usermap: idmap::IdMap,
     /// `--groupmap` (implies `-g`).
@@ -152,10 +156,16 @@ pub struct Options {
     pub dry_run: bool,
     /// `-i`: itemize changes.
     pub itemize: bool,
+    /// `--log-file`: each changed item is also logged here (appended, dated).
+    pub log_file: Option<PathBuf>,
+    /// `--log-file-format` (`%i %n%L` by default).
+    pub log_format: Option<logformat::LogFormat>,
     /// `--out-format`: each changed item's line in this format (instead of `-i`'s or `-v`'s).
     pub out_format: Option<logformat::LogFormat>,
     /// `-v` count.
     pub verbose: u8,
+    /// The `--info` levels (from `-v` and `--info=...`) of treesync's messages.
+    pub info: info::Info,
     /// `--stats`.
     pub stats: bool,
     /// `--progress` (`--info=progress1`): a line per transferred file.

@@ -28,6 +28,8 @@ pub(crate) struct Res {
     /// Offsets in `out` where the `--progress` transfer number goes (counted on output).
     pub(crate) xfr_at: Vec<usize>,
     pub(crate) cs: Charset,
+    /// `--log-file` lines (without their date and pid).
+    pub(crate) log: Vec<u8>,
 }
 
 impl Res {
@@ -42,6 +44,7 @@ impl Res {
             stats: Stats::default(),
             xfr_at: Vec::new(),
             cs,
+            log: Vec::new(),
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct Sink<'w, 'a> {
     queue: VecDeque<Pending<'a>>,
     /// `--progress` transfer number, counted in output order.
     xfr: u64,
+    /// `--log-file`, open for appending.
+    pub log: Option<std::fs::File>,
 }
 
 impl<'w, 'a> Sink<'w, 'a> {
@@ -82,6 +87,7 @@ impl<'w, 'a> Sink<'w, 'a> {
             stats: Stats::default(),
             queue: VecDeque::new(),
             xfr: 0,
+            log: None,
         }
     }
 
@@ -136,6 +142,20 @@ impl<'w, 'a> Sink<'w, 'a> {
         Ok(())
     }
 
+    /// Appends `lines` to the `--log-file`, each after rsync's `YYYY/MM/DD HH:MM:SS [PID] `
+    /// (a log that cannot be written does not stop the run).
+    pub fn log_lines(&mut self, lines: &[u8]) {
+        let Some(f) = self.log.as_mut() else { return };
+        let now = jiff::Timestamp::now().as_second();
+        let stamp = crate::logformat::local_time(now, b' ');
+        let pid = std::process::id();
+        for line in lines.split_inclusive(|&b| b == b'\n') {
+            let _ = f.write_all(&stamp);
+            let _ = write!(f, " [{pid}] ");
+            let _ = f.write_all(line);
+        }
+    }
+
     fn emit(&mut self, r: Res) -> Result<(), Error> {
         let mut at = 0;
         for &pos in &r.xfr_at {
@@ -150,6 +170,7 @@ impl<'w, 'a> Sink<'w, 'a> {
             // A failing error stream must not abort the run; the exit code still tells.
             let _ = self.err.write_all(&r.err);
         }
+        self.log_lines(&r.log);
         self.partial |= r.partial;
         self.vanished |= r.vanished;
         self.stats.add(&r.stats);

@@ -229,7 +229,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     if files_from.is_some() {
         (o.relative, o.dirs) = (true, true);
     }
-    let mut explicit_r = false;
+    let (mut explicit_r, mut info_items) = (false, Vec::new());
     // `-0` applies to every `*-from` file, wherever it is given.
     let from0 = given.iter().any(|g| g.spec.opt == Opt::From0 && g.on);
     for g in given {
@@ -244,6 +244,7 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
                 explicit_r = g.on;
                 o.recursive = g.on;
             }
+            Opt::Info => values::info(&mut o, value, &mut info_items)?,
             Opt::Filter
             | Opt::FilterF
             | Opt::CvsExclude
@@ -258,6 +259,10 @@ fn invocation(m: &ArgMatches, umask: u32) -> Result<Invocation, Error> {
     // --drop-D is the receiver's refusal: it wins over -D wherever given.
     if o.drop_devices {
         (o.devices, o.specials) = (false, false);
+    }
+    o.info = crate::info::Info::for_verbose(o.verbose);
+    for (item, level) in info_items {
+        o.info.set(&item, level);
     }
     o.filters = rules.finish(o.delete_excluded);
     if o.delay_updates && o.inplace {
@@ -506,6 +511,7 @@ fn paths_and_writes(o: &mut Options, opt: Opt, on: bool) -> bool {
         // rsync: --append implies --inplace.
         Opt::Inplace => o.inplace = on,
         Opt::Sparse => o.sparse = on,
+        Opt::Super => o.super_user = Some(on),
         Opt::ListOnly => o.list_only = on,
         Opt::DelayUpdates => o.delay_updates = on,
         Opt::Preallocate => o.preallocate = on,
@@ -536,6 +542,11 @@ fn apply_value(
         Opt::Rsh => o.rsh = Some(path().into_os_string()),
         Opt::RsyncPath => o.rsync_path = Some(path().into_os_string()),
         Opt::BwLimit => o.bwlimit = values::bwlimit(value)?,
+        Opt::LogFile => o.log_file = Some(path()),
+        Opt::LogFileFormat => {
+            let f = crate::logformat::LogFormat::parse(value).map_err(Error::Usage)?;
+            o.log_format = Some(f);
+        }
         // rsync: --usermap implies -o, --groupmap -g.
         Opt::UserMap => {
             let text = String::from_utf8_lossy(value);
@@ -556,7 +567,6 @@ fn apply_value(
         Opt::ModifyWindow => o.modify_window = values::number(name, value)?,
         Opt::MinSize => o.min_size = values::size(name, value)?,
         Opt::MaxSize => o.max_size = values::size(name, value)?,
-        Opt::Info => values::info(o, value)?,
         Opt::DaemonOnly => {
             return Err(Error::Usage(format!(
                 "The --{name} option may only be used when connecting to an rsync daemon."

@@ -8,6 +8,9 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Opt {
     Recursive,
+    LogFile,
+    LogFileFormat,
+    Super,
     UserMap,
     GroupMap,
     BwLimit,
@@ -650,6 +653,26 @@ pub(super) const SPECS: &[Spec] = &[
         "itemize-changes",
         Some('i'),
         "output a change-summary for all updates",
+    ),
+    valued(
+        LogFile,
+        "log-file",
+        None,
+        "FILE",
+        "log what we're doing to the specified FILE",
+    ),
+    valued(
+        LogFileFormat,
+        "log-file-format",
+        None,
+        "FMT",
+        "log updates using the specified FMT",
+    ),
+    flag(
+        Super,
+        "super",
+        None,
+        "receiver attempts super-user activities",
     ),
     valued(
         UserMap,

@@ -189,8 +189,19 @@ pub(super) fn size(name: &str, value: &[u8]) -> Result<Option<u64>, Error> {
 pub(super) const INFO_HELP: &str =
     "Use OPT or OPT1 for level 1 output, OPT2 for level 2, etc.; OPT0 silences.
 
+BACKUP     Mention files backed up (accepted: treesync says nothing more)
+COPY       Mention files copied locally on the receiving side (accepted, as BACKUP)
+DEL        Mention deletions on the receiving side
+FLIST      Mention file-list receiving/sending (levels 1-2)
+MISC       Mention miscellaneous information (accepted, as BACKUP)
+MOUNT      Mention mounts that were found or skipped (accepted, as BACKUP)
+NAME       Mention 1) updated file/dir names, 2) unchanged names
+NONREG     Mention skipped non-regular files (default 1, 0 disables)
 PROGRESS   Mention 1) per-file progress or 2) total transfer progress
+REMOVE     Mention files removed on the sending side (accepted, as BACKUP)
+SKIP       Mention files skipped due to transfer overrides (accepted, as BACKUP)
 STATS      Mention statistics at end of run (levels 1-3)
+SYMSAFE    Mention symlinks that are unsafe
 
 NONE       Silence all --info options (same as all0)
 HELP       Output this help message
@@ -204,10 +215,14 @@ pub(super) fn asks_info_help(arg: &[u8]) -> bool {
     })
 }
 
-/// `--info=ITEM[LEVEL],...`: the items treesync honours are `progress` (1: a line per file,
-/// 2: the total), `stats` and `none`/`all0`; any other rsync item is refused by name rather
-/// than silently ignored.
-pub(super) fn info(o: &mut Options, value: &[u8]) -> Result<(), Error> {
+/// `--info=ITEM[LEVEL],...`: `progress` (1: a line per file, 2: the total), `stats` and
+/// `none`/`all0` here; every item also goes to `later`, for [`crate::info::Info`] once the
+/// `-v`s are counted. An unknown item is rsync's error.
+pub(super) fn info(
+    o: &mut Options,
+    value: &[u8],
+    later: &mut Vec<(String, u8)>,
+) -> Result<(), Error> {
     for item in value.split(|&b| b == b',').filter(|i| !i.is_empty()) {
         let text = String::from_utf8_lossy(item).to_ascii_lowercase();
         let cut = text.trim_end_matches(|c: char| c.is_ascii_digit()).len();
@@ -217,18 +232,14 @@ pub(super) fn info(o: &mut Options, value: &[u8]) -> Result<(), Error> {
         } else {
             digits.parse().unwrap_or(u8::MAX)
         };
+        // The message items apply once every `-v` is counted.
+        later.push((word.to_string(), level));
         match word {
             "progress" => (o.progress, o.progress2) = (level == 1, level >= 2),
             "stats" => o.stats = level > 0,
             "none" => (o.progress, o.progress2, o.stats) = (false, false, false),
             "all" if level == 0 => (o.progress, o.progress2, o.stats) = (false, false, false),
-            "backup" | "copy" | "del" | "flist" | "misc" | "mount" | "name" | "nonreg"
-            | "remove" | "skip" | "symsafe" | "all" => {
-                return Err(Error::Usage(format!(
-                    "--info item not supported by treesync: \"{}\"",
-                    String::from_utf8_lossy(item)
-                )));
-            }
+            w if crate::info::Info::default().set(w, level) => {}
             _ => {
                 return Err(Error::Usage(format!(
                     "Unknown --info item: \"{}\"",
@@ -264,15 +275,17 @@ mod tests {
     #[test]
     fn info_items() {
         let mut o = Options::default();
-        info(&mut o, b"progress2").unwrap();
+        let mut later = Vec::new();
+        info(&mut o, b"progress2", &mut later).unwrap();
         assert!(o.progress2 && !o.progress);
-        info(&mut o, b"stats2,progress1").unwrap();
+        info(&mut o, b"stats2,progress1", &mut later).unwrap();
         assert!(o.stats && o.progress && !o.progress2);
-        info(&mut o, b"NONE").unwrap();
+        info(&mut o, b"NONE", &mut later).unwrap();
         assert!(!o.stats && !o.progress);
-        let e = info(&mut o, b"foo").unwrap_err().to_string();
+        let e = info(&mut o, b"foo", &mut later).unwrap_err().to_string();
         assert_eq!(e, "Unknown --info item: \"foo\"");
-        assert!(info(&mut o, b"del").is_err());
+        assert!(info(&mut o, b"del,name2", &mut later).is_ok());
+        assert!(later.contains(&("name".to_string(), 2)));
         assert!(asks_info_help(b"--info=stats,help") && !asks_info_help(b"--infox=help"));
     }
 }

@@ -25,14 +25,14 @@ const CAPABILITIES: &[(&str, &str, bool)] = &[
     ("IPv6", "IPv6", false),
     ("atimes", "atimes", true),
     ("batchfiles", "batchfiles", false),
-    ("inplace", "inplace", false),
-    ("append", "append", false),
+    ("inplace", "inplace", true),
+    ("append", "append", true),
     ("ACLs", "ACLs", true),
     ("ACL-at", "ACL_at", false),
     ("xattrs", "xattrs", true),
     ("secluded-args", "secluded_args", false),
     ("iconv", "iconv", false),
-    ("prealloc", "prealloc", false),
+    ("prealloc", "prealloc", true),
     ("stop-at", "stop_at", false),
     ("crtimes", "crtimes", false),
 ];
@@ -137,7 +137,7 @@ mod tests {
             t.starts_with("rsync  version 3.5.0  protocol version 32\n"),
             "{t}"
         );
-        assert!(t.contains(" ACLs,") && t.contains(" no inplace,"), "{t}");
+        assert!(t.contains(" ACLs,") && t.contains(" no batchfiles,"), "{t}");
         let j = text("rsync", 2);
         assert!(
             j.contains("\"ACLs\": true,") && j.contains("\"file_bits\": 64,"),

@@ -232,16 +232,17 @@ impl Engine<'_> {
     /// A file copied from a basis tree because its attributes differ: `cf` and what differs.
     fn announce_copy(&self, r: &mut Res, s: &Src, change: &crate::itemize::Change) {
         let cs = self.o.charset;
+        let mut copied = change.code(crate::itemize::Type::File);
+        copied[0] = b'c';
+        self.file_log(r, &copied, s, None, true);
         if let Some(f) = &self.o.out_format {
-            let mut code = change.code(crate::itemize::Type::File);
-            code[0] = b'c';
-            self.log_line(r, f, &code, s, None, false);
+            self.log_line(r, (f, self.o.charset), &copied, s, None, false);
         } else if self.o.itemize {
             let mut code = change.code(crate::itemize::Type::File);
             code[0] = b'c';
             let line = crate::itemize::line(&code, &s.rel, crate::itemize::Type::File, None, cs);
             r.out.extend_from_slice(&line);
-        } else if self.o.verbose > 0 {
+        } else if self.o.info.name > 0 {
             crate::itemize::push_name(&mut r.out, &s.rel, cs);
             r.out.push(b'\n');
         }

@@ -224,13 +224,21 @@ impl Engine<'_> {
 
     fn announce_link(&self, r: &mut Res, s: &Src, change: &Change, leader: &[u8]) {
         let cs = self.o.charset;
+        let mut code = change.code(Type::File);
+        code[0] = b'h';
+        if !change.is_change() {
+            code[2..].fill(b' ');
+        }
+        self.file_log(r, &code, s, Some((" => ", leader)), true);
         if let Some(f) = &self.o.out_format {
-            let mut code = change.code(Type::File);
-            code[0] = b'h';
-            if !change.is_change() {
-                code[2..].fill(b' ');
-            }
-            self.log_line(r, f, &code, s, Some((" => ", leader)), false);
+            self.log_line(
+                r,
+                (f, self.o.charset),
+                &code,
+                s,
+                Some((" => ", leader)),
+                false,
+            );
         } else if self.o.itemize {
             let mut code = change.code(Type::File);
             code[0] = b'h';
@@ -243,7 +251,7 @@ impl Engine<'_> {
             r.out.extend_from_slice(b" => ");
             itemize::push_name(&mut r.out, leader, cs);
             r.out.push(b'\n');
-        } else if self.o.verbose > 0 {
+        } else if self.o.info.name > 0 {
             itemize::push_name(&mut r.out, &s.rel, cs);
             r.out.extend_from_slice(b" => ");
             itemize::push_name(&mut r.out, leader, cs);

@@ -208,7 +208,11 @@ impl Engine<'_> {
             Kind::Special => !self.o.specials,
             Kind::File | Kind::Dir => false,
         };
-        skip.then(|| format!("skipping non-regular file \"{}\"\n", self.show(&s.rel)).into_bytes())
+        let say = self.o.info.nonreg > 0;
+        skip.then(|| match say {
+            true => format!("skipping non-regular file \"{}\"\n", self.show(&s.rel)).into_bytes(),
+            false => Vec::new(),
+        })
     }
 
     /// Why rsync would leave out this non-directory with the given flags (the note it

@@ -109,7 +109,9 @@ pub fn run(
     let engine = Engine {
         o,
         manifest,
-        is_root: rustix::process::geteuid().is_root(),
+        is_root: o
+            .super_user
+            .unwrap_or_else(|| rustix::process::geteuid().is_root()),
         stop: AtomicBool::new(false),
         deferred: Mutex::new(Vec::new()),
         dest_root: Mutex::new(None),
@@ -132,7 +134,16 @@ pub fn run(
         let _ = writeln!(err, "{w}");
     }
     let mut sink = Sink::new(out, err);
-    if o.verbose > 0 && !o.itemize {
+    if let Some(p) = &o.log_file {
+        let f = fs::OpenOptions::new().create(true).append(true).open(p);
+        sink.log = Some(f.map_err(|e| Error::Dest {
+            op: "open log-file",
+            path: p.clone(),
+            source: e,
+        })?);
+        sink.log_lines(b"building file list\n");
+    }
+    if o.info.flist > 0 && !o.itemize {
         writeln!(sink.out, "sending incremental file list").map_err(Error::Output)?;
     }
     let dest_bytes = dest_arg.as_bytes();
@@ -151,7 +162,9 @@ pub fn run(
         if o.relative {
             return engine.relative_all(sc, &mut sink, sources, &dest_path);
         }
-        for s in sources {
+        let mut sources = sources.to_vec();
+        operand::sort_named(&mut sources);
+        for s in &sources {
             engine.one_source(sc, &mut sink, s, &dest_path, into_dir)?;
             sink.drain(0)?;
         }
@@ -194,9 +207,13 @@ impl Engine<'_> {
         }
         if o.stats {
             sink.stats.write(sink.out, o.human).map_err(Error::Output)?;
-        } else if o.verbose > 0 {
+        } else if o.info.summary > 0 {
             let total = crate::stats::size(sink.stats.total_size, o.human);
             writeln!(sink.out, "\ntotal size is {total}").map_err(Error::Output)?;
+        }
+        if sink.log.is_some() {
+            let total = sink.stats.total_size;
+            sink.log_lines(format!("total size {total}\n").as_bytes());
         }
         sink.out.flush().map_err(Error::Output)?;
         let skipped = self.deletes_skipped.load(Ordering::Relaxed);

@@ -24,7 +24,7 @@ use crate::Error;
 use crate::pipeline::Sink;
 
 /// `src/`, `src/.`, `.` and `/` copy the contents; anything else copies the entry by name.
-fn copies_contents(src: &[u8]) -> bool {
+pub(super) fn copies_contents(src: &[u8]) -> bool {
     src.ends_with(b"/") || src == b"." || src.ends_with(b"/.")
 }
 
@@ -41,6 +41,26 @@ pub(super) fn base_name(src: &[u8]) -> OsString {
     let t = trim_slashes(src);
     let b = t.rsplit(|&c| c == b'/').next().unwrap_or(t);
     OsStr::from_bytes(if b.is_empty() || b == b"." { b"." } else { b }).to_os_string()
+}
+
+/// rsync sends several operands as one sorted file list: when each is copied by name, the
+/// non-directories come first, then the directories, each by name (as [`dir_order`] sorts
+/// them). Operands that copy a directory's contents (`src/`) keep the command line's order.
+pub(super) fn sort_named(sources: &mut [OsString]) {
+    if sources.len() < 2 || sources.iter().any(|s| copies_contents(s.as_bytes())) {
+        return;
+    }
+    let is_dir = |s: &OsString| {
+        fstree::dir::stat_path(Path::new(s), false).is_ok_and(|m| m.kind == fstree::Kind::Dir)
+    };
+    sources.sort_by(|a, b| {
+        let (da, db) = (is_dir(a), is_dir(b));
+        let (na, nb) = (base_name(a.as_bytes()), base_name(b.as_bytes()));
+        da.cmp(&db).then_with(|| match da {
+            true => super::listing::dir_order(&na, &nb),
+            false => na.as_bytes().cmp(nb.as_bytes()),
+        })
+    });
 }
 
 /// One SRC operand as the command line named it.

@@ -37,6 +37,11 @@ impl Res {
     }
 }
 
+/// `--log-file-format`'s default, rsync's.
+fn default_log_format() -> LogFormat {
+    LogFormat::parse(b"%i %n%L").expect("rsync's default log format is valid")
+}
+
 /// `rel` escaped for `cs`, as rsync prints a name inside quotes.
 fn show(rel: &[u8], cs: Charset) -> String {
     let mut v = Vec::new();
@@ -58,10 +63,20 @@ impl Engine<'_> {
     pub(super) fn announce(&self, r: &mut Res, s: &Src, change: &Change, target: Option<&[u8]>) {
         let o = self.o;
         let ty = s.kind.item();
+        let link = target.map(|t| (" -> ", t));
+        // rsync's log leaves out a non-directory whose attributes alone changed.
+        let logged = change.new || change.transferred;
+        self.file_log(r, &change.code(ty), s, link, logged);
         if let Some(f) = &o.out_format {
             if change.is_change() {
-                let link = target.map(|t| (" -> ", t));
-                self.log_line(r, f, &change.code(ty), s, link, change.transferred);
+                self.log_line(
+                    r,
+                    (f, self.o.charset),
+                    &change.code(ty),
+                    s,
+                    link,
+                    change.transferred,
+                );
             }
         } else if o.itemize {
             if change.is_change() {
@@ -73,7 +88,7 @@ impl Engine<'_> {
                     self.o.charset,
                 ));
             }
-        } else if o.verbose > 0 && (change.new || change.transferred) {
+        } else if o.info.name > 0 && (change.new || change.transferred) {
             itemize::push_name(&mut r.out, &s.rel, self.o.charset);
             if let Some(t) = target {
                 r.out.extend_from_slice(b" -> ");
@@ -82,7 +97,7 @@ impl Engine<'_> {
             r.out.push(b'\n');
         }
         if o.progress && s.kind == Kind::File && (change.new || change.transferred) {
-            if o.verbose == 0 && !o.itemize {
+            if o.info.name == 0 && !o.itemize {
                 itemize::push_name(&mut r.out, &s.rel, self.o.charset);
                 r.out.push(b'\n');
             }
@@ -101,7 +116,7 @@ impl Engine<'_> {
     pub(super) fn log_line(
         &self,
         r: &mut Res,
-        f: &LogFormat,
+        (f, cs): (&LogFormat, Charset),
         code: &[u8],
         s: &Src,
         link: Option<(&'static str, &[u8])>,
@@ -132,7 +147,27 @@ impl Engine<'_> {
             path: &path,
             bytes: if sent { s.size } else { 0 },
         };
-        r.out.extend_from_slice(&f.render(&it, self.o.charset));
+        r.out.extend_from_slice(&f.render(&it, cs));
+    }
+
+    /// `--log-file`'s line for `s` (as [`Engine::log_line`]), when it changed; a dry run logs
+    /// no regular file (nor deletion), as rsync's does.
+    pub(super) fn file_log(
+        &self,
+        r: &mut Res,
+        code: &[u8],
+        s: &Src,
+        link: Option<(&'static str, &[u8])>,
+        changed: bool,
+    ) {
+        if self.o.log_file.is_none() || !changed || (self.o.dry_run && s.kind == Kind::File) {
+            return;
+        }
+        let f = self.o.log_format.clone().unwrap_or_else(default_log_format);
+        // The log keeps bytes from 0x80 up as they are (control bytes escaped), as rsync's.
+        let mut line = self.res();
+        self.log_line(&mut line, (&f, Charset::EightBit), code, s, link, false);
+        r.log.extend_from_slice(&line.out);
     }
 
     pub(super) fn print_dir_line(
@@ -144,9 +179,17 @@ impl Engine<'_> {
     ) -> Result<(), Error> {
         let o = self.o;
         let mut r = self.res();
+        self.file_log(&mut r, &change.code(Type::Dir), s, None, change.is_change());
         if let Some(f) = &o.out_format {
             if change.is_change() {
-                self.log_line(&mut r, f, &change.code(Type::Dir), s, None, false);
+                self.log_line(
+                    &mut r,
+                    (f, self.o.charset),
+                    &change.code(Type::Dir),
+                    s,
+                    None,
+                    false,
+                );
             }
         } else if o.itemize && change.is_change() {
             r.out = itemize::line(
@@ -156,7 +199,7 @@ impl Engine<'_> {
                 None,
                 self.o.charset,
             );
-        } else if !o.itemize && o.verbose > 0 && change.is_change() {
+        } else if !o.itemize && o.info.name > 0 && change.is_change() {
             // rsync -v names a directory on any change it would itemize (mode, time, owner,
             // xattrs), where a file is named only when created or transferred (measured).
             itemize::push_name(&mut r.out, name, self.o.charset);
@@ -169,29 +212,34 @@ impl Engine<'_> {
     }
 
     pub(super) fn announce_delete(&self, r: &mut Res, rel: &[u8], is_dir: bool) {
+        let mut name = rel.to_vec();
+        if is_dir {
+            name.push(b'/');
+        }
+        let it = Item {
+            code: b"*deleting  ",
+            name: &name,
+            link: None,
+            len: 0,
+            mtime: 0,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            op: "del.",
+            path: rel,
+            bytes: 0,
+        };
+        // A dry run's log has no deletions, as rsync's.
+        if self.o.log_file.is_some() && !self.o.dry_run {
+            let f = self.o.log_format.clone().unwrap_or_else(default_log_format);
+            r.log.extend_from_slice(&f.render(&it, Charset::EightBit));
+        }
         if let Some(f) = &self.o.out_format {
-            let mut name = rel.to_vec();
-            if is_dir {
-                name.push(b'/');
-            }
-            let it = Item {
-                code: b"*deleting  ",
-                name: &name,
-                link: None,
-                len: 0,
-                mtime: 0,
-                mode: 0,
-                uid: 0,
-                gid: 0,
-                op: "del.",
-                path: rel,
-                bytes: 0,
-            };
             r.out.extend_from_slice(&f.render(&it, self.o.charset));
         } else if self.o.itemize {
             r.out
                 .extend_from_slice(&itemize::deleting(rel, is_dir, self.o.charset));
-        } else if self.o.verbose > 0 {
+        } else if self.o.info.del > 0 {
             let _ = writeln!(
                 r.out,
                 "deleting {}{}",

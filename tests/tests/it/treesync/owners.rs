@@ -1,6 +1,7 @@
 //! Owners and groups against rsync: `--usermap` and `--groupmap` (ids, ranges, names with
-//! wildcards, `*`, first match wins, an unknown TO name only warned about), as root; as any
-//! other user the test says why it checks nothing.
+//! wildcards, `*`, first match wins, an unknown TO name only warned about) and `--no-super`
+//! (root acting as a plain user), as root; as any other user the test says why it checks
+//! nothing.
 
 use std::os::unix::fs::lchown;
 
@@ -38,6 +39,9 @@ fn user_and_group_maps_match_rsync() {
         &["--usermap=:nobody", "--groupmap=:nogroup"],
         &["--usermap=d*:3,1234:nosuchuser"],
         &["--groupmap=4000-5000:2,70000:sys", "--no-o"],
+        &["--no-super"],
+        &["--no-super", "--super"],
+        &["--no-super", "--usermap=*:bin"],
     ] {
         let t = tempdir();
         let mut args = vec!["-ai"];

@@ -59,7 +59,7 @@ fn check(flags: &[&str], src_arg: &str) {
 
 #[test]
 fn relative_paths_and_dirs_match_rsync() {
-    let lines: [(&[&str], &str); 14] = [
+    let lines: [(&[&str], &str); 16] = [
         (&["-ai", "-R"], "src/./a/b/f"),
         (&["-ai", "-R", "src/./a/h", "src/./top"], "src/./c"),
         (&["-ai", "-R", "--no-implied-dirs"], "src/./a/b/deep/x"),
@@ -77,6 +77,9 @@ fn relative_paths_and_dirs_match_rsync() {
         (&["-i", "-d"], "src"),
         (&["-i", "-d", "-t", "-p"], "src/c/"),
         (&["-ai", "-R", "--no-relative"], "src/./a/h"),
+        // Several operands by name: one sorted list, files before directories.
+        (&["-ai", "src/top", "src/c"], "src/a"),
+        (&["-i", "-d", "src/c", "src/sp ace/n", "src/a"], "src/top"),
     ];
     for (flags, src_arg) in lines {
         check(flags, src_arg);
