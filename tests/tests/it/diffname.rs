@@ -436,3 +436,33 @@ fn changes_in_runs_of_equal_lines_land_where_gnu_puts_them() {
         }
     }
 }
+
+/// With both streams into one file (`diff -r a b >out 2>&1`), GNU's messages stand in order
+/// among the output lines: stdout is written before each message.
+#[test]
+fn messages_stand_in_order_with_the_output_like_gnu() {
+    require_tool("diff");
+    let t = tempdir();
+    Tree::new()
+        .file("A/f", "x\n")
+        .file("A/h", "1\n")
+        .symlink("A/l", "a")
+        .file("A/z", "1\n")
+        .symlink("B/f", "f")
+        .file("B/h", "2\n")
+        .symlink("B/l", "b")
+        .file("B/z", "2\n")
+        .build(t.path());
+    let ours = our_diff_dir(t.path());
+    for args in ["-r", "-ru", "-rq", "-c -r"] {
+        let run = |path: &Path| {
+            cmd("/bin/sh")
+                .args(["-c", &format!("diff {args} A B 2>&1")])
+                .cwd(t.path())
+                .env("PATH", path)
+                .run()
+        };
+        let (gnu, mine) = (run(Path::new("/usr/bin")), run(&ours));
+        agree(&gnu, &mine);
+    }
+}

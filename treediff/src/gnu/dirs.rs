@@ -143,6 +143,8 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
 impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
     fn trouble(&mut self, name: &[u8], e: &std::io::Error) {
         let name = String::from_utf8_lossy(name);
+        // GNU's messages come in order with the output before them (`diff -r a b 2>&1`).
+        let _ = self.out.flush();
         let _ = writeln!(self.err, "{}: {name}: {}", self.cfg.tool, strerror(e));
         self.status = Exit::Trouble;
     }
@@ -169,6 +171,7 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
     }
 
     fn unexamined(&mut self, message: &str) {
+        let _ = self.out.flush();
         let _ = writeln!(self.err, "{}: {message}", self.cfg.tool);
         self.status = Exit::Trouble;
     }

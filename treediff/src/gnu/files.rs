@@ -157,6 +157,8 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
             for (side, r) in [(a, ra.err()), (b, rb.err())] {
                 if let Some(e) = r {
                     let name = String::from_utf8_lossy(&side.name);
+                    // In order with the output before it, as GNU (`diff -r a b 2>&1`).
+                    let _ = out.flush();
                     let _ = writeln!(err, "{}: {name}: {}", cfg.tool, strerror(&e));
                 }
             }
@@ -170,6 +172,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         for (side, l) in [(a, &mut la), (b, &mut lb)] {
             if l.data.last().is_some_and(|&c| c != b'\n') {
                 let name = String::from_utf8_lossy(&side.name);
+                let _ = out.flush();
                 let _ = writeln!(err, "{}: {name}: No newline at end of file\n", cfg.tool);
                 l.data.push(b'\n');
                 incomplete = true;
