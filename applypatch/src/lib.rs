@@ -75,6 +75,10 @@ pub struct Options {
     pub on_failure: OnFailure,
     /// Already-applied handling (`-N`, `-t`, `-f`, `--idempotent`).
     pub applied: Applied,
+    /// GNU patch's ORIGFILE operand: every file patch applies to this file (relative to
+    /// `dir`, not stripped), whatever its headers say; the way to name the file of a normal
+    /// diff or an ed script that has no `Index:` line.
+    pub origfile: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -89,6 +93,7 @@ impl Default for Options {
             remove_empty: false,
             on_failure: OnFailure::Abort,
             applied: Applied::Skip,
+            origfile: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! empty-directory extension lines. One crate owns the spelling so the two tools cannot drift.
 
 pub mod binary;
+pub mod ed;
 pub mod lcs;
 pub mod parse;
 pub mod quote;

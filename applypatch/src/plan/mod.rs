@@ -181,6 +181,16 @@ impl<'o> Planner<'o> {
                 .map(|n| self.resolve(n, fp.git, fp.line))
                 .transpose()
         };
+        if let Some(orig) = &self.opts.origfile {
+            let p =
+                paths::resolve(orig.as_os_str().as_bytes(), Strip::Components(0)).map_err(|e| {
+                    Error::Refused {
+                        line: fp.line,
+                        message: format!("refusing {}: {e}", display(orig)),
+                    }
+                })?;
+            return Ok((Some(p.clone()), Some(p)));
+        }
         let (old, new) = (res(&fp.old_path)?, res(&fp.new_path)?);
         if fp.git {
             return Ok((old, new));
@@ -220,13 +230,25 @@ impl<'o> Planner<'o> {
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
         let Some(shown) = dst.clone().or(src.clone()) else {
+            let message = if fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none() {
+                "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
+            } else {
+                "no file name in this file patch"
+            };
             return Err(Error::Refused {
                 line: fp.line,
-                message: "no file name in this file patch".into(),
+                message: message.into(),
             });
         };
+        if fp.ed.is_some() && self.opts.reverse {
+            return Err(Error::Refused {
+                line: fp.line,
+                message: "an ed script cannot be applied in reverse".into(),
+            });
+        }
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
-        if !self.opts.quiet {
+        // GNU patch says nothing about the file an ed script edits.
+        if !self.opts.quiet && fp.ed.is_none() {
             let verb = verb(self.opts.dry_run, "patching");
             announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
         }

@@ -12,6 +12,7 @@ mod harness;
 mod hostile;
 mod hunks;
 mod large;
+mod patchformats;
 mod snap;
 mod treediff;
 mod treesync;

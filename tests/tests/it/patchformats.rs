@@ -1,0 +1,287 @@
+//! applypatch reads every format GNU patch 2.7.6 reads: context diffs (`diff -c`, `-C N`,
+//! `-rc`), normal diffs and ed scripts (`diff -e`, applied by our own interpreter), named by
+//! an `Index:` line. Each test makes the patch with /usr/bin/diff from generated files, applies
+//! it with /usr/bin/patch and with applypatch on copies of the same target, and compares the
+//! resulting trees byte for byte, the exit status and what each says on stdout.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use checkpoint_tests::*;
+
+/// Old and new contents covering the edges: empty files, no trailing newline, first and last
+/// lines changed, lines that look like context/normal diff syntax, a lone `.` (ed).
+fn pairs() -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
+    let seq = |n: usize| -> String { (1..=n).map(|i| format!("line {i}\n")).collect() };
+    let edited = |text: &str, f: &dyn Fn(usize, &str) -> Option<String>| -> String {
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, l)| f(i + 1, l))
+            .map(|l| l + "\n")
+            .collect()
+    };
+    let base = seq(30);
+    let middle = edited(&base, &|i, l| match i {
+        3 => Some("three".into()),
+        7 => None,
+        25 => Some(format!("{l}\nadded after 25")),
+        _ => Some(l.into()),
+    });
+    let ends = edited(&base, &|i, l| match i {
+        1 => Some("first".into()),
+        30 => Some("last".into()),
+        _ => Some(l.into()),
+    });
+    let lookalikes = "*** x\n--- y\n***************\n< z\n> w\n---\n1,2c3\n.\n";
+    let lookalikes2 =
+        "*** x\n--- y changed\n***************\n< z\n> w changed\n---\n1,2d3\n.\n..\n";
+    vec![
+        ("middle", base.clone().into(), middle.into()),
+        ("first-and-last", base.clone().into(), ends.into()),
+        ("from-empty", Vec::new(), b"a\nb\n".to_vec()),
+        ("to-empty", b"a\nb\n".to_vec(), Vec::new()),
+        ("no-newline-both", b"a\nb".to_vec(), b"a\nc".to_vec()),
+        ("newline-removed", b"a\nb\n".to_vec(), b"a\nb".to_vec()),
+        ("newline-added", b"a\nb".to_vec(), b"a\nb\n".to_vec()),
+        ("lookalikes", lookalikes.into(), lookalikes2.into()),
+        ("dots", b"a\n.\nb\n".to_vec(), b".\na\n.\n.\nc\n".to_vec()),
+    ]
+}
+
+/// `diff ARGS old new` in a scratch directory; the patch it writes (exit 1: they differ).
+fn gnu_diff(args: &[&str], old: &[u8], new: &[u8]) -> Vec<u8> {
+    let dir = scratch();
+    std::fs::write(dir.join("old"), old).unwrap();
+    std::fs::write(dir.join("new"), new).unwrap();
+    let out = cmd("diff")
+        .args(args)
+        .args(["old", "new"])
+        .cwd(dir.path())
+        .run();
+    assert_eq!(out.code(), Some(1), "{out}");
+    out.stdout
+}
+
+/// GNU patch and applypatch, each with `args` and `patch` on stdin, in a copy of `target`:
+/// the same files, exit status and stdout lines. Two things are left to the GNU-defaults
+/// work (`patch` as a name): the order of the messages (applypatch plans deletions first),
+/// and the `.orig` backups GNU makes when a hunk needed an offset, which are removed from
+/// GNU's tree before comparing.
+#[track_caller]
+fn same_as_gnu_patch(target: &Tree, args: &[&str], patch: &[u8], what: &str) -> Output {
+    require_tool("patch");
+    let t = scratch();
+    let (gnu, ours) = (target.build(t.join("gnu")), target.build(t.join("ours")));
+    let theirs = cmd("patch")
+        .args(args)
+        .cwd(&gnu)
+        .stdin(patch.to_vec())
+        .run();
+    let mine = tool("applypatch")
+        .args(args)
+        .cwd(&ours)
+        .stdin(patch.to_vec())
+        .run();
+    let patch_text = String::from_utf8_lossy(patch);
+    // When some hunk fails, applypatch writes nothing (all or nothing) and says so in its own
+    // words; the hunk reports and the exit status are still GNU's.
+    let failed = theirs.code() == Some(1);
+    let lines = |o: &Output| {
+        let text = String::from_utf8_lossy(&o.stdout);
+        let mut l: Vec<String> = text
+            .lines()
+            .filter(|l| !failed || l.starts_with("Hunk #"))
+            .map(str::to_string)
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(
+        (mine.code(), lines(&mine)),
+        (theirs.code(), lines(&theirs)),
+        "{what}\npatch:\n{patch_text}\nGNU:\n{theirs}\nours:\n{mine}"
+    );
+    if failed {
+        return mine;
+    }
+    for p in Listing::read(&gnu).paths() {
+        if p.ends_with(b".orig") {
+            std::fs::remove_file(gnu.join(std::ffi::OsStr::from_bytes(p))).unwrap();
+        }
+    }
+    assert_same_tree(&ours, &gnu, Compare::default());
+    mine
+}
+
+/// A target holding `f` with `content`, shifted down by `shift` extra first lines.
+fn target(content: &[u8], shift: usize) -> Tree {
+    let mut data: Vec<u8> = (0..shift)
+        .flat_map(|i| format!("extra {i}\n").into_bytes())
+        .collect();
+    data.extend_from_slice(content);
+    Tree::new().file("f", data)
+}
+
+#[test]
+fn context_diffs_apply_like_gnu_patch() {
+    for (name, old, new) in pairs() {
+        for fmt in [&["-c"][..], &["-C1"], &["-C2"], &["-C", "5"]] {
+            let args = [fmt, &["--label", "f", "--label", "f"]].concat();
+            let patch = gnu_diff(&args, &old, &new);
+            for shift in [0, 2] {
+                let what = format!("{name} {fmt:?} shifted by {shift}");
+                same_as_gnu_patch(&target(&old, shift), &[], &patch, &what);
+                same_as_gnu_patch(&target(&new, shift), &["-R"], &patch, &what);
+            }
+        }
+    }
+}
+
+/// `diff -rcN` of two trees (files created, deleted and changed in subdirectories, with GNU's
+/// timestamps, Epoch ones for the absent sides), applied with `-p1`.
+#[test]
+fn recursive_context_diffs_apply_like_gnu_patch() {
+    let t = scratch();
+    let old = Tree::new()
+        .file("keep.txt", "a\nb\nc\n")
+        .file("sub/change.txt", "1\n2\n3\n4\n5\n6\n7\n8\n")
+        .file("sub/gone.txt", "bye\n")
+        .file("nonl.txt", "x\ny");
+    let new = Tree::new()
+        .file("keep.txt", "a\nb\nc\n")
+        .file("sub/change.txt", "1\n2\nthree\n4\n5\n6\n8\n9\n")
+        .file("sub/deeper/new.txt", "hello\n*** not a header\n")
+        .file("nonl.txt", "x\nz");
+    old.build(t.join("a"));
+    new.build(t.join("b"));
+    for fmt in ["-rcN", "-rNC1"] {
+        let patch = cmd("diff").args([fmt, "a", "b"]).cwd(t.path()).run();
+        assert_eq!(patch.code(), Some(1), "{patch}");
+        let out = same_as_gnu_patch(&old, &["-p1"], &patch.stdout, fmt);
+        assert_eq!(out.code(), Some(0));
+        let ours = old.build(t.join(format!("ours{fmt}")));
+        tool("applypatch")
+            .args(["-p1"])
+            .cwd(&ours)
+            .stdin(patch.stdout)
+            .expect_code(0);
+        assert_same_tree(&ours, t.join("b"), Compare::default());
+    }
+}
+
+/// A normal diff (or an ed script) named by an `Index: f` line.
+fn indexed(patch: &[u8]) -> Vec<u8> {
+    [&b"Index: f\n"[..], patch].concat()
+}
+
+#[test]
+fn normal_diffs_apply_like_gnu_patch_with_an_index_line() {
+    for (name, old, new) in pairs() {
+        // GNU diff cannot say a missing newline in a normal diff GNU patch reads back the
+        // same way; both tools are still compared on it.
+        let patch = indexed(&gnu_diff(&[], &old, &new));
+        for shift in [0, 3] {
+            let what = format!("{name} normal diff shifted by {shift}");
+            same_as_gnu_patch(&target(&old, shift), &[], &patch, &what);
+        }
+        same_as_gnu_patch(&target(&new, 0), &["-R"], &patch, name);
+    }
+}
+
+#[test]
+fn ed_scripts_apply_like_gnu_patch_by_our_own_interpreter() {
+    for (name, old, new) in pairs() {
+        // diff -e cannot write a file without a final newline.
+        if !old.is_empty() && !old.ends_with(b"\n") || !new.is_empty() && !new.ends_with(b"\n") {
+            continue;
+        }
+        let patch = indexed(&gnu_diff(&["-e"], &old, &new));
+        // Applied blindly at the stated lines, as GNU does: a shifted target gets the same
+        // (wrong) result from both.
+        for shift in [0, 1] {
+            let what = format!("{name} ed script shifted by {shift}");
+            same_as_gnu_patch(&target(&old, shift), &[], &patch, &what);
+        }
+        // With `w` and `q` at the end, as people write them by hand.
+        let with_wq = [&patch[..], b"w\nq\n"].concat();
+        same_as_gnu_patch(&target(&old, 0), &[], &with_wq, name);
+    }
+}
+
+#[test]
+fn ed_scripts_that_do_not_fit_fail_like_gnu_patch() {
+    let old = b"a\nb\nc\n";
+    for script in [&b"20d\n"[..], b"5a\nx\n.\n", b"3,1d\n"] {
+        let out = same_as_gnu_patch(&target(old, 0), &[], &indexed(script), "bad ed");
+        assert_eq!(out.code(), Some(2));
+        assert!(out.stderr_text().contains("patch line"), "{out}");
+    }
+    // Text without its closing `.`: GNU's ed fails; we refuse the patch as truncated. Both
+    // exit 2 and leave the file as it was.
+    let t = scratch();
+    let patch = indexed(b"2c\nx\n");
+    let (gnu, ours) = (
+        target(old, 0).build(t.join("g")),
+        target(old, 0).build(t.join("o")),
+    );
+    let theirs = cmd("patch").cwd(&gnu).stdin(patch.clone()).run();
+    let mine = tool("applypatch").cwd(&ours).stdin(patch).run();
+    assert_eq!(
+        (mine.code(), theirs.code()),
+        (Some(2), Some(2)),
+        "{mine}\n{theirs}"
+    );
+    assert!(
+        mine.stderr_text()
+            .contains("patch line 3: patch ends inside"),
+        "{mine}"
+    );
+    assert_same_tree(&ours, &gnu, Compare::default());
+}
+
+/// GNU patch without a file name for a normal diff or an ed script: trouble (exit 2).
+#[test]
+fn nameless_normal_diffs_and_ed_scripts_are_trouble_like_gnu_patch() {
+    let (old, new) = (b"a\nb\n", b"a\nc\n");
+    for args in [&[][..], &["-e"]] {
+        let patch = gnu_diff(args, old, new);
+        let out = same_as_gnu_patch(&target(old, 0), &[], &patch, "nameless");
+        assert_eq!(out.code(), Some(2));
+    }
+}
+
+/// The one place we differ from GNU patch on purpose: it pipes the script into `ed`, skipping
+/// commands it does not know; we refuse the whole script when a line is an ed command outside
+/// diff's subset, and change nothing.
+#[test]
+fn ed_commands_outside_the_subset_are_refused() {
+    for bad in [
+        &b"1,$s/a/X/g\n"[..],
+        b"!touch pwned\n",
+        b"r /etc/passwd\n",
+        b"w other\n",
+        b"e !id\n",
+        b"g/a/d\n",
+    ] {
+        let t = scratch();
+        let dir = target(b"a\nb\nc\n", 0).build(t.join("t"));
+        let before = Listing::read(&dir);
+        let script = [&b"Index: f\n3c\nx\n.\n"[..], bad].concat();
+        let out = tool("applypatch").cwd(&dir).stdin(script).run();
+        assert_eq!(out.code(), Some(2), "{out}");
+        assert!(
+            out.stderr_text()
+                .contains("patch line 5: ed command refused"),
+            "{out}"
+        );
+        assert_same_listing(
+            &before,
+            &Listing::read(&dir),
+            Compare {
+                atimes: false,
+                ..Compare::identical()
+            },
+        );
+        assert!(!Path::new(&dir).join("pwned").exists());
+    }
+}
