@@ -8,10 +8,11 @@
 //! hunks that fit are planned and the rest go to `.rej` files.
 //!
 //! The jobs, one module each: this one picks names and plans; `post` makes post-images;
-//! `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
+//! `modes` says which modes a patch may give; `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
 //! a patch for `-R`.
 
 mod invert;
+mod modes;
 mod post;
 mod reject;
 mod wording;
@@ -131,7 +132,7 @@ impl<'o> Planner<'o> {
                         .set(
                             &p,
                             Node::Dir {
-                                mode: Some(*mode & 0o7777),
+                                mode: Some(modes::dir_perm(*mode)),
                             },
                         )
                         .map_err(|e| Self::tree_err(e, *line)),
@@ -170,7 +171,12 @@ impl<'o> Planner<'o> {
                 }
                 Ok(())
             }
-            Item::File(fp) => self.file(fp, out),
+            Item::File(fp) => {
+                if modes::skip_submodule(fp, err)? {
+                    return Ok(());
+                }
+                self.file(fp, out)
+            }
         }
     }
 
@@ -285,6 +291,17 @@ impl<'o> Planner<'o> {
         let Some(s) = src else { return Ok(None) };
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
+            // GNU patch creates a missing file from a patch that adds to an empty one
+            // (`@@ -0,0 ...`, `*** 0 ****`, `0a1`), whatever its header says.
+            Shape::Absent
+                if !fp.git
+                    && fp
+                        .hunks
+                        .first()
+                        .is_some_and(|h| h.old_start == 0 && h.old_len == 0) =>
+            {
+                Ok(Some((Vec::new(), None)))
+            }
             Shape::Absent => {
                 w(
                     out,
@@ -487,7 +504,7 @@ impl<'o> Planner<'o> {
         } else if self.opts.remove_empty && post.is_empty() && fp.op == Operation::Modify {
             Node::Absent
         } else {
-            let mode = new_mode(fp, old_perm);
+            let mode = modes::new_mode(fp, old_perm);
             Node::File { data: post, mode }
         };
         let mut nodes = Vec::new();
@@ -534,18 +551,3 @@ impl<'o> Planner<'o> {
 
 /// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
 type PreImage = (Vec<u8>, Option<u32>);
-
-/// The permission bits of a file the patch writes: the patch's new mode where it creates the
-/// file or changes the mode, else the file's own (`old_perm`), else the patch's new mode, else
-/// 0644.
-fn new_mode(fp: &FilePatch, old_perm: Option<u32>) -> u32 {
-    let perm = |m: u32| m & 0o7777;
-    match (fp.op, fp.old_mode, fp.new_mode, old_perm) {
-        (Operation::Create, _, Some(n), _) => perm(n),
-        (Operation::Create, _, None, _) => 0o644,
-        (_, o, Some(n), _) if o != Some(n) => perm(n),
-        (_, _, _, Some(m)) => m,
-        (_, _, Some(n), None) => perm(n),
-        _ => 0o644,
-    }
-}

@@ -285,3 +285,129 @@ fn ed_commands_outside_the_subset_are_refused() {
         assert!(!Path::new(&dir).join("pwned").exists());
     }
 }
+
+/// `git apply` and applypatch -p1 on copies of `target`: the same exit status and files.
+#[track_caller]
+fn same_as_git_apply(target: &Tree, patch: &[u8], what: &str) -> (Output, Scratch) {
+    let t = scratch();
+    let (theirs_dir, ours) = (target.build(t.join("git")), target.build(t.join("ours")));
+    std::fs::write(t.join("p"), patch).unwrap();
+    let theirs = git()
+        .args(["apply"])
+        .arg(t.join("p"))
+        .cwd(&theirs_dir)
+        .run();
+    let mine = tool("applypatch")
+        .args(["-p1"])
+        .cwd(&ours)
+        .stdin(patch.to_vec())
+        .run();
+    assert_eq!(
+        mine.code(),
+        theirs.code(),
+        "{what}\ngit:\n{theirs}\nours:\n{mine}"
+    );
+    assert_same_tree(&ours, &theirs_dir, Compare::default());
+    (mine, t)
+}
+
+fn new_file_with_mode(mode: &str) -> Vec<u8> {
+    format!("diff --git a/n b/n\nnew file mode {mode}\n--- /dev/null\n+++ b/n\n@@ -0,0 +1 @@\n+x\n")
+        .into_bytes()
+}
+
+/// Issue 14, "Found by adversarial runs" and item 7: set-id and sticky bits never come from a
+/// patch. Where GNU patch and git apply agree (0755 for every executable set-id mode), both are
+/// compared; for the rest (GNU keeps `100600` as 0600, `107777` as 0777) git's rule decides.
+#[test]
+fn modes_from_a_patch_never_carry_set_id_or_sticky_bits() {
+    let empty = Tree::new().file("f", "a\n");
+    for mode in ["104755", "102755", "106755", "101755", "100755", "100644"] {
+        let patch = new_file_with_mode(mode);
+        same_as_gnu_patch(&empty, &["-p1"], &patch, mode);
+        same_as_git_apply(&empty, &patch, mode);
+    }
+    for mode in ["107777", "100600", "100700", "107666"] {
+        same_as_git_apply(&empty, &new_file_with_mode(mode), mode);
+    }
+    // A mode change on an existing file (issue item 7), with and without a hunk.
+    for new in ["104755", "106755", "107777"] {
+        let patch = format!("diff --git a/f b/f\nold mode 100644\nnew mode {new}\n");
+        same_as_git_apply(&empty, patch.as_bytes(), new);
+        let patch = format!("{patch}--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n");
+        if new != "107777" {
+            same_as_gnu_patch(&empty, &["-p1"], patch.as_bytes(), new);
+        }
+        same_as_git_apply(&empty, patch.as_bytes(), new);
+    }
+}
+
+/// Type bits other than a regular file's or a symlink's are refused, naming the mode and the
+/// line; nothing is written (GNU patch makes a regular file of `140755`, git a directory).
+#[test]
+fn modes_of_other_types_are_refused() {
+    for mode in ["140755", "040755", "020644", "000755"] {
+        let t = scratch();
+        let dir = Tree::new().file("f", "a\n").build(t.join("t"));
+        let before = Listing::read(&dir);
+        let patch = [
+            new_file_with_mode(mode),
+            b"--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n".to_vec(),
+        ];
+        let out = tool("applypatch")
+            .args(["-p1"])
+            .cwd(&dir)
+            .stdin(patch.concat())
+            .run();
+        assert_eq!(out.code(), Some(2), "{out}");
+        let says = format!("patch line 1: refusing mode {mode}");
+        assert!(out.stderr_text().contains(&says), "{out}");
+        assert_same_listing(
+            &before,
+            &Listing::read(&dir),
+            Compare {
+                atimes: false,
+                ..Compare::identical()
+            },
+        );
+    }
+}
+
+/// git's `Subproject commit` sections are skipped with a warning, as git apply skips them
+/// outside a repository; the rest applies, exit 0.
+#[test]
+fn submodule_sections_are_skipped_with_a_warning_like_git_apply() {
+    let target = Tree::new().dir("sub").file("f", "a\n");
+    let patch = b"diff --git a/sub b/sub\nindex 1111111..2222222 160000\n--- a/sub\n+++ b/sub\n\
+@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n\
++Subproject commit 2222222222222222222222222222222222222222\n\
+diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n";
+    let (out, _t) = same_as_git_apply(&target, patch, "submodule");
+    assert_eq!(out.code(), Some(0));
+    assert!(
+        out.stderr_text()
+            .contains("patch line 1: skipping submodule"),
+        "{out}"
+    );
+}
+
+/// Header quirks GNU patch accepts: hunks right after a git header (no `---`/`+++`), names
+/// followed by spaces and a timestamp, svn's suffixes, ctime timestamps near the Epoch.
+#[test]
+fn header_quirks_are_read_like_gnu_patch() {
+    let f = Tree::new().file("f", "a\n").file("gone", "x\n");
+    let quirks: [&[u8]; 7] = [
+        b"diff --git a/f b/f\nindex 1..2 100644\n@@ -1 +1 @@\n-a\n+b\n",
+        b"--- f  2020-01-01 00:00:00.000000000 +0100\n+++ f  2020-01-02 00:00:00 +0100\n@@ -1 +1 @@\n-a\n+b\n",
+        b"--- f\t(revision 12)\n+++ f\t(working copy)\n@@ -1 +1 @@\n-a\n+b\n",
+        b"--- new\t(nonexistent)\n+++ new\t(working copy)\n@@ -0,0 +1 @@\n+n\n",
+        b"--- gone\t(revision 3)\n+++ gone\t(nonexistent)\n@@ -1 +0,0 @@\n-x\n",
+        b"*** gone Thu Dec  3 10:00:00 2026\n--- gone Thu Jan  1 00:00:00 1970\n***************\n*** 1 ****\n- x\n--- 0 ----\n",
+        b"Index: f\n===================================================================\n--- f\t(revision 1)\n+++ f\t(working copy)\n@@ -1 +1 @@\n-a\n+b\n",
+    ];
+    for patch in quirks {
+        let what = String::from_utf8_lossy(patch).into_owned();
+        let out = same_as_gnu_patch(&f, &[], patch, &what);
+        assert_eq!(out.code(), Some(0), "{what}");
+    }
+}

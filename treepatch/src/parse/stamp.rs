@@ -7,8 +7,9 @@
 //! rest reads as one of these. Timestamps are ISO (`2020-01-01 00:00:00[.frac][ +ZZZZ]`) or
 //! ctime-like (`Thu Jan  1 00:00:00 1970`, which `diff -c` writes in some locales).
 //!
-//! A side is absent (`diff -N`'s empty file dated the Epoch, svn's `(nonexistent)`) when its
-//! timestamp lies less than a day from the Epoch: GNU patch 2.7.6 removes the file for any
+//! A side is absent (`diff -N`'s empty file dated the Epoch) when its timestamp lies less than
+//! a day from the Epoch (svn's `(nonexistent)` is only a suffix: GNU patch keeps the emptied
+//! file): GNU patch 2.7.6 removes the file for any
 //! such time, with or without a zone (black-box: `1969-12-31 01:00:00` and
 //! `1970-01-01 23:59:00` remove it, `1969-12-30 23:00:00` and `1970-01-02 12:00:00` do not),
 //! as a zone-less Epoch written in any time zone is within a day of it.
@@ -31,7 +32,7 @@ pub(super) fn split(s: &[u8]) -> (&[u8], &[u8]) {
 /// True when what follows a name says the file does not exist on that side.
 pub(super) fn means_absent(rest: &[u8]) -> bool {
     let rest = rest.trim_ascii();
-    rest == b"(nonexistent)" || seconds(rest).is_some_and(|t| t.abs() < 86_400)
+    seconds(rest).is_some_and(|t| t.abs() < 86_400)
 }
 
 fn svn_suffix(s: &[u8]) -> bool {
@@ -128,7 +129,6 @@ mod tests {
             b"Thu Jan  1 00:00:00 1970",
             b"1969-12-31 01:00:00",
             b"1970-01-01 23:59:00",
-            b"(nonexistent)",
         ] {
             assert!(means_absent(absent), "{}", String::from_utf8_lossy(absent));
         }
@@ -138,6 +138,9 @@ mod tests {
             b"Fri Jan  2 12:00:00 1970",
             b"2026-11-24 12:22:31.750391088 +0000",
             b"(revision 0)",
+            // GNU patch 2.7.6 keeps an emptied file whose new side is svn's `(nonexistent)`
+            // (and creates a missing file from any `-0,0` hunk, whatever its header says).
+            b"(nonexistent)",
             b"",
             b"garbage",
         ] {
