@@ -136,12 +136,11 @@ impl Tree {
     }
 
     /// Creates the symlink `p` to `target` (under a temporary name, then renamed over `p`).
-    fn symlink(&self, p: &Path, target: &OsStr) -> Result<(), fstree::Error> {
+    fn symlink(&mut self, p: &Path, target: &OsStr) -> Result<(), fstree::Error> {
+        let style = self.temp_style(p.parent().unwrap_or(Path::new("")));
         let (dir, name) = self.parent_for(Op::Symlink, p)?;
         let failed = |e| fstree::Error::new(Op::Symlink, self.root.display(p), e);
-        let tmp = dir
-            .symlink_temp(target, name, fstree::TempStyle::Tool)
-            .map_err(failed)?;
+        let tmp = dir.symlink_temp(target, name, style).map_err(failed)?;
         dir.rename(&tmp, &dir, name).map_err(|e| {
             let _ = dir.remove_file(&tmp);
             failed(e)

@@ -14,5 +14,6 @@ mod hunks;
 mod large;
 mod patchformats;
 mod snap;
+mod temporaries;
 mod treediff;
 mod treesync;
