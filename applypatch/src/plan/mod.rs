@@ -551,3 +551,41 @@ impl<'o> Planner<'o> {
 
 /// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
 type PreImage = (Vec<u8>, Option<u32>);
+
+#[cfg(test)]
+mod tests {
+    use crate::{Options, Status, run};
+
+    /// `Options::origfile` (GNU patch's ORIGFILE operand) names the file of a nameless normal
+    /// diff or ed script, and overrides the names of the others.
+    #[test]
+    fn origfile_names_the_file_to_patch() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("sub")).unwrap();
+        let opts = Options {
+            dir: t.path().to_path_buf(),
+            origfile: Some("sub/t".into()),
+            ..Options::default()
+        };
+        let patches: [&[u8]; 3] = [
+            b"2c2\n< b\n---\n> B\n",
+            b"2c\nB\n.\n",
+            b"--- other\n+++ other\n@@ -2 +2 @@\n-b\n+B\n",
+        ];
+        for p in patches {
+            std::fs::write(t.path().join("sub/t"), "a\nb\n").unwrap();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let status = run(std::io::Cursor::new(p), &opts, &mut out, &mut err).unwrap();
+            assert_eq!(status, Status::Applied, "{}", String::from_utf8_lossy(&err));
+            assert_eq!(std::fs::read(t.path().join("sub/t")).unwrap(), b"a\nB\n");
+        }
+        // Without it, a nameless normal diff is trouble.
+        let plain = Options {
+            dir: t.path().to_path_buf(),
+            ..Options::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let e = run(std::io::Cursor::new(patches[0]), &plain, &mut out, &mut err).unwrap_err();
+        assert!(e.to_string().contains("no file name"), "{e}");
+    }
+}

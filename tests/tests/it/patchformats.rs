@@ -411,3 +411,50 @@ fn header_quirks_are_read_like_gnu_patch() {
         assert_eq!(out.code(), Some(0), "{what}");
     }
 }
+
+/// Issue 14 item 4: which file GNU patch picks from the old and new names (the existing one;
+/// else fewest components, shortest basename, shortest name), and that a missing file is
+/// created from a hunk that adds to an empty one (svn's `(nonexistent)` new files too),
+/// whatever the names say. Each case: the files that exist (holding `a`), the header, -p.
+#[test]
+fn file_to_patch_is_chosen_like_gnu_patch() {
+    let change = "@@ -1 +1 @@\n-a\n+b\n";
+    let create = "@@ -0,0 +1 @@\n+n\n";
+    let cases: &[(&[&str], &str, &str, &[&str])] = &[
+        (&["f"], "--- f\n+++ f.new\n", change, &[]),
+        (&["f.new"], "--- f\n+++ f.new\n", change, &[]),
+        (&["f", "f.new"], "--- f\n+++ f.new\n", change, &[]),
+        (&["f.new", "f"], "--- f.new\n+++ f\n", change, &[]),
+        (&["f.new", "ff"], "--- f.new\n+++ ff\n", change, &[]),
+        (
+            &["x/longname", "f"],
+            "--- x/longname\n+++ f\n",
+            change,
+            &["-p0"],
+        ),
+        (&["abc/f", "xy"], "--- abc/f\n+++ xy\n", change, &["-p0"]),
+        (&["abc/f", "xyz"], "--- xyz\n+++ abc/f\n", change, &["-p0"]),
+        (&["f"], "--- old/f\n+++ new/f\n", change, &[]),
+        (&["g", "f"], "Index: g\n--- f\n+++ f\n", change, &[]),
+        (&["h"], "Index: g\n--- f\n+++ h\n", change, &[]),
+        (&[], "--- f\n+++ f.new\n", create, &[]),
+        (&[], "--- f.new\n+++ f\n", create, &[]),
+        (&[], "--- a/dir/f\n+++ b/dir/f\n", create, &["-p1"]),
+        (&[], "--- x/long/f\n+++ y/f\n", create, &["-p0"]),
+        (
+            &[],
+            "--- newfile\t(nonexistent)\n+++ newfile\t(working copy)\n",
+            create,
+            &[],
+        ),
+        (&[], "Index: dir/g\n--- f\n+++ h\n", create, &["-p0"]),
+    ];
+    for (files, header, hunk, args) in cases {
+        let target = files
+            .iter()
+            .fold(Tree::new().file("keep", "k\n"), |t, f| t.file(f, "a\n"));
+        let patch = format!("{header}{hunk}");
+        let out = same_as_gnu_patch(&target, args, patch.as_bytes(), &patch);
+        assert_eq!(out.code(), Some(0), "{patch}");
+    }
+}
