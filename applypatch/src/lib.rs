@@ -251,7 +251,9 @@ fn plan_items<S: Read + Seek>(
         let start = patch.stream_position().map_err(Error::Input)?;
         let mut items = Vec::new();
         for item in parse(&mut *patch) {
-            items.push(plan::invert(item?));
+            let item = plan::invert(item?);
+            planner.note(&item);
+            items.push(item);
         }
         if items.is_empty() {
             refuse_garbage(patch, start)?;
@@ -266,13 +268,22 @@ fn plan_items<S: Read + Seek>(
     let start = patch.stream_position().map_err(Error::Input)?;
     let mut rmdirs = Vec::new();
     let mut any = false;
-    for item in parse(&mut *patch).skim_hunks() {
+    // Deletions go first, except of a file an earlier item changes (patched, then deleted):
+    // that one waits for its turn in the second pass. Names are compared by hash, so memory
+    // stays a few bytes per file patch.
+    let mut changed = std::collections::HashSet::new();
+    let mut deferred = std::collections::HashSet::new();
+    for (i, item) in parse(&mut *patch).skim_hunks().enumerate() {
         let item = item?;
         any = true;
+        planner.note(&item);
         match class(&item) {
+            0 if names_hash(&item).is_some_and(|h| changed.contains(&h.0)) => {
+                deferred.insert(i);
+            }
             0 => planner.item(&item, out, err)?,
             1 => rmdirs.push(item),
-            _ => {}
+            _ => changed.extend(names_hash(&item).into_iter().flat_map(|(a, b)| [a, b])),
         }
     }
     if !any {
@@ -283,13 +294,26 @@ fn plan_items<S: Read + Seek>(
     }
     drop(rmdirs);
     patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
-    for item in parse(&mut *patch) {
+    for (i, item) in parse(&mut *patch).enumerate() {
         let item = item?;
-        if class(&item) == 2 {
+        if class(&item) == 2 || deferred.contains(&i) {
             planner.item(&item, out, err)?;
         }
     }
     Ok(())
+}
+
+/// Hashes of a file patch's old and new names (the old one twice when there is no new one).
+fn names_hash(item: &treepatch::Item) -> Option<(u64, u64)> {
+    use std::hash::{BuildHasher, RandomState};
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    let treepatch::Item::File(fp) = item else {
+        return None;
+    };
+    let state = STATE.get_or_init(RandomState::new);
+    let old = fp.old_path.as_ref().or(fp.new_path.as_ref())?;
+    let new = fp.new_path.as_ref().unwrap_or(old);
+    Some((state.hash_one(old), state.hash_one(new)))
 }
 
 /// An input without a single patch in it is fine when it is empty or blank (an empty patch

@@ -17,6 +17,7 @@ mod post;
 mod reject;
 mod wording;
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,9 @@ pub struct Planner<'o> {
     failed_files: usize,
     notices: usize,
     rejects: Vec<(PathBuf, Vec<u8>)>,
+    /// Sources of the patch's renames ([`Planner::note`]): a rename or copy may land on one,
+    /// as it moves away (a swap of two names).
+    moved_away: HashSet<PathBuf>,
 }
 
 /// The outcome of checking one file patch.
@@ -75,6 +79,19 @@ impl<'o> Planner<'o> {
             failed_files: 0,
             notices: 0,
             rejects: Vec::new(),
+            moved_away: HashSet::new(),
+        }
+    }
+
+    /// Notes what the planning of later items needs to know of `item` in advance: the
+    /// sources of renames (whose names may be taken by other renames of the same patch).
+    pub fn note(&mut self, item: &Item) {
+        if let Item::File(fp) = item
+            && fp.op == Operation::Rename
+            && let Some(old) = &fp.old_path
+            && let Ok(p) = paths::resolve(old, self.strip_for(fp.git))
+        {
+            self.moved_away.insert(p);
         }
     }
 
@@ -230,11 +247,18 @@ impl<'o> Planner<'o> {
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         let (old, new) = self.names(fp)?;
         let op = fp.op;
-        let (src, dst) = match op {
+        let (mut src, dst) = match op {
             Operation::Create => (None, new.or(old)),
             Operation::Delete => (old.or(new), None),
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
+        // Already renamed (the source gone, the destination there): GNU patch patches the
+        // destination in place.
+        let already_renamed = self.already_renamed(fp, src.as_deref(), dst.as_deref())?;
+        let moved_from = src.clone();
+        if already_renamed {
+            src.clone_from(&dst);
+        }
         let Some(shown) = dst.clone().or(src.clone()) else {
             let message = if fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none() {
                 "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
@@ -256,7 +280,8 @@ impl<'o> Planner<'o> {
         // GNU patch says nothing about the file an ed script edits.
         if !self.opts.quiet && fp.ed.is_none() {
             let verb = verb(self.opts.dry_run, "patching");
-            announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
+            let from = (moved_from.as_deref(), already_renamed);
+            announce_file(out, verb, is_link, &shown, op, from)?;
         }
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
         match check {
@@ -289,6 +314,9 @@ impl<'o> Planner<'o> {
             return Ok(dst.map(|_| (Vec::new(), None)));
         }
         let Some(s) = src else { return Ok(None) };
+        if let Some(pre) = self.moved_source(fp, s, is_link)? {
+            return Ok(Some(pre));
+        }
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
             // GNU patch creates a missing file from a patch that adds to an empty one
@@ -345,6 +373,25 @@ impl<'o> Planner<'o> {
                 Ok(None)
             }
         }
+    }
+
+    /// The pre-image of a rename or copy of the regular file `s`: the source as it was before
+    /// the patch, as git apply and GNU patch take it (a file patched, then copied: the copy
+    /// has the old content); `None` for anything else.
+    fn moved_source(
+        &self,
+        fp: &FilePatch,
+        s: &Path,
+        is_link: bool,
+    ) -> Result<Option<PreImage>, Error> {
+        if !matches!(fp.op, Operation::Rename | Operation::Copy) || is_link {
+            return Ok(None);
+        }
+        let original = self
+            .tree
+            .original(s)
+            .map_err(|e| Self::tree_err(e, fp.line))?;
+        Ok(original.map(|(data, m)| (data, Some(m))))
     }
 
     /// Checks one file patch (from `src` to `dst`) against the planned tree and says what to
@@ -427,6 +474,25 @@ impl<'o> Planner<'o> {
         Ok(Check::Failed)
     }
 
+    /// Whether a rename finds its source gone and its destination a regular file, which GNU
+    /// patch then patches in place (`--idempotent` skips it instead, see
+    /// [`Planner::already_gone`]).
+    fn already_renamed(
+        &self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+    ) -> Result<bool, Error> {
+        let (Some(s), Some(d)) = (src, dst) else {
+            return Ok(false);
+        };
+        if fp.op != Operation::Rename || self.opts.applied == Applied::NoOp || s == d {
+            return Ok(false);
+        }
+        let shape = |p| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
+        Ok(shape(s)? == Shape::Absent && matches!(shape(d)?, Shape::File(_)))
+    }
+
     /// Whether a deletion or rename finds its work done (`--idempotent`): `src` is gone and,
     /// for a rename, `dst` is there.
     fn already_gone(&self, fp: &FilePatch, src: &Path, dst: Option<&Path>) -> Result<bool, Error> {
@@ -484,6 +550,7 @@ impl<'o> Planner<'o> {
         };
         if matches!(fp.op, Operation::Rename | Operation::Copy)
             && Some(d) != src
+            && !self.moved_away.contains(d)
             && self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent
         {
             w(
@@ -508,9 +575,12 @@ impl<'o> Planner<'o> {
             Node::File { data: post, mode }
         };
         let mut nodes = Vec::new();
+        // A source that an earlier item wrote (a swap, or a file patched and then renamed)
+        // stays: the rename took its original content (see `pre_image`).
         if fp.op == Operation::Rename
             && let Some(s) = src
             && s != d
+            && !self.tree.is_planned(s)
         {
             nodes.push((s.to_path_buf(), Node::Absent));
         }

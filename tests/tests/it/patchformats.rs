@@ -458,3 +458,57 @@ fn file_to_patch_is_chosen_like_gnu_patch() {
         assert_eq!(out.code(), Some(0), "{patch}");
     }
 }
+
+/// Issue 14 item 5: git sections that build on each other. Renames and copies take their
+/// source as it was before the patch (a file patched, then copied or renamed: the copy has the
+/// old content, the patched file stays); two files can swap names; a file patched and then
+/// deleted is deleted; a rename already done (source gone, destination there) patches the
+/// destination. Each as GNU patch does it; git apply agrees where it says so.
+#[test]
+fn git_sections_that_build_on_each_other_apply_like_gnu_patch() {
+    let modify_a = "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-one\n+ONE\n";
+    let one = Tree::new().file("a", "one\n");
+    let cases: [(&str, Tree, String, bool); 5] = [
+        (
+            "patched, then copied",
+            one.clone(),
+            format!("{modify_a}diff --git a/a b/c\nsimilarity index 100%\ncopy from a\ncopy to c\n"),
+            true,
+        ),
+        (
+            "patched, then renamed",
+            one.clone(),
+            format!("{modify_a}diff --git a/a b/c\nsimilarity index 100%\nrename from a\nrename to c\n"),
+            true,
+        ),
+        (
+            "names swapped",
+            Tree::new().file("g", "G\n").file("f", "F\n"),
+            "diff --git a/g b/f\nsimilarity index 100%\nrename from g\nrename to f\n\
+diff --git a/f b/g\nsimilarity index 100%\nrename from f\nrename to g\n"
+                .to_string(),
+            true,
+        ),
+        (
+            "patched, then deleted",
+            one.clone(),
+            format!("{modify_a}diff --git a/a b/a\ndeleted file mode 100644\n--- a/a\n+++ /dev/null\n@@ -1 +0,0 @@\n-ONE\n"),
+            false,
+        ),
+        (
+            "already renamed",
+            Tree::new().file("h", "x\none\n"),
+            "diff --git a/f b/h\nsimilarity index 90%\nrename from f\nrename to h\n--- a/f\n+++ b/h\n\
+@@ -1,2 +1,2 @@\n x\n-one\n+ONE\n"
+                .to_string(),
+            false,
+        ),
+    ];
+    for (what, target, patch, git_agrees) in cases {
+        let out = same_as_gnu_patch(&target, &["-p1"], patch.as_bytes(), what);
+        assert_eq!(out.code(), Some(0), "{what}");
+        if git_agrees {
+            same_as_git_apply(&target, patch.as_bytes(), what);
+        }
+    }
+}
