@@ -512,3 +512,51 @@ diff --git a/f b/g\nsimilarity index 100%\nrename from f\nrename to g\n"
         }
     }
 }
+
+/// Issue 14 item 6: renames that cross a type change (`dir-to-file/inside.txt` moves to
+/// `file-to-dir/inside.txt` while `file-to-dir` was a file and `dir-to-file` becomes one):
+/// git's own `git diff -M --binary` applies as git apply applies it, and `treediff -M`
+/// round-trips. Renames are planned after deletions and before the rest, as git orders them.
+#[test]
+fn renames_across_a_type_change_apply_like_git_apply() {
+    let t = scratch();
+    let inside = "inside content line 1\nline 2\nline 3\n";
+    let old = Tree::new()
+        .file("dir-to-file/inside.txt", inside)
+        .file("file-to-dir", "i was a file\n");
+    let new = Tree::new()
+        .file("file-to-dir/inside.txt", inside)
+        .file("dir-to-file", "now a file\n");
+    old.build(t.join("a"));
+    new.build(t.join("b"));
+    let patch = git()
+        .args(["diff", "--no-index", "-M", "--binary", "a", "b"])
+        .cwd(t.path())
+        .run();
+    assert_eq!(patch.code(), Some(1), "{patch}");
+    let (git_dir, ours) = (old.build(t.join("git")), old.build(t.join("ours")));
+    std::fs::write(t.join("p"), &patch.stdout).unwrap();
+    git()
+        .args(["apply", "-p2"])
+        .arg(t.join("p"))
+        .cwd(&git_dir)
+        .expect_code(0);
+    tool("applypatch")
+        .args(["-p2"])
+        .cwd(&ours)
+        .stdin(patch.stdout)
+        .expect_code(0);
+    assert_same_tree(&ours, &git_dir, Compare::default());
+    assert_same_tree(&ours, t.join("b"), Compare::default());
+    let ours = old.build(t.join("treediff"));
+    let patch = tool("treediff")
+        .args(["-M", "a", "b"])
+        .cwd(t.path())
+        .expect_code(1);
+    tool("applypatch")
+        .args(["-p1"])
+        .cwd(&ours)
+        .stdin(patch.stdout)
+        .expect_code(0);
+    assert_same_tree(&ours, t.join("b"), Compare::default());
+}

@@ -59,7 +59,7 @@ impl<R: BufRead> Parser<R> {
             let Some((_, star_no)) = self.next_line()? else {
                 break;
             };
-            let keep = !self.skim || fp.op == Operation::Delete;
+            let keep = !self.skim || matches!(fp.op, Operation::Delete | Operation::Rename);
             let hunk = self.context_hunk(star_no, keep)?;
             fp.hunks.push(hunk);
         }

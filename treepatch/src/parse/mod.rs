@@ -98,9 +98,9 @@ impl<R: BufRead> Parser<R> {
         }
     }
 
-    /// Checks every hunk body as usual but keeps no lines, except in deletions (whose hunks
-    /// say what the deleted file must hold): for a first pass over a large patch that only
-    /// needs to validate it and to know its names and operations.
+    /// Checks every hunk body as usual but keeps no lines, except in deletions and renames
+    /// (which a first pass plans): for a first pass over a large patch that only needs to
+    /// validate it and to know its names and operations.
     pub fn skim_hunks(mut self) -> Self {
         self.skim = true;
         self
