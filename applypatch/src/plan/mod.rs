@@ -608,8 +608,18 @@ impl<'o> Planner<'o> {
             .map_err(Error::Output)?;
             return Ok(Status::Failed);
         }
-        if !self.opts.dry_run {
-            self.tree.commit(&self.rejects)?;
+        if !self.opts.dry_run
+            && let Err(f) = self.tree.commit(&self.rejects)
+        {
+            if f.done > 0 {
+                writeln!(
+                    err,
+                    "applypatch: the tree is partly patched: {} of {} changes were made when the commit failed; running the same command again with --idempotent finishes the job",
+                    f.done, f.total
+                )
+                .map_err(Error::Output)?;
+            }
+            return Err(Error::Tree(f.source));
         }
         Ok(if failed || self.notices > 0 {
             Status::Failed

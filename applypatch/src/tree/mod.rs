@@ -144,6 +144,8 @@ pub struct Tree {
     /// Where this run's temporaries are (`journal`), once the first is staged; `Err(())` when
     /// it could not be created (temporaries are then named without a run id).
     journal: Option<Result<journal::Journal, ()>>,
+    /// Paths the commit has changed so far (see [`CommitFailed`]).
+    committed: std::cell::Cell<usize>,
 }
 
 /// `p` as a key of [`Tree::over`]: its bytes with every `/` made NUL (names hold no NUL), so
@@ -196,6 +198,7 @@ impl Tree {
             writer: None,
             inline: 0,
             journal: None,
+            committed: std::cell::Cell::new(0),
         }
     }
 

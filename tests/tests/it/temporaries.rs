@@ -48,7 +48,8 @@ fn immutable(p: &Path, on: bool) -> bool {
 }
 
 /// The commit fails part-way (a file it must replace is immutable, so the rename over it
-/// fails even for root): exit 2, the file named, and not one temporary left anywhere.
+/// fails even for root): exit 2, the file named, how far the commit got, and not one
+/// temporary left anywhere; once the file can be replaced, `--idempotent` finishes the job.
 #[test]
 fn a_commit_that_fails_leaves_no_temporaries() {
     let t = scratch();
