@@ -85,6 +85,7 @@ impl Cli {
                 OnFailure::Abort
             },
             applied,
+            origfile: None,
         }
     }
 }

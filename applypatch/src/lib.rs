@@ -75,6 +75,10 @@ pub struct Options {
     pub on_failure: OnFailure,
     /// Already-applied handling (`-N`, `-t`, `-f`, `--idempotent`).
     pub applied: Applied,
+    /// GNU patch's ORIGFILE operand: every file patch applies to this file (relative to
+    /// `dir`, not stripped), whatever its headers say; the way to name the file of a normal
+    /// diff or an ed script that has no `Index:` line.
+    pub origfile: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -89,6 +93,7 @@ impl Default for Options {
             remove_empty: false,
             on_failure: OnFailure::Abort,
             applied: Applied::Skip,
+            origfile: None,
         }
     }
 }
@@ -169,14 +174,16 @@ impl toolkit::ExitStatus for Error {
     }
 }
 
-/// The order items are planned in, as git apply does: deletions first, then directory
-/// removals, then everything else, so a path can change type (git writes the new file before
-/// the deletions below it). Within each class, patch order.
+/// The order items are planned in, as git apply does: deletions first, then renames, then
+/// directory removals, then everything else, so a path can change type (git writes the new
+/// file before the deletions below it, and a rename may empty a directory that a file then
+/// replaces). Within each class, patch order.
 fn class(item: &treepatch::Item) -> u8 {
     match item {
         treepatch::Item::File(fp) if fp.op == treepatch::Operation::Delete => 0,
-        treepatch::Item::Rmdir { .. } => 1,
-        _ => 2,
+        treepatch::Item::File(fp) if fp.op == treepatch::Operation::Rename => 1,
+        treepatch::Item::Rmdir { .. } => 2,
+        _ => 3,
     }
 }
 
@@ -188,10 +195,10 @@ fn parse<S: Read>(patch: &mut S) -> treepatch::parse::Parser<BufReader<&mut S>> 
 /// Applies the patch read from `patch` (from its current position) to `opts.dir`, writing
 /// GNU-style progress to `out` and warnings to `err`.
 ///
-/// The patch is read twice, one item at a time, so memory does not grow with it: the first
-/// pass parses all of it (a malformed patch is refused before anything is planned) and plans
-/// the deletions and directory removals, keeping no hunk lines but theirs; the second plans
-/// everything else. `-R` is the
+/// The patch is read twice (three times when it renames), one item at a time, so memory does
+/// not grow with it: the first pass parses all of it (a malformed patch is refused before
+/// anything is planned) and plans the deletions, keeping no hunk lines but theirs; then the
+/// renames are planned, then directory removals, then everything else. `-R` is the
 /// exception: the items are planned in reverse order, so the parsed patch is held in memory.
 pub fn run<S: Read + Seek>(
     mut patch: S,
@@ -246,7 +253,9 @@ fn plan_items<S: Read + Seek>(
         let start = patch.stream_position().map_err(Error::Input)?;
         let mut items = Vec::new();
         for item in parse(&mut *patch) {
-            items.push(plan::invert(item?));
+            let item = plan::invert(item?);
+            planner.note(&item);
+            items.push(item);
         }
         if items.is_empty() {
             refuse_garbage(patch, start)?;
@@ -260,31 +269,77 @@ fn plan_items<S: Read + Seek>(
     }
     let start = patch.stream_position().map_err(Error::Input)?;
     let mut rmdirs = Vec::new();
-    let mut any = false;
-    for item in parse(&mut *patch).skim_hunks() {
+    let (mut any, mut renames) = (false, false);
+    // Deletions and renames go first, except of a file an earlier item changes (patched, then
+    // deleted or renamed): that one waits for its turn in the last pass. Names are compared
+    // by hash, so memory stays a few bytes per file patch.
+    let mut changed = std::collections::HashSet::new();
+    let mut deferred = std::collections::HashSet::new();
+    for (i, item) in parse(&mut *patch).skim_hunks().enumerate() {
         let item = item?;
         any = true;
+        planner.note(&item);
         match class(&item) {
+            0 | 1 if names_hash(&item).is_some_and(|h| changed.contains(&h.0)) => {
+                deferred.insert(i);
+            }
             0 => planner.item(&item, out, err)?,
-            1 => rmdirs.push(item),
-            _ => {}
+            1 => renames = true,
+            2 => rmdirs.push(item),
+            _ => changed.extend(names_hash(&item).into_iter().flat_map(|(a, b)| [a, b])),
         }
     }
     if !any {
         refuse_garbage(patch, start)?;
     }
+    // Renames (read once more, only when there are any), then directory removals.
+    if renames {
+        let pick = |i: usize, item: &treepatch::Item| class(item) == 1 && !deferred.contains(&i);
+        sweep(patch, start, true, planner, (out, err), pick)?;
+    }
     for item in &rmdirs {
         planner.item(item, out, err)?;
     }
     drop(rmdirs);
+    let pick = |i: usize, item: &treepatch::Item| class(item) == 3 || deferred.contains(&i);
+    sweep(patch, start, false, planner, (out, err), pick)
+}
+
+/// Reads the patch once more from `start` (keeping hunk lines only where [`Parser::skim_hunks`]
+/// does, when `skim`) and plans, in patch order, the items `pick` chooses by their index.
+///
+/// [`Parser::skim_hunks`]: treepatch::parse::Parser::skim_hunks
+fn sweep<S: Read + Seek>(
+    patch: &mut S,
+    start: u64,
+    skim: bool,
+    planner: &mut Planner<'_>,
+    (out, err): (&mut dyn Write, &mut dyn Write),
+    pick: impl Fn(usize, &treepatch::Item) -> bool,
+) -> Result<(), Error> {
     patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
-    for item in parse(&mut *patch) {
+    let items = parse(&mut *patch);
+    let items = if skim { items.skim_hunks() } else { items };
+    for (i, item) in items.enumerate() {
         let item = item?;
-        if class(&item) == 2 {
+        if pick(i, &item) {
             planner.item(&item, out, err)?;
         }
     }
     Ok(())
+}
+
+/// Hashes of a file patch's old and new names (the old one twice when there is no new one).
+fn names_hash(item: &treepatch::Item) -> Option<(u64, u64)> {
+    use std::hash::{BuildHasher, RandomState};
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    let treepatch::Item::File(fp) = item else {
+        return None;
+    };
+    let state = STATE.get_or_init(RandomState::new);
+    let old = fp.old_path.as_ref().or(fp.new_path.as_ref())?;
+    let new = fp.new_path.as_ref().unwrap_or(old);
+    Some((state.hash_one(old), state.hash_one(new)))
 }
 
 /// An input without a single patch in it is fine when it is empty or blank (an empty patch

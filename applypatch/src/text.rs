@@ -173,6 +173,9 @@ fn place(
     let mut min_pos = 0usize;
     let mut last_offset = 0i64;
     let mut applied_delta = 0i64;
+    // Lines the failed hunks would have added (or removed, negative): GNU reports where a
+    // hunk landed in the file as written, which lacks their changes.
+    let mut failed_delta = 0i64;
     let mut old: Vec<&[u8]> = Vec::new();
     let mut kinds: Vec<LineKind> = Vec::new();
     for h in hunks {
@@ -202,7 +205,7 @@ fn place(
                     h.new_start as i64 - 1
                 };
                 results.push(HunkResult::Applied {
-                    at: new_base + 1 + offset,
+                    at: new_base + 1 + offset - failed_delta,
                     offset,
                     fuzz: f.fuzz,
                 });
@@ -210,9 +213,12 @@ fn place(
                 applied_delta += h.new_len as i64 - h.old_len as i64;
                 min_pos = f.pos + old.len();
             }
-            None => results.push(HunkResult::Failed {
-                at: h.old_start as i64 + applied_delta,
-            }),
+            None => {
+                failed_delta += h.new_len as i64 - h.old_len as i64;
+                results.push(HunkResult::Failed {
+                    at: h.old_start as i64 + applied_delta,
+                });
+            }
         }
         placed.push(found);
     }

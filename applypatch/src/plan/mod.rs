@@ -8,14 +8,16 @@
 //! hunks that fit are planned and the rest go to `.rej` files.
 //!
 //! The jobs, one module each: this one picks names and plans; `post` makes post-images;
-//! `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
+//! `modes` says which modes a patch may give; `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
 //! a patch for `-R`.
 
 mod invert;
+mod modes;
 mod post;
 mod reject;
 mod wording;
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,9 @@ pub struct Planner<'o> {
     failed_files: usize,
     notices: usize,
     rejects: Vec<(PathBuf, Vec<u8>)>,
+    /// Sources of the patch's renames ([`Planner::note`]): a rename or copy may land on one,
+    /// as it moves away (a swap of two names).
+    moved_away: HashSet<PathBuf>,
 }
 
 /// The outcome of checking one file patch.
@@ -74,6 +79,19 @@ impl<'o> Planner<'o> {
             failed_files: 0,
             notices: 0,
             rejects: Vec::new(),
+            moved_away: HashSet::new(),
+        }
+    }
+
+    /// Notes what the planning of later items needs to know of `item` in advance: the
+    /// sources of renames (whose names may be taken by other renames of the same patch).
+    pub fn note(&mut self, item: &Item) {
+        if let Item::File(fp) = item
+            && fp.op == Operation::Rename
+            && let Some(old) = &fp.old_path
+            && let Ok(p) = paths::resolve(old, self.strip_for(fp.git))
+        {
+            self.moved_away.insert(p);
         }
     }
 
@@ -131,7 +149,7 @@ impl<'o> Planner<'o> {
                         .set(
                             &p,
                             Node::Dir {
-                                mode: Some(*mode & 0o7777),
+                                mode: Some(modes::dir_perm(*mode)),
                             },
                         )
                         .map_err(|e| Self::tree_err(e, *line)),
@@ -170,7 +188,12 @@ impl<'o> Planner<'o> {
                 }
                 Ok(())
             }
-            Item::File(fp) => self.file(fp, out),
+            Item::File(fp) => {
+                if modes::skip_submodule(fp, err)? {
+                    return Ok(());
+                }
+                self.file(fp, out)
+            }
         }
     }
 
@@ -181,6 +204,16 @@ impl<'o> Planner<'o> {
                 .map(|n| self.resolve(n, fp.git, fp.line))
                 .transpose()
         };
+        if let Some(orig) = &self.opts.origfile {
+            let p =
+                paths::resolve(orig.as_os_str().as_bytes(), Strip::Components(0)).map_err(|e| {
+                    Error::Refused {
+                        line: fp.line,
+                        message: format!("refusing {}: {e}", display(orig)),
+                    }
+                })?;
+            return Ok((Some(p.clone()), Some(p)));
+        }
         let (old, new) = (res(&fp.old_path)?, res(&fp.new_path)?);
         if fp.git {
             return Ok((old, new));
@@ -214,21 +247,41 @@ impl<'o> Planner<'o> {
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         let (old, new) = self.names(fp)?;
         let op = fp.op;
-        let (src, dst) = match op {
+        let (mut src, dst) = match op {
             Operation::Create => (None, new.or(old)),
             Operation::Delete => (old.or(new), None),
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
+        // Already renamed (the source gone, the destination there): GNU patch patches the
+        // destination in place.
+        let already_renamed = self.already_renamed(fp, src.as_deref(), dst.as_deref())?;
+        let moved_from = src.clone();
+        if already_renamed {
+            src.clone_from(&dst);
+        }
         let Some(shown) = dst.clone().or(src.clone()) else {
+            let message = if fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none() {
+                "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
+            } else {
+                "no file name in this file patch"
+            };
             return Err(Error::Refused {
                 line: fp.line,
-                message: "no file name in this file patch".into(),
+                message: message.into(),
             });
         };
+        if fp.ed.is_some() && self.opts.reverse {
+            return Err(Error::Refused {
+                line: fp.line,
+                message: "an ed script cannot be applied in reverse".into(),
+            });
+        }
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
-        if !self.opts.quiet {
+        // GNU patch says nothing about the file an ed script edits.
+        if !self.opts.quiet && fp.ed.is_none() {
             let verb = verb(self.opts.dry_run, "patching");
-            announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
+            let from = (moved_from.as_deref(), already_renamed);
+            announce_file(out, verb, is_link, &shown, op, from)?;
         }
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
         match check {
@@ -261,8 +314,22 @@ impl<'o> Planner<'o> {
             return Ok(dst.map(|_| (Vec::new(), None)));
         }
         let Some(s) = src else { return Ok(None) };
+        if let Some(pre) = self.moved_source(fp, s, is_link)? {
+            return Ok(Some(pre));
+        }
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
+            // GNU patch creates a missing file from a patch that adds to an empty one
+            // (`@@ -0,0 ...`, `*** 0 ****`, `0a1`), whatever its header says.
+            Shape::Absent
+                if !fp.git
+                    && fp
+                        .hunks
+                        .first()
+                        .is_some_and(|h| h.old_start == 0 && h.old_len == 0) =>
+            {
+                Ok(Some((Vec::new(), None)))
+            }
             Shape::Absent => {
                 w(
                     out,
@@ -306,6 +373,25 @@ impl<'o> Planner<'o> {
                 Ok(None)
             }
         }
+    }
+
+    /// The pre-image of a rename or copy of the regular file `s`: the source as it was before
+    /// the patch, as git apply and GNU patch take it (a file patched, then copied: the copy
+    /// has the old content); `None` for anything else.
+    fn moved_source(
+        &self,
+        fp: &FilePatch,
+        s: &Path,
+        is_link: bool,
+    ) -> Result<Option<PreImage>, Error> {
+        if !matches!(fp.op, Operation::Rename | Operation::Copy) || is_link {
+            return Ok(None);
+        }
+        let original = self
+            .tree
+            .original(s)
+            .map_err(|e| Self::tree_err(e, fp.line))?;
+        Ok(original.map(|(data, m)| (data, Some(m))))
     }
 
     /// Checks one file patch (from `src` to `dst`) against the planned tree and says what to
@@ -388,6 +474,25 @@ impl<'o> Planner<'o> {
         Ok(Check::Failed)
     }
 
+    /// Whether a rename finds its source gone and its destination a regular file, which GNU
+    /// patch then patches in place (`--idempotent` skips it instead, see
+    /// [`Planner::already_gone`]).
+    fn already_renamed(
+        &self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+    ) -> Result<bool, Error> {
+        let (Some(s), Some(d)) = (src, dst) else {
+            return Ok(false);
+        };
+        if fp.op != Operation::Rename || self.opts.applied == Applied::NoOp || s == d {
+            return Ok(false);
+        }
+        let shape = |p| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
+        Ok(shape(s)? == Shape::Absent && matches!(shape(d)?, Shape::File(_)))
+    }
+
     /// Whether a deletion or rename finds its work done (`--idempotent`): `src` is gone and,
     /// for a rename, `dst` is there.
     fn already_gone(&self, fp: &FilePatch, src: &Path, dst: Option<&Path>) -> Result<bool, Error> {
@@ -445,6 +550,7 @@ impl<'o> Planner<'o> {
         };
         if matches!(fp.op, Operation::Rename | Operation::Copy)
             && Some(d) != src
+            && !self.moved_away.contains(d)
             && self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent
         {
             w(
@@ -465,13 +571,16 @@ impl<'o> Planner<'o> {
         } else if self.opts.remove_empty && post.is_empty() && fp.op == Operation::Modify {
             Node::Absent
         } else {
-            let mode = new_mode(fp, old_perm);
+            let mode = modes::new_mode(fp, old_perm);
             Node::File { data: post, mode }
         };
         let mut nodes = Vec::new();
+        // A source that an earlier item wrote (a swap, or a file patched and then renamed)
+        // stays: the rename took its original content (see `pre_image`).
         if fp.op == Operation::Rename
             && let Some(s) = src
             && s != d
+            && !self.tree.is_planned(s)
         {
             nodes.push((s.to_path_buf(), Node::Absent));
         }
@@ -499,8 +608,18 @@ impl<'o> Planner<'o> {
             .map_err(Error::Output)?;
             return Ok(Status::Failed);
         }
-        if !self.opts.dry_run {
-            self.tree.commit(&self.rejects)?;
+        if !self.opts.dry_run
+            && let Err(f) = self.tree.commit(&self.rejects)
+        {
+            if f.done > 0 {
+                writeln!(
+                    err,
+                    "applypatch: the tree is partly patched: {} of {} changes were made when the commit failed; running the same command again with --idempotent finishes the job",
+                    f.done, f.total
+                )
+                .map_err(Error::Output)?;
+            }
+            return Err(Error::Tree(f.source));
         }
         Ok(if failed || self.notices > 0 {
             Status::Failed
@@ -513,17 +632,40 @@ impl<'o> Planner<'o> {
 /// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
 type PreImage = (Vec<u8>, Option<u32>);
 
-/// The permission bits of a file the patch writes: the patch's new mode where it creates the
-/// file or changes the mode, else the file's own (`old_perm`), else the patch's new mode, else
-/// 0644.
-fn new_mode(fp: &FilePatch, old_perm: Option<u32>) -> u32 {
-    let perm = |m: u32| m & 0o7777;
-    match (fp.op, fp.old_mode, fp.new_mode, old_perm) {
-        (Operation::Create, _, Some(n), _) => perm(n),
-        (Operation::Create, _, None, _) => 0o644,
-        (_, o, Some(n), _) if o != Some(n) => perm(n),
-        (_, _, _, Some(m)) => m,
-        (_, _, Some(n), None) => perm(n),
-        _ => 0o644,
+#[cfg(test)]
+mod tests {
+    use crate::{Options, Status, run};
+
+    /// `Options::origfile` (GNU patch's ORIGFILE operand) names the file of a nameless normal
+    /// diff or ed script, and overrides the names of the others.
+    #[test]
+    fn origfile_names_the_file_to_patch() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("sub")).unwrap();
+        let opts = Options {
+            dir: t.path().to_path_buf(),
+            origfile: Some("sub/t".into()),
+            ..Options::default()
+        };
+        let patches: [&[u8]; 3] = [
+            b"2c2\n< b\n---\n> B\n",
+            b"2c\nB\n.\n",
+            b"--- other\n+++ other\n@@ -2 +2 @@\n-b\n+B\n",
+        ];
+        for p in patches {
+            std::fs::write(t.path().join("sub/t"), "a\nb\n").unwrap();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let status = run(std::io::Cursor::new(p), &opts, &mut out, &mut err).unwrap();
+            assert_eq!(status, Status::Applied, "{}", String::from_utf8_lossy(&err));
+            assert_eq!(std::fs::read(t.path().join("sub/t")).unwrap(), b"a\nB\n");
+        }
+        // Without it, a nameless normal diff is trouble.
+        let plain = Options {
+            dir: t.path().to_path_buf(),
+            ..Options::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let e = run(std::io::Cursor::new(patches[0]), &plain, &mut out, &mut err).unwrap_err();
+        assert!(e.to_string().contains("no file name"), "{e}");
     }
 }

@@ -40,6 +40,21 @@ impl Planner<'_> {
         dst: Option<&Path>,
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
+        if let Some(script) = &fp.ed {
+            // Applied as written, with no search, as GNU patch applies ed scripts; one that
+            // does not fit is trouble (GNU: "ed FAILED", exit 2).
+            return match treepatch::ed::apply(&script.commands, &pre) {
+                Ok(post) => Ok(Outcome::Post(post)),
+                Err(e) => {
+                    // What ed itself says of a command that fails, as GNU patch passes it on.
+                    w(out, "?\n")?;
+                    Err(Error::Refused {
+                        line: e.line,
+                        message: format!("ed command {}", e.what),
+                    })
+                }
+            };
+        }
         if let Some(bin) = &fp.binary {
             return Ok(match self.binary_post(fp, &pre, bin, src.or(dst), out)? {
                 Some(p) => Outcome::Post(p),

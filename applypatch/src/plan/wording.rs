@@ -39,10 +39,13 @@ pub(super) fn announce_file(
     is_link: bool,
     shown: &Path,
     op: Operation,
-    src: Option<&Path>,
+    (src, already): (Option<&Path>, bool),
 ) -> Result<(), Error> {
     let what = if is_link { "symbolic link" } else { "file" };
     let from = match (op, src) {
+        (Operation::Rename, Some(s)) if already => {
+            format!(" (already renamed from {})", display(s))
+        }
         (Operation::Rename, Some(s)) => format!(" (renamed from {})", display(s)),
         (Operation::Copy, Some(s)) => format!(" (copied from {})", display(s)),
         _ => String::new(),
