@@ -14,6 +14,7 @@
 //! terminal or exits.
 
 pub mod cli;
+pub mod gnu;
 pub(crate) mod locate;
 pub(crate) mod paths;
 pub(crate) mod reject;
@@ -27,6 +28,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
+pub use gnu::ReadOnly;
 pub use plan::Planner;
 
 /// What to do when some hunks or files cannot be applied.
@@ -52,6 +54,9 @@ pub enum Applied {
     Ignore,
     /// `--idempotent`: a file patch that is already fully applied is a no-op that succeeds.
     NoOp,
+    /// GNU patch without `-N`, `-t` or `-f`: it asks (`Assume -R? [n]`, `Apply anyway? [n]`);
+    /// with no terminal to answer, both answers are no, so the file is skipped.
+    Ask,
 }
 
 /// The options of one run (GNU patch's flags, as far as they are supported).
@@ -65,7 +70,7 @@ pub struct Options {
     pub reverse: bool,
     /// `--dry-run`/`--check`: check only, write nothing.
     pub dry_run: bool,
-    /// `-F N`: maximum fuzz.
+    /// `-F N`: maximum fuzz (default 2).
     pub fuzz: usize,
     /// `-s`: no `patching file` / hunk messages.
     pub quiet: bool,
@@ -75,6 +80,27 @@ pub struct Options {
     pub on_failure: OnFailure,
     /// Already-applied handling (`-N`, `-t`, `-f`, `--idempotent`).
     pub applied: Applied,
+    /// GNU patch's personality (the name `patch`, or `--gnu`): items in patch order, GNU's
+    /// words where they differ from applypatch's (see [`gnu`]).
+    pub gnu: bool,
+    /// `--posix`.
+    pub posix: bool,
+    /// `--verbose`.
+    pub verbose: bool,
+    /// The ORIGFILE operand: every file patch applies to it.
+    pub origfile: Option<PathBuf>,
+    /// `-o FILE`: the patched files are written there, one after the other (`-`: stdout).
+    pub output: Option<PathBuf>,
+    /// `-r`: where rejects go.
+    pub reject_to: gnu::RejectTo,
+    /// `--reject-format`.
+    pub reject_format: Option<gnu::RejectFormat>,
+    /// Backups (`-b`, `-V`, `-B`, `-Y`, `-z`, backup-if-mismatch).
+    pub backup: gnu::Backup,
+    /// `--quoting-style`.
+    pub quoting: gnu::Quoting,
+    /// `--read-only`.
+    pub read_only: ReadOnly,
 }
 
 impl Default for Options {
@@ -89,6 +115,16 @@ impl Default for Options {
             remove_empty: false,
             on_failure: OnFailure::Abort,
             applied: Applied::Skip,
+            gnu: false,
+            posix: false,
+            verbose: false,
+            origfile: None,
+            output: None,
+            reject_to: gnu::RejectTo::Beside,
+            reject_format: None,
+            backup: gnu::Backup::default(),
+            quoting: gnu::Quoting::Shell,
+            read_only: ReadOnly::Warn,
         }
     }
 }
@@ -159,6 +195,31 @@ pub enum Error {
     Output(#[source] std::io::Error),
 }
 
+/// What went wrong, with its causes, as GNU patch words trouble after `patch: **** `.
+pub fn describe(e: &Error) -> String {
+    let strerror = |e: &std::io::Error| {
+        let t = e.to_string();
+        match t.rfind(" (os error ") {
+            Some(i) => t[..i].to_string(),
+            None => t,
+        }
+    };
+    match e {
+        Error::Open(p, io) => format!("Can't open patch file {} : {}", p.display(), strerror(io)),
+        Error::OnlyGarbage => "Only garbage was found in the patch input.".into(),
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
 /// The exit code for trouble.
 pub const EXIT_TROUBLE: i32 = 2;
 
@@ -212,6 +273,39 @@ pub fn run<S: Read + Seek>(
     let writes = planned.is_ok() && planner.will_write();
     tell(out, &said, writes).map_err(Error::Output)?;
     planned?;
+    planner.finish(out, err)
+}
+
+/// Applies the patch `patch` (from its current position) as GNU patch does (the name `patch`,
+/// `--gnu`): one item after the other in patch order, each inverted for `-R`, the hunks that
+/// fit applied and the rest sent to reject files. The patch is read once by the parser, and
+/// again by line number where GNU shows its text (see [`gnu::echo`]).
+pub fn run_gnu(
+    mut patch: File,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, Error> {
+    let _quoting = paths::QuotingScope::new(opts.quoting);
+    let root = fstree::Root::open(&opts.dir)?;
+    let start = patch.stream_position().map_err(Error::Input)?;
+    let text = gnu::echo::PatchText::new(patch.try_clone().map_err(Error::Input)?, start);
+    let mut planner = Planner::new(root, opts);
+    planner.show_text(text);
+    let mut any = false;
+    for item in parse(&mut patch) {
+        let item = item?;
+        any = true;
+        let item = if opts.reverse {
+            plan::invert(item)
+        } else {
+            item
+        };
+        planner.item(&item, out, err)?;
+    }
+    if !any {
+        refuse_garbage(&mut patch, start)?;
+    }
     planner.finish(out, err)
 }
 

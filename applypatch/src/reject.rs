@@ -7,15 +7,21 @@
 use treepatch::quote::quote_git;
 use treepatch::{Hunk, LineKind};
 
-/// Formats the reject file for the failed hunks of one file. `failed` pairs each hunk with the
-/// line shift to report it at.
-pub fn format(old_name: &[u8], new_name: &[u8], failed: &[(&Hunk, i64)]) -> Vec<u8> {
+/// The `---`/`+++` lines of a reject file naming `old_name` and `new_name`.
+pub fn header(old_name: &[u8], new_name: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(b"--- ");
     out.extend_from_slice(&quote_git(old_name));
     out.extend_from_slice(b"\n+++ ");
     out.extend_from_slice(&quote_git(new_name));
     out.push(b'\n');
+    out
+}
+
+/// Formats the reject file for the failed hunks of one file under `header`. `failed` pairs
+/// each hunk with the line shift to report it at.
+pub fn format(header: Vec<u8>, failed: &[(&Hunk, i64)]) -> Vec<u8> {
+    let mut out = header;
     for (h, shift) in failed {
         let range = |start: u64, len: u64| -> String {
             let s = (start as i64 + shift).max(0);
@@ -86,7 +92,7 @@ mod tests {
             ],
             line: 0,
         };
-        let r = format(b"a/f", b"b/f", &[(&h, 2)]);
+        let r = format(header(b"a/f", b"b/f"), &[(&h, 2)]);
         assert_eq!(
             r,
             b"--- a/f\n+++ b/f\n@@ -29,2 +31,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"

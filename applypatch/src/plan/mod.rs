@@ -11,6 +11,7 @@
 //! `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
 //! a patch for `-R`.
 
+mod gnu;
 mod invert;
 mod post;
 mod reject;
@@ -36,6 +37,7 @@ pub struct Planner<'o> {
     failed_files: usize,
     notices: usize,
     rejects: Vec<(PathBuf, Vec<u8>)>,
+    gnu: gnu::GnuState,
 }
 
 /// The outcome of checking one file patch.
@@ -74,6 +76,7 @@ impl<'o> Planner<'o> {
             failed_files: 0,
             notices: 0,
             rejects: Vec::new(),
+            gnu: gnu::GnuState::default(),
         }
     }
 
@@ -176,6 +179,16 @@ impl<'o> Planner<'o> {
 
     /// Picks source and destination paths for a file patch.
     fn names(&self, fp: &FilePatch) -> Result<(Option<PathBuf>, Option<PathBuf>), Error> {
+        if let Some(o) = &self.opts.origfile {
+            let p =
+                paths::resolve(o.as_os_str().as_bytes(), Strip::Components(0)).map_err(|e| {
+                    Error::Refused {
+                        line: fp.line,
+                        message: format!("refusing {}: {e}", display(o)),
+                    }
+                })?;
+            return Ok((Some(p.clone()), Some(p)));
+        }
         let res = |n: &Option<Vec<u8>>| -> Result<Option<PathBuf>, Error> {
             n.as_ref()
                 .map(|n| self.resolve(n, fp.git, fp.line))
@@ -212,6 +225,13 @@ impl<'o> Planner<'o> {
     }
 
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        self.gnu_begin();
+        self.file_patch(fp, out)?;
+        self.gnu_end(fp);
+        Ok(())
+    }
+
+    fn file_patch(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         let (old, new) = self.names(fp)?;
         let op = fp.op;
         let (src, dst) = match op {
@@ -226,13 +246,21 @@ impl<'o> Planner<'o> {
             });
         };
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
-        if !self.opts.quiet {
+        // GNU patch names the file only once it has found it.
+        let missing = self.opts.gnu
+            && op != Operation::Create
+            && src
+                .as_deref()
+                .is_some_and(|s| matches!(self.tree.shape(s), Ok(Shape::Absent)));
+        if !self.opts.quiet && !missing {
             let verb = verb(self.opts.dry_run, "patching");
             announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
         }
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
+        let created = (op == Operation::Create).then_some(()).and(dst.as_deref());
         match check {
             Check::Plan(nodes) => {
+                self.gnu_backup(created, fp.line)?;
                 for (p, n) in nodes {
                     self.tree
                         .set(&p, n)
@@ -240,7 +268,10 @@ impl<'o> Planner<'o> {
                 }
             }
             Check::Nothing => {}
-            Check::Failed => self.failed_files += 1,
+            Check::Failed => {
+                self.gnu_backup(None, fp.line)?;
+                self.failed_files += 1;
+            }
         }
         Ok(())
     }
@@ -263,6 +294,10 @@ impl<'o> Planner<'o> {
         let Some(s) = src else { return Ok(None) };
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
+            Shape::Absent if self.opts.gnu => {
+                self.gnu_missing(fp, out)?;
+                Ok(None)
+            }
             Shape::Absent => {
                 w(
                     out,
@@ -343,6 +378,9 @@ impl<'o> Planner<'o> {
         let Some((pre, old_perm)) = self.pre_image(fp, src, dst, is_link, out)? else {
             return Ok(Check::Failed);
         };
+        if fp.op != Operation::Create {
+            self.gnu_original(src, &pre, old_perm);
+        }
         let post = match self.post_image(fp, pre, src, dst, out)? {
             Outcome::Post(p) => p,
             Outcome::Nothing => return Ok(Check::Nothing),

@@ -11,7 +11,7 @@ use treepatch::binary;
 use treepatch::{BinaryPatch, FilePatch, Hunk};
 
 use super::invert::invert_hunk;
-use super::reject::{failed_hunks, reject_for};
+use super::reject::failed_hunks;
 use super::wording::{hunk_results, out_of, w};
 use super::{Outcome, Planner};
 use crate::paths::display;
@@ -76,6 +76,16 @@ impl Planner<'_> {
                 Reversed::Done(outcome) => return Ok(outcome),
             }
         }
+        self.gnu.mismatch |= r.hunks.iter().any(|h| {
+            !matches!(
+                h,
+                HunkResult::Applied {
+                    offset: 0,
+                    fuzz: 0,
+                    ..
+                }
+            )
+        });
         if !self.opts.quiet {
             hunk_results(out, &r.hunks)?;
         }
@@ -83,7 +93,7 @@ impl Planner<'_> {
             return Ok(Outcome::Post(r.content));
         }
         let hunks = inverted.as_deref().unwrap_or(&fp.hunks);
-        self.hunks_failed(fp.line, hunks, r, rej_beside, out)
+        self.hunks_failed(fp, hunks, r, rej_beside, out)
     }
 
     /// The first hunk does not apply: does the patch look reversed (or already applied), its
@@ -101,6 +111,9 @@ impl Planner<'_> {
             return Ok(Reversed::No);
         }
         let msg = "Reversed (or previously applied) patch detected!";
+        if self.opts.gnu && self.opts.applied != Applied::NoOp {
+            return self.gnu_reversed(fp, inverted, rej_beside, out);
+        }
         match self.opts.applied {
             Applied::AssumeReversed => {
                 w(out, &format!("{msg}  Assuming -R.\n"))?;
@@ -116,25 +129,54 @@ impl Planner<'_> {
                 w(out, &format!("{msg}  Skipping patch.\n"))?;
                 let n = fp.hunks.len();
                 let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
-                let tail = self.reject_tail(reject_for(rej_beside, &all), out)?;
+                let rej = self.reject_for(fp, rej_beside, &all);
+                let tail = self.reject_tail(rej, out)?;
                 out_of(out, n, n, "ignored", &tail)?;
                 Ok(Reversed::Done(Outcome::Failed))
             }
         }
     }
 
+    /// [`Planner::reversed`] under the name `patch`: GNU's words and decisions.
+    fn gnu_reversed(
+        &mut self,
+        fp: &FilePatch,
+        inverted: Vec<Hunk>,
+        rej_beside: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Reversed, Error> {
+        let Some(words) = self.gnu_reversed_words() else {
+            // `-R -N` on a patch that is not reversed: GNU leaves the file as it is.
+            return Ok(Reversed::Done(Outcome::Nothing));
+        };
+        w(out, &words)?;
+        if self.opts.applied == Applied::AssumeReversed {
+            // GNU backs the file up as for a mismatch.
+            self.gnu.mismatch = true;
+            return Ok(Reversed::Assume(inverted));
+        }
+        let n = fp.hunks.len();
+        let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
+        let rej = self.reject_for(fp, rej_beside, &all);
+        let tail = self.reject_tail(rej, out)?;
+        out_of(out, n, n, "ignored", &tail)?;
+        Ok(Reversed::Done(Outcome::Failed))
+    }
+
     /// Some hunks failed (`r`): they go to the reject file, and with `--reject` the hunks that
     /// fit are planned, as GNU patch does. The file counts as failed either way.
     fn hunks_failed(
         &mut self,
-        line: usize,
+        fp: &FilePatch,
         hunks: &[Hunk],
         r: text::Applied,
         rej_beside: Option<&Path>,
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
+        let line = fp.line;
         let failed = failed_hunks(hunks, &r.hunks);
-        let tail = self.reject_tail(reject_for(rej_beside, &failed), out)?;
+        let rej = self.reject_for(fp, rej_beside, &failed);
+        let tail = self.reject_tail(rej, out)?;
         out_of(out, failed.len(), hunks.len(), "FAILED", &tail)?;
         if self.opts.on_failure == OnFailure::Reject
             && let Some(d) = rej_beside

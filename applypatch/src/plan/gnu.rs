@@ -1,0 +1,223 @@
+//! What the planner does differently under the name `patch`: GNU patch 2.7.6's words where a
+//! file cannot be found or looks reversed, its backups, and its reject headers. Learnt
+//! black-box; stdin is no terminal in scripts, so every question GNU would ask is answered
+//! with its default, as GNU does then.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use treepatch::FilePatch;
+
+use super::Planner;
+use super::wording::{out_of, w};
+use crate::gnu::echo::PatchText;
+use crate::tree::{Node, Shape};
+use crate::{Applied, Error};
+
+/// What the GNU personality remembers across file patches.
+#[derive(Default)]
+pub(super) struct GnuState {
+    /// The patch's text, for echoes and reject headers.
+    pub text: Option<PatchText>,
+    /// The first line after the previous file patch (where the next echo starts).
+    pub echo_from: usize,
+    /// Files backed up in this run (once each, before their first change).
+    pub backed_up: HashSet<PathBuf>,
+    /// The file being patched as it was before: path, content, permission bits.
+    pub original: Option<(PathBuf, Vec<u8>, u32)>,
+    /// A hunk of the file being patched needed offset or fuzz, or failed.
+    pub mismatch: bool,
+}
+
+/// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
+fn end_of(fp: &FilePatch) -> usize {
+    match fp.hunks.last() {
+        Some(h) => h.line + 1 + h.lines.len() + h.lines.iter().filter(|l| l.no_newline).count(),
+        None => fp.line + 1,
+    }
+}
+
+impl Planner<'_> {
+    /// Lets the planner show the patch's own lines (the name `patch`).
+    pub fn show_text(&mut self, text: PatchText) {
+        self.gnu.text = Some(text);
+        self.gnu.echo_from = 1;
+    }
+
+    /// Starts a file patch: nothing is known yet about its mismatches.
+    pub(super) fn gnu_begin(&mut self) {
+        self.gnu.mismatch = false;
+        self.gnu.original = None;
+    }
+
+    /// Ends a file patch: the next echo starts after it.
+    pub(super) fn gnu_end(&mut self, fp: &FilePatch) {
+        self.gnu.echo_from = end_of(fp);
+    }
+
+    /// GNU's report of a file patch whose file is not there: the text leading up to its
+    /// first hunk, then no file (no terminal to ask for one), then its hunks ignored.
+    pub(super) fn gnu_missing(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        let first = fp.hunks.first().map_or(fp.line, |h| h.line);
+        if !self.opts.quiet {
+            w(
+                out,
+                &format!("can't find file to patch at input line {first}\n"),
+            )?;
+            let hint = if self.opts.strip.is_some() {
+                "Perhaps you used the wrong -p or --strip option?\n"
+            } else {
+                "Perhaps you should have used the -p or --strip option?\n"
+            };
+            w(out, hint)?;
+        }
+        let from = self.gnu.echo_from.max(1);
+        let lines = match &mut self.gnu.text {
+            Some(t) => t.lines(from, first).map_err(Error::Input)?,
+            None => Vec::new(),
+        };
+        if !lines.is_empty() {
+            w(
+                out,
+                "The text leading up to this was:\n--------------------------\n",
+            )?;
+            for l in &lines {
+                out.write_all(b"|").map_err(Error::Output)?;
+                out.write_all(l).map_err(Error::Output)?;
+                out.write_all(b"\n").map_err(Error::Output)?;
+            }
+            w(out, "--------------------------\n")?;
+        }
+        match self.opts.applied {
+            Applied::Ask => {
+                w(out, "File to patch: \nSkip this patch? [y] \n")?;
+                if !self.opts.quiet {
+                    w(out, "Skipping patch.\n")?;
+                }
+            }
+            _ => w(out, "No file to patch.  Skipping patch.\n")?,
+        }
+        let n = fp.hunks.len();
+        if n > 0 {
+            out_of(out, n, n, "ignored", "")?;
+        }
+        Ok(())
+    }
+
+    /// GNU's words for a patch that looks reversed (or, under `-R`, unreversed), by the
+    /// already-applied policy; `None` when GNU says nothing more (`-R -N`).
+    pub(super) fn gnu_reversed_words(&self) -> Option<String> {
+        let (what, assume, assuming) = if self.opts.reverse {
+            (
+                "Unreversed patch detected!",
+                "Ignore -R? [n] ",
+                "Ignoring -R.",
+            )
+        } else {
+            (
+                "Reversed (or previously applied) patch detected!",
+                "Assume -R? [n] ",
+                "Assuming -R.",
+            )
+        };
+        match self.opts.applied {
+            Applied::Ask if self.opts.quiet => {
+                Some(format!("{what}  {assume}\nApply anyway? [n] \n"))
+            }
+            Applied::Ask => Some(format!(
+                "{what}  {assume}\nApply anyway? [n] \nSkipping patch.\n"
+            )),
+            Applied::AssumeReversed => Some(format!("{what}  {assuming}\n")),
+            Applied::Skip if self.opts.reverse => None,
+            _ => Some(format!("{what}  Skipping patch.\n")),
+        }
+    }
+
+    /// Remembers `src` as it was, when backups may be made of it.
+    pub(super) fn gnu_original(&mut self, src: Option<&Path>, pre: &[u8], perm: Option<u32>) {
+        let Some(s) = src else { return };
+        if self.opts.backup.when == crate::gnu::BackupWhen::Never || self.gnu.backed_up.contains(s)
+        {
+            return;
+        }
+        self.gnu.original = Some((s.to_path_buf(), pre.to_vec(), perm.unwrap_or(0o644)));
+    }
+
+    /// Plans the backup of the file just patched, when one is wanted and not made yet. A
+    /// file the patch creates is backed up as an empty file (`-b`), as GNU does.
+    pub(super) fn gnu_backup(&mut self, created: Option<&Path>, line: usize) -> Result<(), Error> {
+        if self.opts.dry_run || !self.opts.backup.wanted(self.gnu.mismatch) {
+            return Ok(());
+        }
+        let (path, data, mode) = match (self.gnu.original.take(), created) {
+            (Some(o), _) => o,
+            (None, Some(c)) => (c.to_path_buf(), Vec::new(), 0o644),
+            (None, None) => return Ok(()),
+        };
+        if !self.gnu.backed_up.insert(path.clone()) {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let siblings = match self.tree.shape(dir) {
+            Ok(Shape::Dir) => self
+                .tree
+                .names_in(dir)
+                .map_err(|e| Self::tree_err(e, line))?,
+            _ => Vec::new(),
+        };
+        let name = self.opts.backup.name(&path, &siblings);
+        self.tree
+            .set(&name, Node::File { data, mode })
+            .map_err(|e| Self::tree_err(e, line))
+    }
+
+    /// The `---`/`+++` lines heading a reject file under the name `patch`: the names of the
+    /// file patch as stripped, each followed by what followed it in the patch (its
+    /// timestamp).
+    pub(super) fn gnu_reject_header(&mut self, fp: &FilePatch) -> Option<Vec<u8>> {
+        let first = fp.hunks.first()?.line;
+        let lines = self.gnu.text.as_mut()?.lines(fp.line, first).ok()?;
+        let find = |tag: &[u8]| lines.iter().rev().find(|l| l.starts_with(tag)).cloned();
+        let (mut old, mut new) = (find(b"--- ")?, find(b"+++ ")?);
+        if self.opts.reverse {
+            // The file patch was inverted; its lines were not.
+            std::mem::swap(&mut old, &mut new);
+        }
+        let name = |n: &Option<Vec<u8>>| -> Vec<u8> {
+            match n {
+                Some(n) => crate::paths::strip(n, self.strip_for(fp.git))
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_else(|_| n.clone()),
+                None => b"/dev/null".to_vec(),
+            }
+        };
+        let mut head = b"--- ".to_vec();
+        head.extend_from_slice(&name(&fp.old_path));
+        head.extend_from_slice(after_name(&old[4..]));
+        head.extend_from_slice(b"\n+++ ");
+        head.extend_from_slice(&name(&fp.new_path));
+        head.extend_from_slice(after_name(&new[4..]));
+        head.push(b'\n');
+        Some(head)
+    }
+}
+
+/// What follows the name on a `---`/`+++` line: from the tab on (the timestamp), or nothing.
+fn after_name(rest: &[u8]) -> &[u8] {
+    if rest.first() == Some(&b'"') {
+        let mut i = 1;
+        while i < rest.len() {
+            match rest[i] {
+                b'\\' => i += 2,
+                b'"' => return &rest[(i + 1).min(rest.len())..],
+                _ => i += 1,
+            }
+        }
+        return b"";
+    }
+    match rest.iter().position(|&b| b == b'\t') {
+        Some(i) => &rest[i..],
+        None => b"",
+    }
+}
