@@ -139,6 +139,12 @@ pub struct Cli {
         allow_hyphen_values = true
     )]
     pub get: Option<String>,
+    /// Merge into `#ifdef NAME` blocks: refused (not supported yet).
+    #[arg(short = 'D', long = "ifdef", value_name = "NAME")]
+    pub ifdef: Option<String>,
+    /// Conflict markers instead of rejects: refused (not supported yet).
+    #[arg(long, value_name = "STYLE", num_args = 0..=1, require_equals = true)]
+    pub merge: Option<Option<String>>,
     /// Interpret the patch as a context diff.
     #[arg(short = 'c', long = "context")]
     pub context: bool,
@@ -217,6 +223,11 @@ impl Cli {
         if self.get.is_some() {
             return Err(Refusal::fatal(
                 "-g/--get (fetching files from RCS or SCCS) is not supported: it would run an external program".into(),
+            ));
+        }
+        if self.ifdef.is_some() || self.merge.is_some() {
+            return Err(Refusal::fatal(
+                "-D/--ifdef and --merge are not supported: use the reject files".into(),
             ));
         }
         let number = |v: &Option<String>, what: &str| -> Result<Option<usize>, Refusal> {
@@ -308,9 +319,16 @@ impl Cli {
             Some(word) if !word.is_empty() => Method::parse(&word).ok_or_else(|| Refusal {
                 message: Some(Method::refusal(&word, self.version_control.is_some())),
                 fatal: false,
-                try_help: self.version_control.is_some(),
+                try_help: false,
             })?,
-            _ => Method::Simple,
+            // `-z`, `-B` or `-Y` without `-V` make simple backups (checked black-box).
+            _ if self.suffix.is_some()
+                || self.prefix.is_some()
+                || self.basename_prefix.is_some() =>
+            {
+                Method::Simple
+            }
+            _ => Method::Existing,
         };
         let suffix = self
             .suffix
@@ -398,16 +416,39 @@ pub fn parse(tool: &str, args: &[std::ffi::OsString]) -> Result<Cli, (String, u8
         return Err((e.render().to_string(), 0));
     }
     let usage = toolkit::Usage::Gnu(crate::EXIT_TROUBLE as u8);
+    let try_help = format!("{tool}: Try '{tool} --help' for more information.\n");
+    if let Some(what) = missing_value(&e, args) {
+        return Err((format!("{tool}: {what}\n{try_help}"), usage.status()));
+    }
     if let (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) =
         (e.kind(), e.get(ContextKind::InvalidArg))
         && !arg.starts_with('-')
     {
-        let text = format!(
-            "{tool}: {arg}: extra operand\n{tool}: Try '{tool} --help' for more information.\n"
-        );
-        return Err((text, usage.status()));
+        return Err((
+            format!("{tool}: {arg}: extra operand\n{try_help}"),
+            usage.status(),
+        ));
     }
     Err((toolkit::usage_message(tool, usage, &e), usage.status()))
+}
+
+/// GNU getopt's words for an option given last without its value: `option requires an
+/// argument -- 'D'` (short) or `option '--ifdef' requires an argument` (long).
+fn missing_value(e: &clap::Error, args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let empty =
+        matches!(e.get(ContextKind::InvalidValue), Some(ContextValue::String(v)) if v.is_empty());
+    if e.kind() != ErrorKind::InvalidValue || !empty {
+        return None;
+    }
+    let last = args.last()?.to_string_lossy();
+    match last.strip_prefix("--") {
+        Some(long) => Some(format!("option '--{long}' requires an argument")),
+        None => last
+            .chars()
+            .last()
+            .map(|c| format!("option requires an argument -- '{c}'")),
+    }
 }
 
 #[cfg(test)]

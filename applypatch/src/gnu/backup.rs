@@ -6,8 +6,8 @@
 //! before the first change. The simple name is `FILE` + suffix (`.orig`, `-z`,
 //! `$SIMPLE_BACKUP_SUFFIX`); `-B P` makes it `P` + `FILE` and `-Y P` `DIR/P` + basename, both
 //! without the suffix unless `-z` gives one; directories they need are created. `numbered`
-//! names are `FILE.~N~`, one more than the highest there; `existing` is numbered when a
-//! numbered backup is there already, else simple. Backups are planned like any other file of
+//! names are `FILE.~N~`, one more than the highest there; `existing` (the default) is
+//! numbered when a numbered backup is there already, else simple. Backups are planned like any other file of
 //! the run, so they go through the same safe tree and can never land outside the target: a
 //! prefix that would lead out of it (absolute, or with a `..` component) is refused.
 
@@ -33,18 +33,18 @@ pub enum Method {
     Simple,
     /// `FILE.~N~` (`numbered`, `t`).
     Numbered,
-    /// Numbered if a numbered backup exists, else simple (`existing`, `nil`).
+    /// Numbered if a numbered backup exists, else simple (`existing`, `nil`, and GNU
+    /// patch's default; `none` and `off` too, which GNU patch takes the same way when it
+    /// makes a backup at all).
     Existing,
-    /// No backups at all (`none`, `off`).
-    Off,
 }
 
 impl Method {
     /// A `-V` word, any unambiguous prefix of one (as GNU's argmatch takes them).
     pub fn parse(word: &str) -> Option<Method> {
         const WORDS: [(&str, Method); 8] = [
-            ("none", Method::Off),
-            ("off", Method::Off),
+            ("none", Method::Existing),
+            ("off", Method::Existing),
             ("simple", Method::Simple),
             ("never", Method::Simple),
             ("existing", Method::Existing),
@@ -94,7 +94,7 @@ impl Default for Backup {
     fn default() -> Self {
         Backup {
             when: BackupWhen::Never,
-            method: Method::Simple,
+            method: Method::Existing,
             prefix: None,
             basename_prefix: None,
             suffix: ".orig".into(),
@@ -112,12 +112,11 @@ impl Backup {
     /// Whether the run makes backups of files that matched with offset or fuzz (`mismatch`)
     /// or of every file.
     pub fn wanted(&self, mismatch: bool) -> bool {
-        self.method != Method::Off
-            && match self.when {
-                BackupWhen::Never => false,
-                BackupWhen::OnMismatch => mismatch,
-                BackupWhen::Always => true,
-            }
+        match self.when {
+            BackupWhen::Never => false,
+            BackupWhen::OnMismatch => mismatch,
+            BackupWhen::Always => true,
+        }
     }
 
     /// Refuses prefixes that would lead out of the target.
@@ -140,7 +139,7 @@ impl Backup {
         let numbered = match self.method {
             Method::Numbered => true,
             Method::Existing => highest > 0,
-            Method::Simple | Method::Off => false,
+            Method::Simple => false,
         };
         if numbered {
             let mut n = base.to_os_string();
@@ -198,7 +197,10 @@ mod tests {
 
     #[test]
     fn names_as_gnu_makes_them() {
-        let mut b = Backup::default();
+        let mut b = Backup {
+            method: Method::Simple,
+            ..Backup::default()
+        };
         assert_eq!(b.name(Path::new("src/a"), &[]), Path::new("src/a.orig"));
         b.prefix = Some("bak/".into());
         assert_eq!(b.name(Path::new("src/a"), &[]), Path::new("bak/src/a"));

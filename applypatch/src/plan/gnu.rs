@@ -106,8 +106,8 @@ impl Planner<'_> {
     }
 
     /// GNU's words for a patch that looks reversed (or, under `-R`, unreversed), by the
-    /// already-applied policy; `None` when GNU says nothing more (`-R -N`).
-    pub(super) fn gnu_reversed_words(&self) -> Option<String> {
+    /// already-applied policy.
+    pub(super) fn gnu_reversed_words(&self) -> String {
         let (what, assume, assuming) = if self.opts.reverse {
             (
                 "Unreversed patch detected!",
@@ -122,15 +122,10 @@ impl Planner<'_> {
             )
         };
         match self.opts.applied {
-            Applied::Ask if self.opts.quiet => {
-                Some(format!("{what}  {assume}\nApply anyway? [n] \n"))
-            }
-            Applied::Ask => Some(format!(
-                "{what}  {assume}\nApply anyway? [n] \nSkipping patch.\n"
-            )),
-            Applied::AssumeReversed => Some(format!("{what}  {assuming}\n")),
-            Applied::Skip if self.opts.reverse => None,
-            _ => Some(format!("{what}  Skipping patch.\n")),
+            Applied::Ask if self.opts.quiet => format!("{what}  {assume}\nApply anyway? [n] \n"),
+            Applied::Ask => format!("{what}  {assume}\nApply anyway? [n] \nSkipping patch.\n"),
+            Applied::AssumeReversed => format!("{what}  {assuming}\n"),
+            _ => format!("{what}  Skipping patch.\n"),
         }
     }
 
@@ -170,6 +165,12 @@ impl Planner<'_> {
         self.tree
             .set(&name, Node::File { data, mode })
             .map_err(|e| Self::tree_err(e, line))
+    }
+
+    /// Whether a name GNU would not find (fewer components than `-p` strips) stands for a
+    /// file that is not there, as GNU takes it, rather than a refusal.
+    pub(super) fn gnu_unfound(&self, e: crate::paths::PathError) -> bool {
+        self.opts.gnu && e == crate::paths::PathError::TooShort
     }
 
     /// The `---`/`+++` lines heading a reject file under the name `patch`: the names of the

@@ -190,9 +190,11 @@ impl<'o> Planner<'o> {
             return Ok((Some(p.clone()), Some(p)));
         }
         let res = |n: &Option<Vec<u8>>| -> Result<Option<PathBuf>, Error> {
-            n.as_ref()
-                .map(|n| self.resolve(n, fp.git, fp.line))
-                .transpose()
+            let Some(n) = n else { return Ok(None) };
+            match paths::resolve(n, self.strip_for(fp.git)) {
+                Err(e) if self.gnu_unfound(e) => Ok(None),
+                _ => self.resolve(n, fp.git, fp.line).map(Some),
+            }
         };
         let (old, new) = (res(&fp.old_path)?, res(&fp.new_path)?);
         if fp.git {
@@ -240,6 +242,10 @@ impl<'o> Planner<'o> {
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
         let Some(shown) = dst.clone().or(src.clone()) else {
+            if self.opts.gnu {
+                self.failed_files += 1;
+                return self.gnu_missing(fp, out);
+            }
             return Err(Error::Refused {
                 line: fp.line,
                 message: "no file name in this file patch".into(),

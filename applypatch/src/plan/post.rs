@@ -145,11 +145,7 @@ impl Planner<'_> {
         rej_beside: Option<&Path>,
         out: &mut dyn Write,
     ) -> Result<Reversed, Error> {
-        let Some(words) = self.gnu_reversed_words() else {
-            // `-R -N` on a patch that is not reversed: GNU leaves the file as it is.
-            return Ok(Reversed::Done(Outcome::Nothing));
-        };
-        w(out, &words)?;
+        w(out, &self.gnu_reversed_words())?;
         if self.opts.applied == Applied::AssumeReversed {
             // GNU backs the file up as for a mismatch.
             self.gnu.mismatch = true;

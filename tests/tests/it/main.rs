@@ -8,6 +8,7 @@ mod checkpoint_restore;
 mod diffname;
 mod exit_status;
 mod gnudiff;
+mod gnupatch;
 mod harness;
 mod hostile;
 mod hunks;

@@ -1,0 +1,346 @@
+//! applypatch as GNU patch: under the name `patch` (a symlink) it must do what GNU patch 2.7.6
+//! does. Every case builds the same tree twice, runs /usr/bin/patch in one and ours (through
+//! a symlink named `patch`, found on `PATH`, so both name themselves `patch`) in the other
+//! with the same arguments, stdin and environment, and compares exit status, stdout, stderr
+//! and the whole resulting trees (`.orig` and `.rej` files, contents and modes included).
+//!
+//! Patches are written out literally (timestamps included) so both tools read the same bytes;
+//! stdin is never a terminal, so GNU answers its own questions with their defaults.
+
+use std::path::{Path, PathBuf};
+
+use checkpoint_tests::*;
+
+/// A directory holding `patch`, a symlink to applypatch.
+fn our_patch_dir(dir: &Path) -> PathBuf {
+    let bin_dir = dir.join("ourbin");
+    if !bin_dir.exists() {
+        std::fs::create_dir(&bin_dir).expect("mkdir ourbin");
+        std::os::unix::fs::symlink(bin("applypatch"), bin_dir.join("patch")).expect("ln -s");
+    }
+    bin_dir
+}
+
+/// One differential run: the tree, `patch ARGS`, its stdin and environment.
+struct Case<'a> {
+    tree: Tree,
+    args: Vec<&'a str>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Case<'a> {
+    fn new(tree: Tree, args: &[&'a str]) -> Self {
+        Case {
+            tree,
+            args: args.to_vec(),
+            stdin: None,
+            env: Vec::new(),
+        }
+    }
+
+    fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Self {
+        self.stdin = Some(bytes.as_ref().to_vec());
+        self
+    }
+
+    fn env(mut self, key: &'a str, value: &'a str) -> Self {
+        self.env.push((key, value));
+        self
+    }
+
+    /// Runs both and panics unless they agree; returns GNU's output.
+    #[track_caller]
+    fn same(&self) -> Output {
+        require_tool("patch");
+        let dir = scratch();
+        let ours = our_patch_dir(dir.path());
+        let run = |side: &str, path: &Path| {
+            let root = self.tree.build(dir.join(side));
+            let mut r = cmd("patch")
+                .args(&self.args)
+                .cwd(&root)
+                .env("PATH", path)
+                .env_remove("POSIXLY_CORRECT")
+                .env_remove("VERSION_CONTROL")
+                .env_remove("SIMPLE_BACKUP_SUFFIX")
+                .env_remove("QUOTING_STYLE");
+            for (k, v) in &self.env {
+                r = r.env(k, v);
+            }
+            if let Some(input) = &self.stdin {
+                r = r.stdin(input.clone());
+            }
+            (r.run(), root)
+        };
+        let (gnu, gnu_root) = run("gnu", Path::new("/usr/bin"));
+        let (our, our_root) = run("ours", &ours);
+        assert_eq!(
+            (show(&our.stdout), show(&our.stderr), our.code()),
+            (show(&gnu.stdout), show(&gnu.stderr), gnu.code()),
+            "\nGNU:\n{gnu}\nours:\n{our}"
+        );
+        assert_same_tree(&gnu_root, &our_root, Compare::modes());
+        gnu
+    }
+}
+
+/// `1`..`n`, one number a line.
+fn seq(n: usize) -> String {
+    (1..=n).map(|i| format!("{i}\n")).collect()
+}
+
+/// `seq(n)` with the given lines (1-based) replaced.
+fn seq_with(n: usize, changes: &[(usize, &str)]) -> String {
+    (1..=n)
+        .map(|i| match changes.iter().find(|(l, _)| *l == i) {
+            Some((_, t)) => format!("{t}\n"),
+            None => format!("{i}\n"),
+        })
+        .collect()
+}
+
+/// A patch of `seq 1 30` into `TEN` at line 10 and `XXV` at line 25, naming `old` and `new`,
+/// with timestamps.
+fn two_hunks(old: &str, new: &str) -> String {
+    format!(
+        "--- {old}\t2026-01-02 03:04:05.000000000 +0000\n+++ {new}\t2026-01-02 03:04:06.000000000 +0000\n\
+@@ -7,7 +7,7 @@\n 7\n 8\n 9\n-10\n+TEN\n 11\n 12\n 13\n\
+@@ -22,7 +22,7 @@\n 22\n 23\n 24\n-25\n+XXV\n 26\n 27\n 28\n"
+    )
+}
+
+/// The tree `a` = `content`, with the patch `p` beside it.
+fn with_patch(content: &str, patch: &str) -> Tree {
+    Tree::new().file("a", content).file("p", patch)
+}
+
+const APPLIED: &[(usize, &str)] = &[(10, "TEN"), (25, "XXV")];
+
+#[test]
+fn offsets_and_fuzz_apply_with_gnus_words_and_an_orig_backup() {
+    let p = two_hunks("a", "b");
+    let shifted = format!("new0\nnew1\n{}", seq(30));
+    for content in [
+        seq(30),
+        shifted,
+        seq_with(30, &[(8, "E"), (27, "X")]),
+        seq_with(30, &[(7, "E")]),
+    ] {
+        for args in [
+            &["-i", "p"][..],
+            &["--dry-run", "-i", "p"],
+            &["-s", "-i", "p"],
+        ] {
+            Case::new(with_patch(&content, &p), args).same();
+        }
+    }
+}
+
+#[test]
+fn failed_hunks_go_to_a_rej_file_headed_as_gnu_heads_it() {
+    let failing = seq_with(30, &[(9, "N"), (24, "X")]);
+    let one_fails = seq_with(30, &[(24, "X")]);
+    for p in [
+        two_hunks("a", "b"),
+        two_hunks("x/a", "y/a"),
+        two_hunks("a", "a"),
+    ] {
+        for content in [&failing, &one_fails] {
+            for args in [
+                &["-i", "p"][..],
+                &["--dry-run", "-i", "p"],
+                &["-p1", "-i", "p"],
+            ] {
+                Case::new(with_patch(content, &p), args).same();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reversed_patch_is_decided_as_gnu_decides_without_a_terminal() {
+    let p = two_hunks("a", "b");
+    let applied = seq_with(30, APPLIED);
+    for args in [
+        &["-i", "p"][..],
+        &["-N", "-i", "p"],
+        &["-t", "-i", "p"],
+        &["-f", "-i", "p"],
+        &["-s", "-i", "p"],
+        &["-s", "-N", "-i", "p"],
+        &["-s", "-t", "-i", "p"],
+        &["--dry-run", "-i", "p"],
+    ] {
+        Case::new(with_patch(&applied, &p), args).same();
+    }
+    // -R on a patch that is not applied: "Unreversed patch detected!"
+    for args in [
+        &["-R", "-i", "p"][..],
+        &["-R", "-N", "-i", "p"],
+        &["-R", "-t", "-i", "p"],
+        &["-R", "-f", "-i", "p"],
+    ] {
+        Case::new(with_patch(&seq(30), &p), args).same();
+        Case::new(with_patch(&seq_with(30, &[(9, "N")]), &p), args).same();
+    }
+}
+
+#[test]
+fn a_missing_file_echoes_the_text_leading_up_to_it() {
+    let p = two_hunks("a", "b");
+    let garbage = format!("From: someone\nSubject: a change\n\n{p}");
+    for patch in [&p, &garbage] {
+        for args in [
+            &["-i", "p"][..],
+            &["-t", "-i", "p"],
+            &["-f", "-i", "p"],
+            &["-s", "-i", "p"],
+            &["-s", "-f", "-i", "p"],
+            &["-p0", "-i", "p"],
+        ] {
+            let tree = Tree::new().file("p", patch.as_str()).file("other", "x\n");
+            Case::new(tree, args).same();
+        }
+    }
+    // The second file patch is missing: its echo starts after the first one.
+    let two = format!("{}{}", two_hunks("a", "a"), two_hunks("gone", "gone"));
+    Case::new(with_patch(&seq(30), &two), &["-i", "p"]).same();
+}
+
+#[test]
+fn backups_follow_b_v_z_b_y_and_the_environment() {
+    let p = two_hunks("a", "b");
+    let exact = seq(30);
+    let offset = format!("zz\n{}", seq(30));
+    let tree = |content: &str| {
+        with_patch(content, &p)
+            .file("a.~1~", "old backup\n")
+            .file("a.orig", "older\n")
+    };
+    for args in [
+        &["-b", "-i", "p"][..],
+        &["-b", "-V", "numbered", "-i", "p"],
+        &["-b", "-V", "t", "-i", "p"],
+        &["-b", "-V", "existing", "-i", "p"],
+        &["-b", "-V", "simple", "-i", "p"],
+        &["-b", "-V", "none", "-i", "p"],
+        &["-b", "-z", ".bak", "-i", "p"],
+        &["-b", "-B", "bak/", "-i", "p"],
+        &["-b", "-Y", ".del/", "-i", "p"],
+        &["-b", "-B", "y", "-Y", "x", "-z", ".SUF", "-i", "p"],
+        &["-V", "numbered", "-i", "p"],
+        &["--no-backup-if-mismatch", "-i", "p"],
+        &["--backup-if-mismatch", "-i", "p"],
+        &["--posix", "-i", "p"],
+    ] {
+        Case::new(tree(&exact), args).same();
+        Case::new(tree(&offset), args).same();
+    }
+    for (k, v) in [
+        ("VERSION_CONTROL", "numbered"),
+        ("VERSION_CONTROL", "existing"),
+        ("SIMPLE_BACKUP_SUFFIX", ".sbs"),
+        ("POSIXLY_CORRECT", "1"),
+    ] {
+        Case::new(tree(&offset), &["-i", "p"]).env(k, v).same();
+        Case::new(tree(&exact), &["-b", "-i", "p"]).env(k, v).same();
+    }
+}
+
+#[test]
+fn a_created_or_deleted_file_is_backed_up_as_gnu_does() {
+    let create = "--- /dev/null\t1970-01-01 00:00:00.000000000 +0000\n+++ new.txt\t2026-01-02 03:04:05.000000000 +0000\n@@ -0,0 +1,2 @@\n+x\n+y\n";
+    let delete = "--- new.txt\t2026-01-02 03:04:05.000000000 +0000\n+++ /dev/null\t1970-01-01 00:00:00.000000000 +0000\n@@ -1,2 +0,0 @@\n-x\n-y\n";
+    Case::new(Tree::new().file("p", create), &["-b", "-i", "p"]).same();
+    Case::new(Tree::new().file("p", create), &["-i", "p"]).same();
+    let there = Tree::new().file("p", delete).file("new.txt", "x\ny\n");
+    Case::new(there.clone(), &["-b", "-i", "p"]).same();
+    Case::new(there, &["-i", "p"]).same();
+}
+
+#[test]
+fn rejects_go_where_r_says() {
+    let p = two_hunks("a", "b");
+    let failing = seq_with(30, &[(9, "N"), (24, "X")]);
+    for args in [
+        &["-r", "out.rej", "-i", "p"][..],
+        &["-r", "-", "-i", "p"],
+        &["--reject-file=sub/r", "-i", "p"],
+    ] {
+        Case::new(with_patch(&failing, &p).dir("sub"), args).same();
+    }
+    // Two failing file patches on one file: one reject file with both.
+    let twice = format!("{p}{p}");
+    Case::new(with_patch(&failing, &twice), &["-i", "p"]).same();
+}
+
+#[test]
+fn operands_stdin_repeated_options_and_double_dash() {
+    let p = two_hunks("x", "y");
+    let tree = with_patch(&seq(30), &p);
+    Case::new(tree.clone(), &["a", "p"]).same();
+    Case::new(tree.clone(), &["a"]).stdin(&p).same();
+    Case::new(tree.clone(), &["-i", "-"]).stdin(&p).same();
+    Case::new(tree.clone(), &["a", "-"]).stdin(&p).same();
+    Case::new(tree.clone(), &["-p5", "-p0", "-s", "-s", "a", "p"]).same();
+    Case::new(tree.clone(), &["--", "a", "p"]).same();
+    Case::new(tree.clone(), &["a", "-s", "p"]).same();
+    Case::new(tree.clone(), &["--dry", "a", "p"]).same();
+}
+
+#[test]
+fn bad_command_lines_are_refused_in_gnus_words() {
+    let tree = with_patch(&seq(30), &two_hunks("a", "b"));
+    for args in [
+        &["--bogus"][..],
+        &["-Q"],
+        &["-h"],
+        &["a", "p", "c"],
+        &["-D"],
+        &["-V", "bogus", "-i", "p"],
+        &["-p", "x", "-i", "p"],
+        &["-F", "x", "-i", "p"],
+        &["--quoting-style=x", "-i", "p"],
+        &["--reject-format=x", "-i", "p"],
+        &["--read-only=x", "-i", "p"],
+        &["-i", "missing"],
+    ] {
+        Case::new(tree.clone(), args).same();
+    }
+    Case::new(tree, &["-b", "-i", "p"])
+        .env("VERSION_CONTROL", "bogus")
+        .same();
+}
+
+#[test]
+fn names_are_quoted_in_the_style_asked_for() {
+    let names = [
+        "sp ace", "it's", "tab\tx", "nl\nx", "a\"b", "bs\\x", "#a", "a=b", "é",
+    ];
+    for name in names {
+        let tree = Tree::new()
+            .file(name, seq_with(30, &[(9, "N")]))
+            .file("p", two_hunks("x", "y"));
+        for style in ["literal", "shell", "shell-always", "c", "escape"] {
+            let flag = format!("--quoting-style={style}");
+            Case::new(tree.clone(), &[flag.as_str(), name, "p"]).same();
+        }
+        Case::new(tree.clone(), &[name, "p"])
+            .env("QUOTING_STYLE", "c")
+            .same();
+    }
+}
+
+#[test]
+fn version_and_help_exit_zero_under_the_name_patch() {
+    require_tool("patch");
+    let dir = scratch();
+    let ours = our_patch_dir(dir.path());
+    for args in [&["-v"][..], &["--version"], &["--help"]] {
+        let gnu = cmd("patch").args(args).run();
+        let our = cmd("patch").args(args).env("PATH", &ours).run();
+        assert_eq!((our.code(), gnu.code()), (Some(0), Some(0)), "{our}");
+        assert!(!our.stdout.is_empty() && our.stderr.is_empty(), "{our}");
+    }
+}
