@@ -190,6 +190,12 @@ pub enum Error {
     /// Copying a piped patch to a temporary file (to read it twice) failed.
     #[error("cannot copy the patch to a temporary file in {}", std::env::temp_dir().display())]
     Spool(#[source] std::io::Error),
+    /// The `-o` output cannot be created.
+    #[error("cannot create {}", paths::display(.0))]
+    Create(PathBuf, #[source] std::io::Error),
+    /// Writing the `-o` output failed.
+    #[error("cannot write {}", paths::display(.0))]
+    Write(PathBuf, #[source] std::io::Error),
     /// Writing messages failed.
     #[error("cannot write messages")]
     Output(#[source] std::io::Error),
@@ -206,6 +212,7 @@ pub fn describe(e: &Error) -> String {
     };
     match e {
         Error::Open(p, io) => format!("Can't open patch file {} : {}", p.display(), strerror(io)),
+        Error::Create(p, io) => format!("Can't create file {} : {}", p.display(), strerror(io)),
         Error::OnlyGarbage => "Only garbage was found in the patch input.".into(),
         other => {
             let mut text = other.to_string();
@@ -279,12 +286,38 @@ pub fn run<S: Read + Seek>(
 /// Applies the patch `patch` (from its current position) as GNU patch does (the name `patch`,
 /// `--gnu`): one item after the other in patch order, each inverted for `-R`, the hunks that
 /// fit applied and the rest sent to reject files. The patch is read once by the parser, and
-/// again by line number where GNU shows its text (see [`gnu::echo`]).
+/// again by line number where GNU shows its text (see [`gnu::echo`]). With `-o -` the
+/// patched files go to `out` and every message to `err`.
 pub fn run_gnu(
+    patch: File,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, Error> {
+    if opts.output.as_deref() != Some(Path::new("-")) {
+        if let Some(name) = &opts.output {
+            // GNU creates the output first: a missing directory is trouble before anything.
+            let parent = opts.dir.join(name);
+            let parent = parent.parent().unwrap_or(Path::new("."));
+            if let Err(e) = std::fs::metadata(parent) {
+                return Err(Error::Create(name.clone(), e));
+            }
+        }
+        return gnu_plan(patch, opts, out, err, None);
+    }
+    let mut warnings = Vec::new();
+    let status = gnu_plan(patch, opts, err, &mut warnings, Some(out));
+    err.write_all(&warnings).map_err(Error::Output)?;
+    status
+}
+
+/// [`run_gnu`] with its writers chosen: `data` for `-o -`.
+fn gnu_plan(
     mut patch: File,
     opts: &Options,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    data: Option<&mut dyn Write>,
 ) -> Result<Status, Error> {
     let _quoting = paths::QuotingScope::new(opts.quoting);
     let root = fstree::Root::open(&opts.dir)?;
@@ -305,6 +338,19 @@ pub fn run_gnu(
     }
     if !any {
         refuse_garbage(&mut patch, start)?;
+    }
+    let output = planner.take_output();
+    match (data, &opts.output) {
+        (Some(data), _) => data.write_all(&output).map_err(Error::Output)?,
+        (None, Some(name)) if !opts.dry_run => {
+            if !planner.plan_output(name, output.clone())? {
+                let status = planner.finish(out, err)?;
+                std::fs::write(opts.dir.join(name), &output)
+                    .map_err(|e| Error::Write(name.clone(), e))?;
+                return Ok(status);
+            }
+        }
+        _ => {}
     }
     planner.finish(out, err)
 }

@@ -28,6 +28,8 @@ pub(super) struct GnuState {
     pub original: Option<(PathBuf, Vec<u8>, u32)>,
     /// A hunk of the file being patched needed offset or fuzz, or failed.
     pub mismatch: bool,
+    /// `-o FILE`: the patched files, one after the other.
+    pub output: Vec<u8>,
 }
 
 /// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
@@ -142,7 +144,9 @@ impl Planner<'_> {
     /// Plans the backup of the file just patched, when one is wanted and not made yet. A
     /// file the patch creates is backed up as an empty file (`-b`), as GNU does.
     pub(super) fn gnu_backup(&mut self, created: Option<&Path>, line: usize) -> Result<(), Error> {
-        if self.opts.dry_run || !self.opts.backup.wanted(self.gnu.mismatch) {
+        // (GNU makes no backup when the result goes to `-o`.)
+        let wanted = self.opts.backup.wanted(self.gnu.mismatch) && self.opts.output.is_none();
+        if self.opts.dry_run || !wanted {
             return Ok(());
         }
         let (path, data, mode) = match (self.gnu.original.take(), created) {
@@ -165,6 +169,42 @@ impl Planner<'_> {
         self.tree
             .set(&name, Node::File { data, mode })
             .map_err(|e| Self::tree_err(e, line))
+    }
+
+    /// Plans `p` to become `node`, or, with `-o`, appends a file's new content to the output
+    /// instead (GNU writes every patched file there, one after the other, and leaves the
+    /// originals alone).
+    pub(super) fn place(&mut self, p: &Path, node: Node, line: usize) -> Result<(), Error> {
+        if self.opts.output.is_some() {
+            if let Node::File { data, .. } = node {
+                self.gnu.output.extend_from_slice(&data);
+            }
+            return Ok(());
+        }
+        self.tree.set(p, node).map_err(|e| Self::tree_err(e, line))
+    }
+
+    /// The output of `-o` (taken out of the planner).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.gnu.output)
+    }
+
+    /// Plans the `-o FILE` output as a file of the target when its name is one (relative,
+    /// without `..`): `Ok(false)` when it is not, and must be written by its name.
+    pub fn plan_output(&mut self, name: &Path, data: Vec<u8>) -> Result<bool, Error> {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(p) = crate::paths::validate(name.as_os_str().as_bytes()) else {
+            return Ok(false);
+        };
+        // A new output file gets 0600, as GNU makes it; an existing one keeps its mode.
+        let mode = match self.tree.shape(&p).map_err(|e| Self::tree_err(e, 0))? {
+            Shape::File(m) => m,
+            _ => 0o600,
+        };
+        self.tree
+            .set(&p, Node::File { data, mode })
+            .map_err(|e| Self::tree_err(e, 0))?;
+        Ok(true)
     }
 
     /// Whether a name GNU would not find (fewer components than `-p` strips) stands for a

@@ -260,7 +260,18 @@ impl<'o> Planner<'o> {
                 .is_some_and(|s| matches!(self.tree.shape(s), Ok(Shape::Absent)));
         if !self.opts.quiet && !missing {
             let verb = verb(self.opts.dry_run, "patching");
-            announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
+            match &self.opts.output {
+                // `patching file OUT (read from F)`, as GNU says with `-o`.
+                Some(o) => w(
+                    out,
+                    &format!(
+                        "{verb} file {} (read from {})\n",
+                        display(o),
+                        display(&shown)
+                    ),
+                )?,
+                None => announce_file(out, verb, is_link, &shown, op, src.as_deref())?,
+            }
         }
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
         let created = (op == Operation::Create).then_some(()).and(dst.as_deref());
@@ -268,9 +279,7 @@ impl<'o> Planner<'o> {
             Check::Plan(nodes) => {
                 self.gnu_backup(created, fp.line)?;
                 for (p, n) in nodes {
-                    self.tree
-                        .set(&p, n)
-                        .map_err(|e| Self::tree_err(e, fp.line))?;
+                    self.place(&p, n, fp.line)?;
                 }
             }
             Check::Nothing => {}

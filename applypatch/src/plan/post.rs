@@ -185,9 +185,7 @@ impl Planner<'_> {
                 data: r.content,
                 mode,
             };
-            self.tree
-                .set(d, node)
-                .map_err(|e| Self::tree_err(e, line))?;
+            self.place(d, node, line)?;
         }
         Ok(Outcome::Failed)
     }

@@ -46,6 +46,8 @@ impl Planner<'_> {
             RejectTo::Discard => return None,
             RejectTo::File(p) => p.clone(),
             RejectTo::Beside => {
+                // With `-o`, beside the output (GNU: `-.rej` for `-o -`).
+                let d = self.opts.output.as_deref().unwrap_or(d);
                 let mut name = d.as_os_str().to_os_string();
                 name.push(".rej");
                 PathBuf::from(name)

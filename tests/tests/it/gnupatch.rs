@@ -344,3 +344,31 @@ fn version_and_help_exit_zero_under_the_name_patch() {
         assert!(!our.stdout.is_empty() && our.stderr.is_empty(), "{our}");
     }
 }
+
+/// Two file patches (`x/f`, `x/g` into `y/...`), as `diff -ru x y` writes them.
+fn two_files() -> String {
+    "diff -ru x/f y/f\n--- x/f\t2026-01-02 03:04:05.000000000 +0000\n+++ y/f\t2026-01-02 03:04:06.000000000 +0000\n@@ -1,5 +1,5 @@\n 1\n 2\n-3\n+T\n 4\n 5\n\
+diff -ru x/g y/g\n--- x/g\t2026-01-02 03:04:05.000000000 +0000\n+++ y/g\t2026-01-02 03:04:06.000000000 +0000\n@@ -1,5 +1,5 @@\n 1\n-2\n+W\n 3\n 4\n 5\n"
+        .to_string()
+}
+
+#[test]
+fn o_writes_every_patched_file_into_one_output() {
+    let tree = Tree::new()
+        .file("f", seq(5))
+        .file("g", seq(5))
+        .file("p", two_files());
+    let failing = tree.clone().file("f", seq_with(5, &[(3, "Q")]));
+    let existing = tree.clone().file_mode("out", "old\n", 0o640);
+    for t in [&tree, &failing, &existing] {
+        for args in [
+            &["-p1", "-o", "out", "-i", "p"][..],
+            &["-p1", "-o", "-", "-i", "p"],
+            &["-p1", "-R", "-o", "out", "-i", "p"],
+            &["-p1", "-b", "-o", "out", "-i", "p"],
+            &["-p1", "-o", "missing/out", "-i", "p"],
+        ] {
+            Case::new(t.clone(), args).same();
+        }
+    }
+}
