@@ -342,13 +342,12 @@ fn gnu_plan(
     let output = planner.take_output();
     match (data, &opts.output) {
         (Some(data), _) => data.write_all(&output).map_err(Error::Output)?,
-        (None, Some(name)) if !opts.dry_run => {
-            if !planner.plan_output(name, output.clone())? {
-                let status = planner.finish(out, err)?;
-                std::fs::write(opts.dir.join(name), &output)
-                    .map_err(|e| Error::Write(name.clone(), e))?;
-                return Ok(status);
-            }
+        // A name outside the target (given on the command line, never by the patch).
+        (None, Some(name)) if !opts.dry_run && !planner.plan_output(name, output.clone())? => {
+            let status = planner.finish(out, err)?;
+            std::fs::write(opts.dir.join(name), &output)
+                .map_err(|e| Error::Write(name.clone(), e))?;
+            return Ok(status);
         }
         _ => {}
     }
