@@ -30,6 +30,9 @@ pub enum HunkResult {
     Failed {
         /// Reported line.
         at: i64,
+        /// It would have matched before the end of the previous hunk (GNU patch then says
+        /// `misordered hunks! output would be garbled`).
+        misordered: bool,
     },
 }
 
@@ -212,6 +215,8 @@ fn place(
             }
             None => results.push(HunkResult::Failed {
                 at: h.old_start as i64 + applied_delta,
+                misordered: min_pos > 0
+                    && locate(&lines.texts, &shape, base + last_offset, 0, max_fuzz).is_some(),
             }),
         }
         placed.push(found);
@@ -311,7 +316,13 @@ mod tests {
         let h = hunks(b"--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n+a2\n b\n@@ -3 +4 @@\n-zz\n+ZZ\n");
         let r = apply_hunks(b"a\nb\nc\n", &h, 2);
         assert_eq!(r.failed(), 1);
-        assert_eq!(r.hunks[1], HunkResult::Failed { at: 4 });
+        assert_eq!(
+            r.hunks[1],
+            HunkResult::Failed {
+                at: 4,
+                misordered: false
+            }
+        );
         assert_eq!(r.content, b"a\na2\nb\nc\n");
     }
 }

@@ -216,7 +216,11 @@ impl Planner<'_> {
     /// The `---`/`+++` lines heading a reject file under the name `patch`: the names of the
     /// file patch as stripped, each followed by what followed it in the patch (its
     /// timestamp).
-    pub(super) fn gnu_reject_header(&mut self, fp: &FilePatch) -> Option<Vec<u8>> {
+    pub(super) fn gnu_reject_header(
+        &mut self,
+        fp: &FilePatch,
+        style: crate::gnu::RejectFormat,
+    ) -> Option<Vec<u8>> {
         let first = fp.hunks.first()?.line;
         let lines = self.gnu.text.as_mut()?.lines(fp.line, first).ok()?;
         let find = |tag: &[u8]| lines.iter().rev().find(|l| l.starts_with(tag)).cloned();
@@ -233,13 +237,12 @@ impl Planner<'_> {
                 None => b"/dev/null".to_vec(),
             }
         };
-        let mut head = b"--- ".to_vec();
-        head.extend_from_slice(&name(&fp.old_path));
-        head.extend_from_slice(after_name(&old[4..]));
-        head.extend_from_slice(b"\n+++ ");
-        head.extend_from_slice(&name(&fp.new_path));
-        head.extend_from_slice(after_name(&new[4..]));
-        head.push(b'\n');
+        let (old_name, new_name) = (name(&fp.old_path), name(&fp.new_path));
+        let head = crate::reject::header(
+            style,
+            (&old_name, after_name(&old[4..])),
+            (&new_name, after_name(&new[4..])),
+        );
         Some(head)
     }
 }

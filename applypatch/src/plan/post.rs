@@ -87,7 +87,7 @@ impl Planner<'_> {
             )
         });
         if !self.opts.quiet {
-            hunk_results(out, &r.hunks)?;
+            hunk_results(out, &r.hunks, self.opts.gnu)?;
         }
         if r.failed() == 0 {
             return Ok(Outcome::Post(r.content));
@@ -106,7 +106,9 @@ impl Planner<'_> {
         out: &mut dyn Write,
     ) -> Result<Reversed, Error> {
         let inverted: Vec<Hunk> = fp.hunks.iter().map(invert_hunk).collect();
-        let rev = apply_hunks(pre, &inverted, 0);
+        // GNU patch looks for a reversed patch with fuzz too (checked black-box).
+        let fuzz = if self.opts.gnu { self.opts.fuzz } else { 0 };
+        let rev = apply_hunks(pre, &inverted, fuzz);
         if !matches!(rev.hunks.first(), Some(HunkResult::Applied { .. })) {
             return Ok(Reversed::No);
         }

@@ -10,7 +10,7 @@ use treepatch::{FilePatch, Hunk};
 
 use super::Planner;
 use super::wording::{saving_rejects, w};
-use crate::gnu::RejectTo;
+use crate::gnu::{RejectFormat, RejectTo};
 use crate::paths::display;
 use crate::text::HunkResult;
 use crate::tree::{Shape, TreeError};
@@ -53,15 +53,16 @@ impl Planner<'_> {
                 PathBuf::from(name)
             }
         };
+        let style = self.opts.reject_format.unwrap_or(RejectFormat::Unified);
         let header = match self.opts.gnu {
-            true => self.gnu_reject_header(fp),
+            true => self.gnu_reject_header(fp, style),
             false => None,
         };
         let header = header.unwrap_or_else(|| {
-            let shown = d.as_os_str().as_bytes();
-            crate::reject::header(shown, shown)
+            let shown = crate::reject::quoted(d.as_os_str().as_bytes());
+            crate::reject::header(style, (&shown, b""), (&shown, b""))
         });
-        Some((path, crate::reject::format(header, failed)))
+        Some((path, crate::reject::format(style, header, failed)))
     }
 
     /// Records a reject file (with `--reject`) and returns the message tail for it.

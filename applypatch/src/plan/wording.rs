@@ -51,8 +51,13 @@ pub(super) fn announce_file(
 }
 
 /// One line per hunk that applied with an offset or fuzz, or failed (none for a hunk that
-/// applied exactly where the patch said).
-pub(super) fn hunk_results(out: &mut dyn Write, results: &[HunkResult]) -> Result<(), Error> {
+/// applied exactly where the patch said); under the name `patch` (`gnu`), GNU's warning
+/// before a hunk that failed because it would go before the previous one.
+pub(super) fn hunk_results(
+    out: &mut dyn Write,
+    results: &[HunkResult],
+    gnu: bool,
+) -> Result<(), Error> {
     for (i, h) in results.iter().enumerate() {
         let msg = match *h {
             HunkResult::Applied {
@@ -71,7 +76,14 @@ pub(super) fn hunk_results(out: &mut dyn Write, results: &[HunkResult]) -> Resul
                 };
                 format!("Hunk #{} succeeded at {at}{f}{o}.\n", i + 1)
             }
-            HunkResult::Failed { at } => format!("Hunk #{} FAILED at {at}.\n", i + 1),
+            HunkResult::Failed { at, misordered } => {
+                let warn = if gnu && misordered {
+                    "misordered hunks! output would be garbled\n"
+                } else {
+                    ""
+                };
+                format!("{warn}Hunk #{} FAILED at {at}.\n", i + 1)
+            }
         };
         w(out, &msg)?;
     }

@@ -372,3 +372,24 @@ fn o_writes_every_patched_file_into_one_output() {
         }
     }
 }
+
+#[test]
+fn reject_format_context_or_unified() {
+    let mixed = "--- f\n+++ f\n@@ -3,4 +3,6 @@\n 3\n 4\n+A\n+B\n 5\n 6\n@@ -8,3 +10,2 @@\n 8\n-9\n 10\n@@ -1,2 +1,2 @@\n-1\n+one\n 2\n";
+    let empty_sides = "--- f\n+++ f\n@@ -0,0 +1 @@\n+new\n@@ -5 +6,0 @@\n-5\n";
+    let changes =
+        "--- f\n+++ f\n@@ -0,0 +1 @@\n+new\n@@ -4,0 +6 @@\n+ins\n@@ -7,2 +8,2 @@\n-7\n-8\n+S\n+E\n";
+    let other: String = (1..=10).map(|i| format!("x{i}\n")).collect();
+    for p in [mixed, empty_sides, changes, &two_hunks("a", "f")] {
+        for content in [other.as_str(), &seq_with(30, &[(9, "N"), (24, "X")])] {
+            let tree = Tree::new().file("f", content).file("p", p);
+            for args in [
+                &["--reject-format=context", "-i", "p"][..],
+                &["--reject-format=unified", "-i", "p"],
+                &["--reject-format=context", "-R", "-i", "p"],
+            ] {
+                Case::new(tree.clone(), args).same();
+            }
+        }
+    }
+}
