@@ -30,6 +30,8 @@ pub(super) struct GnuState {
     pub mismatch: bool,
     /// `-o FILE`: the patched files, one after the other.
     pub output: Vec<u8>,
+    /// A file patch was seen (`--verbose` says "The next patch" from then on).
+    pub seen_one: bool,
 }
 
 /// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
@@ -74,6 +76,58 @@ impl Planner<'_> {
             };
             w(out, hint)?;
         }
+        self.gnu_echo(fp, out)?;
+        match self.opts.applied {
+            Applied::Ask => {
+                w(out, "File to patch: \nSkip this patch? [y] \n")?;
+                if !self.opts.quiet {
+                    w(out, "Skipping patch.\n")?;
+                }
+            }
+            _ => w(out, "No file to patch.  Skipping patch.\n")?,
+        }
+        let n = fp.hunks.len();
+        if n > 0 {
+            self.gnu_ignored(fp, out)?;
+            out_of(out, n, n, "ignored", "")?;
+        }
+        Ok(())
+    }
+
+    /// `--verbose`: `Hunk #N ignored at L.` for every hunk of a file patch skipped whole.
+    pub(super) fn gnu_ignored(&self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        if !self.opts.verbose {
+            return Ok(());
+        }
+        for (i, h) in fp.hunks.iter().enumerate() {
+            w(
+                out,
+                &format!("Hunk #{} ignored at {}.\n", i + 1, h.old_start),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `--verbose`, before each file patch: what GNU makes of it.
+    pub(super) fn gnu_verbose_start(&mut self, out: &mut dyn Write) -> Result<(), Error> {
+        if !(self.opts.gnu && self.opts.verbose) {
+            return Ok(());
+        }
+        let next = if self.gnu.seen_one {
+            "The next patch looks"
+        } else {
+            "Looks"
+        };
+        self.gnu.seen_one = true;
+        w(
+            out,
+            &format!("Hmm...  {next} like a unified diff to me...\n"),
+        )
+    }
+
+    /// The text leading up to the first hunk of `fp`, each line after a `|`.
+    pub(super) fn gnu_echo(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        let first = fp.hunks.first().map_or(fp.line, |h| h.line);
         let from = self.gnu.echo_from.max(1);
         let lines = match &mut self.gnu.text {
             Some(t) => t.lines(from, first).map_err(Error::Input)?,
@@ -90,19 +144,6 @@ impl Planner<'_> {
                 out.write_all(b"\n").map_err(Error::Output)?;
             }
             w(out, "--------------------------\n")?;
-        }
-        match self.opts.applied {
-            Applied::Ask => {
-                w(out, "File to patch: \nSkip this patch? [y] \n")?;
-                if !self.opts.quiet {
-                    w(out, "Skipping patch.\n")?;
-                }
-            }
-            _ => w(out, "No file to patch.  Skipping patch.\n")?,
-        }
-        let n = fp.hunks.len();
-        if n > 0 {
-            out_of(out, n, n, "ignored", "")?;
         }
         Ok(())
     }

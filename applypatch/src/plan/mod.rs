@@ -228,6 +228,7 @@ impl<'o> Planner<'o> {
 
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         self.gnu_begin();
+        self.gnu_verbose_start(out)?;
         self.file_patch(fp, out)?;
         self.gnu_end(fp);
         Ok(())
@@ -258,6 +259,9 @@ impl<'o> Planner<'o> {
             && src
                 .as_deref()
                 .is_some_and(|s| matches!(self.tree.shape(s), Ok(Shape::Absent)));
+        if self.opts.verbose && self.opts.gnu && !missing {
+            self.gnu_echo(fp, out)?;
+        }
         if !self.opts.quiet && !missing {
             let verb = verb(self.opts.dry_run, "patching");
             match &self.opts.output {
@@ -271,6 +275,9 @@ impl<'o> Planner<'o> {
                     ),
                 )?,
                 None => announce_file(out, verb, is_link, &shown, op, src.as_deref())?,
+            }
+            if self.opts.verbose && self.opts.gnu {
+                w(out, "Using Plan A...\n")?;
             }
         }
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
@@ -540,7 +547,6 @@ impl<'o> Planner<'o> {
 
     /// Ends the run: writes the plan unless something failed (all-or-nothing) or this is a dry run.
     pub fn finish(self, out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, Error> {
-        let _ = out;
         let failed = self.failed_files > 0;
         if failed && self.opts.on_failure == OnFailure::Abort {
             writeln!(
@@ -554,6 +560,9 @@ impl<'o> Planner<'o> {
         }
         if !self.opts.dry_run {
             self.tree.commit(&self.rejects)?;
+        }
+        if self.opts.gnu && self.opts.verbose {
+            w(out, "done\n")?;
         }
         Ok(if failed || self.notices > 0 {
             Status::Failed

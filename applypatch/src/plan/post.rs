@@ -87,7 +87,7 @@ impl Planner<'_> {
             )
         });
         if !self.opts.quiet {
-            hunk_results(out, &r.hunks, self.opts.gnu)?;
+            hunk_results(out, &r.hunks, self.opts.gnu, self.opts.verbose)?;
         }
         if r.failed() == 0 {
             return Ok(Outcome::Post(r.content));
@@ -157,6 +157,7 @@ impl Planner<'_> {
         let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
         let rej = self.reject_for(fp, rej_beside, &all);
         let tail = self.reject_tail(rej, out)?;
+        self.gnu_ignored(fp, out)?;
         out_of(out, n, n, "ignored", &tail)?;
         Ok(Reversed::Done(Outcome::Failed))
     }

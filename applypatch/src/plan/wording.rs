@@ -53,16 +53,18 @@ pub(super) fn announce_file(
 /// One line per hunk that applied with an offset or fuzz, or failed (none for a hunk that
 /// applied exactly where the patch said); under the name `patch` (`gnu`), GNU's warning
 /// before a hunk that failed because it would go before the previous one.
+/// With `--verbose`, a line for every hunk.
 pub(super) fn hunk_results(
     out: &mut dyn Write,
     results: &[HunkResult],
     gnu: bool,
+    verbose: bool,
 ) -> Result<(), Error> {
     for (i, h) in results.iter().enumerate() {
         let msg = match *h {
             HunkResult::Applied {
                 offset: 0, fuzz: 0, ..
-            } => continue,
+            } if !verbose => continue,
             HunkResult::Applied { at, offset, fuzz } => {
                 let f = if fuzz > 0 {
                     format!(" with fuzz {fuzz}")

@@ -393,3 +393,28 @@ fn reject_format_context_or_unified() {
         }
     }
 }
+
+#[test]
+fn verbose_says_what_gnu_says() {
+    let p = two_hunks("a", "b");
+    for content in [
+        seq(30),
+        format!("zz\n{}", seq(30)),
+        seq_with(30, APPLIED),
+        seq_with(30, &[(9, "N"), (24, "X")]),
+    ] {
+        for args in [
+            &["--verbose", "-i", "p"][..],
+            &["--verbose", "-s", "-i", "p"],
+            &["--verbose", "--dry-run", "-i", "p"],
+        ] {
+            Case::new(with_patch(&content, &p), args).same();
+        }
+    }
+    let two = Tree::new()
+        .file("f", seq(5))
+        .file("g", seq(5))
+        .file("p", two_files());
+    Case::new(two.clone(), &["--verbose", "-p1", "-i", "p"]).same();
+    Case::new(two.remove("g"), &["--verbose", "-t", "-p1", "-i", "p"]).same();
+}
