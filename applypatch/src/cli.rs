@@ -116,6 +116,12 @@ pub struct Cli {
     /// Quote file names in messages: literal, shell, shell-always, c or escape.
     #[arg(long, value_name = "WORD")]
     pub quoting_style: Option<String>,
+    /// Set patched files' times from the patch, timestamps without a zone in UTC.
+    #[arg(short = 'Z', long = "set-utc", overrides_with = "set_time")]
+    pub set_utc: bool,
+    /// Set patched files' times from the patch, timestamps without a zone in local time.
+    #[arg(short = 'T', long = "set-time", overrides_with = "set_utc")]
+    pub set_time: bool,
     /// Conform to POSIX: no backups on mismatch.
     #[arg(long)]
     pub posix: bool,
@@ -278,6 +284,11 @@ impl Cli {
             backup: self.backups(gnu, posix_env, env)?,
             quoting: self.quoting(env)?,
             read_only,
+            set_time: match (self.set_utc, self.set_time) {
+                (true, _) => Some(crate::gnu::SetTime::Utc),
+                (_, true) => Some(crate::gnu::SetTime::Local),
+                _ => None,
+            },
         })
     }
 

@@ -101,6 +101,8 @@ pub struct Options {
     pub quoting: gnu::Quoting,
     /// `--read-only`.
     pub read_only: ReadOnly,
+    /// `-Z`/`-T`: set patched files' times from the patch.
+    pub set_time: Option<gnu::SetTime>,
 }
 
 impl Default for Options {
@@ -125,6 +127,7 @@ impl Default for Options {
             backup: gnu::Backup::default(),
             quoting: gnu::Quoting::Shell,
             read_only: ReadOnly::Warn,
+            set_time: None,
         }
     }
 }

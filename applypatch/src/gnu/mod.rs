@@ -11,11 +11,13 @@
 mod backup;
 pub(crate) mod echo;
 mod quote;
+mod time;
 
 use std::path::PathBuf;
 
 pub use backup::{Backup, BackupWhen, Method};
 pub use quote::Quoting;
+pub use time::SetTime;
 
 /// Where the hunks that fail go (`-r`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -32,6 +32,10 @@ pub(super) struct GnuState {
     pub output: Vec<u8>,
     /// A file patch was seen (`--verbose` says "The next patch" from then on).
     pub seen_one: bool,
+    /// `-Z`/`-T`: the times to set once the plan is written.
+    pub times: Vec<(PathBuf, fstree::Timestamp)>,
+    /// `-Z`/`-T`: the target as it is, to read files' times (opened when first needed).
+    pub disk: Option<fstree::Root>,
 }
 
 /// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
@@ -254,6 +258,63 @@ impl Planner<'_> {
         self.opts.gnu && e == crate::paths::PathError::TooShort
     }
 
+    /// `-Z`/`-T` for a file patch just planned (from `src` to `dst`): its new time from the
+    /// `+++` line, if the file's time is the `---` line's (or `-f`); GNU's words if not.
+    pub(super) fn gnu_times(
+        &mut self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: &Path,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let Some(how) = self.opts.set_time else {
+            return Ok(());
+        };
+        if self.opts.output.is_some() || self.opts.dry_run {
+            return Ok(());
+        }
+        let Some((old, new)) = self.header_tails(fp) else {
+            return Ok(());
+        };
+        let Some(new_time) = how.parse(&new) else {
+            return Ok(());
+        };
+        if let Some(s) = src.filter(|_| self.opts.applied != Applied::Ignore) {
+            if self.gnu.disk.is_none() {
+                self.gnu.disk = Some(fstree::Root::open(&self.opts.dir)?);
+            }
+            let disk = self.gnu.disk.as_ref().expect("opened above");
+            let now = disk.lstat(s)?.map(|e| e.mtime);
+            if now.is_none() || how.parse(&old) != now {
+                let name = crate::paths::display(dst);
+                return w(
+                    out,
+                    &format!("Not setting time of file {name} (time mismatch)\n"),
+                );
+            }
+        }
+        self.gnu.times.push((dst.to_path_buf(), new_time));
+        Ok(())
+    }
+
+    /// What follows the names on the `---` and `+++` lines of `fp` (their timestamps), the
+    /// lines swapped under `-R` (the file patch was inverted, its lines were not).
+    fn header_tails(&mut self, fp: &FilePatch) -> Option<(Vec<u8>, Vec<u8>)> {
+        let first = fp.hunks.first()?.line;
+        let lines = self.gnu.text.as_mut()?.lines(fp.line, first).ok()?;
+        let find = |tag: &[u8]| lines.iter().rev().find(|l| l.starts_with(tag)).cloned();
+        let (old, new) = (find(b"--- ")?, find(b"+++ ")?);
+        let (old, new) = (
+            after_name(&old[4..]).to_vec(),
+            after_name(&new[4..]).to_vec(),
+        );
+        Some(if self.opts.reverse {
+            (new, old)
+        } else {
+            (old, new)
+        })
+    }
+
     /// The `---`/`+++` lines heading a reject file under the name `patch`: the names of the
     /// file patch as stripped, each followed by what followed it in the patch (its
     /// timestamp).
@@ -262,14 +323,7 @@ impl Planner<'_> {
         fp: &FilePatch,
         style: crate::gnu::RejectFormat,
     ) -> Option<Vec<u8>> {
-        let first = fp.hunks.first()?.line;
-        let lines = self.gnu.text.as_mut()?.lines(fp.line, first).ok()?;
-        let find = |tag: &[u8]| lines.iter().rev().find(|l| l.starts_with(tag)).cloned();
-        let (mut old, mut new) = (find(b"--- ")?, find(b"+++ ")?);
-        if self.opts.reverse {
-            // The file patch was inverted; its lines were not.
-            std::mem::swap(&mut old, &mut new);
-        }
+        let (old, new) = self.header_tails(fp)?;
         let name = |n: &Option<Vec<u8>>| -> Vec<u8> {
             match n {
                 Some(n) => crate::paths::strip(n, self.strip_for(fp.git))
@@ -279,11 +333,7 @@ impl Planner<'_> {
             }
         };
         let (old_name, new_name) = (name(&fp.old_path), name(&fp.new_path));
-        let head = crate::reject::header(
-            style,
-            (&old_name, after_name(&old[4..])),
-            (&new_name, after_name(&new[4..])),
-        );
+        let head = crate::reject::header(style, (&old_name, &old), (&new_name, &new));
         Some(head)
     }
 }
@@ -305,4 +355,16 @@ fn after_name(rest: &[u8]) -> &[u8] {
         Some(i) => &rest[i..],
         None => b"",
     }
+}
+
+/// Sets the times `-Z`/`-T` planned, once the plan is written.
+pub(super) fn set_times(dir: &Path, times: &[(PathBuf, fstree::Timestamp)]) -> Result<(), Error> {
+    if times.is_empty() {
+        return Ok(());
+    }
+    let root = fstree::Root::open(dir)?;
+    for (p, t) in times {
+        root.set_times(p, Some(*t), Some(*t))?;
+    }
+    Ok(())
 }

@@ -285,6 +285,9 @@ impl<'o> Planner<'o> {
         match check {
             Check::Plan(nodes) => {
                 self.gnu_backup(created, fp.line)?;
+                if let Some(d) = dst.as_deref().filter(|_| op != Operation::Delete) {
+                    self.gnu_times(fp, src.as_deref().filter(|_| created.is_none()), d, out)?;
+                }
                 for (p, n) in nodes {
                     self.place(&p, n, fp.line)?;
                 }
@@ -560,6 +563,7 @@ impl<'o> Planner<'o> {
         }
         if !self.opts.dry_run {
             self.tree.commit(&self.rejects)?;
+            gnu::set_times(&self.opts.dir, &self.gnu.times)?;
         }
         if self.opts.gnu && self.opts.verbose {
             w(out, "done\n")?;

@@ -27,6 +27,7 @@ struct Case<'a> {
     args: Vec<&'a str>,
     stdin: Option<Vec<u8>>,
     env: Vec<(&'a str, &'a str)>,
+    cmp: Compare,
 }
 
 impl<'a> Case<'a> {
@@ -36,7 +37,14 @@ impl<'a> Case<'a> {
             args: args.to_vec(),
             stdin: None,
             env: Vec::new(),
+            cmp: Compare::modes(),
         }
+    }
+
+    /// Compares the trees with `cmp` (e.g. mtimes too).
+    fn compare(mut self, cmp: Compare) -> Self {
+        self.cmp = cmp;
+        self
     }
 
     fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Self {
@@ -80,7 +88,7 @@ impl<'a> Case<'a> {
             (show(&gnu.stdout), show(&gnu.stderr), gnu.code()),
             "\nGNU:\n{gnu}\nours:\n{our}"
         );
-        assert_same_tree(&gnu_root, &our_root, Compare::modes());
+        assert_same_tree(&gnu_root, &our_root, self.cmp.clone());
         gnu
     }
 }
@@ -417,4 +425,31 @@ fn verbose_says_what_gnu_says() {
         .file("p", two_files());
     Case::new(two.clone(), &["--verbose", "-p1", "-i", "p"]).same();
     Case::new(two.remove("g"), &["--verbose", "-t", "-p1", "-i", "p"]).same();
+}
+
+#[test]
+fn set_utc_and_set_time_take_times_from_the_patch() {
+    let p = "--- a\t2026-01-02 03:04:05.000000000 +0000\n+++ b\t2026-01-02 03:04:06.500000000 +0000\n@@ -7,7 +7,7 @@\n 7\n 8\n 9\n-10\n+TEN\n 11\n 12\n 13\n";
+    let no_zone = p.replace(" +0000", "");
+    let at = 1_767_323_045 * NS;
+    for patch in [p, no_zone.as_str()] {
+        let tree = with_patch(&seq(30), patch).with_mtimes(at);
+        let stale = with_patch(&seq(30), patch).with_mtimes(at - NS);
+        for (tz, args) in [
+            ("UTC", &["-Z", "-i", "p"][..]),
+            ("UTC", &["-T", "-i", "p"]),
+            ("EST5", &["-T", "-i", "p"]),
+            ("EST5", &["-Z", "-i", "p"]),
+        ] {
+            let case = Case::new(tree.clone(), args).env("TZ", tz);
+            let out = case.same();
+            if !show(&out.stdout).contains("Not setting time") {
+                case.compare(Compare::mtimes()).same();
+            }
+            Case::new(stale.clone(), args).env("TZ", tz).same();
+            let forced: Vec<&str> = ["-f"].iter().chain(args).copied().collect();
+            let case = Case::new(stale.clone(), &forced).env("TZ", tz);
+            case.compare(Compare::mtimes()).same();
+        }
+    }
 }
