@@ -88,7 +88,7 @@ impl<'a> Case<'a> {
             (show(&gnu.stdout), show(&gnu.stderr), gnu.code()),
             "\nGNU:\n{gnu}\nours:\n{our}"
         );
-        assert_same_tree(&gnu_root, &our_root, self.cmp.clone());
+        assert_same_tree(&gnu_root, &our_root, self.cmp);
         gnu
     }
 }
