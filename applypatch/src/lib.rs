@@ -193,6 +193,9 @@ pub enum Error {
     /// Copying a piped patch to a temporary file (to read it twice) failed.
     #[error("cannot copy the patch to a temporary file in {}", std::env::temp_dir().display())]
     Spool(#[source] std::io::Error),
+    /// `-d DIR` cannot be entered.
+    #[error("cannot change to directory {}", paths::display(.0))]
+    Chdir(PathBuf, #[source] std::io::Error),
     /// The `-o` output cannot be created.
     #[error("cannot create {}", paths::display(.0))]
     Create(PathBuf, #[source] std::io::Error),
@@ -215,6 +218,11 @@ pub fn describe(e: &Error) -> String {
     };
     match e {
         Error::Open(p, io) => format!("Can't open patch file {} : {}", p.display(), strerror(io)),
+        Error::Chdir(p, io) => format!(
+            "Can't change to directory {} : {}",
+            p.display(),
+            strerror(io)
+        ),
         Error::Create(p, io) => format!("Can't create file {} : {}", p.display(), strerror(io)),
         Error::OnlyGarbage => "Only garbage was found in the patch input.".into(),
         other => {
@@ -457,6 +465,21 @@ pub fn open_input(path: Option<&Path>) -> Result<File, Error> {
             .map(File::from)
             .map_err(Error::Stdin)?,
     };
+    seekable(input)
+}
+
+/// The patch for a run with `opts`: as [`open_input`], except that under GNU's defaults a
+/// relative name is taken in `-d DIR`, which must exist first, as GNU patch changes
+/// directory before it opens the patch.
+pub fn open_input_for(opts: &Options, path: Option<&Path>) -> Result<File, Error> {
+    if !opts.gnu {
+        return open_input(path);
+    }
+    std::fs::read_dir(&opts.dir).map_err(|e| Error::Chdir(opts.dir.clone(), e))?;
+    let Some(p) = path else {
+        return open_input(None);
+    };
+    let input = File::open(opts.dir.join(p)).map_err(|e| Error::Open(p.to_path_buf(), e))?;
     seekable(input)
 }
 

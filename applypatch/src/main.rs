@@ -25,10 +25,11 @@ fn main() -> ExitCode {
     // `applypatch ... | head -1`: the reader leaving early must not stop the run half-way.
     let mut out = fstree::error::QuietOnBrokenPipe::new(std::io::stdout().lock());
     let mut err = std::io::stderr().lock();
-    let result = applypatch::open_input(cli.patch_input()).and_then(|patch| match opts.gnu {
-        true => applypatch::run_gnu(patch, &opts, &mut out, &mut err),
-        false => applypatch::run(patch, &opts, &mut out, &mut err),
-    });
+    let result =
+        applypatch::open_input_for(&opts, cli.patch_input()).and_then(|patch| match opts.gnu {
+            true => applypatch::run_gnu(patch, &opts, &mut out, &mut err),
+            false => applypatch::run(patch, &opts, &mut out, &mut err),
+        });
     let _ = out.flush();
     if opts.gnu
         && let Err(e) = &result

@@ -65,9 +65,20 @@ impl Planner<'_> {
         let fuzz = self.opts.fuzz;
         let mut r = apply_hunks(pre, &fp.hunks, fuzz);
         let mut inverted = None;
-        let first_failed = matches!(r.hunks.first(), Some(HunkResult::Failed { .. }));
-        if first_failed && self.opts.applied != Applied::Ignore {
-            match self.reversed(fp, pre, rej_beside, out)? {
+        // How much fuzz the reversed first hunk may need to count: GNU (and `--idempotent`)
+        // tries the reversed hunk at each fuzz level right after the forward one, so a patch
+        // already applied is found before its first hunk applies again with more fuzz.
+        let interleaved = self.opts.gnu || self.opts.applied == Applied::NoOp;
+        let rev_fuzz = match r.hunks.first() {
+            Some(HunkResult::Failed { .. }) if self.opts.gnu => Some(fuzz),
+            Some(HunkResult::Failed { .. }) => Some(0),
+            Some(HunkResult::Applied { fuzz: f, .. }) if interleaved && *f > 0 => Some(f - 1),
+            _ => None,
+        };
+        if let Some(rev_fuzz) = rev_fuzz
+            && self.opts.applied != Applied::Ignore
+        {
+            match self.reversed(fp, pre, rej_beside, out, rev_fuzz)? {
                 Reversed::No => {}
                 Reversed::Assume(hunks) => {
                     r = apply_hunks(pre, &hunks, fuzz);
@@ -96,18 +107,18 @@ impl Planner<'_> {
         self.hunks_failed(fp, hunks, r, rej_beside, out)
     }
 
-    /// The first hunk does not apply: does the patch look reversed (or already applied), its
-    /// first hunk applying inverted? If so, the already-applied policy says what to do.
+    /// The first hunk does not apply (or only with fuzz): does the patch look reversed (or
+    /// already applied), its first hunk applying inverted with at most `fuzz`? If so, the
+    /// already-applied policy says what to do.
     fn reversed(
         &mut self,
         fp: &FilePatch,
         pre: &[u8],
         rej_beside: Option<&Path>,
         out: &mut dyn Write,
+        fuzz: usize,
     ) -> Result<Reversed, Error> {
         let inverted: Vec<Hunk> = fp.hunks.iter().map(invert_hunk).collect();
-        // GNU patch looks for a reversed patch with fuzz too (checked black-box).
-        let fuzz = if self.opts.gnu { self.opts.fuzz } else { 0 };
         let rev = apply_hunks(pre, &inverted, fuzz);
         if !matches!(rev.hunks.first(), Some(HunkResult::Applied { .. })) {
             return Ok(Reversed::No);

@@ -453,3 +453,54 @@ fn set_utc_and_set_time_take_times_from_the_patch() {
         }
     }
 }
+
+/// Issue #14, GNU's decision 1: a small file that already has the change is "previously
+/// applied" (the reversed hunk matches with less fuzz than the forward one needs), not
+/// patched again with fuzz 2.
+#[test]
+fn already_applied_is_found_before_fuzz_applies_it_again() {
+    let p = "--- f\n+++ f\n@@ -1,3 +1,4 @@\n a\n b\n+new\n c\n";
+    let applied = Tree::new().file("f", "a\nb\nnew\nc\n").file("p", p);
+    for args in [
+        &["-i", "p"][..],
+        &["-N", "-i", "p"],
+        &["-t", "-i", "p"],
+        &["-f", "-i", "p"],
+        &["-R", "-N", "-i", "p"],
+    ] {
+        Case::new(applied.clone(), args).same();
+    }
+}
+
+/// Issue #14, GNU's decision 2: trailing context past the end of the file is ignored with
+/// fuzz 1.
+#[test]
+fn trailing_context_past_the_end_applies_with_fuzz() {
+    let tree = Tree::new().file("f", "1\n2\n3\n4\n5\n");
+    for p in [
+        "--- f\n+++ f\n@@ -3,4 +3,4 @@\n 3\n-4\n+FOUR\n 5\n 6\n",
+        "--- f\n+++ f\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+FIVE\n 6\n 7\n 8\n",
+        "--- f\n+++ f\n@@ -1,4 +1,4 @@\n 0\n 1\n-2\n+TWO\n 3\n 4\n",
+    ] {
+        for args in [&["-i", "p"][..], &["-F0", "-i", "p"], &["-F1", "-i", "p"]] {
+            Case::new(tree.clone().file("p", p), args).same();
+        }
+    }
+}
+
+/// Issue #14, GNU's decision 3: `-d DIR` is entered first, then the patch (and ORIGFILE)
+/// opened there.
+#[test]
+fn d_is_entered_before_the_patch_is_opened() {
+    let tree = Tree::new()
+        .file("sub/a", seq(30))
+        .file("sub/p", two_hunks("a", "b"));
+    for args in [
+        &["-d", "sub", "-i", "p"][..],
+        &["-d", "sub", "a", "p"],
+        &["-d", "sub", "-i", "sub/p"],
+        &["-d", "missing", "-i", "p"],
+    ] {
+        Case::new(tree.clone(), args).same();
+    }
+}
