@@ -252,10 +252,17 @@ impl Planner<'_> {
         Ok(true)
     }
 
-    /// Whether a name GNU would not find (fewer components than `-p` strips) stands for a
-    /// file that is not there, as GNU takes it, rather than a refusal.
+    /// Whether a name GNU would not use (fewer components than `-p` strips, absolute, with a
+    /// `..` component) stands for no name, as GNU takes it (the other header's name is used,
+    /// or no file is found, exit 1), rather than a refusal of the whole patch (exit 2). Such
+    /// a name is never opened either way.
     pub(super) fn gnu_unfound(&self, e: crate::paths::PathError) -> bool {
-        self.opts.gnu && e == crate::paths::PathError::TooShort
+        use crate::paths::PathError;
+        self.opts.gnu
+            && matches!(
+                e,
+                PathError::TooShort | PathError::Absolute | PathError::DotDot
+            )
     }
 
     /// `-Z`/`-T` for a file patch just planned (from `src` to `dst`): its new time from the

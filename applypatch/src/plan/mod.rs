@@ -212,6 +212,13 @@ impl<'o> Planner<'o> {
                         p.as_os_str().len(),
                     )
                 };
+                // GNU ranks the names in the patch's own order (`---` first), also when
+                // `-R` inverted the file patch.
+                let (a, b) = if self.opts.gnu && self.opts.reverse {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 let (ea, eb) = (exists(&a), exists(&b));
                 if ea != eb {
                     Some(if ea { a } else { b })
@@ -412,7 +419,7 @@ impl<'o> Planner<'o> {
             Outcome::Failed => return Ok(Check::Failed),
         };
         match fp.op {
-            Operation::Delete => self.deletion(fp, src, &post, out),
+            Operation::Delete => self.deletion(fp, src, (post, old_perm), out),
             _ => self.result(fp, src, dst, is_link, (post, old_perm), out),
         }
     }
@@ -468,11 +475,12 @@ impl<'o> Planner<'o> {
     }
 
     /// A deletion: `src` goes, provided the patch left nothing of its content (`post`).
+    /// Under the name `patch`, a file with more in it keeps what the hunks left (GNU).
     fn deletion(
-        &self,
+        &mut self,
         fp: &FilePatch,
         src: Option<&Path>,
-        post: &[u8],
+        (post, old_perm): PreImage,
         out: &mut dyn Write,
     ) -> Result<Check, Error> {
         // A reversed copy (see `invert`) removes the copy whatever it holds.
@@ -483,6 +491,10 @@ impl<'o> Planner<'o> {
                 out,
                 &format!("Not deleting file {s} as content differs from patch\n"),
             )?;
+            if let Some(s) = src.filter(|_| self.opts.gnu) {
+                let mode = old_perm.unwrap_or(0o644);
+                self.place(s, Node::File { data: post, mode }, fp.line)?;
+            }
             return Ok(Check::Failed);
         }
         Ok(Check::Plan(

@@ -504,3 +504,50 @@ fn d_is_entered_before_the_patch_is_opened() {
         Case::new(tree.clone(), args).same();
     }
 }
+
+/// Issue #14, GNU's decision 9: with both names there, `-R` still ranks them in the patch's
+/// order (`---` first); a name GNU will not use (absolute, `..`) stands for no name, so the
+/// other one is used or no file is found (exit 1, not 2).
+#[test]
+fn names_are_picked_as_gnu_picks_them() {
+    let p = two_hunks("a", "b");
+    let both = Tree::new()
+        .file("a", seq(30))
+        .file("b", seq_with(30, APPLIED))
+        .file("p", p.as_str());
+    for args in [
+        &["-i", "p"][..],
+        &["-R", "-i", "p"],
+        &["-R", "-p0", "-i", "p"],
+    ] {
+        Case::new(both.clone(), args).same();
+        Case::new(both.clone().remove("a"), args).same();
+        Case::new(both.clone().remove("b"), args).same();
+    }
+    for patch in [
+        two_hunks("/etc/a", "b"),
+        two_hunks("../x/a", "b"),
+        two_hunks("../b", "../a"),
+        two_hunks("/etc/a", "a"),
+    ] {
+        let tree = Tree::new().file("a", seq(30)).file("p", patch);
+        Case::new(tree, &["-p0", "-i", "p"]).same();
+    }
+}
+
+/// Issue #14, GNU's decision 10: a deletion whose file holds more than the patch removes
+/// is applied, and the file kept with what is left.
+#[test]
+fn a_deletion_of_a_file_with_more_in_it_keeps_the_rest() {
+    let p = "--- f\t2026-01-01 00:00:00.000000000 +0000\n+++ /dev/null\t1970-01-01 00:00:00.000000000 +0000\n@@ -1,2 +0,0 @@\n-x\n-y\n";
+    for content in ["x\ny\nextra\n", "x\ny\n", "extra\nx\ny\n"] {
+        let tree = Tree::new().file("f", content).file("p", p);
+        for args in [
+            &["-i", "p"][..],
+            &["-E", "-i", "p"],
+            &["--dry-run", "-i", "p"],
+        ] {
+            Case::new(tree.clone(), args).same();
+        }
+    }
+}
