@@ -12,8 +12,21 @@ use treepatch::FilePatch;
 use super::Planner;
 use super::wording::{out_of, w};
 use crate::gnu::echo::PatchText;
+use crate::paths::display;
 use crate::tree::{Node, Shape};
 use crate::{Applied, Error};
+
+/// What GNU patch makes of a creation or deletion that does not fit the file it finds.
+pub(super) enum OddEnds {
+    /// Nothing odd: go on.
+    No,
+    /// The file patch is skipped (counted as failed; the words were said).
+    Skipped,
+    /// `-t`: apply it reversed.
+    Reverse,
+    /// `-f`: apply it anyway, a missing file taken as empty.
+    Anyway,
+}
 
 /// What the GNU personality remembers across file patches.
 #[derive(Default)]
@@ -36,6 +49,10 @@ pub(super) struct GnuState {
     pub times: Vec<(PathBuf, fstree::Timestamp)>,
     /// `-Z`/`-T`: the target as it is, to read files' times (opened when first needed).
     pub disk: Option<fstree::Root>,
+    /// `-f` on a deletion of a missing file: the file is taken as empty.
+    pub as_empty: bool,
+    /// The file patch was reversed by `-t` already: no second look for a reversed patch.
+    pub reversed: bool,
 }
 
 /// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
@@ -57,6 +74,83 @@ impl Planner<'_> {
     pub(super) fn gnu_begin(&mut self) {
         self.gnu.mismatch = false;
         self.gnu.original = None;
+        self.gnu.as_empty = false;
+        self.gnu.reversed = false;
+    }
+
+    /// GNU's check of a deletion whose file is missing or already empty, or a creation whose
+    /// file exists with something in it: its words (`The next patch would delete the file F,
+    /// which does not exist!`) and the already-applied policy's answer.
+    pub(super) fn gnu_odd_ends(
+        &mut self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<OddEnds, Error> {
+        if !self.opts.gnu || self.opts.applied == Applied::NoOp {
+            return Ok(OddEnds::No);
+        }
+        let what = match (fp.op, src, dst) {
+            (treepatch::Operation::Delete, Some(s), _) => match self.shape_and_size(s, fp.line)? {
+                (Shape::Absent, _) => {
+                    format!("delete the file {},\nwhich does not exist!", display(s))
+                }
+                (Shape::File(_), 0) => format!(
+                    "empty out the file {},\nwhich is already empty!",
+                    display(s)
+                ),
+                _ => return Ok(OddEnds::No),
+            },
+            (treepatch::Operation::Create, _, Some(d)) => match self.shape_and_size(d, fp.line)? {
+                (Shape::File(_), n) if n > 0 => {
+                    format!("create the file {},\nwhich already exists!", display(d))
+                }
+                _ => return Ok(OddEnds::No),
+            },
+            _ => return Ok(OddEnds::No),
+        };
+        let said = format!("The next patch would {what}  ");
+        if self.opts.applied == Applied::Ignore {
+            // (`-s` keeps this one quiet, not the others: checked black-box.)
+            if !self.opts.quiet {
+                w(out, &format!("{said}Applying it anyway.\n"))?;
+            }
+            return Ok(OddEnds::Anyway);
+        }
+        w(out, &said)?;
+        let answer = match self.opts.applied {
+            Applied::AssumeReversed => return w(out, "Assuming -R.\n").map(|()| OddEnds::Reverse),
+            Applied::Ask if self.opts.quiet => "Assume -R? [n] \nApply anyway? [n] \n",
+            Applied::Ask => "Assume -R? [n] \nApply anyway? [n] \nSkipping patch.\n",
+            _ => "Skipping patch.\n",
+        };
+        w(out, answer)?;
+        let n = fp.hunks.len();
+        if n > 0 {
+            self.gnu_ignored(fp, out)?;
+            out_of(out, n, n, "ignored", "")?;
+        }
+        Ok(OddEnds::Skipped)
+    }
+
+    /// What is at `p`, and the size of a regular file there (0 for anything else).
+    fn shape_and_size(&mut self, p: &Path, line: usize) -> Result<(Shape, usize), Error> {
+        let shape = self.tree.shape(p).map_err(|e| Self::tree_err(e, line))?;
+        let size = match shape {
+            Shape::File(_) => self
+                .tree
+                .read(p)
+                .map_err(|e| Self::tree_err(e, line))?
+                .len(),
+            _ => 0,
+        };
+        Ok((shape, size))
+    }
+
+    /// Whether GNU lets a creation write over what is at `d`: an empty file.
+    pub(super) fn gnu_may_create_over(&mut self, d: &Path, line: usize) -> Result<bool, Error> {
+        Ok(self.opts.gnu && matches!(self.shape_and_size(d, line)?, (Shape::File(_), 0)))
     }
 
     /// Ends a file patch: the next echo starts after it.
@@ -293,7 +387,7 @@ impl Planner<'_> {
             let disk = self.gnu.disk.as_ref().expect("opened above");
             let now = disk.lstat(s)?.map(|e| e.mtime);
             if now.is_none() || how.parse(&old) != now {
-                let name = crate::paths::display(dst);
+                let name = display(dst);
                 return w(
                     out,
                     &format!("Not setting time of file {name} (time mismatch)\n"),
@@ -305,7 +399,7 @@ impl Planner<'_> {
     }
 
     /// What follows the names on the `---` and `+++` lines of `fp` (their timestamps), the
-    /// lines swapped under `-R` (the file patch was inverted, its lines were not).
+    /// lines swapped when the file patch was inverted (its lines were not).
     fn header_tails(&mut self, fp: &FilePatch) -> Option<(Vec<u8>, Vec<u8>)> {
         let first = fp.hunks.first()?.line;
         let lines = self.gnu.text.as_mut()?.lines(fp.line, first).ok()?;
@@ -315,7 +409,8 @@ impl Planner<'_> {
             after_name(&old[4..]).to_vec(),
             after_name(&new[4..]).to_vec(),
         );
-        Some(if self.opts.reverse {
+        // Inverted once by `-R` or by `-t`'s answer; twice is not at all.
+        Some(if self.opts.reverse != self.gnu.reversed {
             (new, old)
         } else {
             (old, new)
@@ -340,6 +435,17 @@ impl Planner<'_> {
             }
         };
         let (old_name, new_name) = (name(&fp.old_path), name(&fp.new_path));
+        // GNU writes `/dev/null` without its timestamp.
+        let old = if fp.old_path.is_none() {
+            Vec::new()
+        } else {
+            old
+        };
+        let new = if fp.new_path.is_none() {
+            Vec::new()
+        } else {
+            new
+        };
         let head = crate::reject::header(style, (&old_name, &old), (&new_name, &new));
         Some(head)
     }

@@ -249,6 +249,20 @@ impl<'o> Planner<'o> {
             Operation::Delete => (old.or(new), None),
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
+        match self.gnu_odd_ends(fp, src.as_deref(), dst.as_deref(), out)? {
+            gnu::OddEnds::No => {}
+            gnu::OddEnds::Skipped => {
+                self.failed_files += 1;
+                return Ok(());
+            }
+            gnu::OddEnds::Reverse => {
+                if let Item::File(inv) = invert(Item::File(fp.clone())) {
+                    self.gnu.reversed = true;
+                    return self.file_patch(&inv, out);
+                }
+            }
+            gnu::OddEnds::Anyway => self.gnu.as_empty = true,
+        }
         let Some(shown) = dst.clone().or(src.clone()) else {
             if self.opts.gnu {
                 self.failed_files += 1;
@@ -262,6 +276,7 @@ impl<'o> Planner<'o> {
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
         // GNU patch names the file only once it has found it.
         let missing = self.opts.gnu
+            && !self.gnu.as_empty
             && op != Operation::Create
             && src
                 .as_deref()
@@ -326,6 +341,7 @@ impl<'o> Planner<'o> {
         let Some(s) = src else { return Ok(None) };
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
+            Shape::Absent if self.gnu.as_empty => Ok(Some((Vec::new(), None))),
             Shape::Absent if self.opts.gnu => {
                 self.gnu_missing(fp, out)?;
                 Ok(None)
@@ -388,6 +404,7 @@ impl<'o> Planner<'o> {
         if let Some(d) = dst
             && fp.op == Operation::Create
             && self.is_in_the_way(d, fp.line)?
+            && !self.gnu_may_create_over(d, fp.line)?
         {
             return self.create_over_existing(fp, d, is_link, out);
         }

@@ -77,6 +77,7 @@ impl Planner<'_> {
         };
         if let Some(rev_fuzz) = rev_fuzz
             && self.opts.applied != Applied::Ignore
+            && !self.gnu.reversed
         {
             match self.reversed(fp, pre, rej_beside, out, rev_fuzz)? {
                 Reversed::No => {}
@@ -187,6 +188,14 @@ impl Planner<'_> {
         let failed = failed_hunks(hunks, &r.hunks);
         let rej = self.reject_for(fp, rej_beside, &failed);
         let tail = self.reject_tail(rej, out)?;
+        let deleting = fp.op == treepatch::Operation::Delete;
+        if self.opts.gnu && !self.opts.quiet && deleting && !r.content.is_empty() {
+            let s = rej_beside.map(display).unwrap_or_default();
+            w(
+                out,
+                &format!("Not deleting file {s} as content differs from patch\n"),
+            )?;
+        }
         out_of(out, failed.len(), hunks.len(), "FAILED", &tail)?;
         if self.opts.on_failure == OnFailure::Reject
             && let Some(d) = rej_beside
@@ -195,9 +204,15 @@ impl Planner<'_> {
                 Ok(Shape::File(m)) => m,
                 _ => 0o644,
             };
-            let node = Node::File {
-                data: r.content,
-                mode,
+            // GNU removes a file a deletion it could not fully apply leaves empty.
+            let gone = self.opts.gnu && fp.op == treepatch::Operation::Delete;
+            let node = match (gone && r.content.is_empty(), self.tree.shape(d)) {
+                (true, Ok(Shape::Absent)) => return Ok(Outcome::Failed),
+                (true, _) => Node::Absent,
+                _ => Node::File {
+                    data: r.content,
+                    mode,
+                },
             };
             self.place(d, node, line)?;
         }

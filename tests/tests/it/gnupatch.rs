@@ -551,3 +551,36 @@ fn a_deletion_of_a_file_with_more_in_it_keeps_the_rest() {
         }
     }
 }
+
+/// Issue #14, GNU's decision 11: a deletion whose file is missing or already empty, and a
+/// creation whose file is there with content, are questions GNU answers by `-t`, `-f`, `-N`
+/// (or, with no terminal, no); `-t` on an already-empty file reverses the patch.
+#[test]
+fn creations_and_deletions_that_do_not_fit_are_decided_as_gnu_decides() {
+    let delete = "--- f\t2026-01-01 00:00:00.000000000 +0000\n+++ /dev/null\t1970-01-01 00:00:00.000000000 +0000\n@@ -1,2 +0,0 @@\n-x\n-y\n";
+    let create = "--- /dev/null\t1970-01-01 00:00:00.000000000 +0000\n+++ f\t2026-01-01 00:00:00.000000000 +0000\n@@ -0,0 +1,2 @@\n+x\n+y\n";
+    let empty = Tree::new().file("f", "").file("p", delete);
+    let missing = Tree::new().file("p", delete);
+    let full = Tree::new().file("f", "q\n").file("p", create);
+    let created = Tree::new().file("f", "x\ny\n").file("p", create);
+    let over_empty = Tree::new().file("f", "").file("p", create);
+    for args in [
+        &["-i", "p"][..],
+        &["-t", "-i", "p"],
+        &["-N", "-i", "p"],
+        &["-s", "-i", "p"],
+        &["-s", "-t", "-i", "p"],
+        &["-s", "-N", "-i", "p"],
+        &["--dry-run", "-i", "p"],
+    ] {
+        for tree in [&empty, &missing, &full, &created, &over_empty] {
+            Case::new(tree.clone(), args).same();
+        }
+    }
+    for args in [&["-f", "-i", "p"][..], &["-f", "-s", "-i", "p"]] {
+        for tree in [&empty, &missing, &over_empty] {
+            Case::new(tree.clone(), args).same();
+        }
+    }
+    Case::new(empty, &["-R", "-i", "p"]).same();
+}
