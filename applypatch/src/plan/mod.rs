@@ -274,34 +274,7 @@ impl<'o> Planner<'o> {
             });
         };
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
-        // GNU patch names the file only once it has found it.
-        let missing = self.opts.gnu
-            && !self.gnu.as_empty
-            && op != Operation::Create
-            && src
-                .as_deref()
-                .is_some_and(|s| matches!(self.tree.shape(s), Ok(Shape::Absent)));
-        if self.opts.verbose && self.opts.gnu && !missing {
-            self.gnu_echo(fp, out)?;
-        }
-        if !self.opts.quiet && !missing {
-            let verb = verb(self.opts.dry_run, "patching");
-            match &self.opts.output {
-                // `patching file OUT (read from F)`, as GNU says with `-o`.
-                Some(o) => w(
-                    out,
-                    &format!(
-                        "{verb} file {} (read from {})\n",
-                        display(o),
-                        display(&shown)
-                    ),
-                )?,
-                None => announce_file(out, verb, is_link, &shown, op, src.as_deref())?,
-            }
-            if self.opts.verbose && self.opts.gnu {
-                w(out, "Using Plan A...\n")?;
-            }
-        }
+        self.announce(fp, (src.as_deref(), &shown), is_link, out)?;
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
         let created = (op == Operation::Create).then_some(()).and(dst.as_deref());
         match check {
@@ -318,6 +291,45 @@ impl<'o> Planner<'o> {
             Check::Failed => {
                 self.gnu_backup(None, fp.line)?;
                 self.failed_files += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// `patching file F` (GNU's words; `checking` for a dry run; with `-o`, `patching file
+    /// OUT (read from F)`), unless quiet, or, under the name `patch`, the file is missing.
+    fn announce(
+        &mut self,
+        fp: &FilePatch,
+        (src, shown): (Option<&Path>, &Path),
+        is_link: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let op = fp.op;
+        // GNU patch names the file only once it has found it.
+        let missing = self.opts.gnu
+            && !self.gnu.as_empty
+            && op != Operation::Create
+            && src.is_some_and(|s| matches!(self.tree.shape(s), Ok(Shape::Absent)));
+        if self.opts.verbose && self.opts.gnu && !missing {
+            self.gnu_echo(fp, out)?;
+        }
+        if !self.opts.quiet && !missing {
+            let verb = verb(self.opts.dry_run, "patching");
+            match &self.opts.output {
+                // `patching file OUT (read from F)`, as GNU says with `-o`.
+                Some(o) => w(
+                    out,
+                    &format!(
+                        "{verb} file {} (read from {})\n",
+                        display(o),
+                        display(shown)
+                    ),
+                )?,
+                None => announce_file(out, verb, is_link, shown, op, src)?,
+            }
+            if self.opts.verbose && self.opts.gnu {
+                w(out, "Using Plan A...\n")?;
             }
         }
         Ok(())
