@@ -122,6 +122,9 @@ pub struct Cli {
     /// Set patched files' times from the patch, timestamps without a zone in local time.
     #[arg(short = 'T', long = "set-time", overrides_with = "set_utc")]
     pub set_time: bool,
+    /// Patch the file a symlink leads to (only inside the target), not the symlink.
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// Conform to POSIX: no backups on mismatch.
     #[arg(long)]
     pub posix: bool,
@@ -284,6 +287,7 @@ impl Cli {
             backup: self.backups(gnu, posix_env, env)?,
             quoting: self.quoting(env)?,
             read_only,
+            follow_symlinks: self.follow_symlinks,
             set_time: match (self.set_utc, self.set_time) {
                 (true, _) => Some(crate::gnu::SetTime::Utc),
                 (_, true) => Some(crate::gnu::SetTime::Local),

@@ -103,6 +103,8 @@ pub struct Options {
     pub read_only: ReadOnly,
     /// `-Z`/`-T`: set patched files' times from the patch.
     pub set_time: Option<gnu::SetTime>,
+    /// `--follow-symlinks`: patch the file a symlink leads to, inside the target.
+    pub follow_symlinks: bool,
 }
 
 impl Default for Options {
@@ -128,6 +130,7 @@ impl Default for Options {
             quoting: gnu::Quoting::Shell,
             read_only: ReadOnly::Warn,
             set_time: None,
+            follow_symlinks: false,
         }
     }
 }

@@ -38,7 +38,7 @@ pub(super) struct GnuState {
     /// Files backed up in this run (once each, before their first change).
     pub backed_up: HashSet<PathBuf>,
     /// The file being patched as it was before: path, content, permission bits.
-    pub original: Option<(PathBuf, Vec<u8>, u32)>,
+    pub original: Option<(PathBuf, Node)>,
     /// A hunk of the file being patched needed offset or fuzz, or failed.
     pub mismatch: bool,
     /// `-o FILE`: the patched files, one after the other.
@@ -146,6 +146,83 @@ impl Planner<'_> {
             _ => 0,
         };
         Ok((shape, size))
+    }
+
+    /// The file to patch is a symlink, a directory or a special file: GNU refuses it
+    /// (`File F is not a regular file -- refusing to patch`, its hunks to the reject file),
+    /// except that `--follow-symlinks` reads the file a symlink points to, as long as it is
+    /// inside the target (the result then replaces the symlink, as GNU writes it).
+    pub(super) fn gnu_not_regular(
+        &mut self,
+        fp: &FilePatch,
+        s: &Path,
+        shape: Shape,
+        out: &mut dyn Write,
+    ) -> Result<Option<super::PreImage>, Error> {
+        if shape == Shape::Link
+            && self.opts.follow_symlinks
+            && let Some(t) = self.resolve_link(s, fp.line)?
+        {
+            let data = self.tree.read(&t).map_err(|e| Self::tree_err(e, fp.line))?;
+            let mode = match self
+                .tree
+                .shape(&t)
+                .map_err(|e| Self::tree_err(e, fp.line))?
+            {
+                Shape::File(m) => m,
+                _ => 0o644,
+            };
+            return Ok(Some((data, Some(mode))));
+        }
+        w(
+            out,
+            &format!(
+                "File {} is not a regular file -- refusing to patch\n",
+                display(s)
+            ),
+        )?;
+        let n = fp.hunks.len();
+        let all: Vec<(&treepatch::Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
+        let rej = self.reject_for(fp, Some(s), &all);
+        let tail = self.reject_tail(rej, out)?;
+        self.gnu_ignored(fp, out)?;
+        out_of(out, n, n, "ignored", &tail)?;
+        Ok(None)
+    }
+
+    /// The regular file the symlink `link` leads to, followed link by link (at most 40),
+    /// if it stays inside the target.
+    fn resolve_link(&self, link: &Path, line: usize) -> Result<Option<PathBuf>, Error> {
+        use std::os::unix::ffi::OsStrExt;
+        let mut at = link.to_path_buf();
+        for _ in 0..40 {
+            match self.tree.shape(&at).map_err(|e| Self::tree_err(e, line))? {
+                Shape::File(_) => return Ok(Some(at)),
+                Shape::Link => {}
+                _ => return Ok(None),
+            }
+            let target = self
+                .tree
+                .read_link(&at)
+                .map_err(|e| Self::tree_err(e, line))?;
+            if target.first() == Some(&b'/') {
+                return Ok(None);
+            }
+            let mut next = at.parent().map(Path::to_path_buf).unwrap_or_default();
+            for c in target.split(|&b| b == b'/') {
+                match c {
+                    b"" | b"." => {}
+                    b".." => {
+                        if !next.pop() {
+                            return Ok(None);
+                        }
+                    }
+                    c => next.push(std::ffi::OsStr::from_bytes(c)),
+                }
+            }
+            at = next;
+        }
+        Ok(None)
     }
 
     /// Whether GNU lets a creation write over what is at `d`: an empty file.
@@ -277,7 +354,15 @@ impl Planner<'_> {
         {
             return;
         }
-        self.gnu.original = Some((s.to_path_buf(), pre.to_vec(), perm.unwrap_or(0o644)));
+        // A symlink followed by `--follow-symlinks` is backed up as the symlink it is.
+        let node = match self.tree.read_link(s) {
+            Ok(target) if matches!(self.tree.shape(s), Ok(Shape::Link)) => Node::Link { target },
+            _ => Node::File {
+                data: pre.to_vec(),
+                mode: perm.unwrap_or(0o644),
+            },
+        };
+        self.gnu.original = Some((s.to_path_buf(), node));
     }
 
     /// Plans the backup of the file just patched, when one is wanted and not made yet. A
@@ -288,9 +373,15 @@ impl Planner<'_> {
         if self.opts.dry_run || !wanted {
             return Ok(());
         }
-        let (path, data, mode) = match (self.gnu.original.take(), created) {
+        let (path, node) = match (self.gnu.original.take(), created) {
             (Some(o), _) => o,
-            (None, Some(c)) => (c.to_path_buf(), Vec::new(), 0o644),
+            (None, Some(c)) => (
+                c.to_path_buf(),
+                Node::File {
+                    data: Vec::new(),
+                    mode: 0o644,
+                },
+            ),
             (None, None) => return Ok(()),
         };
         if !self.gnu.backed_up.insert(path.clone()) {
@@ -306,7 +397,7 @@ impl Planner<'_> {
         };
         let name = self.opts.backup.name(&path, &siblings);
         self.tree
-            .set(&name, Node::File { data, mode })
+            .set(&name, node)
             .map_err(|e| Self::tree_err(e, line))
     }
 

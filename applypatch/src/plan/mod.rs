@@ -307,10 +307,15 @@ impl<'o> Planner<'o> {
     ) -> Result<(), Error> {
         let op = fp.op;
         // GNU patch names the file only once it has found it.
+        // GNU patch names the file only once it has found a file it will patch.
         let missing = self.opts.gnu
             && !self.gnu.as_empty
             && op != Operation::Create
-            && src.is_some_and(|s| matches!(self.tree.shape(s), Ok(Shape::Absent)));
+            && src.is_some_and(|s| match self.tree.shape(s) {
+                Ok(Shape::Absent | Shape::Dir | Shape::Special) => true,
+                Ok(Shape::Link) => !is_link && !self.opts.follow_symlinks,
+                _ => false,
+            });
         if self.opts.verbose && self.opts.gnu && !missing {
             self.gnu_echo(fp, out)?;
         }
@@ -375,6 +380,9 @@ impl<'o> Planner<'o> {
                     .read_link(s)
                     .map_err(|e| Self::tree_err(e, line))?;
                 Ok(Some((t, None)))
+            }
+            Shape::Link | Shape::Dir | Shape::Special if self.opts.gnu => {
+                self.gnu_not_regular(fp, s, shape, out)
             }
             Shape::Link => {
                 w(
@@ -618,7 +626,7 @@ impl<'o> Planner<'o> {
 }
 
 /// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
-type PreImage = (Vec<u8>, Option<u32>);
+pub(super) type PreImage = (Vec<u8>, Option<u32>);
 
 /// The permission bits of a file the patch writes: the patch's new mode where it creates the
 /// file or changes the mode, else the file's own (`old_perm`), else the patch's new mode, else

@@ -584,3 +584,23 @@ fn creations_and_deletions_that_do_not_fit_are_decided_as_gnu_decides() {
     }
     Case::new(empty, &["-R", "-i", "p"]).same();
 }
+
+#[test]
+fn symlinks_are_refused_or_followed_inside_the_target() {
+    let tree = Tree::new()
+        .file("d/t", seq(30))
+        .symlink("a", "d/t")
+        .file("p", two_hunks("a", "a"));
+    let chain = tree.clone().symlink("a", "l2").symlink("l2", "./d/../d/t");
+    let to_dir = Tree::new().dir("a").file("p", two_hunks("a", "a"));
+    for t in [&tree, &chain, &to_dir] {
+        for args in [
+            &["-i", "p"][..],
+            &["--follow-symlinks", "-i", "p"],
+            &["-b", "--follow-symlinks", "-i", "p"],
+            &["-s", "-i", "p"],
+        ] {
+            Case::new(t.clone(), args).same();
+        }
+    }
+}
