@@ -134,7 +134,7 @@ pub struct Cli {
     /// Accepted for GNU patch (binary and text are the same on POSIX).
     #[arg(long)]
     pub binary: bool,
-    /// Ignore white space differences between patch and file (accepted).
+    /// Blanks in the patch match any run of blanks in the file.
     #[arg(short = 'l', long)]
     pub ignore_whitespace: bool,
     /// Debugging flags (accepted, ignored).
@@ -288,6 +288,7 @@ impl Cli {
             quoting: self.quoting(env)?,
             read_only,
             follow_symlinks: self.follow_symlinks,
+            ignore_whitespace: self.ignore_whitespace,
             set_time: match (self.set_utc, self.set_time) {
                 (true, _) => Some(crate::gnu::SetTime::Utc),
                 (_, true) => Some(crate::gnu::SetTime::Local),

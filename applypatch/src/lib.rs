@@ -105,6 +105,8 @@ pub struct Options {
     pub set_time: Option<gnu::SetTime>,
     /// `--follow-symlinks`: patch the file a symlink leads to, inside the target.
     pub follow_symlinks: bool,
+    /// `-l`: blanks match loosely.
+    pub ignore_whitespace: bool,
 }
 
 impl Default for Options {
@@ -131,6 +133,7 @@ impl Default for Options {
             read_only: ReadOnly::Warn,
             set_time: None,
             follow_symlinks: false,
+            ignore_whitespace: false,
         }
     }
 }

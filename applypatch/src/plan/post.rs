@@ -15,7 +15,7 @@ use super::reject::failed_hunks;
 use super::wording::{hunk_results, out_of, w};
 use super::{Outcome, Planner};
 use crate::paths::display;
-use crate::text::{self, HunkResult, apply_hunks};
+use crate::text::{self, HunkResult, Matching, apply_hunks, apply_hunks_matching};
 use crate::tree::{Node, Shape};
 use crate::{Applied, Error, OnFailure};
 
@@ -63,7 +63,7 @@ impl Planner<'_> {
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
         let fuzz = self.opts.fuzz;
-        let mut r = apply_hunks(pre, &fp.hunks, fuzz);
+        let mut r = apply_hunks_matching(pre, &fp.hunks, fuzz, self.matching());
         let mut inverted = None;
         // How much fuzz the reversed first hunk may need to count: GNU (and `--idempotent`)
         // tries the reversed hunk at each fuzz level right after the forward one, so a patch
@@ -82,7 +82,7 @@ impl Planner<'_> {
             match self.reversed(fp, pre, rej_beside, out, rev_fuzz)? {
                 Reversed::No => {}
                 Reversed::Assume(hunks) => {
-                    r = apply_hunks(pre, &hunks, fuzz);
+                    r = apply_hunks_matching(pre, &hunks, fuzz, self.matching());
                     inverted = Some(hunks);
                 }
                 Reversed::Done(outcome) => return Ok(outcome),
@@ -120,7 +120,7 @@ impl Planner<'_> {
         fuzz: usize,
     ) -> Result<Reversed, Error> {
         let inverted: Vec<Hunk> = fp.hunks.iter().map(invert_hunk).collect();
-        let rev = apply_hunks(pre, &inverted, fuzz);
+        let rev = apply_hunks_matching(pre, &inverted, fuzz, self.matching());
         if !matches!(rev.hunks.first(), Some(HunkResult::Applied { .. })) {
             return Ok(Reversed::No);
         }
@@ -172,6 +172,15 @@ impl Planner<'_> {
         self.gnu_ignored(fp, out)?;
         out_of(out, n, n, "ignored", &tail)?;
         Ok(Reversed::Done(Outcome::Failed))
+    }
+
+    /// How lines are matched: `-l` loosens blanks.
+    fn matching(&self) -> Matching {
+        if self.opts.ignore_whitespace {
+            Matching::Blanks
+        } else {
+            Matching::Exact
+        }
     }
 
     /// Some hunks failed (`r`): they go to the reject file, and with `--reject` the hunks that

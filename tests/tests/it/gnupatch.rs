@@ -604,3 +604,29 @@ fn symlinks_are_refused_or_followed_inside_the_target() {
         }
     }
 }
+
+#[test]
+fn l_matches_runs_of_blanks_loosely() {
+    for (file, patch_line) in [
+        ("a  b", "a b"),
+        ("a b", "ab"),
+        ("a ", "a"),
+        ("  a", "a"),
+        ("a\tb", "a b"),
+        ("a", "a "),
+        ("ab", "a b"),
+        (" a\t b ", "\ta b"),
+    ] {
+        let tree = Tree::new().file("f", format!("x\n{file}\ny\n")).file(
+            "p",
+            format!("--- f\n+++ f\n@@ -1,3 +1,3 @@\n x\n {patch_line}\n-y\n+Y\n"),
+        );
+        for args in [
+            &["-l", "-i", "p"][..],
+            &["-i", "p"],
+            &["-l", "-F0", "-i", "p"],
+        ] {
+            Case::new(tree.clone(), args).same();
+        }
+    }
+}
