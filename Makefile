@@ -79,6 +79,10 @@ install: build docs
 	install -m 755 checkpoint/prepare-checkpoint-build checkpoint/checkpoint-build $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 checkpoint/checkpoint-build.nix $(DESTDIR)$(PREFIX)/share/checkpoint-tools/
 	install -m 644 $(DOCDIR)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+# The compat directory: put it first on PATH and scripts calling `patch` run applypatch
+# with GNU patch's defaults.
+	install -d $(DESTDIR)$(PREFIX)/libexec/checkpoint-tools/compat
+	ln -sf ../../../bin/applypatch $(DESTDIR)$(PREFIX)/libexec/checkpoint-tools/compat/patch
 	for t in $(TOOLS); do \
 		install -m 644 $(DOCDIR)/completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
 		install -m 644 $(DOCDIR)/completions/_$$t $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; \

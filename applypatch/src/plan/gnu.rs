@@ -225,6 +225,45 @@ impl Planner<'_> {
         Ok(None)
     }
 
+    /// `--read-only` (GNU's default `warn`) for the file `s` about to be patched: `Ok(false)`
+    /// when the file patch is refused (`fail`; its hunks go to the reject file). A file is
+    /// read-only when it has no write bit and the user is not root (root may write anything,
+    /// and GNU says nothing then either).
+    pub(super) fn gnu_read_only(
+        &mut self,
+        fp: &FilePatch,
+        s: &Path,
+        out: &mut dyn Write,
+    ) -> Result<bool, Error> {
+        let read_only = match self.tree.shape(s) {
+            Ok(Shape::File(mode)) => mode & 0o222 == 0 && !rustix::process::geteuid().is_root(),
+            _ => false,
+        };
+        if !self.opts.gnu || !read_only || fp.op != treepatch::Operation::Modify {
+            return Ok(true);
+        }
+        match self.opts.read_only {
+            crate::ReadOnly::Ignore => Ok(true),
+            crate::ReadOnly::Warn => {
+                let msg = format!("File {} is read-only; trying to patch anyway\n", display(s));
+                w(out, &msg).map(|()| true)
+            }
+            crate::ReadOnly::Fail => {
+                w(
+                    out,
+                    &format!("File {} is read-only; refusing to patch\n", display(s)),
+                )?;
+                let n = fp.hunks.len();
+                let all: Vec<(&treepatch::Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
+                let rej = self.reject_for(fp, Some(s), &all);
+                let tail = self.reject_tail(rej, out)?;
+                self.gnu_ignored(fp, out)?;
+                out_of(out, n, n, "ignored", &tail)?;
+                Ok(false)
+            }
+        }
+    }
+
     /// Whether GNU lets a creation write over what is at `d`: an empty file.
     pub(super) fn gnu_may_create_over(&mut self, d: &Path, line: usize) -> Result<bool, Error> {
         Ok(self.opts.gnu && matches!(self.shape_and_size(d, line)?, (Shape::File(_), 0)))

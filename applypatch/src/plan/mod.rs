@@ -274,6 +274,12 @@ impl<'o> Planner<'o> {
             });
         };
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
+        if let Some(s) = src.as_deref()
+            && !self.gnu_read_only(fp, s, out)?
+        {
+            self.failed_files += 1;
+            return Ok(());
+        }
         self.announce(fp, (src.as_deref(), &shown), is_link, out)?;
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
         let created = (op == Operation::Create).then_some(()).and(dst.as_deref());

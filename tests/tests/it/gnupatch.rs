@@ -630,3 +630,89 @@ fn l_matches_runs_of_blanks_loosely() {
         }
     }
 }
+
+/// `--read-only` only matters to a user who may not write the file: run as `nobody` (when
+/// the tests run as root and `runuser` is there), in directories anyone may write.
+#[test]
+fn read_only_files_are_warned_about_or_refused_as_gnu_does() {
+    use std::os::unix::fs::PermissionsExt;
+    if !rustix::process::geteuid().is_root() || which("runuser").is_none() {
+        eprintln!("skipped: needs root and runuser");
+        return;
+    }
+    require_tool("patch");
+    let dir = scratch();
+    let ours = our_patch_dir(dir.path());
+    let open = |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode));
+    open(dir.path(), 0o755).expect("chmod scratch");
+    let tree = Tree::new()
+        .file_mode("a", seq(30), 0o444)
+        .file("p", two_hunks("a", "b"));
+    for (i, args) in [
+        &["-i", "p"][..],
+        &["--read-only=fail", "-i", "p"],
+        &["--read-only=ignore", "-i", "p"],
+        &["--read-only=warn", "-i", "p"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut outs = Vec::new();
+        for (side, path) in [("gnu", Path::new("/usr/bin")), ("ours", ours.as_path())] {
+            let root = tree.build(dir.join(format!("{side}{i}")));
+            open(&root, 0o777).expect("chmod tree");
+            let out = cmd("runuser")
+                .args(["-u", "nobody", "--", "env"])
+                .arg(format!("PATH={}", path.display()))
+                .arg("patch")
+                .args(args)
+                .cwd(&root)
+                .run();
+            outs.push((out, root));
+        }
+        let ((gnu, gnu_root), (our, our_root)) = (&outs[0], &outs[1]);
+        assert_eq!(
+            (show(&our.stdout), show(&our.stderr), our.code()),
+            (show(&gnu.stdout), show(&gnu.stderr), gnu.code()),
+            "\nGNU:\n{gnu}\nours:\n{our}"
+        );
+        assert_same_tree(gnu_root, our_root, Compare::modes());
+    }
+}
+
+/// The program `name` on `PATH`, if any.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// What is refused on purpose (GNU would run RCS/SCCS, or merge): a clear message, exit 2,
+/// nothing changed. Not differential: GNU does these things.
+#[test]
+fn get_ifdef_and_merge_are_refused_clearly() {
+    let dir = scratch();
+    let ours = our_patch_dir(dir.path());
+    let tree = with_patch(&seq(30), &two_hunks("a", "b"));
+    for (i, args) in [
+        &["-g", "1", "-i", "p"][..],
+        &["--get=-1", "-i", "p"],
+        &["-D", "NAME", "-i", "p"],
+        &["--merge", "-i", "p"],
+        &["--merge=diff3", "-i", "p"],
+        &["-B", "/tmp/", "-b", "-i", "p"],
+        &["-Y", "../", "-b", "-i", "p"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let root = tree.build(dir.join(format!("t{i}")));
+        let before = Listing::read(&root);
+        let out = cmd("patch").args(args).cwd(&root).env("PATH", &ours).run();
+        assert_eq!(out.code(), Some(2), "{out}");
+        assert!(out.stderr_text().starts_with("patch: **** "), "{out}");
+        assert!(out.stdout.is_empty(), "{out}");
+        assert_unchanged(&before);
+    }
+}
