@@ -289,6 +289,7 @@ impl Cli {
             read_only,
             follow_symlinks: self.follow_symlinks,
             ignore_whitespace: self.ignore_whitespace,
+            binary: self.binary,
             set_time: match (self.set_utc, self.set_time) {
                 (true, _) => Some(crate::gnu::SetTime::Utc),
                 (_, true) => Some(crate::gnu::SetTime::Local),

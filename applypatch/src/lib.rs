@@ -107,6 +107,8 @@ pub struct Options {
     pub follow_symlinks: bool,
     /// `-l`: blanks match loosely.
     pub ignore_whitespace: bool,
+    /// `--binary`: CRs in the patch are content (GNU's note about stripping them is not said).
+    pub binary: bool,
 }
 
 impl Default for Options {
@@ -134,6 +136,7 @@ impl Default for Options {
             set_time: None,
             follow_symlinks: false,
             ignore_whitespace: false,
+            binary: false,
         }
     }
 }

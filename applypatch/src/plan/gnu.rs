@@ -322,9 +322,28 @@ impl Planner<'_> {
         Ok(())
     }
 
-    /// `--verbose`, before each file patch: what GNU makes of it.
-    pub(super) fn gnu_verbose_start(&mut self, out: &mut dyn Write) -> Result<(), Error> {
-        if !(self.opts.gnu && self.opts.verbose) {
+    /// Before each file patch: GNU's note on a patch with CRLF lines (without `--binary`:
+    /// the CRs are stripped, as applypatch strips them too where the file has none), and,
+    /// with `--verbose`, what GNU makes of it.
+    pub(super) fn gnu_file_start(
+        &mut self,
+        fp: &FilePatch,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        if !self.opts.gnu {
+            return Ok(());
+        }
+        if !self.opts.binary
+            && !self.opts.quiet
+            && let Some((old, new)) = self.header_tails(fp)
+            && (old.ends_with(b"\r") || new.ends_with(b"\r"))
+        {
+            w(
+                out,
+                "(Stripping trailing CRs from patch; use --binary to disable.)\n",
+            )?;
+        }
+        if !self.opts.verbose {
             return Ok(());
         }
         let next = if self.gnu.seen_one {

@@ -235,7 +235,7 @@ impl<'o> Planner<'o> {
 
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         self.gnu_begin();
-        self.gnu_verbose_start(out)?;
+        self.gnu_file_start(fp, out)?;
         self.file_patch(fp, out)?;
         self.gnu_end(fp);
         Ok(())

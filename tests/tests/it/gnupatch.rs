@@ -716,3 +716,21 @@ fn get_ifdef_and_merge_are_refused_clearly() {
         assert_unchanged(&before);
     }
 }
+
+#[test]
+fn a_crlf_patch_on_an_lf_file_is_noted_and_applied() {
+    let crlf = |p: String| p.replace('\n', "\r\n");
+    let one = with_patch(&seq(30), &crlf(two_hunks("a", "b")));
+    let two = Tree::new()
+        .file("f", seq(5))
+        .file("g", seq(5))
+        .file("p", crlf(two_files()));
+    for args in [
+        &["-i", "p"][..],
+        &["-s", "-i", "p"],
+        &["--dry-run", "-i", "p"],
+    ] {
+        Case::new(one.clone(), args).same();
+    }
+    Case::new(two, &["-p1", "-i", "p"]).same();
+}
