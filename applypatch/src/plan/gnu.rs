@@ -53,6 +53,8 @@ pub(super) struct GnuState {
     pub as_empty: bool,
     /// The file patch was reversed by `-t` already: no second look for a reversed patch.
     pub reversed: bool,
+    /// A rename found done already: its source (`(already renamed from S)`).
+    pub renamed_from: Option<PathBuf>,
 }
 
 /// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
@@ -76,6 +78,33 @@ impl Planner<'_> {
         self.gnu.original = None;
         self.gnu.as_empty = false;
         self.gnu.reversed = false;
+        self.gnu.renamed_from = None;
+    }
+
+    /// A rename whose source is gone and whose destination is there: GNU patches the
+    /// destination in place (`patching file D (already renamed from S)`). The file patch to
+    /// apply instead, if so.
+    pub(super) fn gnu_already_renamed(
+        &mut self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+    ) -> Result<Option<FilePatch>, Error> {
+        let (Some(s), Some(d)) = (src, dst) else {
+            return Ok(None);
+        };
+        if !self.opts.gnu || fp.op != treepatch::Operation::Rename || s == d {
+            return Ok(None);
+        }
+        let shape = |p: &Path| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
+        if shape(s)? != Shape::Absent || !matches!(shape(d)?, Shape::File(_)) {
+            return Ok(None);
+        }
+        self.gnu.renamed_from = Some(s.to_path_buf());
+        let mut m = fp.clone();
+        m.op = treepatch::Operation::Modify;
+        m.old_path = m.new_path.clone();
+        Ok(Some(m))
     }
 
     /// GNU's check of a deletion whose file is missing or already empty, or a creation whose
@@ -110,7 +139,19 @@ impl Planner<'_> {
             },
             _ => return Ok(OddEnds::No),
         };
-        let said = format!("The next patch would {what}  ");
+        let (said, assume, assuming) = if self.opts.reverse {
+            (
+                format!("The next patch, when reversed, would {what}  "),
+                "Ignore -R? [n] ",
+                "Ignoring -R.\n",
+            )
+        } else {
+            (
+                format!("The next patch would {what}  "),
+                "Assume -R? [n] ",
+                "Assuming -R.\n",
+            )
+        };
         if self.opts.applied == Applied::Ignore {
             // (`-s` keeps this one quiet, not the others: checked black-box.)
             if !self.opts.quiet {
@@ -120,12 +161,12 @@ impl Planner<'_> {
         }
         w(out, &said)?;
         let answer = match self.opts.applied {
-            Applied::AssumeReversed => return w(out, "Assuming -R.\n").map(|()| OddEnds::Reverse),
-            Applied::Ask if self.opts.quiet => "Assume -R? [n] \nApply anyway? [n] \n",
-            Applied::Ask => "Assume -R? [n] \nApply anyway? [n] \nSkipping patch.\n",
-            _ => "Skipping patch.\n",
+            Applied::AssumeReversed => return w(out, assuming).map(|()| OddEnds::Reverse),
+            Applied::Ask if self.opts.quiet => format!("{assume}\nApply anyway? [n] \n"),
+            Applied::Ask => format!("{assume}\nApply anyway? [n] \nSkipping patch.\n"),
+            _ => "Skipping patch.\n".to_string(),
         };
-        w(out, answer)?;
+        w(out, &answer)?;
         let n = fp.hunks.len();
         if n > 0 {
             self.gnu_ignored(fp, out)?;

@@ -249,6 +249,9 @@ impl<'o> Planner<'o> {
             Operation::Delete => (old.or(new), None),
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
+        if let Some(m) = self.gnu_already_renamed(fp, src.as_deref(), dst.as_deref())? {
+            return self.file_patch(&m, out);
+        }
         match self.gnu_odd_ends(fp, src.as_deref(), dst.as_deref(), out)? {
             gnu::OddEnds::No => {}
             gnu::OddEnds::Skipped => {
@@ -337,7 +340,17 @@ impl<'o> Planner<'o> {
                         display(shown)
                     ),
                 )?,
-                None => announce_file(out, verb, is_link, shown, op, src)?,
+                None => match self.gnu.renamed_from.take() {
+                    Some(from) => w(
+                        out,
+                        &format!(
+                            "{verb} file {} (already renamed from {})\n",
+                            display(shown),
+                            display(&from)
+                        ),
+                    )?,
+                    None => announce_file(out, verb, is_link, shown, op, src)?,
+                },
             }
             if self.opts.verbose && self.opts.gnu {
                 w(out, "Using Plan A...\n")?;
@@ -490,6 +503,9 @@ impl<'o> Planner<'o> {
                 w(out, &note)?;
             }
             return Ok(Check::Nothing);
+        }
+        if self.opts.gnu && self.opts.applied == Applied::Ignore {
+            return self.gnu_create_anyway(fp, d, out);
         }
         w(
             out,

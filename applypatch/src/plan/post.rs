@@ -174,6 +174,40 @@ impl Planner<'_> {
         Ok(Reversed::Done(Outcome::Failed))
     }
 
+    /// `-f` on a creation whose file is there with content (GNU: "Applying it anyway."):
+    /// every hunk fails, the file stays as it is (backed up) and the hunks go to its rejects.
+    pub(super) fn gnu_create_anyway(
+        &mut self,
+        fp: &FilePatch,
+        d: &Path,
+        out: &mut dyn Write,
+    ) -> Result<super::Check, Error> {
+        let data = self.tree.read(d).map_err(|e| Self::tree_err(e, fp.line))?;
+        let perm = match self.tree.shape(d) {
+            Ok(Shape::File(m)) => Some(m),
+            _ => None,
+        };
+        self.gnu_original(Some(d), &data, perm);
+        self.gnu.mismatch = true;
+        let hunks: Vec<HunkResult> = fp
+            .hunks
+            .iter()
+            .map(|h| HunkResult::Failed {
+                at: h.old_start.max(1) as i64,
+                misordered: false,
+            })
+            .collect();
+        if !self.opts.quiet {
+            hunk_results(out, &hunks, true, self.opts.verbose)?;
+        }
+        let r = text::Applied {
+            content: data,
+            hunks,
+        };
+        self.hunks_failed(fp, &fp.hunks, r, Some(d), out)?;
+        Ok(super::Check::Failed)
+    }
+
     /// How lines are matched: `-l` loosens blanks.
     fn matching(&self) -> Matching {
         if self.opts.ignore_whitespace {

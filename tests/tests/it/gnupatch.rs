@@ -734,3 +734,31 @@ fn a_crlf_patch_on_an_lf_file_is_noted_and_applied() {
     }
     Case::new(two, &["-p1", "-i", "p"]).same();
 }
+
+/// A git patch (deletion, change, mode, rename, creation), forwards, backwards (creations
+/// and deletions that do not fit, a rename already done) and again.
+#[test]
+fn git_patches_as_gnu_applies_them() {
+    let p = "diff --git a/del b/del\ndeleted file mode 100644\nindex 8a1218a..0000000\n--- a/del\n+++ /dev/null\n@@ -1,5 +0,0 @@\n-1\n-2\n-3\n-4\n-5\n\
+diff --git a/keep b/keep\nindex f00c965..e9bef1e 100644\n--- a/keep\n+++ b/keep\n@@ -1,6 +1,6 @@\n 1\n 2\n-3\n+THREE\n 4\n 5\n 6\n\
+diff --git a/mode b/mode\nold mode 100644\nnew mode 100755\n\
+diff --git a/mv b/moved\nsimilarity index 100%\nrename from mv\nrename to moved\n\
+diff --git a/new b/new\nnew file mode 100644\nindex 0000000..3e75765\n--- /dev/null\n+++ b/new\n@@ -0,0 +1 @@\n+new\n";
+    let before = Tree::new()
+        .file("keep", seq(10))
+        .file("mv", seq(10))
+        .file("del", seq(5))
+        .file("mode", "x\n")
+        .file("p", p);
+    for args in [
+        &["-p1", "-i", "p"][..],
+        &["-p1", "--dry-run", "-i", "p"],
+        &["-p1", "-R", "-i", "p"],
+        &["-p1", "-R", "-t", "-i", "p"],
+        &["-p1", "-R", "-N", "-i", "p"],
+        &["-p1", "-R", "-s", "-i", "p"],
+        &["-i", "p"],
+    ] {
+        Case::new(before.clone(), args).same();
+    }
+}
