@@ -14,6 +14,7 @@
 //! terminal or exits.
 
 pub mod cli;
+pub mod gnu;
 pub(crate) mod locate;
 pub(crate) mod paths;
 pub(crate) mod reject;
@@ -27,6 +28,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
+pub use gnu::ReadOnly;
 pub use plan::Planner;
 
 /// What to do when some hunks or files cannot be applied.
@@ -52,6 +54,9 @@ pub enum Applied {
     Ignore,
     /// `--idempotent`: a file patch that is already fully applied is a no-op that succeeds.
     NoOp,
+    /// GNU patch without `-N`, `-t` or `-f`: it asks (`Assume -R? [n]`, `Apply anyway? [n]`);
+    /// with no terminal to answer, both answers are no, so the file is skipped.
+    Ask,
 }
 
 /// The options of one run (GNU patch's flags, as far as they are supported).
@@ -65,7 +70,7 @@ pub struct Options {
     pub reverse: bool,
     /// `--dry-run`/`--check`: check only, write nothing.
     pub dry_run: bool,
-    /// `-F N`: maximum fuzz.
+    /// `-F N`: maximum fuzz (default 2).
     pub fuzz: usize,
     /// `-s`: no `patching file` / hunk messages.
     pub quiet: bool,
@@ -75,10 +80,37 @@ pub struct Options {
     pub on_failure: OnFailure,
     /// Already-applied handling (`-N`, `-t`, `-f`, `--idempotent`).
     pub applied: Applied,
+    /// GNU patch's personality (the name `patch`, or `--gnu`): items in patch order, GNU's
+    /// words where they differ from applypatch's (see [`gnu`]).
+    pub gnu: bool,
+    /// `--posix`.
+    pub posix: bool,
+    /// `--verbose`.
+    pub verbose: bool,
     /// GNU patch's ORIGFILE operand: every file patch applies to this file (relative to
     /// `dir`, not stripped), whatever its headers say; the way to name the file of a normal
     /// diff or an ed script that has no `Index:` line.
     pub origfile: Option<PathBuf>,
+    /// `-o FILE`: the patched files are written there, one after the other (`-`: stdout).
+    pub output: Option<PathBuf>,
+    /// `-r`: where rejects go.
+    pub reject_to: gnu::RejectTo,
+    /// `--reject-format`.
+    pub reject_format: Option<gnu::RejectFormat>,
+    /// Backups (`-b`, `-V`, `-B`, `-Y`, `-z`, backup-if-mismatch).
+    pub backup: gnu::Backup,
+    /// `--quoting-style`.
+    pub quoting: gnu::Quoting,
+    /// `--read-only`.
+    pub read_only: ReadOnly,
+    /// `-Z`/`-T`: set patched files' times from the patch.
+    pub set_time: Option<gnu::SetTime>,
+    /// `--follow-symlinks`: patch the file a symlink leads to, inside the target.
+    pub follow_symlinks: bool,
+    /// `-l`: blanks match loosely.
+    pub ignore_whitespace: bool,
+    /// `--binary`: CRs in the patch are content (GNU's note about stripping them is not said).
+    pub binary: bool,
 }
 
 impl Default for Options {
@@ -93,7 +125,20 @@ impl Default for Options {
             remove_empty: false,
             on_failure: OnFailure::Abort,
             applied: Applied::Skip,
+            gnu: false,
+            posix: false,
+            verbose: false,
             origfile: None,
+            output: None,
+            reject_to: gnu::RejectTo::Beside,
+            reject_format: None,
+            backup: gnu::Backup::default(),
+            quoting: gnu::Quoting::Shell,
+            read_only: ReadOnly::Warn,
+            set_time: None,
+            follow_symlinks: false,
+            ignore_whitespace: false,
+            binary: false,
         }
     }
 }
@@ -159,9 +204,49 @@ pub enum Error {
     /// Copying a piped patch to a temporary file (to read it twice) failed.
     #[error("cannot copy the patch to a temporary file in {}", std::env::temp_dir().display())]
     Spool(#[source] std::io::Error),
+    /// `-d DIR` cannot be entered.
+    #[error("cannot change to directory {}", paths::display(.0))]
+    Chdir(PathBuf, #[source] std::io::Error),
+    /// The `-o` output cannot be created.
+    #[error("cannot create {}", paths::display(.0))]
+    Create(PathBuf, #[source] std::io::Error),
+    /// Writing the `-o` output failed.
+    #[error("cannot write {}", paths::display(.0))]
+    Write(PathBuf, #[source] std::io::Error),
     /// Writing messages failed.
     #[error("cannot write messages")]
     Output(#[source] std::io::Error),
+}
+
+/// What went wrong, with its causes, as GNU patch words trouble after `patch: **** `.
+pub fn describe(e: &Error) -> String {
+    let strerror = |e: &std::io::Error| {
+        let t = e.to_string();
+        match t.rfind(" (os error ") {
+            Some(i) => t[..i].to_string(),
+            None => t,
+        }
+    };
+    match e {
+        Error::Open(p, io) => format!("Can't open patch file {} : {}", p.display(), strerror(io)),
+        Error::Chdir(p, io) => format!(
+            "Can't change to directory {} : {}",
+            p.display(),
+            strerror(io)
+        ),
+        Error::Create(p, io) => format!("Can't create file {} : {}", p.display(), strerror(io)),
+        Error::OnlyGarbage => "Only garbage was found in the patch input.".into(),
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    }
 }
 
 /// The exit code for trouble.
@@ -219,6 +304,77 @@ pub fn run<S: Read + Seek>(
     let writes = planned.is_ok() && planner.will_write();
     tell(out, &said, writes).map_err(Error::Output)?;
     planned?;
+    planner.finish(out, err)
+}
+
+/// Applies the patch `patch` (from its current position) as GNU patch does (the name `patch`,
+/// `--gnu`): one item after the other in patch order, each inverted for `-R`, the hunks that
+/// fit applied and the rest sent to reject files. The patch is read once by the parser, and
+/// again by line number where GNU shows its text (see [`gnu::echo`]). With `-o -` the
+/// patched files go to `out` and every message to `err`.
+pub fn run_gnu(
+    patch: File,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, Error> {
+    if opts.output.as_deref() != Some(Path::new("-")) {
+        if let Some(name) = &opts.output {
+            // GNU creates the output first: a missing directory is trouble before anything.
+            let parent = opts.dir.join(name);
+            let parent = parent.parent().unwrap_or(Path::new("."));
+            if let Err(e) = std::fs::metadata(parent) {
+                return Err(Error::Create(name.clone(), e));
+            }
+        }
+        return gnu_plan(patch, opts, out, err, None);
+    }
+    let mut warnings = Vec::new();
+    let status = gnu_plan(patch, opts, err, &mut warnings, Some(out));
+    err.write_all(&warnings).map_err(Error::Output)?;
+    status
+}
+
+/// [`run_gnu`] with its writers chosen: `data` for `-o -`.
+fn gnu_plan(
+    mut patch: File,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    data: Option<&mut dyn Write>,
+) -> Result<Status, Error> {
+    let _quoting = paths::QuotingScope::new(opts.quoting);
+    let root = fstree::Root::open(&opts.dir)?;
+    let start = patch.stream_position().map_err(Error::Input)?;
+    let text = gnu::echo::PatchText::new(patch.try_clone().map_err(Error::Input)?, start);
+    let mut planner = Planner::new(root, opts);
+    planner.show_text(text);
+    let mut any = false;
+    for item in parse(&mut patch) {
+        let item = item?;
+        any = true;
+        let item = if opts.reverse {
+            plan::invert(item)
+        } else {
+            item
+        };
+        planner.item(&item, out, err)?;
+    }
+    if !any {
+        refuse_garbage(&mut patch, start)?;
+    }
+    let output = planner.take_output();
+    match (data, &opts.output) {
+        (Some(data), _) => data.write_all(&output).map_err(Error::Output)?,
+        // A name outside the target (given on the command line, never by the patch).
+        (None, Some(name)) if !opts.dry_run && !planner.plan_output(name, output.clone())? => {
+            let status = planner.finish(out, err)?;
+            std::fs::write(opts.dir.join(name), &output)
+                .map_err(|e| Error::Write(name.clone(), e))?;
+            return Ok(status);
+        }
+        _ => {}
+    }
     planner.finish(out, err)
 }
 
@@ -370,6 +526,21 @@ pub fn open_input(path: Option<&Path>) -> Result<File, Error> {
             .map(File::from)
             .map_err(Error::Stdin)?,
     };
+    seekable(input)
+}
+
+/// The patch for a run with `opts`: as [`open_input`], except that under GNU's defaults a
+/// relative name is taken in `-d DIR`, which must exist first, as GNU patch changes
+/// directory before it opens the patch.
+pub fn open_input_for(opts: &Options, path: Option<&Path>) -> Result<File, Error> {
+    if !opts.gnu {
+        return open_input(path);
+    }
+    std::fs::read_dir(&opts.dir).map_err(|e| Error::Chdir(opts.dir.clone(), e))?;
+    let Some(p) = path else {
+        return open_input(None);
+    };
+    let input = File::open(opts.dir.join(p)).map_err(|e| Error::Open(p.to_path_buf(), e))?;
     seekable(input)
 }
 

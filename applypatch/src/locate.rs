@@ -10,7 +10,9 @@
 //!   larger of the two ends: a hunk with 1 leading and 3 trailing context lines is a hunk at the
 //!   start of its file, with 2 "virtual" leading lines that must be absorbed by fuzz first. While
 //!   virtual lines remain the hunk is anchored: it must match at line 1 (leading side) or end
-//!   exactly at the end of the file (trailing side). Checked cases: a start-of-file hunk fails
+//!   exactly at the end of the file (trailing side). Trailing context lines that fuzz
+//!   ignores may run past the end of the file (GNU applies such a hunk with fuzz 1). Checked
+//!   cases: a start-of-file hunk fails
 //!   on a file with lines prepended up to fuzz 2 and applies with fuzz 2 or 3 at an offset; a
 //!   hunk with 1 leading line whose first line changed needs fuzz 3.
 
@@ -71,19 +73,19 @@ pub fn locate(
 ) -> Option<Found> {
     let n = lines.len();
     let len = hunk.old.len();
-    if len > n {
-        return None;
-    }
-    let last = n - len; // highest start position
-    if min_pos > last {
-        return None;
-    }
     let context = hunk.prefix.max(hunk.suffix);
     for fuzz in 0..=max_fuzz.min(context) {
         let pre_virtual = context - hunk.prefix;
         let suf_virtual = context - hunk.suffix;
         let drop_pre = fuzz.saturating_sub(pre_virtual).min(hunk.prefix);
         let drop_suf = fuzz.saturating_sub(suf_virtual).min(hunk.suffix);
+        // Trailing context dropped by fuzz may lie past the end of the file.
+        let Some(last) = n.checked_sub(len - drop_suf.min(len)) else {
+            continue;
+        };
+        if min_pos > last {
+            continue;
+        }
         let need =
             &hunk.old[drop_pre.min(len)..len.saturating_sub(drop_suf).max(drop_pre.min(len))];
         let matches = |p: usize| -> bool {

@@ -11,6 +11,7 @@
 //! `modes` says which modes a patch may give; `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
 //! a patch for `-R`.
 
+mod gnu;
 mod invert;
 mod modes;
 mod post;
@@ -41,6 +42,7 @@ pub struct Planner<'o> {
     /// Sources of the patch's renames ([`Planner::note`]): a rename or copy may land on one,
     /// as it moves away (a swap of two names).
     moved_away: HashSet<PathBuf>,
+    gnu: gnu::GnuState,
 }
 
 /// The outcome of checking one file patch.
@@ -80,6 +82,7 @@ impl<'o> Planner<'o> {
             notices: 0,
             rejects: Vec::new(),
             moved_away: HashSet::new(),
+            gnu: gnu::GnuState::default(),
         }
     }
 
@@ -199,21 +202,24 @@ impl<'o> Planner<'o> {
 
     /// Picks source and destination paths for a file patch.
     fn names(&self, fp: &FilePatch) -> Result<(Option<PathBuf>, Option<PathBuf>), Error> {
-        let res = |n: &Option<Vec<u8>>| -> Result<Option<PathBuf>, Error> {
-            n.as_ref()
-                .map(|n| self.resolve(n, fp.git, fp.line))
-                .transpose()
-        };
-        if let Some(orig) = &self.opts.origfile {
+        // The ORIGFILE operand: the one file every file patch applies to, unstripped.
+        if let Some(o) = &self.opts.origfile {
             let p =
-                paths::resolve(orig.as_os_str().as_bytes(), Strip::Components(0)).map_err(|e| {
+                paths::resolve(o.as_os_str().as_bytes(), Strip::Components(0)).map_err(|e| {
                     Error::Refused {
                         line: fp.line,
-                        message: format!("refusing {}: {e}", display(orig)),
+                        message: format!("refusing {}: {e}", display(o)),
                     }
                 })?;
             return Ok((Some(p.clone()), Some(p)));
         }
+        let res = |n: &Option<Vec<u8>>| -> Result<Option<PathBuf>, Error> {
+            let Some(n) = n else { return Ok(None) };
+            match paths::resolve(n, self.strip_for(fp.git)) {
+                Err(e) if self.gnu_unfound(e) => Ok(None),
+                _ => self.resolve(n, fp.git, fp.line).map(Some),
+            }
+        };
         let (old, new) = (res(&fp.old_path)?, res(&fp.new_path)?);
         if fp.git {
             return Ok((old, new));
@@ -230,6 +236,13 @@ impl<'o> Planner<'o> {
                         p.as_os_str().len(),
                     )
                 };
+                // GNU ranks the names in the patch's own order (`---` first), also when
+                // `-R` inverted the file patch.
+                let (a, b) = if self.opts.gnu && self.opts.reverse {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 let (ea, eb) = (exists(&a), exists(&b));
                 if ea != eb {
                     Some(if ea { a } else { b })
@@ -245,22 +258,48 @@ impl<'o> Planner<'o> {
     }
 
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        self.gnu_begin();
+        self.gnu_file_start(fp, out)?;
+        self.file_patch(fp, out)?;
+        self.gnu_end(fp);
+        Ok(())
+    }
+
+    fn file_patch(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         let (old, new) = self.names(fp)?;
         let op = fp.op;
-        let (mut src, dst) = match op {
+        let (src, dst) = match op {
             Operation::Create => (None, new.or(old)),
             Operation::Delete => (old.or(new), None),
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
-        // Already renamed (the source gone, the destination there): GNU patch patches the
-        // destination in place.
-        let already_renamed = self.already_renamed(fp, src.as_deref(), dst.as_deref())?;
-        let moved_from = src.clone();
-        if already_renamed {
-            src.clone_from(&dst);
+        if let Some(m) = self.already_renamed(fp, src.as_deref(), dst.as_deref())? {
+            return self.file_patch(&m, out);
+        }
+        match self.gnu_odd_ends(fp, src.as_deref(), dst.as_deref(), out)? {
+            gnu::OddEnds::No => {}
+            gnu::OddEnds::Skipped => {
+                self.failed_files += 1;
+                return Ok(());
+            }
+            gnu::OddEnds::Reverse => {
+                if let Item::File(inv) = invert(Item::File(fp.clone())) {
+                    self.gnu.reversed = true;
+                    return self.file_patch(&inv, out);
+                }
+            }
+            gnu::OddEnds::Anyway => self.gnu.as_empty = true,
         }
         let Some(shown) = dst.clone().or(src.clone()) else {
-            let message = if fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none() {
+            // A normal diff or an ed script without a name is trouble under both names (GNU
+            // patch: "Only garbage was found", exit 2); other nameless file patches are
+            // missing files to GNU.
+            let script = fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none();
+            if self.opts.gnu && !script {
+                self.failed_files += 1;
+                return self.gnu_missing(fp, out);
+            }
+            let message = if script {
                 "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
             } else {
                 "no file name in this file patch"
@@ -277,25 +316,97 @@ impl<'o> Planner<'o> {
             });
         }
         let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
-        // GNU patch says nothing about the file an ed script edits.
-        if !self.opts.quiet && fp.ed.is_none() {
-            let verb = verb(self.opts.dry_run, "patching");
-            let from = (moved_from.as_deref(), already_renamed);
-            announce_file(out, verb, is_link, &shown, op, from)?;
+        if let Some(s) = src.as_deref()
+            && !self.gnu_read_only(fp, s, out)?
+        {
+            self.failed_files += 1;
+            return Ok(());
         }
+        self.announce(fp, (src.as_deref(), &shown), is_link, out)?;
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
+        let created = (op == Operation::Create).then_some(()).and(dst.as_deref());
         match check {
             Check::Plan(nodes) => {
+                self.gnu_backup(created, fp.line)?;
+                if let Some(d) = dst.as_deref().filter(|_| op != Operation::Delete) {
+                    self.gnu_times(fp, src.as_deref().filter(|_| created.is_none()), d, out)?;
+                }
                 for (p, n) in nodes {
-                    self.tree
-                        .set(&p, n)
-                        .map_err(|e| Self::tree_err(e, fp.line))?;
+                    self.place(&p, n, fp.line)?;
                 }
             }
             Check::Nothing => {}
-            Check::Failed => self.failed_files += 1,
+            Check::Failed => {
+                self.gnu_backup(None, fp.line)?;
+                self.failed_files += 1;
+            }
         }
         Ok(())
+    }
+
+    /// `patching file F` (GNU's words; `checking` for a dry run; with `-o`, `patching file
+    /// OUT (read from F)`), unless quiet, or, under the name `patch`, the file is missing.
+    fn announce(
+        &mut self,
+        fp: &FilePatch,
+        (src, shown): (Option<&Path>, &Path),
+        is_link: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let op = fp.op;
+        // GNU patch names the file only once it has found a file it will patch.
+        let missing = self.opts.gnu
+            && op != Operation::Create
+            && src.is_some_and(|s| match self.tree.shape(s) {
+                Ok(Shape::Absent | Shape::Dir | Shape::Special) => true,
+                Ok(Shape::Link) => !is_link && !self.opts.follow_symlinks,
+                _ => false,
+            })
+            && !self.absent_as_empty(fp);
+        if self.opts.verbose && self.opts.gnu && !missing {
+            self.gnu_echo(fp, out)?;
+        }
+        // GNU patch says nothing about the file an ed script edits.
+        if !self.opts.quiet && !missing && fp.ed.is_none() {
+            let verb = verb(self.opts.dry_run, "patching");
+            match &self.opts.output {
+                // `patching file OUT (read from F)`, as GNU says with `-o`.
+                Some(o) => w(
+                    out,
+                    &format!(
+                        "{verb} file {} (read from {})\n",
+                        display(o),
+                        display(shown)
+                    ),
+                )?,
+                None => {
+                    let from = (src, self.gnu.renamed_from.take());
+                    announce_file(out, verb, is_link, shown, op, from)?;
+                }
+            }
+            if self.opts.verbose && self.opts.gnu {
+                w(out, "Using Plan A...\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a missing file to patch is taken as empty, one rule for both names. Under the
+    /// name `patch`, as GNU patch 2.7.6 does (checked black-box): after `-f` on a deletion
+    /// of a missing file (see `gnu_odd_ends`), or when the first hunk adds to an empty file
+    /// (`@@ -0,0 ...`, `*** 0 ****`, git sections too), but not for a normal diff's `0a1`
+    /// ("can't find file to patch"). Under `applypatch`, for any such hunk outside git
+    /// sections (`0a1` included), git's sections keeping git apply's rule.
+    fn absent_as_empty(&mut self, fp: &FilePatch) -> bool {
+        let adds_to_empty = fp
+            .hunks
+            .first()
+            .is_some_and(|h| h.old_start == 0 && h.old_len == 0);
+        if self.opts.gnu {
+            self.gnu.as_empty || adds_to_empty && !self.gnu_normal_diff(fp)
+        } else {
+            adds_to_empty && !fp.git
+        }
     }
 
     /// Reads the pre-image of `src` (empty for a creation): `Ok(None)` when it cannot be
@@ -319,16 +430,10 @@ impl<'o> Planner<'o> {
         }
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
-            // GNU patch creates a missing file from a patch that adds to an empty one
-            // (`@@ -0,0 ...`, `*** 0 ****`, `0a1`), whatever its header says.
-            Shape::Absent
-                if !fp.git
-                    && fp
-                        .hunks
-                        .first()
-                        .is_some_and(|h| h.old_start == 0 && h.old_len == 0) =>
-            {
-                Ok(Some((Vec::new(), None)))
+            Shape::Absent if self.absent_as_empty(fp) => Ok(Some((Vec::new(), None))),
+            Shape::Absent if self.opts.gnu => {
+                self.gnu_missing(fp, out)?;
+                Ok(None)
             }
             Shape::Absent => {
                 w(
@@ -347,6 +452,9 @@ impl<'o> Planner<'o> {
                     .read_link(s)
                     .map_err(|e| Self::tree_err(e, line))?;
                 Ok(Some((t, None)))
+            }
+            Shape::Link | Shape::Dir | Shape::Special if self.opts.gnu => {
+                self.gnu_not_regular(fp, s, shape, out)
             }
             Shape::Link => {
                 w(
@@ -407,6 +515,7 @@ impl<'o> Planner<'o> {
         if let Some(d) = dst
             && fp.op == Operation::Create
             && self.is_in_the_way(d, fp.line)?
+            && !self.gnu_may_create_over(d, fp.line)?
         {
             return self.create_over_existing(fp, d, is_link, out);
         }
@@ -429,13 +538,16 @@ impl<'o> Planner<'o> {
         let Some((pre, old_perm)) = self.pre_image(fp, src, dst, is_link, out)? else {
             return Ok(Check::Failed);
         };
+        if fp.op != Operation::Create {
+            self.gnu_original(src, &pre, old_perm);
+        }
         let post = match self.post_image(fp, pre, src, dst, out)? {
             Outcome::Post(p) => p,
             Outcome::Nothing => return Ok(Check::Nothing),
             Outcome::Failed => return Ok(Check::Failed),
         };
         match fp.op {
-            Operation::Delete => self.deletion(fp, src, &post, out),
+            Operation::Delete => self.deletion(fp, src, (post, old_perm), out),
             _ => self.result(fp, src, dst, is_link, (post, old_perm), out),
         }
     }
@@ -464,6 +576,9 @@ impl<'o> Planner<'o> {
             }
             return Ok(Check::Nothing);
         }
+        if self.opts.gnu && self.opts.applied == Applied::Ignore {
+            return self.gnu_create_anyway(fp, d, out);
+        }
         w(
             out,
             &format!(
@@ -474,23 +589,31 @@ impl<'o> Planner<'o> {
         Ok(Check::Failed)
     }
 
-    /// Whether a rename finds its source gone and its destination a regular file, which GNU
-    /// patch then patches in place (`--idempotent` skips it instead, see
-    /// [`Planner::already_gone`]).
+    /// A rename whose source is gone and whose destination is a regular file (done already):
+    /// GNU patch patches the destination in place, `patching file D (already renamed from
+    /// S)`, under both names. The file patch to apply instead, if so (`--idempotent` skips
+    /// such a rename instead, see [`Planner::already_gone`]).
     fn already_renamed(
-        &self,
+        &mut self,
         fp: &FilePatch,
         src: Option<&Path>,
         dst: Option<&Path>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<FilePatch>, Error> {
         let (Some(s), Some(d)) = (src, dst) else {
-            return Ok(false);
+            return Ok(None);
         };
         if fp.op != Operation::Rename || self.opts.applied == Applied::NoOp || s == d {
-            return Ok(false);
+            return Ok(None);
         }
-        let shape = |p| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
-        Ok(shape(s)? == Shape::Absent && matches!(shape(d)?, Shape::File(_)))
+        let shape = |p: &Path| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
+        if shape(s)? != Shape::Absent || !matches!(shape(d)?, Shape::File(_)) {
+            return Ok(None);
+        }
+        self.gnu.renamed_from = Some(s.to_path_buf());
+        let mut m = fp.clone();
+        m.op = Operation::Modify;
+        m.old_path.clone_from(&m.new_path);
+        Ok(Some(m))
     }
 
     /// Whether a deletion or rename finds its work done (`--idempotent`): `src` is gone and,
@@ -510,11 +633,12 @@ impl<'o> Planner<'o> {
     }
 
     /// A deletion: `src` goes, provided the patch left nothing of its content (`post`).
+    /// Under the name `patch`, a file with more in it keeps what the hunks left (GNU).
     fn deletion(
-        &self,
+        &mut self,
         fp: &FilePatch,
         src: Option<&Path>,
-        post: &[u8],
+        (post, old_perm): PreImage,
         out: &mut dyn Write,
     ) -> Result<Check, Error> {
         // A reversed copy (see `invert`) removes the copy whatever it holds.
@@ -525,6 +649,10 @@ impl<'o> Planner<'o> {
                 out,
                 &format!("Not deleting file {s} as content differs from patch\n"),
             )?;
+            if let Some(s) = src.filter(|_| self.opts.gnu) {
+                let mode = old_perm.unwrap_or(0o644);
+                self.place(s, Node::File { data: post, mode }, fp.line)?;
+            }
             return Ok(Check::Failed);
         }
         Ok(Check::Plan(
@@ -596,7 +724,6 @@ impl<'o> Planner<'o> {
 
     /// Ends the run: writes the plan unless something failed (all-or-nothing) or this is a dry run.
     pub fn finish(self, out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, Error> {
-        let _ = out;
         let failed = self.failed_files > 0;
         if failed && self.opts.on_failure == OnFailure::Abort {
             writeln!(
@@ -608,18 +735,22 @@ impl<'o> Planner<'o> {
             .map_err(Error::Output)?;
             return Ok(Status::Failed);
         }
-        if !self.opts.dry_run
-            && let Err(f) = self.tree.commit(&self.rejects)
-        {
-            if f.done > 0 {
-                writeln!(
-                    err,
-                    "applypatch: the tree is partly patched: {} of {} changes were made when the commit failed; running the same command again with --idempotent finishes the job",
-                    f.done, f.total
-                )
-                .map_err(Error::Output)?;
+        if !self.opts.dry_run {
+            if let Err(f) = self.tree.commit(&self.rejects) {
+                if f.done > 0 {
+                    writeln!(
+                        err,
+                        "applypatch: the tree is partly patched: {} of {} changes were made when the commit failed; running the same command again with --idempotent finishes the job",
+                        f.done, f.total
+                    )
+                    .map_err(Error::Output)?;
+                }
+                return Err(Error::Tree(f.source));
             }
-            return Err(Error::Tree(f.source));
+            gnu::set_times(&self.opts.dir, &self.gnu.times)?;
+        }
+        if self.opts.gnu && self.opts.verbose {
+            w(out, "done\n")?;
         }
         Ok(if failed || self.notices > 0 {
             Status::Failed
@@ -630,7 +761,7 @@ impl<'o> Planner<'o> {
 }
 
 /// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
-type PreImage = (Vec<u8>, Option<u32>);
+pub(super) type PreImage = (Vec<u8>, Option<u32>);
 
 #[cfg(test)]
 mod tests {

@@ -219,6 +219,13 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// The names in the directory `dir` on disk (for numbered backups).
+    pub fn names_in(&self, dir: &Path) -> Result<Vec<std::ffi::OsString>, TreeError> {
+        Ok(self.list_disk(dir)?)
+    }
+}
+
 impl Drop for Tree {
     /// Removes the temporaries of a plan that was not (or not fully) committed.
     fn drop(&mut self) {

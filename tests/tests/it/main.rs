@@ -9,6 +9,7 @@ mod compat;
 mod diffname;
 mod exit_status;
 mod gnudiff;
+mod gnupatch;
 mod harness;
 mod hostile;
 mod hunks;
