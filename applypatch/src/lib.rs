@@ -349,9 +349,13 @@ fn gnu_plan(
     let text = gnu::echo::PatchText::new(patch.try_clone().map_err(Error::Input)?, start);
     let mut planner = Planner::new(root, opts);
     planner.show_text(text);
+    note_renames(&mut patch, start, opts, &mut planner)?;
     let mut any = false;
     for item in parse(&mut patch) {
         let item = item?;
+        if nameless_script(&item, opts) {
+            continue;
+        }
         any = true;
         let item = if opts.reverse {
             plan::invert(item)
@@ -376,6 +380,39 @@ fn gnu_plan(
         _ => {}
     }
     planner.finish(out, err)
+}
+
+/// Whether GNU patch takes `item` for garbage: a normal diff or an ed script with no name
+/// (no `Index:` line) and no ORIGFILE operand (checked black-box: skipped in silence; a patch
+/// of nothing else is "Only garbage").
+fn nameless_script(item: &treepatch::Item, opts: &Options) -> bool {
+    matches!(item, treepatch::Item::File(fp)
+        if (fp.ed.is_some() || !fp.hunks.is_empty())
+            && fp.old_path.is_none()
+            && fp.new_path.is_none()
+            && opts.origfile.is_none())
+}
+
+/// Lets `planner` know the patch's renames before it plans the first item (a swap of two
+/// names: GNU patch applies `g` -> `f` then `f` -> `g`), reading the patch once without its
+/// hunk lines and going back to `start`. A malformed item ends the look-ahead: the planning
+/// pass reports it where it stands.
+fn note_renames(
+    patch: &mut File,
+    start: u64,
+    opts: &Options,
+    planner: &mut Planner<'_>,
+) -> Result<(), Error> {
+    for item in parse(&mut *patch).skim_hunks() {
+        let Ok(item) = item else { break };
+        planner.note(&if opts.reverse {
+            plan::invert(item)
+        } else {
+            item
+        });
+    }
+    patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
+    Ok(())
 }
 
 /// Writes what planning said: as it is when the changes are written, else with `patching`

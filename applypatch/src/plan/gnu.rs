@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use treepatch::FilePatch;
 
 use super::Planner;
+use super::format::Format;
 use super::wording::{out_of, w};
 use crate::gnu::echo::PatchText;
 use crate::paths::display;
@@ -56,14 +57,11 @@ pub(super) struct GnuState {
     /// A rename found done already (under both names, see `Planner::already_renamed`): its
     /// source (`(already renamed from S)`).
     pub renamed_from: Option<PathBuf>,
-}
-
-/// The first line after `fp` (after its last hunk), or `fp`'s first line if it has none.
-fn end_of(fp: &FilePatch) -> usize {
-    match fp.hunks.last() {
-        Some(h) => h.line + 1 + h.lines.len() + h.lines.iter().filter(|l| l.no_newline).count(),
-        None => fp.line + 1,
-    }
+    /// The format of the file patch (read by `gnu_file_start`).
+    pub format: Format,
+    /// The `\ No newline at end of file` lines of the file patches before this one: GNU's
+    /// "input line" numbers do not count them (checked black-box).
+    pub marks: usize,
 }
 
 impl Planner<'_> {
@@ -162,18 +160,6 @@ impl Planner<'_> {
             _ => 0,
         };
         Ok((shape, size))
-    }
-
-    /// Whether `fp` is a normal diff, by its first hunk's line in the patch (`0a1,2`, where
-    /// the other formats start with `@@` or `***`).
-    pub(super) fn gnu_normal_diff(&mut self, fp: &FilePatch) -> bool {
-        let (Some(h), Some(text)) = (fp.hunks.first(), self.gnu.text.as_mut()) else {
-            return false;
-        };
-        text.lines(h.line, h.line + 1)
-            .ok()
-            .and_then(|l| l.into_iter().next())
-            .is_some_and(|l| l.first().is_some_and(u8::is_ascii_digit))
     }
 
     /// The file to patch is a symlink, a directory or a special file: GNU refuses it
@@ -299,13 +285,23 @@ impl Planner<'_> {
 
     /// Ends a file patch: the next echo starts after it.
     pub(super) fn gnu_end(&mut self, fp: &FilePatch) {
-        self.gnu.echo_from = end_of(fp);
+        self.gnu.echo_from = self.gnu.format.end_of(fp);
+        self.gnu.marks += fp
+            .hunks
+            .iter()
+            .flat_map(|h| &h.lines)
+            .filter(|l| l.no_newline)
+            .count();
     }
 
     /// GNU's report of a file patch whose file is not there: the text leading up to its
     /// first hunk, then no file (no terminal to ask for one), then its hunks ignored.
     pub(super) fn gnu_missing(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
-        let first = fp.hunks.first().map_or(fp.line, |h| h.line);
+        let first = self
+            .gnu
+            .format
+            .first_line(fp)
+            .saturating_sub(self.gnu.marks);
         if !self.opts.quiet {
             w(
                 out,
@@ -316,7 +312,9 @@ impl Planner<'_> {
             } else {
                 "Perhaps you should have used the -p or --strip option?\n"
             };
-            w(out, hint)?;
+            if self.gnu.format.hints_at_strip() {
+                w(out, hint)?;
+            }
         }
         self.gnu_echo(fp, out)?;
         match self.opts.applied {
@@ -342,10 +340,10 @@ impl Planner<'_> {
             return Ok(());
         }
         for (i, h) in fp.hunks.iter().enumerate() {
-            w(
-                out,
-                &format!("Hunk #{} ignored at {}.\n", i + 1, h.old_start),
-            )?;
+            // An empty old range (`@@ -3,0`, `3a4`, `*** 3 ****`) is after its line: GNU
+            // names the next one (checked black-box).
+            let at = h.old_start + u64::from(h.old_len == 0);
+            w(out, &format!("Hunk #{} ignored at {at}.\n", i + 1))?;
         }
         Ok(())
     }
@@ -371,6 +369,7 @@ impl Planner<'_> {
                 "(Stripping trailing CRs from patch; use --binary to disable.)\n",
             )?;
         }
+        self.gnu_read_format(fp);
         if !self.opts.verbose {
             return Ok(());
         }
@@ -382,13 +381,13 @@ impl Planner<'_> {
         self.gnu.seen_one = true;
         w(
             out,
-            &format!("Hmm...  {next} like a unified diff to me...\n"),
+            &format!("Hmm...  {next} like {} to me...\n", self.gnu.format.words()),
         )
     }
 
     /// The text leading up to the first hunk of `fp`, each line after a `|`.
     pub(super) fn gnu_echo(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
-        let first = fp.hunks.first().map_or(fp.line, |h| h.line);
+        let first = self.gnu.format.first_line(fp);
         let from = self.gnu.echo_from.max(1);
         let lines = match &mut self.gnu.text {
             Some(t) => t.lines(from, first).map_err(Error::Input)?,
@@ -581,7 +580,11 @@ impl Planner<'_> {
         let first = fp.hunks.first()?.line;
         let lines = self.gnu.text.as_mut()?.lines(fp.line, first).ok()?;
         let find = |tag: &[u8]| lines.iter().rev().find(|l| l.starts_with(tag)).cloned();
-        let (old, new) = (find(b"--- ")?, find(b"+++ ")?);
+        // A unified diff's `---`/`+++` lines, else a context diff's `***`/`---` lines.
+        let (old, new) = match find(b"+++ ") {
+            Some(new) => (find(b"--- ")?, new),
+            None => (find(b"*** ")?, find(b"--- ")?),
+        };
         let (old, new) = (
             after_name(&old[4..]).to_vec(),
             after_name(&new[4..]).to_vec(),

@@ -8,9 +8,10 @@
 //! hunks that fit are planned and the rest go to `.rej` files.
 //!
 //! The jobs, one module each: this one picks names and plans; `post` makes post-images;
-//! `modes` says which modes a patch may give; `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
+//! `format` tells GNU's formats apart; `modes` says which modes a patch may give; `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
 //! a patch for `-R`.
 
+mod format;
 mod gnu;
 mod invert;
 mod modes;
@@ -291,23 +292,7 @@ impl<'o> Planner<'o> {
             gnu::OddEnds::Anyway => self.gnu.as_empty = true,
         }
         let Some(shown) = dst.clone().or(src.clone()) else {
-            // A normal diff or an ed script without a name is trouble under both names (GNU
-            // patch: "Only garbage was found", exit 2); other nameless file patches are
-            // missing files to GNU.
-            let script = fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none();
-            if self.opts.gnu && !script {
-                self.failed_files += 1;
-                return self.gnu_missing(fp, out);
-            }
-            let message = if script {
-                "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
-            } else {
-                "no file name in this file patch"
-            };
-            return Err(Error::Refused {
-                line: fp.line,
-                message: message.into(),
-            });
+            return self.nameless(fp, out);
         };
         if fp.ed.is_some() && self.opts.reverse {
             return Err(Error::Refused {
@@ -342,6 +327,27 @@ impl<'o> Planner<'o> {
             }
         }
         Ok(())
+    }
+
+    /// A file patch without a name it can use. A normal diff or an ed script without a name
+    /// is trouble (under the name `patch` it is garbage, skipped before it gets here); a file
+    /// patch whose names GNU cannot use (`-p` strips too much) is a missing file to GNU.
+    fn nameless(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        let script = fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none();
+        let unnamed = script && fp.new_path.is_none();
+        if self.opts.gnu && !unnamed {
+            self.failed_files += 1;
+            return self.gnu_missing(fp, out);
+        }
+        let message = if script {
+            "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
+        } else {
+            "no file name in this file patch"
+        };
+        Err(Error::Refused {
+            line: fp.line,
+            message: message.into(),
+        })
     }
 
     /// `patching file F` (GNU's words; `checking` for a dry run; with `-o`, `patching file
@@ -403,7 +409,7 @@ impl<'o> Planner<'o> {
             .first()
             .is_some_and(|h| h.old_start == 0 && h.old_len == 0);
         if self.opts.gnu {
-            self.gnu.as_empty || adds_to_empty && !self.gnu_normal_diff(fp)
+            self.gnu.as_empty || adds_to_empty && self.gnu.format != format::Format::Normal
         } else {
             adds_to_empty && !fp.git
         }

@@ -53,7 +53,14 @@ impl Planner<'_> {
                 PathBuf::from(name)
             }
         };
-        let style = self.opts.reject_format.unwrap_or(RejectFormat::Unified);
+        // Under the name `patch`, a context diff's rejects are a context diff (GNU's default
+        // follows the input); otherwise unified.
+        let context = self.opts.gnu && self.gnu.format == super::format::Format::Context;
+        let style = self.opts.reject_format.unwrap_or(if context {
+            RejectFormat::Context
+        } else {
+            RejectFormat::Unified
+        });
         let header = match self.opts.gnu {
             true => self.gnu_reject_header(fp, style),
             false => None,

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use checkpoint_tests::*;
 
+mod formats;
+
 /// A directory holding `patch`, a symlink to applypatch.
 fn our_patch_dir(dir: &Path) -> PathBuf {
     let bin_dir = dir.join("ourbin");

@@ -1,0 +1,111 @@
+//! Where the two halves of issue 14 meet: the formats applypatch reads (context and normal
+//! diffs, ed scripts, git renames) under the name `patch`, side by side with GNU patch 2.7.6
+//! through the parent module's [`Case`]. GNU's words depend on the format (`--verbose` names
+//! it, a context hunk starts at its `***************` line, a normal diff or an ed script gets
+//! no hint about `-p`, each format ends where its own lines end), and so do its decisions (a
+//! missing file is created from a unified or context hunk that adds to an empty file, not from
+//! a normal diff's `0a1`).
+
+use super::*;
+
+/// A context diff of `x` (the last line loses its newline), `y` and `z`, as `diff -rc a b`
+/// writes it.
+const CONTEXT: &str = "diff -rc a/x b/x\n\
+*** a/x\t2026-01-02 03:04:05.000000000 +0000\n\
+--- b/x\t2026-01-02 03:04:06.000000000 +0000\n\
+***************\n\
+*** 1,7 ****\n  1\n! 2\n  3\n  4\n  5\n! 6\n  7\n\
+--- 1,8 ----\n  1\n! TWO\n  3\n  4\n  5\n! SIX\n  7\n+ no-nl\n\
+\\ No newline at end of file\n\
+diff -rc a/y b/y\n\
+*** a/y\t2026-01-02 03:04:05.000000000 +0000\n\
+--- b/y\t2026-01-02 03:04:06.000000000 +0000\n\
+***************\n\
+*** 1,2 ****\n  p\n! q\n--- 1,2 ----\n  p\n! Q\n\
+diff -rc a/z b/z\n\
+*** a/z\t2026-01-02 03:04:05.000000000 +0000\n\
+--- b/z\t2026-01-02 03:04:06.000000000 +0000\n\
+***************\n\
+*** 1 ****\n--- 1,2 ----\n  k\n+ l\n";
+
+/// The same change as normal diffs, each named by an `Index:` line.
+const NORMAL: &str = "Index: x\n2c2\n< 2\n---\n> TWO\n6,7c6,8\n< 6\n< 7\n---\n> SIX\n> 7\n> no-nl\n\
+\\ No newline at end of file\nIndex: y\n2c2\n< q\n---\n> Q\nIndex: z\n1a2\n> l\n";
+
+/// The same change as ed scripts.
+const ED: &str =
+    "Index: x\n7a\nno-nl\n.\n6c\nSIX\n.\n2c\nTWO\n.\nIndex: y\n2c\nQ\n.\nIndex: z\n1a\nl\n.\n";
+
+/// Targets for the three-file patches: all there, each one missing, and (`failing`) one
+/// where `y`'s hunk fails.
+fn targets(failing: bool) -> Vec<Tree> {
+    let (x, y, z) = ("1\n2\n3\n4\n5\n6\n7\n", "p\nq\n", "k\n");
+    let mut trees = vec![
+        Tree::new().file("x", x).file("y", y).file("z", z),
+        Tree::new().file("y", y).file("z", z),
+        Tree::new().file("x", x).file("z", z),
+        Tree::new().file("x", x).file("y", y),
+    ];
+    if failing {
+        trees.push(Tree::new().file("x", x).file("y", "p\nZ\n").file("z", z));
+    }
+    trees
+}
+
+#[test]
+fn context_normal_and_ed_patches_are_worded_as_gnu_words_them() {
+    // (A normal diff's rejects are left out: GNU heads them with the text before the hunk
+    // and `/dev/null` names, which applypatch does not copy yet.)
+    for (patch, failing) in [(CONTEXT, true), (NORMAL, false), (ED, true)] {
+        for tree in targets(failing) {
+            for args in [
+                &[][..],
+                &["--verbose"],
+                &["-p1"],
+                &["-p1", "--verbose"],
+                &["-s"],
+            ] {
+                Case::new(tree.clone(), args).stdin(patch).same();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_missing_file_is_created_from_a_hunk_adding_to_an_empty_one_unless_a_normal_diff() {
+    let unified = "--- f\n+++ f\n@@ -0,0 +1,2 @@\n+a\n+b\n";
+    let context = "*** f\n--- f\n***************\n*** 0 ****\n--- 1,2 ----\n+ a\n+ b\n";
+    let normal = "Index: f\n0a1,2\n> a\n> b\n";
+    let after_three = "--- f\n+++ f\n@@ -3,0 +4 @@\n+a\n";
+    for patch in [unified, context, normal, after_three] {
+        for args in [&[][..], &["--verbose"], &["-p1", "--verbose"]] {
+            Case::new(Tree::new(), args).stdin(patch).same();
+        }
+    }
+}
+
+#[test]
+fn renames_that_swap_two_names_apply_as_gnu_applies_them() {
+    let swap = "diff --git a/g b/f\nsimilarity index 100%\nrename from g\nrename to f\n\
+diff --git a/f b/g\nsimilarity index 100%\nrename from f\nrename to g\n";
+    let tree = Tree::new().file("f", "F\n").file("g", "G\n");
+    Case::new(tree, &["-p1"]).stdin(swap).same();
+}
+
+#[test]
+fn a_nameless_normal_diff_or_ed_script_is_garbage_unless_origfile_names_it() {
+    let tree = Tree::new().file("f", "a\nb\n");
+    let unified = "--- f\n+++ f\n@@ -1 +1 @@\n-a\n+A\n";
+    let (normal, ed) = ("2c2\n< b\n---\n> c\n", "2c\nc\n.\n");
+    for script in [normal, ed] {
+        for (patch, args) in [
+            (script.to_string(), &[][..]),
+            (script.to_string(), &["f"]),
+            (format!("{script}{unified}"), &[]),
+            (format!("{unified}{script}"), &[]),
+            (format!("Index: f\n{script}"), &["-p1"]),
+        ] {
+            Case::new(tree.clone(), args).stdin(patch).same();
+        }
+    }
+}
