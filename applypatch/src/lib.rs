@@ -479,6 +479,8 @@ fn plan_items<S: Read + Seek>(
             0 => planner.item(&item, out, err)?,
             1 => renames = true,
             2 => rmdirs.push(item),
+            // Creations are left out: a patch of a million new files keeps no set at all.
+            _ if is_creation(&item) => {}
             _ => changed.extend(names_hash(&item).into_iter().flat_map(|(a, b)| [a, b])),
         }
     }
@@ -520,6 +522,11 @@ fn sweep<S: Read + Seek>(
         }
     }
     Ok(())
+}
+
+/// Whether `item` creates a file.
+fn is_creation(item: &treepatch::Item) -> bool {
+    matches!(item, treepatch::Item::File(fp) if fp.op == treepatch::Operation::Create)
 }
 
 /// Hashes of a file patch's old and new names (the old one twice when there is no new one).

@@ -62,6 +62,7 @@ fn comparable(items: Vec<Item>) -> Vec<Item> {
         .filter_map(|item| match item {
             Item::File(mut fp) => {
                 fp.line = 0;
+                fp.context = false;
                 fp.hunks.iter_mut().for_each(|h| h.line = 0);
                 Some(Item::File(fp))
             }

@@ -87,6 +87,9 @@ pub struct FilePatch {
     pub similarity: Option<u8>,
     /// True when the section came from `diff --git` (paths default to `-p1`).
     pub git: bool,
+    /// True when the section was read from a context diff (`diff -c`): GNU patch writes the
+    /// rejects of such a section as a context diff too.
+    pub context: bool,
     /// Text hunks, in order.
     pub hunks: Vec<Hunk>,
     /// A `GIT binary patch` body, when present (then `hunks` is empty).

@@ -52,6 +52,7 @@ impl<R: BufRead> Parser<R> {
             .ok_or(ParseError::MissingNewName { line: no })?;
         let second = trim_cr(&second);
         let mut fp = super::gnu::file_from_headers(&first[4..], no, &second[4..], no2)?;
+        fp.context = true;
         while self
             .peek_line()?
             .is_some_and(|l| l.starts_with(b"***************"))
@@ -313,6 +314,7 @@ mod tests {
     fn reads_a_context_hunk_in_unified_order() {
         let items = parse_all(CTX).unwrap();
         let f = files(&items)[0];
+        assert!(f.context);
         assert_eq!(f.old_path.as_deref(), Some(&b"a"[..]));
         assert_eq!(f.new_path.as_deref(), Some(&b"b"[..]));
         let h = &f.hunks[0];
