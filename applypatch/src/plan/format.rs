@@ -6,7 +6,8 @@
 //! or an ed script, named only by `Index:`, gets no hint about `-p`; and the text echoed
 //! before the next file patch starts after the last line of this one, whose count depends on
 //! the format (a context hunk writes its context twice, a normal `c` hunk has a `---` line).
-//! The format is read once per file patch from the hunk's own first line in the patch.
+//! The format is taken once per file patch from the parser (`FilePatch::ed`,
+//! `FilePatch::context`) or, for a normal diff, from its first hunk's line in the patch.
 
 use treepatch::{EdOp, FilePatch, LineKind};
 
@@ -88,11 +89,14 @@ impl Format {
 }
 
 impl Planner<'_> {
-    /// Reads the format of `fp` from the patch's text (its first hunk's line), under the name
-    /// `patch`; remembered for the rest of the file patch.
+    /// The format of `fp`, under the name `patch`: an ed script or a context diff as the
+    /// parser says, a normal diff by its first hunk's line in the patch's text; remembered
+    /// for the rest of the file patch.
     pub(super) fn gnu_read_format(&mut self, fp: &FilePatch) {
         self.gnu.format = if fp.ed.is_some() {
             Format::Ed
+        } else if fp.context {
+            Format::Context
         } else {
             let head = match (fp.hunks.first(), self.gnu.text.as_mut()) {
                 (Some(h), Some(text)) => text
@@ -103,7 +107,6 @@ impl Planner<'_> {
             };
             match head {
                 Some(l) if l.first().is_some_and(u8::is_ascii_digit) => Format::Normal,
-                Some(l) if l.starts_with(b"*** ") => Format::Context,
                 _ => Format::Unified,
             }
         };
