@@ -42,6 +42,38 @@ pub fn format(format: RejectFormat, header: Vec<u8>, failed: &[(&Hunk, i64)]) ->
     out
 }
 
+/// Formats the reject file of a normal diff's failed hunks as GNU patch 2.7.6 writes it in
+/// context format (learnt black-box): `***************`, `*** A,B` and the removed lines
+/// marked `- `, then `--- C,D -----` and the added lines marked `+ ` (never `! `).
+pub fn format_normal(header: Vec<u8>, failed: &[(&Hunk, i64)]) -> Vec<u8> {
+    let mut out = header;
+    for (h, shift) in failed {
+        let range = |start: u64, len: u64| context_range(start, len, *shift);
+        out.extend_from_slice(b"***************\n");
+        out.extend_from_slice(format!("*** {}\n", range(h.old_start, h.old_len)).as_bytes());
+        let side = |out: &mut Vec<u8>, kind: LineKind, mark: &[u8]| {
+            for l in h.lines.iter().filter(|l| l.kind == kind) {
+                out.extend_from_slice(mark);
+                line_text(out, l);
+            }
+        };
+        side(&mut out, LineKind::Remove, b"- ");
+        out.extend_from_slice(format!("--- {} -----\n", range(h.new_start, h.new_len)).as_bytes());
+        side(&mut out, LineKind::Add, b"+ ");
+    }
+    out
+}
+
+/// A context format range: `A,B`, `A` for one line, `0` for none.
+fn context_range(start: u64, len: u64, shift: i64) -> String {
+    let s = (start as i64 + shift).max(0);
+    match len {
+        0 => "0".to_string(),
+        1 => format!("{s}"),
+        n => format!("{s},{}", s + n as i64 - 1),
+    }
+}
+
 fn unified(out: &mut Vec<u8>, h: &Hunk, shift: i64) {
     let range = |start: u64, len: u64| -> String {
         let s = (start as i64 + shift).max(0);
@@ -83,14 +115,7 @@ fn line_text(out: &mut Vec<u8>, l: &Line) {
 }
 
 fn context(out: &mut Vec<u8>, h: &Hunk, shift: i64) {
-    let range = |start: u64, len: u64| -> String {
-        let s = (start as i64 + shift).max(0);
-        match len {
-            0 => "0".to_string(),
-            1 => format!("{s}"),
-            n => format!("{s},{}", s + n as i64 - 1),
-        }
-    };
+    let range = |start: u64, len: u64| context_range(start, len, shift);
     out.extend_from_slice(b"***************\n");
     // Each line's mark: a change (a run between context lines) that both removes and adds
     // marks its lines `!`.

@@ -6,6 +6,8 @@
 //! or an ed script, named only by `Index:`, gets no hint about `-p`; and the text echoed
 //! before the next file patch starts after the last line of this one, whose count depends on
 //! the format (a context hunk writes its context twice, a normal `c` hunk has a `---` line).
+//! The rejects of a context or a normal diff are a context diff (a normal diff's in GNU's own
+//! shape, see `crate::reject::format_normal`).
 //! The format is taken once per file patch from the parser (`FilePatch::ed`,
 //! `FilePatch::context`) or, for a normal diff, from its first hunk's line in the patch.
 

@@ -605,6 +605,9 @@ impl Planner<'_> {
         fp: &FilePatch,
         style: crate::gnu::RejectFormat,
     ) -> Option<Vec<u8>> {
+        if self.gnu.format == Format::Normal {
+            return Some(self.gnu_normal_reject_header(fp, style));
+        }
         let (old, new) = self.header_tails(fp)?;
         let name = |n: &Option<Vec<u8>>| -> Vec<u8> {
             match n {
@@ -628,6 +631,28 @@ impl Planner<'_> {
         };
         let head = crate::reject::header(style, (&old_name, &old), (&new_name, &new));
         Some(head)
+    }
+}
+
+impl Planner<'_> {
+    /// The header of a normal diff's reject file, as GNU patch writes it: the `Index:` line
+    /// that named the file patch, if one did, then `/dev/null` for both names.
+    fn gnu_normal_reject_header(
+        &mut self,
+        fp: &FilePatch,
+        style: crate::gnu::RejectFormat,
+    ) -> Vec<u8> {
+        let from = self.gnu.echo_from.max(1);
+        let index = self
+            .gnu
+            .text
+            .as_mut()
+            .and_then(|t| t.lines(from, fp.line).ok())
+            .and_then(|lines| lines.into_iter().rev().find(|l| l.starts_with(b"Index:")));
+        let mut head = index.map_or_else(Vec::new, |l| [&l[..], b"\n"].concat());
+        let null = (&b"/dev/null"[..], &b""[..]);
+        head.extend(crate::reject::header(style, null, null));
+        head
     }
 }
 

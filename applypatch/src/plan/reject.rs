@@ -53,9 +53,11 @@ impl Planner<'_> {
                 PathBuf::from(name)
             }
         };
-        // Under the name `patch`, a context diff's rejects are a context diff (GNU's default
-        // follows the input); otherwise unified.
-        let context = self.opts.gnu && self.gnu.format == super::format::Format::Context;
+        // Under the name `patch`, the rejects of a context or normal diff are a context diff
+        // (GNU's default follows the input); otherwise unified.
+        use super::format::Format;
+        let format = self.opts.gnu.then_some(self.gnu.format);
+        let context = matches!(format, Some(Format::Context | Format::Normal));
         let style = self.opts.reject_format.unwrap_or(if context {
             RejectFormat::Context
         } else {
@@ -69,6 +71,9 @@ impl Planner<'_> {
             let shown = crate::reject::quoted(d.as_os_str().as_bytes());
             crate::reject::header(style, (&shown, b""), (&shown, b""))
         });
+        if format == Some(Format::Normal) && style == RejectFormat::Context {
+            return Some((path, crate::reject::format_normal(header, failed)));
+        }
         Some((path, crate::reject::format(style, header, failed)))
     }
 

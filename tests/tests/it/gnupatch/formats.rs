@@ -36,28 +36,23 @@ const NORMAL: &str = "Index: x\n2c2\n< 2\n---\n> TWO\n6,7c6,8\n< 6\n< 7\n---\n> 
 const ED: &str =
     "Index: x\n7a\nno-nl\n.\n6c\nSIX\n.\n2c\nTWO\n.\nIndex: y\n2c\nQ\n.\nIndex: z\n1a\nl\n.\n";
 
-/// Targets for the three-file patches: all there, each one missing, and (`failing`) one
-/// where `y`'s hunk fails.
-fn targets(failing: bool) -> Vec<Tree> {
+/// Targets for the three-file patches: all there, each one missing, and one where `y`'s
+/// hunk fails.
+fn targets() -> Vec<Tree> {
     let (x, y, z) = ("1\n2\n3\n4\n5\n6\n7\n", "p\nq\n", "k\n");
-    let mut trees = vec![
+    vec![
         Tree::new().file("x", x).file("y", y).file("z", z),
         Tree::new().file("y", y).file("z", z),
         Tree::new().file("x", x).file("z", z),
         Tree::new().file("x", x).file("y", y),
-    ];
-    if failing {
-        trees.push(Tree::new().file("x", x).file("y", "p\nZ\n").file("z", z));
-    }
-    trees
+        Tree::new().file("x", x).file("y", "p\nZ\n").file("z", z),
+    ]
 }
 
 #[test]
 fn context_normal_and_ed_patches_are_worded_as_gnu_words_them() {
-    // (A normal diff's rejects are left out: GNU heads them with the text before the hunk
-    // and `/dev/null` names, which applypatch does not copy yet.)
-    for (patch, failing) in [(CONTEXT, true), (NORMAL, false), (ED, true)] {
-        for tree in targets(failing) {
+    for patch in [CONTEXT, NORMAL, ED] {
+        for tree in targets() {
             for args in [
                 &[][..],
                 &["--verbose"],
@@ -107,5 +102,28 @@ fn a_nameless_normal_diff_or_ed_script_is_garbage_unless_origfile_names_it() {
         ] {
             Case::new(tree.clone(), args).stdin(patch).same();
         }
+    }
+}
+
+#[test]
+fn a_normal_diffs_rejects_are_written_as_gnu_writes_them() {
+    let patch = "Some text\ndiff -r a/f b/f\nIndex: f\n2,3c2,4\n< two\n< three\n---\n> 2b\n> 3b\n> 3c\n\
+5d4\n< fivex\n7a9,10\n> new1\n> new2\nmore text\nIndex: g\n1c1\n< x\n---\n> y\n";
+    let tree = Tree::new()
+        .file("f", "1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+        .file("g", "a\nb\n");
+    for args in [
+        &[][..],
+        &["--reject-format=unified"],
+        &["--reject-format=context"],
+        &["-R"],
+    ] {
+        Case::new(tree.clone(), args).stdin(patch).same();
+    }
+    // Without an `Index:` line, named by ORIGFILE.
+    for args in [&["f"][..], &["-R", "f"], &["--reject-format=unified", "f"]] {
+        Case::new(tree.clone(), args)
+            .stdin("2c2\n< two\n---\n> 2b\n")
+            .same();
     }
 }
