@@ -30,8 +30,8 @@ pub enum HunkResult {
     Failed {
         /// Reported line.
         at: i64,
-        /// It would have matched before the end of the previous hunk (GNU patch then says
-        /// `misordered hunks! output would be garbled`).
+        /// It matches where it was expected, before the end of the previous hunk (GNU patch
+        /// then says `misordered hunks! output would be garbled`).
         misordered: bool,
     },
 }
@@ -233,9 +233,6 @@ fn place(
     let mut min_pos = 0usize;
     let mut last_offset = 0i64;
     let mut applied_delta = 0i64;
-    // Lines the failed hunks would have added (or removed, negative): GNU reports where a
-    // hunk landed in the file as written, which lacks their changes.
-    let mut failed_delta = 0i64;
     let mut old: Vec<&[u8]> = Vec::new();
     let mut kinds: Vec<LineKind> = Vec::new();
     for h in hunks {
@@ -258,33 +255,46 @@ fn place(
         let found = locate(texts, &shape, base + last_offset, min_pos, max_fuzz);
         match found {
             Some(f) => {
-                let offset = f.pos as i64 - base;
-                let new_base = if h.new_len == 0 {
-                    h.new_start as i64
-                } else {
-                    h.new_start as i64 - 1
+                // A hunk with no old lines expected past the end goes at the end, and GNU
+                // reports it where it was expected.
+                let offset = match f.pos as i64 - base {
+                    o if old.is_empty() && o < last_offset && f.pos == texts.len() => last_offset,
+                    o => o,
                 };
+                // Where it landed in the file being written: the hunks before it that
+                // applied moved it (those that failed did not).
                 results.push(HunkResult::Applied {
-                    at: new_base + 1 + offset - failed_delta,
+                    at: base + offset + 1 + applied_delta,
                     offset,
                     fuzz: f.fuzz,
                 });
                 last_offset = offset;
                 applied_delta += h.new_len as i64 - h.old_len as i64;
-                min_pos = f.pos + old.len();
+                min_pos = f.end;
             }
-            None => {
-                failed_delta += h.new_len as i64 - h.old_len as i64;
-                results.push(HunkResult::Failed {
-                    at: h.old_start as i64 + applied_delta,
-                    misordered: min_pos > 0
-                        && locate(texts, &shape, base + last_offset, 0, max_fuzz).is_some(),
-                });
-            }
+            None => results.push(HunkResult::Failed {
+                at: h.old_start as i64 + applied_delta,
+                misordered: misordered(texts, &shape, base + last_offset, min_pos, max_fuzz),
+            }),
         }
         placed.push(found);
     }
     (results, placed)
+}
+
+/// Whether a hunk that failed matches right where it is expected, before the end of the hunk
+/// before it: GNU patch looks there first, and then calls the hunks misordered.
+fn misordered(
+    texts: &[&[u8]],
+    shape: &HunkShape<'_>,
+    expected: i64,
+    min_pos: usize,
+    max_fuzz: usize,
+) -> bool {
+    let Ok(e) = usize::try_from(expected) else {
+        return false;
+    };
+    e < min_pos && locate(texts, shape, expected, e, max_fuzz).is_some_and(|f| f.pos == e)
 }
 
 /// Builds the result front to back. Lines of the file (context lines too, so lines ignored
@@ -304,7 +314,16 @@ fn build(
         let Some(f) = found else { continue };
         out.extend_from_slice(lines.bytes(data, cur, f.pos));
         cur = f.pos;
+        // Trailing context that fuzz ignored is left to what follows (the next hunk may
+        // start in it).
+        let mut old_left = f.end - f.pos;
         for pl in &h.lines {
+            if pl.kind != LineKind::Add {
+                if old_left == 0 {
+                    break;
+                }
+                old_left -= 1;
+            }
             match pl.kind {
                 LineKind::Context => {
                     out.extend_from_slice(lines.bytes(data, cur, cur + 1));

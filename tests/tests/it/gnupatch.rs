@@ -764,3 +764,66 @@ diff --git a/new b/new\nnew file mode 100644\nindex 0000000..3e75765\n--- /dev/n
         Case::new(before.clone(), args).same();
     }
 }
+
+/// A small deterministic generator (xorshift), so the random cases are the same every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+
+    /// `lines` with up to `edits` random insertions, deletions and changes.
+    fn edit(&mut self, lines: &[String], edits: usize, tag: &str) -> Vec<String> {
+        let mut out = lines.to_vec();
+        for _ in 0..=self.below(edits) {
+            let i = self.below(out.len() + 1);
+            match self.below(3) {
+                0 => out.insert(i, format!("{tag}{}", self.below(10))),
+                1 if i < out.len() => drop(out.remove(i)),
+                _ if i < out.len() => out[i] = format!("{tag}C{}", self.below(10)),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Random files, random edits made into a patch by GNU diff (with 0 to 3 lines of context),
+/// applied to a randomly changed copy: offsets, fuzz, failures, misordered and past-the-end
+/// hunks land where GNU puts them, with GNU's words.
+#[test]
+fn random_edits_apply_as_gnu_applies_them() {
+    require_tool("diff");
+    let dir = scratch();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for case in 0..150 {
+        let n = rng.below(50);
+        let old: Vec<String> = (0..n)
+            .map(|_| format!("{}{}", ["a", "b", "c", "x"][rng.below(4)], rng.below(6)))
+            .collect();
+        let new = rng.edit(&old, 6, "N");
+        let target = match rng.below(5) {
+            0 => new.clone(),
+            _ => rng.edit(&old, 4, "T"),
+        };
+        let text = |l: &[String]| l.iter().map(|s| format!("{s}\n")).collect::<String>();
+        std::fs::write(dir.join("old"), text(&old)).expect("write old");
+        std::fs::write(dir.join("new"), text(&new)).expect("write new");
+        let context = ["-U0", "-U1", "-U2", "-u"][case % 4];
+        let diff = cmd("diff")
+            .args([context, "--label", "f", "--label", "f", "old", "new"])
+            .cwd(dir.path())
+            .run();
+        let tree = Tree::new().file("f", text(&target)).file("p", &diff.stdout);
+        let args: &[&str] = match case % 5 {
+            0 => &["-F1", "-i", "p"],
+            1 => &["-N", "-i", "p"],
+            _ => &["-i", "p"],
+        };
+        Case::new(tree, args).same();
+    }
+}
