@@ -192,6 +192,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An ed script's command does not fit the file (GNU patch: `ed FAILED`).
+    #[error("patch line {line}: ed command {what}")]
+    EdFailed {
+        /// The command's line in the patch.
+        line: usize,
+        /// What is wrong with it.
+        what: String,
+    },
     /// The patch file (`-i FILE`) cannot be opened.
     #[error("cannot open {}", paths::display(.0))]
     Open(PathBuf, #[source] std::io::Error),
@@ -236,6 +244,7 @@ pub fn describe(e: &Error) -> String {
         ),
         Error::Create(p, io) => format!("Can't create file {} : {}", p.display(), strerror(io)),
         Error::OnlyGarbage => "Only garbage was found in the patch input.".into(),
+        Error::EdFailed { .. } => "ed FAILED".into(),
         other => {
             let mut text = other.to_string();
             let mut source = std::error::Error::source(other);

@@ -188,6 +188,10 @@ impl Planner<'_> {
             };
             return Ok(Some((data, Some(mode))));
         }
+        if self.opts.verbose {
+            // (`announce` left it out with the `patching file` line.)
+            self.gnu_echo(fp, out)?;
+        }
         w(
             out,
             &format!(

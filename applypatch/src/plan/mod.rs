@@ -192,8 +192,10 @@ impl<'o> Planner<'o> {
                 }
                 Ok(())
             }
+            // Under the name `patch` modes are GNU's business: any type makes a regular file
+            // (with git's permission rule), a submodule is "not a regular file".
             Item::File(fp) => {
-                if modes::skip_submodule(fp, err)? {
+                if !self.opts.gnu && modes::skip_submodule(fp, err)? {
                     return Ok(());
                 }
                 self.file(fp, out)
@@ -366,6 +368,7 @@ impl<'o> Planner<'o> {
             && src.is_some_and(|s| match self.tree.shape(s) {
                 Ok(Shape::Absent | Shape::Dir | Shape::Special) => true,
                 Ok(Shape::Link) => !is_link && !self.opts.follow_symlinks,
+                Ok(Shape::File(_)) => modes::is_submodule(fp),
                 _ => false,
             })
             && !self.absent_as_empty(fp);
@@ -447,6 +450,10 @@ impl<'o> Planner<'o> {
                     &format!("can't find file to patch at input line {line}\n"),
                 )?;
                 Ok(None)
+            }
+            // GNU takes a submodule's section for one of a file that is not regular.
+            Shape::File(_) if self.opts.gnu && modes::is_submodule(fp) => {
+                self.gnu_not_regular(fp, s, Shape::Special, out)
             }
             Shape::File(m) if !is_link => {
                 let data = self.tree.read(s).map_err(|e| Self::tree_err(e, line))?;

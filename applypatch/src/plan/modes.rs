@@ -7,7 +7,9 @@
 //! type bits must say a regular file (`100`) or a symlink (`120`): `140755` or `040755` would
 //! otherwise make a regular file of what the patch calls a socket or a directory, and are
 //! refused. A submodule (`160000`, git's `Subproject commit` sections) is skipped with a
-//! warning, as git apply skips it outside a repository; the rest of the patch applies.
+//! warning, as git apply skips it outside a repository; the rest of the patch applies. Under
+//! the name `patch` GNU patch decides instead: any type bits make a regular file (with the
+//! same permission rule), and a submodule's section finds "not a regular file".
 
 use std::io::Write;
 
@@ -48,6 +50,14 @@ pub(super) fn new_mode(fp: &FilePatch, old_perm: Option<u32>) -> u32 {
     }
 }
 
+/// Whether a file patch gives a submodule's mode (`160000`).
+pub(super) fn is_submodule(fp: &FilePatch) -> bool {
+    [fp.old_mode, fp.new_mode]
+        .into_iter()
+        .flatten()
+        .any(|m| m & TYPE == GITLINK)
+}
+
 /// Whether a file patch is for a submodule (skipped, with a warning on `err`); an error for a
 /// mode whose type is neither a regular file, a symlink nor a submodule.
 pub(super) fn skip_submodule(fp: &FilePatch, err: &mut dyn Write) -> Result<bool, Error> {
@@ -62,7 +72,7 @@ pub(super) fn skip_submodule(fp: &FilePatch, err: &mut dyn Write) -> Result<bool
             });
         }
     }
-    if !modes.into_iter().flatten().any(|m| m & TYPE == GITLINK) {
+    if !is_submodule(fp) {
         return Ok(false);
     }
     let name = fp.new_path.as_ref().or(fp.old_path.as_ref());

@@ -48,9 +48,9 @@ impl Planner<'_> {
                 Err(e) => {
                     // What ed itself says of a command that fails, as GNU patch passes it on.
                     w(out, "?\n")?;
-                    Err(Error::Refused {
+                    Err(Error::EdFailed {
                         line: e.line,
-                        message: format!("ed command {}", e.what),
+                        what: e.what,
                     })
                 }
             };

@@ -127,3 +127,32 @@ fn a_normal_diffs_rejects_are_written_as_gnu_writes_them() {
             .same();
     }
 }
+
+#[test]
+fn an_ed_script_that_does_not_fit_fails_in_gnus_words() {
+    let tree = Tree::new().file("f", "a\nb\nc\n");
+    for script in ["Index: f\n20d\n", "Index: f\n5a\nx\n.\n"] {
+        Case::new(tree.clone(), &[]).stdin(script).same();
+    }
+}
+
+#[test]
+fn modes_and_submodules_are_decided_as_gnu_decides_them() {
+    let odd_type =
+        "diff --git a/n b/n\nnew file mode 140755\n--- /dev/null\n+++ b/n\n@@ -0,0 +1 @@\n+x\n";
+    Case::new(Tree::new(), &["-p1"]).stdin(odd_type).same();
+    let submodule = "diff --git a/sub b/sub\nindex 1111111..2222222 160000\n--- a/sub\n+++ b/sub\n\
+@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n\
++Subproject commit 2222222222222222222222222222222222222222\n\
+diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+A\n";
+    let commit = "Subproject commit 1111111111111111111111111111111111111111\n";
+    for tree in [
+        Tree::new().dir("sub").file("f", "a\n"),
+        Tree::new().file("sub", commit).file("f", "a\n"),
+        Tree::new().file("f", "a\n"),
+    ] {
+        for args in [&["-p1"][..], &["-p1", "--verbose"]] {
+            Case::new(tree.clone(), args).stdin(submodule).same();
+        }
+    }
+}
