@@ -120,6 +120,17 @@ impl Planner<'_> {
         if !self.opts.gnu || self.opts.applied == Applied::NoOp {
             return Ok(OddEnds::No);
         }
+        // A patch of an empty file (one hunk `@@ -0,0 ...`) creates a missing one, as GNU
+        // does (diff -N writes that for a file that was empty).
+        if let ([h], Some(s)) = (fp.hunks.as_slice(), src)
+            && fp.op == treepatch::Operation::Modify
+            && h.old_start == 0
+            && h.old_len == 0
+            && self.tree.shape(s).map_err(|e| Self::tree_err(e, fp.line))? == Shape::Absent
+        {
+            self.gnu.as_empty = true;
+            return Ok(OddEnds::No);
+        }
         let what = match (fp.op, src, dst) {
             (treepatch::Operation::Delete, Some(s), _) => match self.shape_and_size(s, fp.line)? {
                 (Shape::Absent, _) => {
@@ -487,11 +498,9 @@ impl Planner<'_> {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(Path::new(""));
+        // (A directory this run creates has no names on disk yet.)
         let siblings = match self.tree.shape(dir) {
-            Ok(Shape::Dir) => self
-                .tree
-                .names_in(dir)
-                .map_err(|e| Self::tree_err(e, line))?,
+            Ok(Shape::Dir) => self.tree.names_in(dir).unwrap_or_default(),
             _ => Vec::new(),
         };
         let name = self.opts.backup.name(&path, &siblings);
