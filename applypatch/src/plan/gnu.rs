@@ -93,6 +93,8 @@ impl Planner<'_> {
         if !self.opts.gnu || self.opts.applied == Applied::NoOp {
             return Ok(OddEnds::No);
         }
+        // (A patch of an empty file, `@@ -0,0 ...`, creating a missing one is
+        // `Planner::absent_as_empty`'s, one rule with applypatch's.)
         let what = match (fp.op, src, dst) {
             (treepatch::Operation::Delete, Some(s), _) => match self.shape_and_size(s, fp.line)? {
                 (Shape::Absent, _) => {
@@ -477,11 +479,9 @@ impl Planner<'_> {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(Path::new(""));
+        // (A directory this run creates has no names on disk yet.)
         let siblings = match self.tree.shape(dir) {
-            Ok(Shape::Dir) => self
-                .tree
-                .names_in(dir)
-                .map_err(|e| Self::tree_err(e, line))?,
+            Ok(Shape::Dir) => self.tree.names_in(dir).unwrap_or_default(),
             _ => Vec::new(),
         };
         let name = self.opts.backup.name(&path, &siblings);
