@@ -356,8 +356,15 @@ fn gnu_plan(
         };
         planner.item(&item, out, err)?;
     }
-    if !any {
-        refuse_garbage(&mut patch, start)?;
+    // GNU patch: anything but an empty input without a patch in it is garbage (blank lines
+    // too, which applypatch lets pass).
+    let len = patch.metadata().map_err(Error::Input)?.len();
+    if !any && len > start {
+        if opts.verbose {
+            let hmm = b"Hmm...  I can't seem to find a patch in there anywhere.\n";
+            out.write_all(hmm).map_err(Error::Output)?;
+        }
+        return Err(Error::OnlyGarbage);
     }
     let output = planner.take_output();
     match (data, &opts.output) {
