@@ -306,7 +306,7 @@ pub fn run<S: Read + Seek>(
 /// Applies the patch `patch` (from its current position) as GNU patch does (the name `patch`,
 /// `--gnu`): one item after the other in patch order, each inverted for `-R`, the hunks that
 /// fit applied and the rest sent to reject files. The patch is read once by the parser, and
-/// again by line number where GNU shows its text (see [`gnu::echo`]). With `-o -` the
+/// again by line number where GNU shows its text (the `gnu::echo` module). With `-o -` the
 /// patched files go to `out` and every message to `err`.
 pub fn run_gnu(
     patch: File,
