@@ -319,7 +319,7 @@ pub fn run<S: Read + Seek>(
 /// Applies the patch `patch` (from its current position) as GNU patch does (the name `patch`,
 /// `--gnu`): one item after the other in patch order, each inverted for `-R`, the hunks that
 /// fit applied and the rest sent to reject files. The patch is read once by the parser, and
-/// again by line number where GNU shows its text (see [`gnu::echo`]). With `-o -` the
+/// again by line number where GNU shows its text (the `gnu::echo` module). With `-o -` the
 /// patched files go to `out` and every message to `err`.
 pub fn run_gnu(
     patch: File,
@@ -373,8 +373,15 @@ fn gnu_plan(
         };
         planner.item(&item, out, err)?;
     }
-    if !any {
-        refuse_garbage(&mut patch, start)?;
+    // GNU patch: anything but an empty input without a patch in it is garbage (blank lines
+    // too, which applypatch lets pass).
+    let len = patch.metadata().map_err(Error::Input)?.len();
+    if !any && len > start {
+        if opts.verbose {
+            let hmm = b"Hmm...  I can't seem to find a patch in there anywhere.\n";
+            out.write_all(hmm).map_err(Error::Output)?;
+        }
+        return Err(Error::OnlyGarbage);
     }
     let output = planner.take_output();
     match (data, &opts.output) {

@@ -44,7 +44,8 @@ pub(super) struct GnuState {
     pub mismatch: bool,
     /// `-o FILE`: the patched files, one after the other.
     pub output: Vec<u8>,
-    /// A file patch was seen (`--verbose` says "The next patch" from then on).
+    /// A file patch was seen (`--verbose` says "The next patch" from then on, and "done" at
+    /// the end).
     pub seen_one: bool,
     /// `-Z`/`-T`: the times to set once the plan is written.
     pub times: Vec<(PathBuf, fstree::Timestamp)>,
@@ -346,8 +347,7 @@ impl Planner<'_> {
             return Ok(());
         }
         for (i, h) in fp.hunks.iter().enumerate() {
-            // An empty old range (`@@ -3,0`, `3a4`, `*** 3 ****`) is after its line: GNU
-            // names the next one (checked black-box).
+            // (An insertion after line N is at N + 1.)
             let at = h.old_start + u64::from(h.old_len == 0);
             w(out, &format!("Hunk #{} ignored at {at}.\n", i + 1))?;
         }

@@ -763,7 +763,13 @@ impl<'o> Planner<'o> {
             gnu::set_times(&self.opts.dir, &self.gnu.times)?;
         }
         if self.opts.gnu && self.opts.verbose {
-            w(out, "done\n")?;
+            match self.gnu.seen_one {
+                true => w(out, "done\n")?,
+                false => w(
+                    out,
+                    "Hmm...  I can't seem to find a patch in there anywhere.\n",
+                )?,
+            }
         }
         Ok(if failed || self.notices > 0 {
             Status::Failed

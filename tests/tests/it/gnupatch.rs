@@ -875,3 +875,14 @@ fn random_tree_patches_apply_as_gnu_applies_them() {
         Case::new(target.file("p", &diff.stdout), args).same();
     }
 }
+
+#[test]
+fn verbose_on_insertions_and_on_no_patch_at_all() {
+    let p = "--- f\n+++ f\n@@ -2 +1,0 @@\n-b\n@@ -28,0 +28 @@\n+N\n";
+    let tree = Tree::new().file("f", "a\nZ\nc\n").file("p", p);
+    Case::new(tree, &["--verbose", "-N", "-i", "p"]).same();
+    for patch in ["", "\n\n"] {
+        let tree = Tree::new().file("f", "a\n").file("p", patch);
+        Case::new(tree, &["--verbose", "-i", "p"]).same();
+    }
+}
