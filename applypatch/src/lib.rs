@@ -14,6 +14,7 @@
 //! terminal or exits.
 
 pub mod cli;
+pub mod gnu;
 pub(crate) mod locate;
 pub(crate) mod paths;
 pub(crate) mod reject;
@@ -27,6 +28,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
+pub use gnu::ReadOnly;
 pub use plan::Planner;
 
 /// What to do when some hunks or files cannot be applied.
@@ -52,6 +54,9 @@ pub enum Applied {
     Ignore,
     /// `--idempotent`: a file patch that is already fully applied is a no-op that succeeds.
     NoOp,
+    /// GNU patch without `-N`, `-t` or `-f`: it asks (`Assume -R? [n]`, `Apply anyway? [n]`);
+    /// with no terminal to answer, both answers are no, so the file is skipped.
+    Ask,
 }
 
 /// The options of one run (GNU patch's flags, as far as they are supported).
@@ -65,7 +70,7 @@ pub struct Options {
     pub reverse: bool,
     /// `--dry-run`/`--check`: check only, write nothing.
     pub dry_run: bool,
-    /// `-F N`: maximum fuzz.
+    /// `-F N`: maximum fuzz (default 2).
     pub fuzz: usize,
     /// `-s`: no `patching file` / hunk messages.
     pub quiet: bool,
@@ -75,6 +80,37 @@ pub struct Options {
     pub on_failure: OnFailure,
     /// Already-applied handling (`-N`, `-t`, `-f`, `--idempotent`).
     pub applied: Applied,
+    /// GNU patch's personality (the name `patch`, or `--gnu`): items in patch order, GNU's
+    /// words where they differ from applypatch's (see [`gnu`]).
+    pub gnu: bool,
+    /// `--posix`.
+    pub posix: bool,
+    /// `--verbose`.
+    pub verbose: bool,
+    /// GNU patch's ORIGFILE operand: every file patch applies to this file (relative to
+    /// `dir`, not stripped), whatever its headers say; the way to name the file of a normal
+    /// diff or an ed script that has no `Index:` line.
+    pub origfile: Option<PathBuf>,
+    /// `-o FILE`: the patched files are written there, one after the other (`-`: stdout).
+    pub output: Option<PathBuf>,
+    /// `-r`: where rejects go.
+    pub reject_to: gnu::RejectTo,
+    /// `--reject-format`.
+    pub reject_format: Option<gnu::RejectFormat>,
+    /// Backups (`-b`, `-V`, `-B`, `-Y`, `-z`, backup-if-mismatch).
+    pub backup: gnu::Backup,
+    /// `--quoting-style`.
+    pub quoting: gnu::Quoting,
+    /// `--read-only`.
+    pub read_only: ReadOnly,
+    /// `-Z`/`-T`: set patched files' times from the patch.
+    pub set_time: Option<gnu::SetTime>,
+    /// `--follow-symlinks`: patch the file a symlink leads to, inside the target.
+    pub follow_symlinks: bool,
+    /// `-l`: blanks match loosely.
+    pub ignore_whitespace: bool,
+    /// `--binary`: CRs in the patch are content (GNU's note about stripping them is not said).
+    pub binary: bool,
 }
 
 impl Default for Options {
@@ -89,6 +125,20 @@ impl Default for Options {
             remove_empty: false,
             on_failure: OnFailure::Abort,
             applied: Applied::Skip,
+            gnu: false,
+            posix: false,
+            verbose: false,
+            origfile: None,
+            output: None,
+            reject_to: gnu::RejectTo::Beside,
+            reject_format: None,
+            backup: gnu::Backup::default(),
+            quoting: gnu::Quoting::Shell,
+            read_only: ReadOnly::Warn,
+            set_time: None,
+            follow_symlinks: false,
+            ignore_whitespace: false,
+            binary: false,
         }
     }
 }
@@ -142,6 +192,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An ed script's command does not fit the file (GNU patch: `ed FAILED`).
+    #[error("patch line {line}: ed command {what}")]
+    EdFailed {
+        /// The command's line in the patch.
+        line: usize,
+        /// What is wrong with it.
+        what: String,
+    },
     /// The patch file (`-i FILE`) cannot be opened.
     #[error("cannot open {}", paths::display(.0))]
     Open(PathBuf, #[source] std::io::Error),
@@ -154,9 +212,50 @@ pub enum Error {
     /// Copying a piped patch to a temporary file (to read it twice) failed.
     #[error("cannot copy the patch to a temporary file in {}", std::env::temp_dir().display())]
     Spool(#[source] std::io::Error),
+    /// `-d DIR` cannot be entered.
+    #[error("cannot change to directory {}", paths::display(.0))]
+    Chdir(PathBuf, #[source] std::io::Error),
+    /// The `-o` output cannot be created.
+    #[error("cannot create {}", paths::display(.0))]
+    Create(PathBuf, #[source] std::io::Error),
+    /// Writing the `-o` output failed.
+    #[error("cannot write {}", paths::display(.0))]
+    Write(PathBuf, #[source] std::io::Error),
     /// Writing messages failed.
     #[error("cannot write messages")]
     Output(#[source] std::io::Error),
+}
+
+/// What went wrong, with its causes, as GNU patch words trouble after `patch: **** `.
+pub fn describe(e: &Error) -> String {
+    let strerror = |e: &std::io::Error| {
+        let t = e.to_string();
+        match t.rfind(" (os error ") {
+            Some(i) => t[..i].to_string(),
+            None => t,
+        }
+    };
+    match e {
+        Error::Open(p, io) => format!("Can't open patch file {} : {}", p.display(), strerror(io)),
+        Error::Chdir(p, io) => format!(
+            "Can't change to directory {} : {}",
+            p.display(),
+            strerror(io)
+        ),
+        Error::Create(p, io) => format!("Can't create file {} : {}", p.display(), strerror(io)),
+        Error::OnlyGarbage => "Only garbage was found in the patch input.".into(),
+        Error::EdFailed { .. } => "ed FAILED".into(),
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    }
 }
 
 /// The exit code for trouble.
@@ -169,14 +268,16 @@ impl toolkit::ExitStatus for Error {
     }
 }
 
-/// The order items are planned in, as git apply does: deletions first, then directory
-/// removals, then everything else, so a path can change type (git writes the new file before
-/// the deletions below it). Within each class, patch order.
+/// The order items are planned in, as git apply does: deletions first, then renames, then
+/// directory removals, then everything else, so a path can change type (git writes the new
+/// file before the deletions below it, and a rename may empty a directory that a file then
+/// replaces). Within each class, patch order.
 fn class(item: &treepatch::Item) -> u8 {
     match item {
         treepatch::Item::File(fp) if fp.op == treepatch::Operation::Delete => 0,
-        treepatch::Item::Rmdir { .. } => 1,
-        _ => 2,
+        treepatch::Item::File(fp) if fp.op == treepatch::Operation::Rename => 1,
+        treepatch::Item::Rmdir { .. } => 2,
+        _ => 3,
     }
 }
 
@@ -188,10 +289,10 @@ fn parse<S: Read>(patch: &mut S) -> treepatch::parse::Parser<BufReader<&mut S>> 
 /// Applies the patch read from `patch` (from its current position) to `opts.dir`, writing
 /// GNU-style progress to `out` and warnings to `err`.
 ///
-/// The patch is read twice, one item at a time, so memory does not grow with it: the first
-/// pass parses all of it (a malformed patch is refused before anything is planned) and plans
-/// the deletions and directory removals, keeping no hunk lines but theirs; the second plans
-/// everything else. `-R` is the
+/// The patch is read twice (three times when it renames), one item at a time, so memory does
+/// not grow with it: the first pass parses all of it (a malformed patch is refused before
+/// anything is planned) and plans the deletions, keeping no hunk lines but theirs; then the
+/// renames are planned, then directory removals, then everything else. `-R` is the
 /// exception: the items are planned in reverse order, so the parsed patch is held in memory.
 pub fn run<S: Read + Seek>(
     mut patch: S,
@@ -213,6 +314,121 @@ pub fn run<S: Read + Seek>(
     tell(out, &said, writes).map_err(Error::Output)?;
     planned?;
     planner.finish(out, err)
+}
+
+/// Applies the patch `patch` (from its current position) as GNU patch does (the name `patch`,
+/// `--gnu`): one item after the other in patch order, each inverted for `-R`, the hunks that
+/// fit applied and the rest sent to reject files. The patch is read once by the parser, and
+/// again by line number where GNU shows its text (the `gnu::echo` module). With `-o -` the
+/// patched files go to `out` and every message to `err`.
+pub fn run_gnu(
+    patch: File,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Status, Error> {
+    if opts.output.as_deref() != Some(Path::new("-")) {
+        if let Some(name) = &opts.output {
+            // GNU creates the output first: a missing directory is trouble before anything.
+            let parent = opts.dir.join(name);
+            let parent = parent.parent().unwrap_or(Path::new("."));
+            if let Err(e) = std::fs::metadata(parent) {
+                return Err(Error::Create(name.clone(), e));
+            }
+        }
+        return gnu_plan(patch, opts, out, err, None);
+    }
+    let mut warnings = Vec::new();
+    let status = gnu_plan(patch, opts, err, &mut warnings, Some(out));
+    err.write_all(&warnings).map_err(Error::Output)?;
+    status
+}
+
+/// [`run_gnu`] with its writers chosen: `data` for `-o -`.
+fn gnu_plan(
+    mut patch: File,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    data: Option<&mut dyn Write>,
+) -> Result<Status, Error> {
+    let _quoting = paths::QuotingScope::new(opts.quoting);
+    let root = fstree::Root::open(&opts.dir)?;
+    let start = patch.stream_position().map_err(Error::Input)?;
+    let text = gnu::echo::PatchText::new(patch.try_clone().map_err(Error::Input)?, start);
+    let mut planner = Planner::new(root, opts);
+    planner.show_text(text);
+    note_renames(&mut patch, start, opts, &mut planner)?;
+    let mut any = false;
+    for item in parse(&mut patch) {
+        let item = item?;
+        if nameless_script(&item, opts) {
+            continue;
+        }
+        any = true;
+        let item = if opts.reverse {
+            plan::invert(item)
+        } else {
+            item
+        };
+        planner.item(&item, out, err)?;
+    }
+    // GNU patch: anything but an empty input without a patch in it is garbage (blank lines
+    // too, which applypatch lets pass).
+    let len = patch.metadata().map_err(Error::Input)?.len();
+    if !any && len > start {
+        if opts.verbose {
+            let hmm = b"Hmm...  I can't seem to find a patch in there anywhere.\n";
+            out.write_all(hmm).map_err(Error::Output)?;
+        }
+        return Err(Error::OnlyGarbage);
+    }
+    let output = planner.take_output();
+    match (data, &opts.output) {
+        (Some(data), _) => data.write_all(&output).map_err(Error::Output)?,
+        // A name outside the target (given on the command line, never by the patch).
+        (None, Some(name)) if !opts.dry_run && !planner.plan_output(name, output.clone())? => {
+            let status = planner.finish(out, err)?;
+            std::fs::write(opts.dir.join(name), &output)
+                .map_err(|e| Error::Write(name.clone(), e))?;
+            return Ok(status);
+        }
+        _ => {}
+    }
+    planner.finish(out, err)
+}
+
+/// Whether GNU patch takes `item` for garbage: a normal diff or an ed script with no name
+/// (no `Index:` line) and no ORIGFILE operand (checked black-box: skipped in silence; a patch
+/// of nothing else is "Only garbage").
+fn nameless_script(item: &treepatch::Item, opts: &Options) -> bool {
+    matches!(item, treepatch::Item::File(fp)
+        if (fp.ed.is_some() || !fp.hunks.is_empty())
+            && fp.old_path.is_none()
+            && fp.new_path.is_none()
+            && opts.origfile.is_none())
+}
+
+/// Lets `planner` know the patch's renames before it plans the first item (a swap of two
+/// names: GNU patch applies `g` -> `f` then `f` -> `g`), reading the patch once without its
+/// hunk lines and going back to `start`. A malformed item ends the look-ahead: the planning
+/// pass reports it where it stands.
+fn note_renames(
+    patch: &mut File,
+    start: u64,
+    opts: &Options,
+    planner: &mut Planner<'_>,
+) -> Result<(), Error> {
+    for item in parse(&mut *patch).skim_hunks() {
+        let Ok(item) = item else { break };
+        planner.note(&if opts.reverse {
+            plan::invert(item)
+        } else {
+            item
+        });
+    }
+    patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
+    Ok(())
 }
 
 /// Writes what planning said: as it is when the changes are written, else with `patching`
@@ -246,7 +462,9 @@ fn plan_items<S: Read + Seek>(
         let start = patch.stream_position().map_err(Error::Input)?;
         let mut items = Vec::new();
         for item in parse(&mut *patch) {
-            items.push(plan::invert(item?));
+            let item = plan::invert(item?);
+            planner.note(&item);
+            items.push(item);
         }
         if items.is_empty() {
             refuse_garbage(patch, start)?;
@@ -260,31 +478,84 @@ fn plan_items<S: Read + Seek>(
     }
     let start = patch.stream_position().map_err(Error::Input)?;
     let mut rmdirs = Vec::new();
-    let mut any = false;
-    for item in parse(&mut *patch).skim_hunks() {
+    let (mut any, mut renames) = (false, false);
+    // Deletions and renames go first, except of a file an earlier item changes (patched, then
+    // deleted or renamed): that one waits for its turn in the last pass. Names are compared
+    // by hash, so memory stays a few bytes per file patch.
+    let mut changed = std::collections::HashSet::new();
+    let mut deferred = std::collections::HashSet::new();
+    for (i, item) in parse(&mut *patch).skim_hunks().enumerate() {
         let item = item?;
         any = true;
+        planner.note(&item);
         match class(&item) {
+            0 | 1 if names_hash(&item).is_some_and(|h| changed.contains(&h.0)) => {
+                deferred.insert(i);
+            }
             0 => planner.item(&item, out, err)?,
-            1 => rmdirs.push(item),
-            _ => {}
+            1 => renames = true,
+            2 => rmdirs.push(item),
+            // Creations are left out: a patch of a million new files keeps no set at all.
+            _ if is_creation(&item) => {}
+            _ => changed.extend(names_hash(&item).into_iter().flat_map(|(a, b)| [a, b])),
         }
     }
     if !any {
         refuse_garbage(patch, start)?;
     }
+    // Renames (read once more, only when there are any), then directory removals.
+    if renames {
+        let pick = |i: usize, item: &treepatch::Item| class(item) == 1 && !deferred.contains(&i);
+        sweep(patch, start, true, planner, (out, err), pick)?;
+    }
     for item in &rmdirs {
         planner.item(item, out, err)?;
     }
     drop(rmdirs);
+    let pick = |i: usize, item: &treepatch::Item| class(item) == 3 || deferred.contains(&i);
+    sweep(patch, start, false, planner, (out, err), pick)
+}
+
+/// Reads the patch once more from `start` (keeping hunk lines only where [`Parser::skim_hunks`]
+/// does, when `skim`) and plans, in patch order, the items `pick` chooses by their index.
+///
+/// [`Parser::skim_hunks`]: treepatch::parse::Parser::skim_hunks
+fn sweep<S: Read + Seek>(
+    patch: &mut S,
+    start: u64,
+    skim: bool,
+    planner: &mut Planner<'_>,
+    (out, err): (&mut dyn Write, &mut dyn Write),
+    pick: impl Fn(usize, &treepatch::Item) -> bool,
+) -> Result<(), Error> {
     patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
-    for item in parse(&mut *patch) {
+    let items = parse(&mut *patch);
+    let items = if skim { items.skim_hunks() } else { items };
+    for (i, item) in items.enumerate() {
         let item = item?;
-        if class(&item) == 2 {
+        if pick(i, &item) {
             planner.item(&item, out, err)?;
         }
     }
     Ok(())
+}
+
+/// Whether `item` creates a file.
+fn is_creation(item: &treepatch::Item) -> bool {
+    matches!(item, treepatch::Item::File(fp) if fp.op == treepatch::Operation::Create)
+}
+
+/// Hashes of a file patch's old and new names (the old one twice when there is no new one).
+fn names_hash(item: &treepatch::Item) -> Option<(u64, u64)> {
+    use std::hash::{BuildHasher, RandomState};
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    let treepatch::Item::File(fp) = item else {
+        return None;
+    };
+    let state = STATE.get_or_init(RandomState::new);
+    let old = fp.old_path.as_ref().or(fp.new_path.as_ref())?;
+    let new = fp.new_path.as_ref().unwrap_or(old);
+    Some((state.hash_one(old), state.hash_one(new)))
 }
 
 /// An input without a single patch in it is fine when it is empty or blank (an empty patch
@@ -315,6 +586,21 @@ pub fn open_input(path: Option<&Path>) -> Result<File, Error> {
             .map(File::from)
             .map_err(Error::Stdin)?,
     };
+    seekable(input)
+}
+
+/// The patch for a run with `opts`: as [`open_input`], except that under GNU's defaults a
+/// relative name is taken in `-d DIR`, which must exist first, as GNU patch changes
+/// directory before it opens the patch.
+pub fn open_input_for(opts: &Options, path: Option<&Path>) -> Result<File, Error> {
+    if !opts.gnu {
+        return open_input(path);
+    }
+    std::fs::read_dir(&opts.dir).map_err(|e| Error::Chdir(opts.dir.clone(), e))?;
+    let Some(p) = path else {
+        return open_input(None);
+    };
+    let input = File::open(opts.dir.join(p)).map_err(|e| Error::Open(p.to_path_buf(), e))?;
     seekable(input)
 }
 

@@ -10,7 +10,9 @@
 //!   larger of the two ends: a hunk with 1 leading and 3 trailing context lines is a hunk at the
 //!   start of its file, with 2 "virtual" leading lines that must be absorbed by fuzz first. While
 //!   virtual lines remain the hunk is anchored: it must match at line 1 (leading side) or end
-//!   exactly at the end of the file (trailing side). Checked cases: a start-of-file hunk fails
+//!   exactly at the end of the file (trailing side). Trailing context lines that fuzz
+//!   ignores may run past the end of the file (GNU applies such a hunk with fuzz 1). Checked
+//!   cases: a start-of-file hunk fails
 //!   on a file with lines prepended up to fuzz 2 and applies with fuzz 2 or 3 at an offset; a
 //!   hunk with 1 leading line whose first line changed needs fuzz 3.
 
@@ -51,13 +53,17 @@ impl<'a> HunkShape<'a> {
     }
 }
 
-/// Where a hunk matched: the 0-based index of its first old line, and the fuzz used.
+/// Where a hunk matched: the 0-based index of its first old line, the fuzz used, and where
+/// the lines it matched end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found {
     /// Index in the file's lines where the hunk's old side starts.
     pub pos: usize,
     /// Fuzz needed (0 = exact).
     pub fuzz: usize,
+    /// Index after the last line matched: trailing context that fuzz ignored is not part of
+    /// it (the next hunk may start there, as in GNU patch).
+    pub end: usize,
 }
 
 /// Finds the place for `hunk` in `lines`, no earlier than `min_pos`, nearest to `expected`,
@@ -71,19 +77,19 @@ pub fn locate(
 ) -> Option<Found> {
     let n = lines.len();
     let len = hunk.old.len();
-    if len > n {
-        return None;
-    }
-    let last = n - len; // highest start position
-    if min_pos > last {
-        return None;
-    }
     let context = hunk.prefix.max(hunk.suffix);
     for fuzz in 0..=max_fuzz.min(context) {
         let pre_virtual = context - hunk.prefix;
         let suf_virtual = context - hunk.suffix;
         let drop_pre = fuzz.saturating_sub(pre_virtual).min(hunk.prefix);
         let drop_suf = fuzz.saturating_sub(suf_virtual).min(hunk.suffix);
+        // Trailing context dropped by fuzz may lie past the end of the file.
+        let Some(last) = n.checked_sub(len - drop_suf.min(len)) else {
+            continue;
+        };
+        if min_pos > last {
+            continue;
+        }
         let need =
             &hunk.old[drop_pre.min(len)..len.saturating_sub(drop_suf).max(drop_pre.min(len))];
         let matches = |p: usize| -> bool {
@@ -98,13 +104,19 @@ pub fn locate(
             let p = if anchored_start { 0 } else { last };
             let ends_ok = !anchored_end || p == last;
             if p >= min_pos && ends_ok && matches(p) {
-                return Some(Found { pos: p, fuzz });
+                let end = p + drop_pre + need.len();
+                return Some(Found { pos: p, fuzz, end });
             }
             continue;
         }
+        let found = |p: usize| Found {
+            pos: p,
+            fuzz,
+            end: p + drop_pre + need.len(),
+        };
         let e = expected.clamp(min_pos as i64, last as i64) as usize;
         if matches(e) {
-            return Some(Found { pos: e, fuzz });
+            return Some(found(e));
         }
         let mut d = 1usize;
         loop {
@@ -116,12 +128,12 @@ pub fn locate(
             if let Some(p) = fwd
                 && matches(p)
             {
-                return Some(Found { pos: p, fuzz });
+                return Some(found(p));
             }
             if let Some(p) = back
                 && matches(p)
             {
-                return Some(Found { pos: p, fuzz });
+                return Some(found(p));
             }
             d += 1;
         }
@@ -152,11 +164,11 @@ mod tests {
         (old, kinds)
     }
 
-    fn run(file: &[Vec<u8>], at: usize, expected: i64, fuzz: usize) -> Option<Found> {
+    fn run(file: &[Vec<u8>], at: usize, expected: i64, fuzz: usize) -> Option<(usize, usize)> {
         let (old, kinds) = mid_hunk(at, 30);
         let old: Vec<&[u8]> = old.iter().map(Vec::as_slice).collect();
         let lines: Vec<&[u8]> = file.iter().map(Vec::as_slice).collect();
-        locate(&lines, &HunkShape::new(&old, &kinds), expected, 0, fuzz)
+        locate(&lines, &HunkShape::new(&old, &kinds), expected, 0, fuzz).map(|f| (f.pos, f.fuzz))
     }
 
     fn with(mut f: Vec<Vec<u8>>, line: usize, text: &str) -> Vec<Vec<u8>> {
@@ -166,24 +178,21 @@ mod tests {
 
     #[test]
     fn exact_then_nearest_offset() {
-        assert_eq!(run(&seq(30), 10, 6, 2), Some(Found { pos: 6, fuzz: 0 }));
+        assert_eq!(run(&seq(30), 10, 6, 2), Some((6, 0)));
         let mut f = seq(30);
         f.splice(0..0, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
-        assert_eq!(run(&f, 10, 6, 2), Some(Found { pos: 9, fuzz: 0 }));
+        assert_eq!(run(&f, 10, 6, 2), Some((9, 0)));
     }
 
     /// The cases below were run through GNU patch 2.7.6 (see the module docs).
     #[test]
     fn fuzz_like_gnu_patch() {
         // line 7 changed: fuzz 1; lines 7 and 8: fuzz 2; lines 7 and 12: fuzz 2
-        assert_eq!(
-            run(&with(seq(30), 7, "X"), 10, 6, 2),
-            Some(Found { pos: 6, fuzz: 1 })
-        );
+        assert_eq!(run(&with(seq(30), 7, "X"), 10, 6, 2), Some((6, 1)));
         let f = with(with(seq(30), 7, "X"), 8, "X");
-        assert_eq!(run(&f, 10, 6, 2), Some(Found { pos: 6, fuzz: 2 }));
+        assert_eq!(run(&f, 10, 6, 2), Some((6, 2)));
         let f = with(with(seq(30), 7, "X"), 12, "Y");
-        assert_eq!(run(&f, 10, 6, 2), Some(Found { pos: 6, fuzz: 2 }));
+        assert_eq!(run(&f, 10, 6, 2), Some((6, 2)));
         assert_eq!(run(&f, 10, 6, 1), None);
         // line 9 (innermost context) changed: fails at any fuzz up to 2
         assert_eq!(run(&with(seq(30), 9, "X"), 10, 6, 2), None);
@@ -195,18 +204,12 @@ mod tests {
         pre.splice(0..0, [b"a".to_vec(), b"b".to_vec()]);
         // change on line 1: prefix 0, suffix 3
         assert_eq!(run(&pre, 1, 0, 2), None);
-        assert_eq!(run(&pre, 1, 0, 3), Some(Found { pos: 2, fuzz: 3 }));
-        assert_eq!(
-            run(&with(seq(30), 4, "X"), 1, 0, 2),
-            Some(Found { pos: 0, fuzz: 1 })
-        );
+        assert_eq!(run(&pre, 1, 0, 3), Some((2, 3)));
+        assert_eq!(run(&with(seq(30), 4, "X"), 1, 0, 2), Some((0, 1)));
         // change on line 2: prefix 1, suffix 3
-        assert_eq!(run(&pre, 2, 0, 2), Some(Found { pos: 2, fuzz: 2 }));
+        assert_eq!(run(&pre, 2, 0, 2), Some((2, 2)));
         assert_eq!(run(&with(seq(30), 1, "X"), 2, 0, 2), None);
-        assert_eq!(
-            run(&with(seq(30), 1, "X"), 2, 0, 3),
-            Some(Found { pos: 0, fuzz: 3 })
-        );
+        assert_eq!(run(&with(seq(30), 1, "X"), 2, 0, 3), Some((0, 3)));
     }
 
     #[test]
@@ -215,12 +218,9 @@ mod tests {
         app.push(b"z".to_vec());
         assert_eq!(run(&app, 30, 26, 2), None);
         // change on line 29: prefix 3, suffix 1
-        assert_eq!(run(&app, 29, 25, 2), Some(Found { pos: 25, fuzz: 2 }));
+        assert_eq!(run(&app, 29, 25, 2), Some((25, 2)));
         assert_eq!(run(&with(seq(30), 30, "X"), 29, 25, 2), None);
-        assert_eq!(
-            run(&with(seq(30), 30, "X"), 29, 25, 3),
-            Some(Found { pos: 25, fuzz: 3 })
-        );
+        assert_eq!(run(&with(seq(30), 30, "X"), 29, 25, 3), Some((25, 3)));
     }
 
     #[test]
@@ -233,8 +233,8 @@ mod tests {
             suffix: 1,
         };
         assert_eq!(
-            locate(&lines, &shape, 0, 1, 0),
-            Some(Found { pos: 2, fuzz: 0 })
+            locate(&lines, &shape, 0, 1, 0).map(|f| (f.pos, f.fuzz)),
+            Some((2, 0))
         );
         assert_eq!(locate(&lines, &shape, 0, 3, 0), None);
     }

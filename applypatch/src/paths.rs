@@ -107,9 +107,35 @@ pub fn resolve(name: &[u8], how: Strip) -> Result<PathBuf, PathError> {
     validate(strip(name, how)?)
 }
 
-/// A name for messages: GNU patch's default "shell" quoting (single quotes when the name holds
-/// anything but `[A-Za-z0-9_./+,:@%=-]`), bytes shown lossily.
+thread_local! {
+    /// The quoting style of a run under the name `patch` (`--quoting-style`), set for the
+    /// run's duration by [`QuotingScope`]; `None` under `applypatch`.
+    static QUOTING: std::cell::Cell<Option<crate::gnu::Quoting>> = const { std::cell::Cell::new(None) };
+}
+
+/// Names in messages are quoted in `style` until this is dropped (GNU's `--quoting-style`).
+pub struct QuotingScope(Option<crate::gnu::Quoting>);
+
+impl QuotingScope {
+    /// Sets `style` for the current thread.
+    pub fn new(style: crate::gnu::Quoting) -> Self {
+        QuotingScope(QUOTING.with(|q| q.replace(Some(style))))
+    }
+}
+
+impl Drop for QuotingScope {
+    fn drop(&mut self) {
+        QUOTING.with(|q| q.set(self.0));
+    }
+}
+
+/// A name for messages: in GNU patch's quoting style under the name `patch`, else its default
+/// "shell" quoting (single quotes when the name holds anything but `[A-Za-z0-9_./+,:@%=-]`),
+/// bytes shown lossily.
 pub fn display(p: &std::path::Path) -> String {
+    if let Some(style) = QUOTING.with(std::cell::Cell::get) {
+        return String::from_utf8_lossy(&style.quote(p.as_os_str().as_bytes())).into_owned();
+    }
     let s = String::from_utf8_lossy(p.as_os_str().as_bytes());
     let plain = |c: char| c.is_ascii_alphanumeric() || "_./+,:@%=-".contains(c);
     if !s.is_empty() && s.chars().all(plain) {

@@ -30,6 +30,9 @@ pub enum HunkResult {
     Failed {
         /// Reported line.
         at: i64,
+        /// It matches where it was expected, before the end of the previous hunk (GNU patch
+        /// then says `misordered hunks! output would be garbled`).
+        misordered: bool,
     },
 }
 
@@ -110,14 +113,71 @@ impl<'a> FileLines<'a> {
     }
 }
 
+/// How lines of the patch are matched against lines of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Matching {
+    /// Byte for byte.
+    #[default]
+    Exact,
+    /// `-l`: a run of blanks (spaces, tabs) matches any run of blanks, and blanks at the end
+    /// of a line are ignored; a blank at the start must still be matched by one (GNU patch
+    /// 2.7.6, checked black-box).
+    Blanks,
+}
+
+/// `t` with every run of blanks made one space and trailing blanks dropped.
+fn blanks(t: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(t.len());
+    let mut in_run = false;
+    for &b in t {
+        if b == b' ' || b == b'\t' {
+            in_run = true;
+            continue;
+        }
+        if in_run {
+            out.push(b' ');
+            in_run = false;
+        }
+        out.push(b);
+    }
+    out
+}
+
 /// Applies `hunks` to `data`, locating each like GNU patch with at most `max_fuzz` fuzz.
 pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
+    apply_hunks_matching(data, hunks, max_fuzz, Matching::Exact)
+}
+
+/// [`apply_hunks`], lines matched as `matching` says.
+pub fn apply_hunks_matching(
+    data: &[u8],
+    hunks: &[Hunk],
+    max_fuzz: usize,
+    matching: Matching,
+) -> Applied {
     let mut lines = FileLines::new(data);
     let ends = LineEnds::choose(&lines, hunks);
     if ends.strip_file_cr {
         lines.strip_cr(data);
     }
-    let (results, placed) = place(&lines, hunks, &ends, max_fuzz);
+    let (results, placed) = match matching {
+        Matching::Exact => place(&lines.texts, hunks, &ends, max_fuzz),
+        Matching::Blanks => {
+            let norm: Vec<Vec<u8>> = lines.texts.iter().map(|t| blanks(t)).collect();
+            let texts: Vec<&[u8]> = norm.iter().map(Vec::as_slice).collect();
+            let loose: Vec<Hunk> = hunks
+                .iter()
+                .map(|h| {
+                    let mut h = h.clone();
+                    for l in &mut h.lines {
+                        l.text = blanks(ends.patch_text(&l.text));
+                    }
+                    h
+                })
+                .collect();
+            place(&texts, &loose, &ends, max_fuzz)
+        }
+    };
     Applied {
         content: build(data, &lines, hunks, &placed, &ends),
         hunks: results,
@@ -163,7 +223,7 @@ impl LineEnds {
 /// stated line moved by the offset of the hunk before it, never before the end of that hunk.
 /// Returns what happened to each hunk and where each that applied was placed.
 fn place(
-    lines: &FileLines<'_>,
+    texts: &[&[u8]],
     hunks: &[Hunk],
     ends: &LineEnds,
     max_fuzz: usize,
@@ -192,31 +252,49 @@ fn place(
         } else {
             h.old_start as i64 - 1
         };
-        let found = locate(&lines.texts, &shape, base + last_offset, min_pos, max_fuzz);
+        let found = locate(texts, &shape, base + last_offset, min_pos, max_fuzz);
         match found {
             Some(f) => {
-                let offset = f.pos as i64 - base;
-                let new_base = if h.new_len == 0 {
-                    h.new_start as i64
-                } else {
-                    h.new_start as i64 - 1
+                // A hunk with no old lines expected past the end goes at the end, and GNU
+                // reports it where it was expected.
+                let offset = match f.pos as i64 - base {
+                    o if old.is_empty() && o < last_offset && f.pos == texts.len() => last_offset,
+                    o => o,
                 };
+                // Where it landed in the file being written: the hunks before it that
+                // applied moved it (those that failed did not).
                 results.push(HunkResult::Applied {
-                    at: new_base + 1 + offset,
+                    at: base + offset + 1 + applied_delta,
                     offset,
                     fuzz: f.fuzz,
                 });
                 last_offset = offset;
                 applied_delta += h.new_len as i64 - h.old_len as i64;
-                min_pos = f.pos + old.len();
+                min_pos = f.end;
             }
             None => results.push(HunkResult::Failed {
                 at: h.old_start as i64 + applied_delta,
+                misordered: misordered(texts, &shape, base + last_offset, min_pos, max_fuzz),
             }),
         }
         placed.push(found);
     }
     (results, placed)
+}
+
+/// Whether a hunk that failed matches right where it is expected, before the end of the hunk
+/// before it: GNU patch looks there first, and then calls the hunks misordered.
+fn misordered(
+    texts: &[&[u8]],
+    shape: &HunkShape<'_>,
+    expected: i64,
+    min_pos: usize,
+    max_fuzz: usize,
+) -> bool {
+    let Ok(e) = usize::try_from(expected) else {
+        return false;
+    };
+    e < min_pos && locate(texts, shape, expected, e, max_fuzz).is_some_and(|f| f.pos == e)
 }
 
 /// Builds the result front to back. Lines of the file (context lines too, so lines ignored
@@ -236,7 +314,16 @@ fn build(
         let Some(f) = found else { continue };
         out.extend_from_slice(lines.bytes(data, cur, f.pos));
         cur = f.pos;
+        // Trailing context that fuzz ignored is left to what follows (the next hunk may
+        // start in it).
+        let mut old_left = f.end - f.pos;
         for pl in &h.lines {
+            if pl.kind != LineKind::Add {
+                if old_left == 0 {
+                    break;
+                }
+                old_left -= 1;
+            }
             match pl.kind {
                 LineKind::Context => {
                     out.extend_from_slice(lines.bytes(data, cur, cur + 1));
@@ -311,7 +398,13 @@ mod tests {
         let h = hunks(b"--- a/f\n+++ b/f\n@@ -1,2 +1,3 @@\n a\n+a2\n b\n@@ -3 +4 @@\n-zz\n+ZZ\n");
         let r = apply_hunks(b"a\nb\nc\n", &h, 2);
         assert_eq!(r.failed(), 1);
-        assert_eq!(r.hunks[1], HunkResult::Failed { at: 4 });
+        assert_eq!(
+            r.hunks[1],
+            HunkResult::Failed {
+                at: 4,
+                misordered: false
+            }
+        );
         assert_eq!(r.content, b"a\na2\nb\nc\n");
     }
 }

@@ -65,6 +65,9 @@ pub enum TempStyle {
     Rsync,
     /// Our own `.NAME.XXXXXXXX.tmp~`, recognisable as ours by the suffix.
     Tool,
+    /// `.NAME.RRRRRRRR-XXXXXXXX.tmp~`: ours, and of the run `RRRRRRRR`, so that a later run
+    /// can remove what a killed one left, beyond doubt (see [`is_run_temp_name`]).
+    Run(u32),
 }
 
 /// One name listed in a directory.
@@ -860,8 +863,30 @@ pub fn temp_name(name: &OsStr, style: TempStyle) -> OsString {
             out.extend_from_slice(&b[..b.len().min(180)]);
             out.extend_from_slice(format!(".{tag:08x}.tmp~").as_bytes());
         }
+        TempStyle::Run(run) => {
+            let tag = tool_tag(pid, n, Timestamp::now().nanos);
+            out.extend_from_slice(&b[..b.len().min(180)]);
+            out.extend_from_slice(format!(".{run:08x}-{tag:08x}.tmp~").as_bytes());
+        }
     }
     OsString::from_vec(out)
+}
+
+/// True when `name` is a [`TempStyle::Run`] name of the run `run`.
+pub fn is_run_temp_name(name: &OsStr, run: u32) -> bool {
+    let b = name.as_bytes();
+    let suffix = format!(".{run:08x}-");
+    let Some(rest) = b.strip_suffix(b".tmp~") else {
+        return false;
+    };
+    let Some((head, tag)) = rest.split_at_checked(rest.len().saturating_sub(8)) else {
+        return false;
+    };
+    b.first() == Some(&b'.')
+        && tag.len() == 8
+        && tag.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        && head.len() > suffix.len()
+        && head.ends_with(suffix.as_bytes())
 }
 
 /// The eight hex digits of a [`TempStyle::Tool`] name: the counter goes into the low bits that
@@ -888,6 +913,26 @@ fn timestamps(atime: Option<Timestamp>, mtime: Option<Timestamp>) -> rustix::fs:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_temp_names_are_recognised_by_their_run() {
+        let n = temp_name(OsStr::new("f.c"), TempStyle::Run(0xab12));
+        assert!(is_run_temp_name(&n, 0xab12), "{n:?}");
+        assert!(!is_run_temp_name(&n, 0xab13));
+        let tool = temp_name(OsStr::new("f.c"), TempStyle::Tool);
+        assert!(!is_run_temp_name(&tool, 0xab12));
+        for other in [
+            "f.0000ab12-01234567.tmp~",
+            ".0000ab12-0123456.tmp~",
+            ".f.0000ab12-0123456g.tmp~",
+        ] {
+            assert!(!is_run_temp_name(OsStr::new(other), 0xab12), "{other}");
+        }
+        assert!(is_run_temp_name(
+            OsStr::new(".x.0000ab12-0123456f.tmp~"),
+            0xab12
+        ));
+    }
 
     #[test]
     fn check_writable_tells_a_writable_directory_from_an_immutable_one() {

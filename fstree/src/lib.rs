@@ -22,7 +22,7 @@ pub mod trust;
 pub mod walk;
 pub mod xattr;
 
-pub use dir::{Atime, Dir, DirEntry, TempFile, TempStyle, create_anonymous};
+pub use dir::{Atime, Dir, DirEntry, TempFile, TempStyle, create_anonymous, is_run_temp_name};
 pub use dir_cache::DirCache;
 pub use entry::{Entry, Kind, Meta, Timestamp};
 pub use error::{Error, Op, Result};

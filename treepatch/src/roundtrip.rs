@@ -11,9 +11,13 @@ use crate::write::write_items;
 /// Checks the property on `input`: `Ok(None)` when the parser refuses the input (nothing to
 /// check), `Ok(Some(first spelling))` when it holds, `Err(what broke)` when it does not.
 pub fn check(input: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let Ok(items) = parse_all(input) else {
+    let Ok(mut items) = parse_all(input) else {
         return Ok(None);
     };
+    // Ed scripts and nameless normal diffs have no spelling in the git format we write.
+    items.retain(|i| {
+        !matches!(i, Item::File(f) if f.ed.is_some() || (f.old_path.is_none() && f.new_path.is_none()))
+    });
     let first = spell(&items);
     let read_first = comparable(reparse(&first)?);
     let second = spell(&read_first);
@@ -58,6 +62,7 @@ fn comparable(items: Vec<Item>) -> Vec<Item> {
         .filter_map(|item| match item {
             Item::File(mut fp) => {
                 fp.line = 0;
+                fp.context = false;
                 fp.hunks.iter_mut().for_each(|h| h.line = 0);
                 Some(Item::File(fp))
             }

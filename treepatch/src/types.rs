@@ -87,10 +87,16 @@ pub struct FilePatch {
     pub similarity: Option<u8>,
     /// True when the section came from `diff --git` (paths default to `-p1`).
     pub git: bool,
+    /// True when the section was read from a context diff (`diff -c`): GNU patch writes the
+    /// rejects of such a section as a context diff too.
+    pub context: bool,
     /// Text hunks, in order.
     pub hunks: Vec<Hunk>,
     /// A `GIT binary patch` body, when present (then `hunks` is empty).
     pub binary: Option<BinaryPatch>,
+    /// An ed script (`diff -e`), when the section is one (then `hunks` is empty): commands
+    /// for [`crate::ed::apply`], never for a real `ed`.
+    pub ed: Option<Box<EdScript>>,
     /// 1-based line number of the section's first header line (0 when built in memory).
     pub line: usize,
 }
@@ -152,4 +158,55 @@ pub enum BinaryBlock {
     Literal(Vec<u8>),
     /// A git delta (see `binary::apply_delta`) to apply to the other side's content.
     Delta(Vec<u8>),
+}
+
+/// An ed script (boxed in [`FilePatch`]: most patches have none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EdScript {
+    /// The commands, in order.
+    pub commands: Vec<EdCommand>,
+}
+
+/// One command of an ed script, from the subset GNU `diff -e` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdCommand {
+    /// What it does.
+    pub op: EdOp,
+    /// 1-based line number of the command in the patch.
+    pub line: usize,
+}
+
+/// The ed commands understood (see [`crate::ed`]). A line address of `None` means the
+/// current line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdOp {
+    /// `[N]a`: add `text` after line N (0: before the first line).
+    Append {
+        /// The line to add after.
+        at: Option<u64>,
+        /// The lines, without their newlines.
+        text: Vec<Vec<u8>>,
+    },
+    /// `[N]i`: add `text` before line N.
+    Insert {
+        /// The line to add before.
+        at: Option<u64>,
+        /// The lines, without their newlines.
+        text: Vec<Vec<u8>>,
+    },
+    /// `[N[,M]]c`: replace lines N to M by `text`.
+    Change {
+        /// First and last line replaced.
+        range: Option<(u64, u64)>,
+        /// The lines, without their newlines.
+        text: Vec<Vec<u8>>,
+    },
+    /// `[N[,M]]d`: delete lines N to M.
+    Delete {
+        /// First and last line deleted.
+        range: Option<(u64, u64)>,
+    },
+    /// `s/.//`: drop the first byte of the current line (how `diff -e` writes a line that is
+    /// a lone `.`: as `..`, fixed after the text).
+    Unescape,
 }

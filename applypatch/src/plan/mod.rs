@@ -8,14 +8,18 @@
 //! hunks that fit are planned and the rest go to `.rej` files.
 //!
 //! The jobs, one module each: this one picks names and plans; `post` makes post-images;
-//! `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
+//! `format` tells GNU's formats apart; `modes` says which modes a patch may give; `reject` decides about reject files; `wording` holds GNU patch's words; `invert` reverses
 //! a patch for `-R`.
 
+mod format;
+mod gnu;
 mod invert;
+mod modes;
 mod post;
 mod reject;
 mod wording;
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +40,10 @@ pub struct Planner<'o> {
     failed_files: usize,
     notices: usize,
     rejects: Vec<(PathBuf, Vec<u8>)>,
+    /// Sources of the patch's renames ([`Planner::note`]): a rename or copy may land on one,
+    /// as it moves away (a swap of two names).
+    moved_away: HashSet<PathBuf>,
+    gnu: gnu::GnuState,
 }
 
 /// The outcome of checking one file patch.
@@ -74,6 +82,20 @@ impl<'o> Planner<'o> {
             failed_files: 0,
             notices: 0,
             rejects: Vec::new(),
+            moved_away: HashSet::new(),
+            gnu: gnu::GnuState::default(),
+        }
+    }
+
+    /// Notes what the planning of later items needs to know of `item` in advance: the
+    /// sources of renames (whose names may be taken by other renames of the same patch).
+    pub fn note(&mut self, item: &Item) {
+        if let Item::File(fp) = item
+            && fp.op == Operation::Rename
+            && let Some(old) = &fp.old_path
+            && let Ok(p) = paths::resolve(old, self.strip_for(fp.git))
+        {
+            self.moved_away.insert(p);
         }
     }
 
@@ -131,7 +153,7 @@ impl<'o> Planner<'o> {
                         .set(
                             &p,
                             Node::Dir {
-                                mode: Some(*mode & 0o7777),
+                                mode: Some(modes::dir_perm(*mode)),
                             },
                         )
                         .map_err(|e| Self::tree_err(e, *line)),
@@ -170,16 +192,36 @@ impl<'o> Planner<'o> {
                 }
                 Ok(())
             }
-            Item::File(fp) => self.file(fp, out),
+            // Under the name `patch` modes are GNU's business: any type makes a regular file
+            // (with git's permission rule), a submodule is "not a regular file".
+            Item::File(fp) => {
+                if !self.opts.gnu && modes::skip_submodule(fp, err)? {
+                    return Ok(());
+                }
+                self.file(fp, out)
+            }
         }
     }
 
     /// Picks source and destination paths for a file patch.
     fn names(&self, fp: &FilePatch) -> Result<(Option<PathBuf>, Option<PathBuf>), Error> {
+        // The ORIGFILE operand: the one file every file patch applies to, unstripped.
+        if let Some(o) = &self.opts.origfile {
+            let p =
+                paths::resolve(o.as_os_str().as_bytes(), Strip::Components(0)).map_err(|e| {
+                    Error::Refused {
+                        line: fp.line,
+                        message: format!("refusing {}: {e}", display(o)),
+                    }
+                })?;
+            return Ok((Some(p.clone()), Some(p)));
+        }
         let res = |n: &Option<Vec<u8>>| -> Result<Option<PathBuf>, Error> {
-            n.as_ref()
-                .map(|n| self.resolve(n, fp.git, fp.line))
-                .transpose()
+            let Some(n) = n else { return Ok(None) };
+            match paths::resolve(n, self.strip_for(fp.git)) {
+                Err(e) if self.gnu_unfound(e) => Ok(None),
+                _ => self.resolve(n, fp.git, fp.line).map(Some),
+            }
         };
         let (old, new) = (res(&fp.old_path)?, res(&fp.new_path)?);
         if fp.git {
@@ -197,6 +239,13 @@ impl<'o> Planner<'o> {
                         p.as_os_str().len(),
                     )
                 };
+                // GNU ranks the names in the patch's own order (`---` first), also when
+                // `-R` inverted the file patch.
+                let (a, b) = if self.opts.gnu && self.opts.reverse {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 let (ea, eb) = (exists(&a), exists(&b));
                 if ea != eb {
                     Some(if ea { a } else { b })
@@ -212,6 +261,14 @@ impl<'o> Planner<'o> {
     }
 
     fn file(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        self.gnu_begin();
+        self.gnu_file_start(fp, out)?;
+        self.file_patch(fp, out)?;
+        self.gnu_end(fp);
+        Ok(())
+    }
+
+    fn file_patch(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
         let (old, new) = self.names(fp)?;
         let op = fp.op;
         let (src, dst) = match op {
@@ -219,30 +276,146 @@ impl<'o> Planner<'o> {
             Operation::Delete => (old.or(new), None),
             _ => (old.clone().or(new.clone()), new.or(old)),
         };
+        if let Some(m) = self.already_renamed(fp, src.as_deref(), dst.as_deref())? {
+            return self.file_patch(&m, out);
+        }
+        match self.gnu_odd_ends(fp, src.as_deref(), dst.as_deref(), out)? {
+            gnu::OddEnds::No => {}
+            gnu::OddEnds::Skipped => {
+                self.failed_files += 1;
+                return Ok(());
+            }
+            gnu::OddEnds::Reverse => {
+                if let Item::File(inv) = invert(Item::File(fp.clone())) {
+                    self.gnu.reversed = true;
+                    return self.file_patch(&inv, out);
+                }
+            }
+            gnu::OddEnds::Anyway => self.gnu.as_empty = true,
+        }
         let Some(shown) = dst.clone().or(src.clone()) else {
+            return self.nameless(fp, out);
+        };
+        if fp.ed.is_some() && self.opts.reverse {
             return Err(Error::Refused {
                 line: fp.line,
-                message: "no file name in this file patch".into(),
+                message: "an ed script cannot be applied in reverse".into(),
             });
-        };
-        let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
-        if !self.opts.quiet {
-            let verb = verb(self.opts.dry_run, "patching");
-            announce_file(out, verb, is_link, &shown, op, src.as_deref())?;
         }
+        let is_link = fp.old_mode == Some(mode::SYMLINK) || fp.new_mode == Some(mode::SYMLINK);
+        if let Some(s) = src.as_deref()
+            && !self.gnu_read_only(fp, s, out)?
+        {
+            self.failed_files += 1;
+            return Ok(());
+        }
+        self.announce(fp, (src.as_deref(), &shown), is_link, out)?;
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
+        let created = (op == Operation::Create).then_some(()).and(dst.as_deref());
         match check {
             Check::Plan(nodes) => {
+                self.gnu_backup(created, fp.line)?;
+                if let Some(d) = dst.as_deref().filter(|_| op != Operation::Delete) {
+                    self.gnu_times(fp, src.as_deref().filter(|_| created.is_none()), d, out)?;
+                }
                 for (p, n) in nodes {
-                    self.tree
-                        .set(&p, n)
-                        .map_err(|e| Self::tree_err(e, fp.line))?;
+                    self.place(&p, n, fp.line)?;
                 }
             }
             Check::Nothing => {}
-            Check::Failed => self.failed_files += 1,
+            Check::Failed => {
+                self.gnu_backup(None, fp.line)?;
+                self.failed_files += 1;
+            }
         }
         Ok(())
+    }
+
+    /// A file patch without a name it can use. A normal diff or an ed script without a name
+    /// is trouble (under the name `patch` it is garbage, skipped before it gets here); a file
+    /// patch whose names GNU cannot use (`-p` strips too much) is a missing file to GNU.
+    fn nameless(&mut self, fp: &FilePatch, out: &mut dyn Write) -> Result<(), Error> {
+        let script = fp.ed.is_some() || !fp.hunks.is_empty() && fp.old_path.is_none();
+        let unnamed = script && fp.new_path.is_none();
+        if self.opts.gnu && !unnamed {
+            self.failed_files += 1;
+            return self.gnu_missing(fp, out);
+        }
+        let message = if script {
+            "no file name for this normal diff or ed script (give an Index: line or the file to patch)"
+        } else {
+            "no file name in this file patch"
+        };
+        Err(Error::Refused {
+            line: fp.line,
+            message: message.into(),
+        })
+    }
+
+    /// `patching file F` (GNU's words; `checking` for a dry run; with `-o`, `patching file
+    /// OUT (read from F)`), unless quiet, or, under the name `patch`, the file is missing.
+    fn announce(
+        &mut self,
+        fp: &FilePatch,
+        (src, shown): (Option<&Path>, &Path),
+        is_link: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let op = fp.op;
+        // GNU patch names the file only once it has found a file it will patch.
+        let missing = self.opts.gnu
+            && op != Operation::Create
+            && src.is_some_and(|s| match self.tree.shape(s) {
+                Ok(Shape::Absent | Shape::Dir | Shape::Special) => true,
+                Ok(Shape::Link) => !is_link && !self.opts.follow_symlinks,
+                Ok(Shape::File(_)) => modes::is_submodule(fp),
+                _ => false,
+            })
+            && !self.absent_as_empty(fp);
+        if self.opts.verbose && self.opts.gnu && !missing {
+            self.gnu_echo(fp, out)?;
+        }
+        // GNU patch says nothing about the file an ed script edits.
+        if !self.opts.quiet && !missing && fp.ed.is_none() {
+            let verb = verb(self.opts.dry_run, "patching");
+            match &self.opts.output {
+                // `patching file OUT (read from F)`, as GNU says with `-o`.
+                Some(o) => w(
+                    out,
+                    &format!(
+                        "{verb} file {} (read from {})\n",
+                        display(o),
+                        display(shown)
+                    ),
+                )?,
+                None => {
+                    let from = (src, self.gnu.renamed_from.take());
+                    announce_file(out, verb, is_link, shown, op, from)?;
+                }
+            }
+            if self.opts.verbose && self.opts.gnu {
+                w(out, "Using Plan A...\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a missing file to patch is taken as empty, one rule for both names. Under the
+    /// name `patch`, as GNU patch 2.7.6 does (checked black-box): after `-f` on a deletion
+    /// of a missing file (see `gnu_odd_ends`), or when the first hunk adds to an empty file
+    /// (`@@ -0,0 ...`, `*** 0 ****`, git sections too), but not for a normal diff's `0a1`
+    /// ("can't find file to patch"). Under `applypatch`, for any such hunk outside git
+    /// sections (`0a1` included), git's sections keeping git apply's rule.
+    fn absent_as_empty(&mut self, fp: &FilePatch) -> bool {
+        let adds_to_empty = fp
+            .hunks
+            .first()
+            .is_some_and(|h| h.old_start == 0 && h.old_len == 0);
+        if self.opts.gnu {
+            self.gnu.as_empty || adds_to_empty && self.gnu.format != format::Format::Normal
+        } else {
+            adds_to_empty && !fp.git
+        }
     }
 
     /// Reads the pre-image of `src` (empty for a creation): `Ok(None)` when it cannot be
@@ -261,14 +434,26 @@ impl<'o> Planner<'o> {
             return Ok(dst.map(|_| (Vec::new(), None)));
         }
         let Some(s) = src else { return Ok(None) };
+        if let Some(pre) = self.moved_source(fp, s, is_link)? {
+            return Ok(Some(pre));
+        }
         let shape = self.tree.shape(s).map_err(|e| Self::tree_err(e, line))?;
         match shape {
+            Shape::Absent if self.absent_as_empty(fp) => Ok(Some((Vec::new(), None))),
+            Shape::Absent if self.opts.gnu => {
+                self.gnu_missing(fp, out)?;
+                Ok(None)
+            }
             Shape::Absent => {
                 w(
                     out,
                     &format!("can't find file to patch at input line {line}\n"),
                 )?;
                 Ok(None)
+            }
+            // GNU takes a submodule's section for one of a file that is not regular.
+            Shape::File(_) if self.opts.gnu && modes::is_submodule(fp) => {
+                self.gnu_not_regular(fp, s, Shape::Special, out)
             }
             Shape::File(m) if !is_link => {
                 let data = self.tree.read(s).map_err(|e| Self::tree_err(e, line))?;
@@ -280,6 +465,9 @@ impl<'o> Planner<'o> {
                     .read_link(s)
                     .map_err(|e| Self::tree_err(e, line))?;
                 Ok(Some((t, None)))
+            }
+            Shape::Link | Shape::Dir | Shape::Special if self.opts.gnu => {
+                self.gnu_not_regular(fp, s, shape, out)
             }
             Shape::Link => {
                 w(
@@ -308,6 +496,25 @@ impl<'o> Planner<'o> {
         }
     }
 
+    /// The pre-image of a rename or copy of the regular file `s`: the source as it was before
+    /// the patch, as git apply and GNU patch take it (a file patched, then copied: the copy
+    /// has the old content); `None` for anything else.
+    fn moved_source(
+        &self,
+        fp: &FilePatch,
+        s: &Path,
+        is_link: bool,
+    ) -> Result<Option<PreImage>, Error> {
+        if !matches!(fp.op, Operation::Rename | Operation::Copy) || is_link {
+            return Ok(None);
+        }
+        let original = self
+            .tree
+            .original(s)
+            .map_err(|e| Self::tree_err(e, fp.line))?;
+        Ok(original.map(|(data, m)| (data, Some(m))))
+    }
+
     /// Checks one file patch (from `src` to `dst`) against the planned tree and says what to
     /// plan.
     fn check(
@@ -321,6 +528,7 @@ impl<'o> Planner<'o> {
         if let Some(d) = dst
             && fp.op == Operation::Create
             && self.is_in_the_way(d, fp.line)?
+            && !self.gnu_may_create_over(d, fp.line)?
         {
             return self.create_over_existing(fp, d, is_link, out);
         }
@@ -343,13 +551,16 @@ impl<'o> Planner<'o> {
         let Some((pre, old_perm)) = self.pre_image(fp, src, dst, is_link, out)? else {
             return Ok(Check::Failed);
         };
+        if fp.op != Operation::Create {
+            self.gnu_original(src, &pre, old_perm);
+        }
         let post = match self.post_image(fp, pre, src, dst, out)? {
             Outcome::Post(p) => p,
             Outcome::Nothing => return Ok(Check::Nothing),
             Outcome::Failed => return Ok(Check::Failed),
         };
         match fp.op {
-            Operation::Delete => self.deletion(fp, src, &post, out),
+            Operation::Delete => self.deletion(fp, src, (post, old_perm), out),
             _ => self.result(fp, src, dst, is_link, (post, old_perm), out),
         }
     }
@@ -378,6 +589,9 @@ impl<'o> Planner<'o> {
             }
             return Ok(Check::Nothing);
         }
+        if self.opts.gnu && self.opts.applied == Applied::Ignore {
+            return self.gnu_create_anyway(fp, d, out);
+        }
         w(
             out,
             &format!(
@@ -386,6 +600,33 @@ impl<'o> Planner<'o> {
             ),
         )?;
         Ok(Check::Failed)
+    }
+
+    /// A rename whose source is gone and whose destination is a regular file (done already):
+    /// GNU patch patches the destination in place, `patching file D (already renamed from
+    /// S)`, under both names. The file patch to apply instead, if so (`--idempotent` skips
+    /// such a rename instead, see [`Planner::already_gone`]).
+    fn already_renamed(
+        &mut self,
+        fp: &FilePatch,
+        src: Option<&Path>,
+        dst: Option<&Path>,
+    ) -> Result<Option<FilePatch>, Error> {
+        let (Some(s), Some(d)) = (src, dst) else {
+            return Ok(None);
+        };
+        if fp.op != Operation::Rename || self.opts.applied == Applied::NoOp || s == d {
+            return Ok(None);
+        }
+        let shape = |p: &Path| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
+        if shape(s)? != Shape::Absent || !matches!(shape(d)?, Shape::File(_)) {
+            return Ok(None);
+        }
+        self.gnu.renamed_from = Some(s.to_path_buf());
+        let mut m = fp.clone();
+        m.op = Operation::Modify;
+        m.old_path.clone_from(&m.new_path);
+        Ok(Some(m))
     }
 
     /// Whether a deletion or rename finds its work done (`--idempotent`): `src` is gone and,
@@ -405,11 +646,12 @@ impl<'o> Planner<'o> {
     }
 
     /// A deletion: `src` goes, provided the patch left nothing of its content (`post`).
+    /// Under the name `patch`, a file with more in it keeps what the hunks left (GNU).
     fn deletion(
-        &self,
+        &mut self,
         fp: &FilePatch,
         src: Option<&Path>,
-        post: &[u8],
+        (post, old_perm): PreImage,
         out: &mut dyn Write,
     ) -> Result<Check, Error> {
         // A reversed copy (see `invert`) removes the copy whatever it holds.
@@ -420,6 +662,10 @@ impl<'o> Planner<'o> {
                 out,
                 &format!("Not deleting file {s} as content differs from patch\n"),
             )?;
+            if let Some(s) = src.filter(|_| self.opts.gnu) {
+                let mode = old_perm.unwrap_or(0o644);
+                self.place(s, Node::File { data: post, mode }, fp.line)?;
+            }
             return Ok(Check::Failed);
         }
         Ok(Check::Plan(
@@ -445,6 +691,7 @@ impl<'o> Planner<'o> {
         };
         if matches!(fp.op, Operation::Rename | Operation::Copy)
             && Some(d) != src
+            && !self.moved_away.contains(d)
             && self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent
         {
             w(
@@ -465,13 +712,16 @@ impl<'o> Planner<'o> {
         } else if self.opts.remove_empty && post.is_empty() && fp.op == Operation::Modify {
             Node::Absent
         } else {
-            let mode = new_mode(fp, old_perm);
+            let mode = modes::new_mode(fp, old_perm);
             Node::File { data: post, mode }
         };
         let mut nodes = Vec::new();
+        // A source that an earlier item wrote (a swap, or a file patched and then renamed)
+        // stays: the rename took its original content (see `pre_image`).
         if fp.op == Operation::Rename
             && let Some(s) = src
             && s != d
+            && !self.tree.is_planned(s)
         {
             nodes.push((s.to_path_buf(), Node::Absent));
         }
@@ -487,7 +737,6 @@ impl<'o> Planner<'o> {
 
     /// Ends the run: writes the plan unless something failed (all-or-nothing) or this is a dry run.
     pub fn finish(self, out: &mut dyn Write, err: &mut dyn Write) -> Result<Status, Error> {
-        let _ = out;
         let failed = self.failed_files > 0;
         if failed && self.opts.on_failure == OnFailure::Abort {
             writeln!(
@@ -500,7 +749,27 @@ impl<'o> Planner<'o> {
             return Ok(Status::Failed);
         }
         if !self.opts.dry_run {
-            self.tree.commit(&self.rejects)?;
+            if let Err(f) = self.tree.commit(&self.rejects) {
+                if f.done > 0 {
+                    writeln!(
+                        err,
+                        "applypatch: the tree is partly patched: {} of {} changes were made when the commit failed; running the same command again with --idempotent finishes the job",
+                        f.done, f.total
+                    )
+                    .map_err(Error::Output)?;
+                }
+                return Err(Error::Tree(f.source));
+            }
+            gnu::set_times(&self.opts.dir, &self.gnu.times)?;
+        }
+        if self.opts.gnu && self.opts.verbose {
+            match self.gnu.seen_one {
+                true => w(out, "done\n")?,
+                false => w(
+                    out,
+                    "Hmm...  I can't seem to find a patch in there anywhere.\n",
+                )?,
+            }
         }
         Ok(if failed || self.notices > 0 {
             Status::Failed
@@ -511,19 +780,42 @@ impl<'o> Planner<'o> {
 }
 
 /// A pre-image (or post-image): content (or symlink target) and the file's permission bits.
-type PreImage = (Vec<u8>, Option<u32>);
+pub(super) type PreImage = (Vec<u8>, Option<u32>);
 
-/// The permission bits of a file the patch writes: the patch's new mode where it creates the
-/// file or changes the mode, else the file's own (`old_perm`), else the patch's new mode, else
-/// 0644.
-fn new_mode(fp: &FilePatch, old_perm: Option<u32>) -> u32 {
-    let perm = |m: u32| m & 0o7777;
-    match (fp.op, fp.old_mode, fp.new_mode, old_perm) {
-        (Operation::Create, _, Some(n), _) => perm(n),
-        (Operation::Create, _, None, _) => 0o644,
-        (_, o, Some(n), _) if o != Some(n) => perm(n),
-        (_, _, _, Some(m)) => m,
-        (_, _, Some(n), None) => perm(n),
-        _ => 0o644,
+#[cfg(test)]
+mod tests {
+    use crate::{Options, Status, run};
+
+    /// `Options::origfile` (GNU patch's ORIGFILE operand) names the file of a nameless normal
+    /// diff or ed script, and overrides the names of the others.
+    #[test]
+    fn origfile_names_the_file_to_patch() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("sub")).unwrap();
+        let opts = Options {
+            dir: t.path().to_path_buf(),
+            origfile: Some("sub/t".into()),
+            ..Options::default()
+        };
+        let patches: [&[u8]; 3] = [
+            b"2c2\n< b\n---\n> B\n",
+            b"2c\nB\n.\n",
+            b"--- other\n+++ other\n@@ -2 +2 @@\n-b\n+B\n",
+        ];
+        for p in patches {
+            std::fs::write(t.path().join("sub/t"), "a\nb\n").unwrap();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let status = run(std::io::Cursor::new(p), &opts, &mut out, &mut err).unwrap();
+            assert_eq!(status, Status::Applied, "{}", String::from_utf8_lossy(&err));
+            assert_eq!(std::fs::read(t.path().join("sub/t")).unwrap(), b"a\nB\n");
+        }
+        // Without it, a nameless normal diff is trouble.
+        let plain = Options {
+            dir: t.path().to_path_buf(),
+            ..Options::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let e = run(std::io::Cursor::new(patches[0]), &plain, &mut out, &mut err).unwrap_err();
+        assert!(e.to_string().contains("no file name"), "{e}");
     }
 }

@@ -11,11 +11,11 @@ use treepatch::binary;
 use treepatch::{BinaryPatch, FilePatch, Hunk};
 
 use super::invert::invert_hunk;
-use super::reject::{failed_hunks, reject_for};
+use super::reject::failed_hunks;
 use super::wording::{hunk_results, out_of, w};
 use super::{Outcome, Planner};
 use crate::paths::display;
-use crate::text::{self, HunkResult, apply_hunks};
+use crate::text::{self, HunkResult, Matching, apply_hunks, apply_hunks_matching};
 use crate::tree::{Node, Shape};
 use crate::{Applied, Error, OnFailure};
 
@@ -40,6 +40,21 @@ impl Planner<'_> {
         dst: Option<&Path>,
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
+        if let Some(script) = &fp.ed {
+            // Applied as written, with no search, as GNU patch applies ed scripts; one that
+            // does not fit is trouble (GNU: "ed FAILED", exit 2).
+            return match treepatch::ed::apply(&script.commands, &pre) {
+                Ok(post) => Ok(Outcome::Post(post)),
+                Err(e) => {
+                    // What ed itself says of a command that fails, as GNU patch passes it on.
+                    w(out, "?\n")?;
+                    Err(Error::EdFailed {
+                        line: e.line,
+                        what: e.what,
+                    })
+                }
+            };
+        }
         if let Some(bin) = &fp.binary {
             return Ok(match self.binary_post(fp, &pre, bin, src.or(dst), out)? {
                 Some(p) => Outcome::Post(p),
@@ -63,44 +78,71 @@ impl Planner<'_> {
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
         let fuzz = self.opts.fuzz;
-        let mut r = apply_hunks(pre, &fp.hunks, fuzz);
+        let mut r = apply_hunks_matching(pre, &fp.hunks, fuzz, self.matching());
         let mut inverted = None;
-        let first_failed = matches!(r.hunks.first(), Some(HunkResult::Failed { .. }));
-        if first_failed && self.opts.applied != Applied::Ignore {
-            match self.reversed(fp, pre, rej_beside, out)? {
+        // How much fuzz the reversed first hunk may need to count: GNU (and `--idempotent`)
+        // tries the reversed hunk at each fuzz level right after the forward one, so a patch
+        // already applied is found before its first hunk applies again with more fuzz.
+        let interleaved = self.opts.gnu || self.opts.applied == Applied::NoOp;
+        let rev_fuzz = match r.hunks.first() {
+            Some(HunkResult::Failed { .. }) if self.opts.gnu => Some(fuzz),
+            Some(HunkResult::Failed { .. }) => Some(0),
+            Some(HunkResult::Applied { fuzz: f, .. }) if interleaved && *f > 0 => Some(f - 1),
+            _ => None,
+        };
+        if let Some(rev_fuzz) = rev_fuzz
+            && self.opts.applied != Applied::Ignore
+            && !self.gnu.reversed
+        {
+            match self.reversed(fp, pre, rej_beside, out, rev_fuzz)? {
                 Reversed::No => {}
                 Reversed::Assume(hunks) => {
-                    r = apply_hunks(pre, &hunks, fuzz);
+                    r = apply_hunks_matching(pre, &hunks, fuzz, self.matching());
                     inverted = Some(hunks);
                 }
                 Reversed::Done(outcome) => return Ok(outcome),
             }
         }
+        self.gnu.mismatch |= r.hunks.iter().any(|h| {
+            !matches!(
+                h,
+                HunkResult::Applied {
+                    offset: 0,
+                    fuzz: 0,
+                    ..
+                }
+            )
+        });
         if !self.opts.quiet {
-            hunk_results(out, &r.hunks)?;
+            hunk_results(out, &r.hunks, self.opts.gnu, self.opts.verbose)?;
         }
         if r.failed() == 0 {
             return Ok(Outcome::Post(r.content));
         }
         let hunks = inverted.as_deref().unwrap_or(&fp.hunks);
-        self.hunks_failed(fp.line, hunks, r, rej_beside, out)
+        self.hunks_failed(fp, hunks, r, rej_beside, out)
     }
 
-    /// The first hunk does not apply: does the patch look reversed (or already applied), its
-    /// first hunk applying inverted? If so, the already-applied policy says what to do.
+    /// The first hunk does not apply (or only with fuzz): does the patch look reversed (or
+    /// already applied), its first hunk applying inverted with at most `fuzz`? If so, the
+    /// already-applied policy says what to do.
     fn reversed(
         &mut self,
         fp: &FilePatch,
         pre: &[u8],
         rej_beside: Option<&Path>,
         out: &mut dyn Write,
+        fuzz: usize,
     ) -> Result<Reversed, Error> {
         let inverted: Vec<Hunk> = fp.hunks.iter().map(invert_hunk).collect();
-        let rev = apply_hunks(pre, &inverted, 0);
+        let rev = apply_hunks_matching(pre, &inverted, fuzz, self.matching());
         if !matches!(rev.hunks.first(), Some(HunkResult::Applied { .. })) {
             return Ok(Reversed::No);
         }
         let msg = "Reversed (or previously applied) patch detected!";
+        if self.opts.gnu && self.opts.applied != Applied::NoOp {
+            return self.gnu_reversed(fp, inverted, rej_beside, out);
+        }
         match self.opts.applied {
             Applied::AssumeReversed => {
                 w(out, &format!("{msg}  Assuming -R.\n"))?;
@@ -116,10 +158,77 @@ impl Planner<'_> {
                 w(out, &format!("{msg}  Skipping patch.\n"))?;
                 let n = fp.hunks.len();
                 let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
-                let tail = self.reject_tail(reject_for(rej_beside, &all), out)?;
+                let rej = self.reject_for(fp, rej_beside, &all);
+                let tail = self.reject_tail(rej, out)?;
                 out_of(out, n, n, "ignored", &tail)?;
                 Ok(Reversed::Done(Outcome::Failed))
             }
+        }
+    }
+
+    /// [`Planner::reversed`] under the name `patch`: GNU's words and decisions.
+    fn gnu_reversed(
+        &mut self,
+        fp: &FilePatch,
+        inverted: Vec<Hunk>,
+        rej_beside: Option<&Path>,
+        out: &mut dyn Write,
+    ) -> Result<Reversed, Error> {
+        w(out, &self.gnu_reversed_words())?;
+        if self.opts.applied == Applied::AssumeReversed {
+            // GNU backs the file up as for a mismatch.
+            self.gnu.mismatch = true;
+            return Ok(Reversed::Assume(inverted));
+        }
+        let n = fp.hunks.len();
+        let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
+        let rej = self.reject_for(fp, rej_beside, &all);
+        let tail = self.reject_tail(rej, out)?;
+        self.gnu_ignored(fp, out)?;
+        out_of(out, n, n, "ignored", &tail)?;
+        Ok(Reversed::Done(Outcome::Failed))
+    }
+
+    /// `-f` on a creation whose file is there with content (GNU: "Applying it anyway."):
+    /// every hunk fails, the file stays as it is (backed up) and the hunks go to its rejects.
+    pub(super) fn gnu_create_anyway(
+        &mut self,
+        fp: &FilePatch,
+        d: &Path,
+        out: &mut dyn Write,
+    ) -> Result<super::Check, Error> {
+        let data = self.tree.read(d).map_err(|e| Self::tree_err(e, fp.line))?;
+        let perm = match self.tree.shape(d) {
+            Ok(Shape::File(m)) => Some(m),
+            _ => None,
+        };
+        self.gnu_original(Some(d), &data, perm);
+        self.gnu.mismatch = true;
+        let hunks: Vec<HunkResult> = fp
+            .hunks
+            .iter()
+            .map(|h| HunkResult::Failed {
+                at: h.old_start.max(1) as i64,
+                misordered: false,
+            })
+            .collect();
+        if !self.opts.quiet {
+            hunk_results(out, &hunks, true, self.opts.verbose)?;
+        }
+        let r = text::Applied {
+            content: data,
+            hunks,
+        };
+        self.hunks_failed(fp, &fp.hunks, r, Some(d), out)?;
+        Ok(super::Check::Failed)
+    }
+
+    /// How lines are matched: `-l` loosens blanks.
+    fn matching(&self) -> Matching {
+        if self.opts.ignore_whitespace {
+            Matching::Blanks
+        } else {
+            Matching::Exact
         }
     }
 
@@ -127,14 +236,24 @@ impl Planner<'_> {
     /// fit are planned, as GNU patch does. The file counts as failed either way.
     fn hunks_failed(
         &mut self,
-        line: usize,
+        fp: &FilePatch,
         hunks: &[Hunk],
         r: text::Applied,
         rej_beside: Option<&Path>,
         out: &mut dyn Write,
     ) -> Result<Outcome, Error> {
+        let line = fp.line;
         let failed = failed_hunks(hunks, &r.hunks);
-        let tail = self.reject_tail(reject_for(rej_beside, &failed), out)?;
+        let rej = self.reject_for(fp, rej_beside, &failed);
+        let tail = self.reject_tail(rej, out)?;
+        let deleting = fp.op == treepatch::Operation::Delete;
+        if self.opts.gnu && !self.opts.quiet && deleting && !r.content.is_empty() {
+            let s = rej_beside.map(display).unwrap_or_default();
+            w(
+                out,
+                &format!("Not deleting file {s} as content differs from patch\n"),
+            )?;
+        }
         out_of(out, failed.len(), hunks.len(), "FAILED", &tail)?;
         if self.opts.on_failure == OnFailure::Reject
             && let Some(d) = rej_beside
@@ -143,13 +262,17 @@ impl Planner<'_> {
                 Ok(Shape::File(m)) => m,
                 _ => 0o644,
             };
-            let node = Node::File {
-                data: r.content,
-                mode,
+            // GNU removes a file a deletion it could not fully apply leaves empty.
+            let gone = self.opts.gnu && fp.op == treepatch::Operation::Delete;
+            let node = match (gone && r.content.is_empty(), self.tree.shape(d)) {
+                (true, Ok(Shape::Absent)) => return Ok(Outcome::Failed),
+                (true, _) => Node::Absent,
+                _ => Node::File {
+                    data: r.content,
+                    mode,
+                },
             };
-            self.tree
-                .set(d, node)
-                .map_err(|e| Self::tree_err(e, line))?;
+            self.place(d, node, line)?;
         }
         Ok(Outcome::Failed)
     }

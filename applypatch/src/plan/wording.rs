@@ -5,7 +5,7 @@
 //! they went to. The planner decides; these functions only word it.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use treepatch::Operation;
 
@@ -32,17 +32,24 @@ pub(super) fn verb(dry_run: bool, doing: &'static str) -> &'static str {
     if dry_run { "checking" } else { doing }
 }
 
-/// `patching file F` (or `symbolic link`), with `(renamed from S)` or `(copied from S)`.
+/// `patching file F` (or `symbolic link`), with `(renamed from S)`, `(copied from S)` or,
+/// for a rename found done (`already`, its source), `(already renamed from S)`.
 pub(super) fn announce_file(
     out: &mut dyn Write,
     verb: &str,
     is_link: bool,
     shown: &Path,
     op: Operation,
-    src: Option<&Path>,
+    (src, already): (Option<&Path>, Option<PathBuf>),
 ) -> Result<(), Error> {
     let what = if is_link { "symbolic link" } else { "file" };
     let from = match (op, src) {
+        _ if already.is_some() => {
+            format!(
+                " (already renamed from {})",
+                display(already.as_deref().unwrap_or(shown))
+            )
+        }
         (Operation::Rename, Some(s)) => format!(" (renamed from {})", display(s)),
         (Operation::Copy, Some(s)) => format!(" (copied from {})", display(s)),
         _ => String::new(),
@@ -51,13 +58,20 @@ pub(super) fn announce_file(
 }
 
 /// One line per hunk that applied with an offset or fuzz, or failed (none for a hunk that
-/// applied exactly where the patch said).
-pub(super) fn hunk_results(out: &mut dyn Write, results: &[HunkResult]) -> Result<(), Error> {
+/// applied exactly where the patch said); under the name `patch` (`gnu`), GNU's warning
+/// before a hunk that failed because it would go before the previous one.
+/// With `--verbose`, a line for every hunk.
+pub(super) fn hunk_results(
+    out: &mut dyn Write,
+    results: &[HunkResult],
+    gnu: bool,
+    verbose: bool,
+) -> Result<(), Error> {
     for (i, h) in results.iter().enumerate() {
         let msg = match *h {
             HunkResult::Applied {
                 offset: 0, fuzz: 0, ..
-            } => continue,
+            } if !verbose => continue,
             HunkResult::Applied { at, offset, fuzz } => {
                 let f = if fuzz > 0 {
                     format!(" with fuzz {fuzz}")
@@ -71,7 +85,14 @@ pub(super) fn hunk_results(out: &mut dyn Write, results: &[HunkResult]) -> Resul
                 };
                 format!("Hunk #{} succeeded at {at}{f}{o}.\n", i + 1)
             }
-            HunkResult::Failed { at } => format!("Hunk #{} FAILED at {at}.\n", i + 1),
+            HunkResult::Failed { at, misordered } => {
+                let warn = if gnu && misordered {
+                    "misordered hunks! output would be garbled\n"
+                } else {
+                    ""
+                };
+                format!("{warn}Hunk #{} FAILED at {at}.\n", i + 1)
+            }
         };
         w(out, &msg)?;
     }

@@ -28,9 +28,40 @@ fn depth(p: &Path) -> usize {
     p.components().count()
 }
 
+/// A commit that stopped at an error: the error, and how many of the planned paths it had
+/// changed by then (0: the tree is as it was).
+#[derive(Debug)]
+pub struct CommitFailed {
+    /// What failed.
+    pub source: fstree::Error,
+    /// Paths changed before it.
+    pub done: usize,
+    /// Paths the plan changes (reject files included).
+    pub total: usize,
+}
+
 impl Tree {
     /// Writes the planned tree. `rejects` are written last, each beside its file.
-    pub fn commit(mut self, rejects: &[(PathBuf, Vec<u8>)]) -> Result<(), fstree::Error> {
+    pub fn commit(mut self, rejects: &[(PathBuf, Vec<u8>)]) -> Result<(), CommitFailed> {
+        let unchanged = |(k, n): (&Vec<u8>, &Planned)| {
+            matches!(n, Planned::Dir { mode: None })
+                && matches!(self.disk_shape(&unkey(k)), Ok(Shape::Dir))
+        };
+        let total = self.over.iter().filter(|&e| !unchanged(e)).count() + rejects.len();
+        self.commit_steps(rejects).map_err(|source| CommitFailed {
+            source,
+            done: self.committed.get(),
+            total,
+        })
+    }
+
+    /// Counts one more path changed by the commit.
+    fn changed_one(&self) {
+        self.committed.set(self.committed.get() + 1);
+    }
+
+    /// [`Tree::commit`]'s steps, in order.
+    fn commit_steps(&mut self, rejects: &[(PathBuf, Vec<u8>)]) -> Result<(), fstree::Error> {
         self.settle_for_commit()?;
         let over = std::mem::take(&mut self.over);
         // Parents before their children (the key order).
@@ -50,6 +81,7 @@ impl Tree {
         self.remove_emptied_parents(&over);
         for (p, data) in rejects {
             self.root.write_file(p, data, 0o644)?;
+            self.changed_one();
         }
         Ok(())
     }
@@ -112,7 +144,7 @@ impl Tree {
             })
             .collect();
         removals.sort_by_key(|(p, _, _)| std::cmp::Reverse(depth(p)));
-        for (p, _, d) in removals {
+        for (p, n, d) in removals {
             let (dir, name) = self.parent_for(Op::Remove, p)?;
             let removed = if *d == Shape::Dir {
                 dir.remove_dir(name)
@@ -120,6 +152,9 @@ impl Tree {
                 dir.remove_file(name)
             };
             removed.map_err(|e| fstree::Error::new(Op::Remove, self.root.display(p), e))?;
+            if matches!(n, Planned::Absent) {
+                self.changed_one();
+            }
             if *d == Shape::Dir {
                 // Descriptors of removed directories must not be used again.
                 self.dirs.clear();
@@ -136,12 +171,11 @@ impl Tree {
     }
 
     /// Creates the symlink `p` to `target` (under a temporary name, then renamed over `p`).
-    fn symlink(&self, p: &Path, target: &OsStr) -> Result<(), fstree::Error> {
+    fn symlink(&mut self, p: &Path, target: &OsStr) -> Result<(), fstree::Error> {
+        let style = self.temp_style(p.parent().unwrap_or(Path::new("")));
         let (dir, name) = self.parent_for(Op::Symlink, p)?;
         let failed = |e| fstree::Error::new(Op::Symlink, self.root.display(p), e);
-        let tmp = dir
-            .symlink_temp(target, name, fstree::TempStyle::Tool)
-            .map_err(failed)?;
+        let tmp = dir.symlink_temp(target, name, style).map_err(failed)?;
         dir.rename(&tmp, &dir, name).map_err(|e| {
             let _ = dir.remove_file(&tmp);
             failed(e)
@@ -156,6 +190,7 @@ impl Tree {
                 let (dir, name) = self.parent_fd(p)?;
                 dir.mkdir(name, 0o777)
                     .map_err(|e| fstree::Error::new(fstree::Op::Mkdir, self.root.display(p), e))?;
+                self.changed_one();
             }
         }
         Ok(())
@@ -175,11 +210,15 @@ impl Tree {
                         fstree::Error::new(fstree::Op::Rename, self.root.display(p), e)
                     })?;
                     self.temps.remove(tmp);
+                    self.changed_one();
                 }
                 Planned::File {
                     content: Content::Memory(data),
                     mode,
-                } => self.root.write_file(p, data, *mode)?,
+                } => {
+                    self.root.write_file(p, data, *mode)?;
+                    self.changed_one();
+                }
                 // Settled before the commit: never here.
                 Planned::File {
                     content: Content::Writing,
@@ -191,7 +230,10 @@ impl Tree {
                         std::io::Error::other("the new content was not written"),
                     ));
                 }
-                Planned::Link { target } => self.symlink(p, OsStr::from_bytes(target))?,
+                Planned::Link { target } => {
+                    self.symlink(p, OsStr::from_bytes(target))?;
+                    self.changed_one();
+                }
                 Planned::Dir { .. } | Planned::Absent => {}
             }
         }

@@ -9,17 +9,19 @@
 //! but `--dry-run`), each planned file's new content is written during the check to a hidden
 //! temporary file with its final mode; the overlay keeps only the temporary's name. Nothing
 //! visible changes until [`Tree::commit`]. Dropping a tree that was not committed (a failed
-//! check, an error, all-or-nothing refusing) removes every temporary, so the visible tree is
-//! exactly as before. A killed process can leave hidden `.tmp~` files behind, never a partial
-//! file under a final name. `--dry-run` keeps new contents in memory instead and writes
+//! check, an error, all-or-nothing refusing, a commit that failed) removes every temporary, so
+//! the visible tree is exactly as before. A killed process can leave hidden `.tmp~` files
+//! behind, never a partial file under a final name, and the next run removes them (`journal`). `--dry-run` keeps new contents in memory instead and writes
 //! nothing at all.
 //!
 //! The jobs, one module each: `disk` (what is on disk, through a cache of open directories),
 //! `overlay` (the planned tree), `staging` (the temporaries and the thread that writes them),
+//! `journal` (where the run's temporaries are, for the run after a killed one),
 //! `commit` (the order in which the plan becomes visible).
 
 mod commit;
 mod disk;
+mod journal;
 mod overlay;
 mod staging;
 
@@ -139,6 +141,11 @@ pub struct Tree {
     writer: Option<Writer>,
     /// Temporaries written so far without the thread.
     inline: usize,
+    /// Where this run's temporaries are (`journal`), once the first is staged; `Err(())` when
+    /// it could not be created (temporaries are then named without a run id).
+    journal: Option<Result<journal::Journal, ()>>,
+    /// Paths the commit has changed so far (see [`CommitFailed`]).
+    committed: std::cell::Cell<usize>,
 }
 
 /// `p` as a key of [`Tree::over`]: its bytes with every `/` made NUL (names hold no NUL), so
@@ -175,8 +182,12 @@ fn prefix(p: &Path, i: usize) -> &Path {
 impl Tree {
     /// An empty overlay on `root`.
     pub fn new(root: Root, staging: Staging) -> Self {
+        let dirs = DirCache::new(root.dir().clone());
+        if staging == Staging::Temporaries {
+            journal::clean_after_killed_runs(&dirs);
+        }
         Tree {
-            dirs: DirCache::new(root.dir().clone()),
+            dirs,
             root,
             staging,
             over: BTreeMap::new(),
@@ -186,7 +197,32 @@ impl Tree {
             shapes: RefCell::new(HashMap::new()),
             writer: None,
             inline: 0,
+            journal: None,
+            committed: std::cell::Cell::new(0),
         }
+    }
+
+    /// The style of a temporary about to be made in `dir` (relative to the root): this run's,
+    /// once `dir` is in the journal (started on first use).
+    fn temp_style(&mut self, dir: &Path) -> fstree::TempStyle {
+        let root = self.root.dir();
+        let journal = self
+            .journal
+            .get_or_insert_with(|| journal::Journal::start(root).map_err(|_| ()));
+        match journal {
+            Ok(j) => match j.note_dir(dir) {
+                Ok(()) => j.style(),
+                Err(_) => fstree::TempStyle::Tool,
+            },
+            Err(()) => fstree::TempStyle::Tool,
+        }
+    }
+}
+
+impl Tree {
+    /// The names in the directory `dir` on disk (for numbered backups).
+    pub fn names_in(&self, dir: &Path) -> Result<Vec<std::ffi::OsString>, TreeError> {
+        Ok(self.list_disk(dir)?)
     }
 }
 
@@ -194,8 +230,13 @@ impl Drop for Tree {
     /// Removes the temporaries of a plan that was not (or not fully) committed.
     fn drop(&mut self) {
         self.stop_writer();
+        let mut all = true;
         for tmp in std::mem::take(&mut self.temps) {
-            self.remove_temp(&tmp);
+            all &= self.remove_temp(&tmp);
+        }
+        // The journal goes with the last temporary; one that stays is for the next run.
+        if all && let Some(Ok(j)) = self.journal.take() {
+            j.finish(self.root.dir());
         }
     }
 }

@@ -84,6 +84,20 @@ impl Tree {
         }
     }
 
+    /// Whether the patch has planned something at `p` itself (written or removed it).
+    pub fn is_planned(&self, p: &Path) -> bool {
+        self.over.contains_key(&key(p))
+    }
+
+    /// The content and permission bits of the regular file `p` as it was before the patch,
+    /// or `None` when it was no regular file.
+    pub fn original(&self, p: &Path) -> Result<Option<(Vec<u8>, u32)>, TreeError> {
+        match self.disk_shape(p)? {
+            Shape::File(m) => Ok(Some((self.read_disk(p)?, m))),
+            _ => Ok(None),
+        }
+    }
+
     /// The planned target of the symlink `p`.
     pub fn read_link(&self, p: &Path) -> Result<Vec<u8>, TreeError> {
         match self.over.get(&key(p)) {

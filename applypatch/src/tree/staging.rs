@@ -29,6 +29,7 @@ struct Job {
     full: PathBuf,
     data: Vec<u8>,
     mode: u32,
+    style: fstree::TempStyle,
 }
 
 /// What the staging thread answers for a [`Job`]: the path's key, and the temporary written
@@ -51,8 +52,10 @@ impl Writer {
         let (tx, done) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             for job in rx {
-                let written = write_temp(&job.dir, &job.name, &job.full, &job.data, job.mode)
-                    .map(|tmp| job.dir_rel.join(tmp));
+                let written = write_temp(
+                    &job.dir, &job.name, &job.full, &job.data, job.mode, job.style,
+                )
+                .map(|tmp| job.dir_rel.join(tmp));
                 if tx.send((job.key, written)).is_err() {
                     break;
                 }
@@ -76,10 +79,11 @@ fn write_temp(
     full: &Path,
     data: &[u8],
     mode: u32,
+    style: fstree::TempStyle,
 ) -> Result<std::ffi::OsString, fstree::Error> {
     let failed = |op, e| fstree::Error::new(op, full, e);
     let mut temp = dir
-        .create_temp(name, fstree::TempStyle::Tool, 0o600)
+        .create_temp(name, style, 0o600)
         .map_err(|e| failed(fstree::Op::Create, e))?
         .with_path(full.to_path_buf());
     temp.file
@@ -163,6 +167,7 @@ impl Tree {
         }
         self.collect(false)?;
         let (dir_rel, dir, full) = self.staging_dir_fd(p)?;
+        let style = self.temp_style(&dir_rel);
         let job = Job {
             key: key(p),
             dir,
@@ -171,6 +176,7 @@ impl Tree {
             full,
             data,
             mode,
+            style,
         };
         let w = self.writer.get_or_insert_with(Writer::start);
         let sent = match &w.jobs {
@@ -203,29 +209,36 @@ impl Tree {
     fn stage_now(&mut self, p: &Path, data: &[u8], mode: u32) -> Result<PathBuf, TreeError> {
         let (dir_rel, dir, full) = self.staging_dir_fd(p)?;
         let name = p.file_name().unwrap_or_default();
-        let tmp = dir_rel.join(write_temp(&dir, name, &full, data, mode)?);
+        let style = self.temp_style(&dir_rel);
+        let tmp = dir_rel.join(write_temp(&dir, name, &full, data, mode, style)?);
         self.temps.insert(tmp.clone());
         Ok(tmp)
     }
 
     /// Removes a temporary this tree no longer needs.
     pub(super) fn unstage(&mut self, tmp: &Path) {
-        if self.temps.remove(tmp) {
-            self.remove_temp(tmp);
+        if self.temps.remove(tmp) && !self.remove_temp(tmp) {
+            self.temps.insert(tmp.to_path_buf());
         }
     }
 
     /// Removes the temporary `tmp`, best effort: through the directory the check opened (still
     /// the one it was written in, whatever its name leads to now), else, when that cannot be
     /// had (out of descriptors), from the root again after giving back the cached ones.
-    pub(super) fn remove_temp(&self, tmp: &Path) {
+    /// Whether it is gone.
+    pub(super) fn remove_temp(&self, tmp: &Path) -> bool {
+        let gone = |r: std::io::Result<()>| match r {
+            Ok(()) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
         match self.parent_fd(tmp) {
-            Ok((dir, name)) => {
-                let _ = dir.remove_file(name);
-            }
+            Ok((dir, name)) => gone(dir.remove_file(name)),
             Err(_) => {
                 self.dirs.clear();
-                let _ = self.root.remove_file(tmp);
+                match self.root.remove_file(tmp) {
+                    Ok(()) => true,
+                    Err(e) => e.source.kind() == std::io::ErrorKind::NotFound,
+                }
             }
         }
     }

@@ -540,9 +540,9 @@ fn refuses_absurd_hunk_numbers_and_truncated_patches() {
     let p = b"--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n-a\n+b\n";
     refused(p, &["-p1"], 2, "patch ends inside the hunk");
     let p = b"*** a/f\n--- b/f\n***************\n";
-    refused(p, &["-p1"], 2, "context diffs are not supported");
-    let p = b"1c\nhello\n.\n";
-    refused(p, &["-p1"], 2, "ed scripts are refused");
+    refused(p, &["-p1"], 2, "patch line 3: patch ends inside the hunk");
+    let p = b"1c\nhello\n.\n1,$s/a/b/\n";
+    refused(p, &["-p1"], 2, "patch line 4: ed command refused");
 }
 
 #[test]

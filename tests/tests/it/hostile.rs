@@ -23,8 +23,7 @@ const CORPUS: &[(&str, i32, &str)] = &[
     ),
     ("through-created-symlink", 2, "beyond a symbolic link"),
     ("nul-in-name", 2, "NUL"),
-    ("ed-script", 2, "ed scripts are refused"),
-    ("context-diff", 2, "context diffs are not supported"),
+    ("ed-script", 2, "ed command refused"),
     ("overflowing-hunk-numbers", 2, "number out of range"),
     (
         "hunk-count-larger-than-file",
@@ -43,6 +42,8 @@ const CORPUS: &[(&str, i32, &str)] = &[
     // Not hostile after all: odd names are names, applied literally, and nothing runs.
     ("shell-metacharacters-are-just-names", 0, ""),
     ("newline-name-is-just-a-name", 0, ""),
+    // A context diff is read like GNU patch reads it.
+    ("context-diff", 0, "patching file a.txt"),
 ];
 
 /// The absolute paths hostile patches aim at: whether each exists, and its mtime, so a test

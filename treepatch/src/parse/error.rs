@@ -88,22 +88,12 @@ pub enum ParseError {
         /// The `---` line.
         line: usize,
     },
-    /// A context diff (`*** name` / `--- name` / `***************`): not supported.
-    #[error("patch line {line}: context diffs are not supported; use a unified diff (diff -u)")]
-    ContextDiff {
-        /// The first line of the context diff.
-        line: usize,
-    },
-    /// A normal diff (`2c2`, `< old`, `> new`): not supported.
-    #[error("patch line {line}: normal diffs are not supported; use a unified diff (diff -u)")]
-    NormalDiff {
-        /// The first line of the normal diff.
-        line: usize,
-    },
-    /// An ed script (`2c`, lines, `.`): refused; ed scripts are never run.
-    #[error("patch line {line}: ed scripts are refused (never run); use a unified diff (diff -u)")]
-    EdScript {
-        /// The first command of the ed script.
+    /// An ed command outside the subset `diff -e` writes (which is all we apply).
+    #[error(
+        "patch line {line}: ed command refused: only the commands diff -e writes (a, c, d, i, s/.//, w, q) are applied, and never by running ed"
+    )]
+    EdCommand {
+        /// The command's line.
         line: usize,
     },
 }

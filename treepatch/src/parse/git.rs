@@ -8,7 +8,8 @@
 //! the most precise. `new file mode` and `deleted file mode` win over a rename or copy, and
 //! drop the header's name for the absent side (a `/dev/null` on `---`/`+++` does not bring it
 //! back). A section with no name anywhere is an error; one whose content is a `Binary files
-//! ... differ` line (git without `--binary`) becomes a notice.
+//! ... differ` line (git without `--binary`) becomes a notice. Hunks may also follow the
+//! extended header directly, without `---`/`+++` lines.
 
 use std::io::BufRead;
 
@@ -114,6 +115,11 @@ impl<R: BufRead> Parser<R> {
             if new.is_some() || fp.op != Operation::Delete {
                 fp.new_path = new.or(fp.new_path);
             }
+            self.hunks(&mut fp)?;
+        } else if l.starts_with(b"@@ ") {
+            // Hunks straight after the extended header, without `---`/`+++` (the names are
+            // the header's), as GNU patch and git apply read them.
+            self.push_back(line, lno);
             self.hunks(&mut fp)?;
         } else if l == b"GIT binary patch" {
             fp.binary = Some(self.binary_body()?);
@@ -273,6 +279,15 @@ mod tests {
         };
         assert_eq!(last.new_path.as_deref(), Some(&b"b/b/ta\tb"[..]));
         assert_eq!(last.op, Operation::Create);
+    }
+
+    #[test]
+    fn hunks_without_name_lines_belong_to_the_section() {
+        let p = b"diff --git a/f b/f\nindex 1..2 100644\n@@ -1 +1 @@\n-a\n+b\n";
+        let items = parse_all(p).unwrap();
+        let f = files(&items)[0];
+        assert_eq!(f.new_path.as_deref(), Some(&b"b/f"[..]));
+        assert_eq!(f.hunks[0].lines.len(), 2);
     }
 
     #[test]

@@ -25,7 +25,7 @@ impl<R: BufRead> Parser<R> {
                 self.push_back(line, no);
                 return Ok(());
             }
-            let keep = !self.skim || fp.op == Operation::Delete;
+            let keep = !self.skim || matches!(fp.op, Operation::Delete | Operation::Rename);
             let hunk = self.hunk(trim_cr(&line), no, keep)?;
             fp.hunks.push(hunk);
         }

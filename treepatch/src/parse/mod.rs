@@ -21,8 +21,12 @@
 //!   become [`Item::Notice`] so the applier can report the loss instead of hiding it.
 //! - `# treediff: mkdir PATH MODE` and `# treediff: rmdir PATH` become [`Item::Mkdir`] and
 //!   [`Item::Rmdir`].
-//! - **Context diffs, normal diffs and ed scripts are refused** with a clear error (an ed script
-//!   is a program; nothing here ever runs one).
+//! - A **context diff** section is `*** NAME` directly followed by `--- NAME`, then
+//!   `***************` hunks, read into the same hunks as unified ones (`context`).
+//! - A **normal diff** starts at a command `N[,M]{a,c,d}K[,L]` followed by a `< ` or `> ` line;
+//!   an **ed script** at a lone `N[,M]{a,c,d,i}` (`normal`, `ed`). Neither names its file: they
+//!   take the name of the `Index:` line before them, if any. Ed scripts become commands for
+//!   our own interpreter ([`crate::ed`]); one outside the subset diff writes is refused.
 //!
 //! Every error names the 1-based patch line. Nothing panics on any input, numbers are
 //! overflow-checked, and nothing is allocated from a number the input merely claims.
@@ -32,22 +36,26 @@
 //! holds a NUL byte. Each kind of line has its own submodule: `gnu` (`---`/`+++` sections,
 //! their names and timestamps), `git` (`diff --git` sections and their extended header lines),
 //! `name` (plain, quoted and `diff --git` names), `hunk` (counted `@@` hunks), `binary` (`GIT
-//! binary patch` bodies), `standalone` (notices and `# treediff:` lines), `unsupported` (the
-//! formats refused) and `error`.
+//! binary patch` bodies), `context` (context diffs), `normal` (normal diffs), `ed` (ed
+//! scripts), `stamp` (what follows a header's name), `standalone` (notices and `# treediff:`
+//! lines) and `error`.
 
 mod binary;
+mod context;
+mod ed;
 mod error;
 mod git;
 mod gnu;
 mod hunk;
 mod name;
+mod normal;
+mod stamp;
 mod standalone;
-mod unsupported;
 
 use std::io::BufRead;
 
 use crate::quote::QuoteError;
-use crate::types::Item;
+use crate::types::{FilePatch, Item};
 
 pub use error::ParseError;
 pub(crate) use name::{git_header_names, header_prefixes};
@@ -71,6 +79,9 @@ pub struct Parser<R> {
     done: bool,
     /// Check hunk bodies without keeping their lines (see [`Parser::skim_hunks`]).
     skim: bool,
+    /// The name of the last `Index:` line among the garbage, for a normal diff or an ed script
+    /// that follows.
+    index_name: Option<Vec<u8>>,
 }
 
 impl<R: BufRead> Parser<R> {
@@ -83,12 +94,13 @@ impl<R: BufRead> Parser<R> {
             buf: Vec::with_capacity(256),
             done: false,
             skim: false,
+            index_name: None,
         }
     }
 
-    /// Checks every hunk body as usual but keeps no lines, except in deletions (whose hunks
-    /// say what the deleted file must hold): for a first pass over a large patch that only
-    /// needs to validate it and to know its names and operations.
+    /// Checks every hunk body as usual but keeps no lines, except in deletions and renames
+    /// (which a first pass plans): for a first pass over a large patch that only needs to
+    /// validate it and to know its names and operations.
     pub fn skim_hunks(mut self) -> Self {
         self.skim = true;
         self
@@ -142,10 +154,16 @@ impl<R: BufRead> Parser<R> {
         while let Some((line, no)) = self.next_line()? {
             let l = trim_cr(&line);
             if let Some(rest) = l.strip_prefix(b"diff --git ") {
+                self.index_name = None;
                 return self.git_section(rest, no).map(Some);
+            }
+            if l.starts_with(b"*** ") && self.peek_line()?.is_some_and(|n| n.starts_with(b"--- ")) {
+                self.index_name = None;
+                return self.context_section(l, no).map(|f| Some(Item::File(f)));
             }
             if l.starts_with(b"--- ") {
                 if self.peek_line()?.is_some_and(|n| n.starts_with(b"+++ ")) {
+                    self.index_name = None;
                     return self.gnu_section(l, no).map(Some);
                 }
                 continue;
@@ -159,9 +177,33 @@ impl<R: BufRead> Parser<R> {
                     line: no,
                 }));
             }
-            self.refuse_other_formats(l, no)?;
+            if let Some(name) = l.strip_prefix(b"Index: ") {
+                let name = name.trim_ascii();
+                self.index_name = (!name.is_empty()).then(|| name.to_vec());
+                continue;
+            }
+            if let Some(item) = self.command_section(l, no)? {
+                return Ok(Some(Item::File(item)));
+            }
         }
         Ok(None)
+    }
+
+    /// A normal diff or an ed script starting at `l`, if it does.
+    fn command_section(&mut self, l: &[u8], no: usize) -> Result<Option<FilePatch>, ParseError> {
+        match normal::command_kind(l) {
+            Some(normal::Command::Normal) => {
+                let body = self
+                    .peek_line()?
+                    .is_some_and(|n| n.starts_with(b"<") || n.starts_with(b">"));
+                if body {
+                    return self.normal_section(l, no).map(Some);
+                }
+                Ok(None)
+            }
+            Some(normal::Command::Ed) => self.ed_section(l, no).map(Some),
+            None => Ok(None),
+        }
     }
 }
 
