@@ -41,12 +41,14 @@ fn main() -> ExitCode {
     toolkit::finish("applypatch", result, OnBrokenPipe::Report)
 }
 
-/// Prints `text` on stderr and exits with `code` (0 for `--help` and `--version`).
+/// Prints `text` on stderr and exits with `code` (0 for `--help` and `--version`, printed on
+/// stdout; GNU patch exits 0 even when stdout is full, so a failed write is not an error).
 fn refuse(text: &str, code: u8) -> ExitCode {
-    if code == 0 {
-        print!("{text}");
+    let _ = if code == 0 {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).and_then(|()| out.flush())
     } else {
-        eprint!("{text}");
-    }
+        std::io::stderr().lock().write_all(text.as_bytes())
+    };
     ExitCode::from(code)
 }

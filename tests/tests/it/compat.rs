@@ -135,6 +135,8 @@ fn help_and_version_into_a_full_stdout_as_the_classic_tools() {
         ("rsync", "--help"),
         ("rsync", "-VV"),
         ("rsync", "--info=help"),
+        ("patch", "--version"),
+        ("patch", "--help"),
     ] {
         require_tool(name);
         let run = |path: &Path| {
