@@ -395,7 +395,7 @@ fn every_tool_help_shows_examples_and_exit_statuses() {
 
 /// An unknown option fails as the classic tool's does (GNU getopt's words for the GNU-like
 /// tools, rsync's for treesync), with its exit status and no tips that would mislead: clap
-/// suggested `--batch` for `applypatch --backup` and `-- -h` for `treesync -h`.
+/// suggested `--batch` for `applypatch --bakcup` and `-- -h` for `treesync -h`.
 #[test]
 fn unknown_options_fail_in_the_classic_tools_words() {
     let gnu = |name: &str, arg: &str, code: i32, what: &str| {
@@ -405,9 +405,9 @@ fn unknown_options_fail_in_the_classic_tools_words() {
     };
     gnu(
         "applypatch",
-        "--backup",
+        "--bakcup",
         2,
-        "unrecognized option '--backup'",
+        "unrecognized option '--bakcup'",
     );
     gnu("applypatch", "-Q", 2, "invalid option -- 'Q'");
     gnu("treediff", "--foo", 2, "unrecognized option '--foo'");
