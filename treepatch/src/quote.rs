@@ -170,6 +170,27 @@ pub fn unquote_prefix(s: &[u8]) -> Result<(Vec<u8>, usize), QuoteError> {
     }
 }
 
+
+/// `name` in shell quotes as the GNU tools write it (gnulib's `shell` quoting style, used by
+/// GNU diff's `diff -r ...` lines and GNU patch's messages): in double quotes when it holds a
+/// `'` and nothing a double-quoted shell word would expand, else in single quotes with each
+/// `'` written `'\''`. The caller decides whether the name needs quoting at all.
+pub fn shell_quoted(name: &[u8]) -> Vec<u8> {
+    if name.contains(&b'\'') && !name.iter().any(|c| b"!\"$\\`".contains(c)) {
+        return [b"\"", name, b"\""].concat();
+    }
+    let mut out = b"'".to_vec();
+    for &c in name {
+        if c == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push(b'\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

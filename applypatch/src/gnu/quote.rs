@@ -64,19 +64,7 @@ fn needs_quotes(name: &[u8]) -> bool {
 }
 
 fn shell_quote(name: &[u8]) -> Vec<u8> {
-    if name.contains(&b'\'') && !name.iter().any(|c| b"!\"$\\`".contains(c)) {
-        return [b"\"", name, b"\""].concat();
-    }
-    let mut out = b"'".to_vec();
-    for &c in name {
-        if c == b'\'' {
-            out.extend_from_slice(b"'\\''");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push(b'\'');
-    out
+    treepatch::quote::shell_quoted(name)
 }
 
 fn c_escape(name: &[u8], quotes: bool) -> Vec<u8> {

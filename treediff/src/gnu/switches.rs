@@ -91,19 +91,7 @@ pub fn shell_quote(arg: &[u8]) -> Vec<u8> {
     if !needs_quotes(arg) {
         return arg.to_vec();
     }
-    if arg.contains(&b'\'') && !arg.iter().any(|c| b"!\"$\\`".contains(c)) {
-        return [b"\"", arg, b"\""].concat();
-    }
-    let mut out = b"'".to_vec();
-    for &c in arg {
-        if c == b'\'' {
-            out.extend_from_slice(b"'\\''");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push(b'\'');
-    out
+    treepatch::quote::shell_quoted(arg)
 }
 
 #[cfg(test)]
