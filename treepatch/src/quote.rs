@@ -170,7 +170,6 @@ pub fn unquote_prefix(s: &[u8]) -> Result<(Vec<u8>, usize), QuoteError> {
     }
 }
 
-
 /// `name` in shell quotes as the GNU tools write it (gnulib's `shell` quoting style, used by
 /// GNU diff's `diff -r ...` lines and GNU patch's messages): in double quotes when it holds a
 /// `'` and nothing a double-quoted shell word would expand, else in single quotes with each

@@ -2507,6 +2507,8 @@ fn new_entries_never_take_set_id_bits_without_p_and_follow_umask_setgid_and_acls
             &["-rp"],
             &["-a"],
             &["-rE"],
+            &["-r", "--inplace"],
+            &["-r", "--delay-updates"],
         ] {
             let t = tempdir();
             for side in ["rsync", "ours"] {

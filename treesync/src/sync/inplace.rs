@@ -33,7 +33,10 @@ impl Engine<'_> {
             r.io_error("backup", &s.rel, &e);
             return None;
         }
-        let (mut dst, meta) = match d.open_for_update(&s.name, 0o600) {
+        // A new file without `-p` is created with its bits for the kernel to mask (see
+        // `NewAttrs::masked`), never chmod'ed to them.
+        let first = if a.masked { a.mode } else { 0o600 };
+        let (mut dst, meta) = match d.open_for_update(&s.name, first) {
             Ok(f) => f,
             Err(e) => {
                 r.io_error("open", &s.rel, &e);
@@ -57,7 +60,9 @@ impl Engine<'_> {
                 again = true;
             }
             fstree::dir::chown_fd(&dst, a.uid, a.gid)?;
-            fstree::dir::chmod_fd(&dst, a.mode)?;
+            if !a.masked {
+                fstree::dir::chmod_fd(&dst, a.mode)?;
+            }
             fstree::dir::set_times_fd(&dst, a.atime, a.mtime)?;
             Ok(again)
         })();
