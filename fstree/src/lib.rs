@@ -18,6 +18,7 @@ pub mod error;
 pub mod exclude;
 pub mod manifest;
 pub mod root;
+pub mod sparse;
 pub mod trust;
 pub mod walk;
 pub mod xattr;

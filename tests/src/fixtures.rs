@@ -301,6 +301,40 @@ pub fn edge_case_special_tree() -> Tree {
         .with_mtimes(1_600_000_000 * crate::NS + 123_456_789)
 }
 
+/// The (old, new) pairs of [`gnu_file_pairs`] that the GNU diff tests compare.
+pub const GNU_FILE_PAIRS: [(&str, &str); 14] = [
+    ("num1", "num2"),
+    ("num2", "num1"),
+    ("nonl1", "nonl2"),
+    ("nonl1", "nl"),
+    ("nl", "nonl1"),
+    ("crlf1", "crlf2"),
+    ("long1", "long2"),
+    ("empty", "num1"),
+    ("num1", "empty"),
+    ("many1", "many2"),
+    ("moved1", "moved2"),
+    ("same1", "same2"),
+    ("bin1", "bin2"),
+    ("bin1", "num1"),
+];
+
+/// The output formats every pair is compared in (the classic name and `treediff`'s own).
+pub const GNU_TWO_FILE_FORMATS: [&[&str]; 12] = [
+    &[],
+    &["-u"],
+    &["-c"],
+    &["-U", "1"],
+    &["-C0"],
+    &["-U0"],
+    &["-q"],
+    &["-s"],
+    &["-a"],
+    &["-u", "-U1"],
+    &["--normal", "-s"],
+    &["--context=2"],
+];
+
 /// Pairs of files that differ in the ways the formats must print: additions at the top and
 /// the end, deletions, changes, missing final newlines on either side, CRLF, long lines,
 /// empty files, many small changes, a moved block, identical files.

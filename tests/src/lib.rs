@@ -49,8 +49,9 @@ mod tree;
 pub use bins::{TOOLS, bin, target_profile_dir};
 pub use deep::{build_chain, build_chain_named, chain_path, read_chain, read_chain_named};
 pub use fixtures::{
-    edge_case_pair, edge_case_pair_portable, edge_case_pair_text_only, edge_case_special_tree,
-    edge_case_tree, edge_case_tree_portable, gnu_file_pairs, has_newline_name,
+    GNU_FILE_PAIRS, GNU_TWO_FILE_FORMATS, edge_case_pair, edge_case_pair_portable,
+    edge_case_pair_text_only, edge_case_special_tree, edge_case_tree, edge_case_tree_portable,
+    gnu_file_pairs, has_newline_name,
 };
 pub use listing::{
     Compare, Difference, Entry, Kind, Listing, What, assert_same_listing, assert_same_tree,

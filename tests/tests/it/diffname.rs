@@ -55,43 +55,12 @@ pub(crate) fn same(dir: &Path, args: &[&str]) -> Output {
     gnu
 }
 
-const PAIRS: [(&str, &str); 14] = [
-    ("num1", "num2"),
-    ("num2", "num1"),
-    ("nonl1", "nonl2"),
-    ("nonl1", "nl"),
-    ("nl", "nonl1"),
-    ("crlf1", "crlf2"),
-    ("long1", "long2"),
-    ("empty", "num1"),
-    ("num1", "empty"),
-    ("many1", "many2"),
-    ("moved1", "moved2"),
-    ("same1", "same2"),
-    ("bin1", "bin2"),
-    ("bin1", "num1"),
-];
-
 #[test]
 fn two_files_in_every_format_are_written_as_gnu_writes_them() {
     let dir = scratch();
     gnu_file_pairs().build(dir.join("t"));
-    let formats: [&[&str]; 12] = [
-        &[],
-        &["-u"],
-        &["-c"],
-        &["-U", "1"],
-        &["-C0"],
-        &["-U0"],
-        &["-q"],
-        &["-s"],
-        &["-a"],
-        &["-u", "-U1"],
-        &["--normal", "-s"],
-        &["--context=2"],
-    ];
-    for (a, b) in PAIRS {
-        for format in formats {
+    for (a, b) in GNU_FILE_PAIRS {
+        for format in GNU_TWO_FILE_FORMATS {
             let args: Vec<&str> = format.iter().copied().chain([a, b]).collect();
             same(&dir.join("t"), &args);
         }

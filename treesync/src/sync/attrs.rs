@@ -1,7 +1,8 @@
 //! The mode and owner an entry should end with, and fixing the attributes of an entry that is
-//! otherwise up to date. Without `-p`, a new entry gets the source mode (after `--chmod`)
-//! masked by the umask and a new directory also loses its set-id bits, as `mkdir(2)` drops
-//! them; an existing entry keeps its mode. Owners change only as root or with `--chown`.
+//! otherwise up to date. Without `-p`, a new entry gets the source's permission bits (after
+//! `--chmod`), never its set-id or sticky bits, created with them so the kernel masks them as
+//! rsync does (umask, or the parent's default ACL; a setgid parent's bit on new directories);
+//! an existing entry keeps its mode (`-E` aside). Owners change only as root or with `--chown`.
 //! Itemized time changes compare whole seconds, but rsync also corrects a sub-second mtime
 //! difference it does not itemize, except on a regular file judged by the quick check (equal
 //! seconds there mean "up to date"); atimes are carried in whole seconds.

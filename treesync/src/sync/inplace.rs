@@ -33,10 +33,7 @@ impl Engine<'_> {
             r.io_error("backup", &s.rel, &e);
             return None;
         }
-        // A new file without `-p` is created with its bits for the kernel to mask (see
-        // `NewAttrs::masked`), never chmod'ed to them.
-        let first = if a.masked { a.mode } else { 0o600 };
-        let (mut dst, meta) = match d.open_for_update(&s.name, first) {
+        let (mut dst, meta) = match d.open_for_update(&s.name, a.first_mode()) {
             Ok(f) => f,
             Err(e) => {
                 r.io_error("open", &s.rel, &e);
@@ -60,9 +57,7 @@ impl Engine<'_> {
                 again = true;
             }
             fstree::dir::chown_fd(&dst, a.uid, a.gid)?;
-            if !a.masked {
-                fstree::dir::chmod_fd(&dst, a.mode)?;
-            }
+            a.set_mode(&dst)?;
             fstree::dir::set_times_fd(&dst, a.atime, a.mtime)?;
             Ok(again)
         })();

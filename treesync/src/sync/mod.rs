@@ -42,7 +42,6 @@ mod relative;
 mod report;
 mod rules;
 mod source;
-mod sparse;
 mod transfer;
 mod xattrs;
 

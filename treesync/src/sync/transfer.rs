@@ -31,6 +31,22 @@ pub(super) struct NewAttrs {
     pub(super) backup: bool,
 }
 
+impl NewAttrs {
+    /// The mode a new regular file is created with: its own when masked, else a private one
+    /// until [`NewAttrs::set_mode`] gives the exact mode.
+    pub(super) fn first_mode(&self) -> u32 {
+        if self.masked { self.mode } else { 0o600 }
+    }
+
+    /// Sets the exact mode on `f`, unless the kernel already gave it at creation.
+    pub(super) fn set_mode(&self, f: &fs::File) -> io::Result<()> {
+        match self.masked {
+            true => Ok(()),
+            false => fstree::dir::chmod_fd(f, self.mode),
+        }
+    }
+}
+
 impl Engine<'_> {
     /// Copies the regular file `s` (`src`: already open) to a temporary in `d` and renames it
     /// over `s`'s name; false when it was not written (reported).
@@ -45,7 +61,6 @@ impl Engine<'_> {
         let Some(mut src) = open_source(r, s, src) else {
             return false;
         };
-        let first = if a.masked { a.mode } else { 0o600 };
         // `--delay-updates`: written into `.~tmp~`, renamed into place at the end.
         let waiting = match self.o.delay_updates.then(|| self.delay_dir(d)).transpose() {
             Ok(w) => w,
@@ -54,22 +69,21 @@ impl Engine<'_> {
                 return false;
             }
         };
-        let mut tmp =
-            match waiting
-                .as_ref()
-                .unwrap_or(d)
-                .create_temp(&s.name, TempStyle::Rsync, first)
-            {
-                Ok(t) => t,
-                Err(e) => {
-                    r.io_error("mkstemp", &s.rel, &e);
-                    return false;
-                }
-            };
+        let mut tmp = match waiting.as_ref().unwrap_or(d).create_temp(
+            &s.name,
+            TempStyle::Rsync,
+            a.first_mode(),
+        ) {
+            Ok(t) => t,
+            Err(e) => {
+                r.io_error("mkstemp", &s.rel, &e);
+                return false;
+            }
+        };
         // Dropped uncommitted (a changing source, an error), the temporary is removed.
         let result = (|| -> io::Result<Copied> {
             if self.o.preallocate {
-                super::sparse::preallocate(&tmp.file, s.size)?;
+                fstree::sparse::preallocate(&tmp.file, s.size)?;
             }
             let how = match (self.o.sparse, self.o.preallocate) {
                 (false, _) => Layout::Dense,
@@ -89,9 +103,7 @@ impl Engine<'_> {
                 self.sync_xattrs(&want, &tmp.file)?;
             }
             fstree::dir::chown_fd(&tmp.file, a.uid, a.gid)?;
-            if !a.masked {
-                fstree::dir::chmod_fd(&tmp.file, a.mode)?;
-            }
+            a.set_mode(&tmp.file)?;
             fstree::dir::set_times_fd(&tmp.file, a.atime, a.mtime.map(|_| read_mtime))?;
             if a.backup && waiting.is_none() {
                 self.back_up(d, &s.name, &s.rel)?;
@@ -230,8 +242,8 @@ fn copy_consistent(src: &mut fs::File, dst: &mut fs::File, how: Layout<'_>) -> i
         let n = match how {
             Layout::Dense => fstree::content::copy(src, dst)?,
             Layout::Paced(t) => t.copy(src, dst)?,
-            Layout::Sparse => super::sparse::copy_sparse(src, dst, false)?,
-            Layout::Punched => super::sparse::copy_sparse(src, dst, true)?,
+            Layout::Sparse => fstree::sparse::copy_sparse(src, dst, false)?,
+            Layout::Punched => fstree::sparse::copy_sparse(src, dst, true)?,
         };
         if n == before.0 && stamp(src)? == before {
             return Ok(Copied::Read(before.1));

@@ -1,4 +1,5 @@
-//! `-S`/`--sparse` and `--preallocate`: how a new file's blocks are laid out. With `-S`, runs
+//! How a new file's blocks are laid out (treesync's `-S`/`--sparse` and `--preallocate`):
+//! the one place the tools call `fallocate`. With sparse copying, runs
 //! of zero bytes (whole 4 KiB blocks) are skipped with a seek instead of written, so DEST's
 //! file gets holes there as rsync's does; `--preallocate` reserves the file's length
 //! (`fallocate`) before the data is written.
@@ -15,7 +16,7 @@ const BLOCK: usize = 4096;
 /// for zero blocks; with `punch` (a preallocated file) the zero runs before data are punched
 /// out, not the one at the end, as rsync does. The file is cut at its final length. Returns
 /// the bytes copied.
-pub(super) fn copy_sparse(src: &mut fs::File, dst: &mut fs::File, punch: bool) -> io::Result<u64> {
+pub fn copy_sparse(src: &mut fs::File, dst: &mut fs::File, punch: bool) -> io::Result<u64> {
     let mut buf = vec![0u8; 16 * BLOCK];
     let mut total = 0u64;
     // Zero bytes skipped since the last data written.
@@ -50,7 +51,7 @@ pub(super) fn copy_sparse(src: &mut fs::File, dst: &mut fs::File, punch: bool) -
 }
 
 /// `--preallocate`: reserves `len` bytes for `f` (where the file system cannot, nothing).
-pub(super) fn preallocate(f: &fs::File, len: u64) -> io::Result<()> {
+pub fn preallocate(f: &fs::File, len: u64) -> io::Result<()> {
     if len == 0 {
         return Ok(());
     }
