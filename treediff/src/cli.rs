@@ -16,6 +16,7 @@ use crate::operand::{self, Operand};
 use crate::{Config, Error, Format, Output, Renames, TextMode};
 
 mod argv;
+mod gnuhelp;
 mod options;
 use argv::single;
 pub use argv::{ambiguous_option, is_help, obsolete_context, write_help};
@@ -68,10 +69,14 @@ pub enum CliError {
 #[command(
     name = "treediff",
     version,
+    disable_version_flag = true,
     infer_long_args = true,
     after_help = "Examples:\n  treediff -ur old/ new/ > changes.patch\n  treediff --stat A B\n  treediff --manifest sources.mtree sources/ . > p\n  treediff file1 file2\n  ln -s treediff diff; ./diff -r old/ new/"
 )]
 pub struct Cli {
+    /// Print version information and exit (`-V` too).
+    #[arg(short = 'v', short_alias = 'V', long = "version", action = ArgAction::Version)]
+    pub version: Option<bool>,
     /// The old and the new tree (or files, or `-` for standard input); with `--from-file` or
     /// `--to-file`, any number of files to compare with that one.
     #[arg(value_name = "OLD NEW")]
@@ -227,6 +232,17 @@ pub struct Cli {
     /// Output in two columns.
     #[arg(short = 'y', long = "side-by-side", action = ArgAction::Count)]
     pub side_by_side: u8,
+    /// Two columns, each run of common or changed lines headed by `iN,M` or `cN,M` (what
+    /// `sdiff` reads).
+    #[arg(long = "sdiff-merge-assist", action = ArgAction::Count, hide = true)]
+    pub sdiff_merge_assist: u8,
+    /// Accepted as GNU diff accepts it (undocumented there; no effect on the output was found
+    /// in black-box runs).
+    #[arg(long = "inhibit-hunk-merge", action = ArgAction::Count, hide = true)]
+    pub inhibit_hunk_merge: u8,
+    /// Pass the output through `pr` to paginate it (laid out by treediff itself).
+    #[arg(short = 'l', long = "paginate", action = ArgAction::Count)]
+    pub paginate: u8,
     /// Output at most NUM (default 130) print columns.
     #[arg(
         short = 'W',
@@ -500,7 +516,10 @@ impl Cli {
             (unified, Style::Unified),
             (context, Style::Context),
             (self.normal, Style::Normal),
-            (self.side_by_side > 0, Style::SideBySide),
+            (
+                self.side_by_side > 0 || self.sdiff_merge_assist > 0,
+                Style::SideBySide,
+            ),
             (self.ed > 0, Style::Script(Script::Ed)),
             (self.forward_ed > 0, Style::Script(Script::ForwardEd)),
             (self.rcs > 0, Style::Script(Script::Rcs)),

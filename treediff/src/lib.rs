@@ -191,22 +191,37 @@ pub fn run_invocation<W: Write, E: Write>(
 ) -> Result<Exit, Error> {
     match inv {
         cli::Invocation::Tree(cfg) => run(cfg, out, err),
-        cli::Invocation::Gnu(cfg, pairs) => {
-            let (mut status, mut differ) = (Exit::Same, false);
-            for (old, new) in pairs {
-                let s = gnu::run(cfg, old, new, out, err)?;
-                differ |= s == Exit::Differ;
-                status = status.max(s);
-            }
-            // GNU reads the palette when it first colors something.
-            if differ {
-                for w in &cfg.warnings {
-                    let _ = writeln!(err, "{}: {w}", cfg.tool);
-                }
-            }
-            Ok(status)
+        cli::Invocation::Gnu(cfg, pairs) if cfg.pager.is_some() => {
+            let pager = cfg.pager.clone().unwrap_or_default();
+            let mut own = gnu::paginate::Deferred::new(out, pager);
+            let status = run_gnu(cfg, pairs, &mut own, err);
+            own.flush().map_err(Error::Output)?;
+            status
+        }
+        cli::Invocation::Gnu(cfg, pairs) => run_gnu(cfg, pairs, out, err),
+    }
+}
+
+/// Compares each pair of operands as GNU diff does.
+fn run_gnu<W: Write, E: Write>(
+    cfg: &gnu::GnuConfig,
+    pairs: &[(operand::Operand, operand::Operand)],
+    out: &mut W,
+    err: &mut E,
+) -> Result<Exit, Error> {
+    let (mut status, mut differ) = (Exit::Same, false);
+    for (old, new) in pairs {
+        let s = gnu::run(cfg, old, new, out, err)?;
+        differ |= s == Exit::Differ;
+        status = status.max(s);
+    }
+    // GNU reads the palette when it first colors something.
+    if differ {
+        for w in &cfg.warnings {
+            let _ = writeln!(err, "{}: {w}", cfg.tool);
         }
     }
+    Ok(status)
 }
 
 /// Compares the trees and writes the result to `out`, messages to `err`.

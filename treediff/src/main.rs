@@ -56,7 +56,7 @@ fn main() -> ExitCode {
 /// `--help` or `--version` under the name `diff`, written; GNU's words and exit status 2 when
 /// standard output cannot take it.
 fn help(tool: &str, e: &clap::Error) -> ExitCode {
-    match cli::write_help(e, &mut std::io::stdout().lock()) {
+    match cli::write_help(e, tool, &mut std::io::stdout().lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{tool}: {message}");

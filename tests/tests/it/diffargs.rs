@@ -266,3 +266,37 @@ fn help_and_version_into_a_full_output_are_trouble_as_in_gnu() {
         crate::diffname::agree(&run(Path::new("/usr/bin")), &run(&ours));
     }
 }
+
+#[test]
+fn help_and_version_open_with_gnu_s_lines() {
+    let dir = scratch();
+    let ours = crate::diffname::our_diff_dir(dir.path());
+    for args in [
+        &["--version"][..],
+        &["-v"],
+        &["--vers"],
+        &["--help"],
+        &["--he"],
+    ] {
+        let run = |path: &Path| {
+            cmd("diff")
+                .args(args)
+                .cwd(dir.path())
+                .env("PATH", path)
+                .expect_code(0)
+        };
+        let (gnu, mine) = (run(Path::new("/usr/bin")), run(&ours));
+        let first = |o: &Output| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            text.lines().next().map(str::to_string)
+        };
+        assert_eq!(first(&mine), first(&gnu), "{args:?}\n{mine}");
+        assert!(mine.stderr.is_empty(), "{mine}");
+    }
+    // The usage line names the program as it was invoked, as GNU's does.
+    let help = cmd(ours.join("diff")).arg("--help").expect_code(0);
+    let first = format!("Usage: {} [OPTION]... FILES", ours.join("diff").display());
+    assert!(show(&help.stdout).starts_with(&first), "{help}");
+    let version = cmd(ours.join("diff")).arg("--version").expect_code(0);
+    assert!(show(&version.stdout).contains("treediff "), "{version}");
+}

@@ -244,8 +244,10 @@ fn random_look_alike_lines_compare_as_gnu_compares_them() {
         tree = tree.file(format!("o{i}"), old).file(format!("n{i}"), new);
     }
     tree.build(&t);
-    let options: [&[&str]; 10] = [
+    let options: [&[&str]; 12] = [
         &["-i"],
+        &["--inhibit-hunk-merge"],
+        &["--inhibit-hunk-merge", "-B", "-I", "a", "-U1"],
         &["-b"],
         &["-w", "-u"],
         &["-Z", "-B"],

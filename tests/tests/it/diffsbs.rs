@@ -193,3 +193,57 @@ fn rows_of_incomplete_lines_and_carriage_returns_are_gnu_s() {
         }
     }
 }
+
+#[test]
+fn sdiff_merge_assist_heads_each_run_as_gnu_does() {
+    let dir = scratch();
+    let t = dir.join("t");
+    pairs(&t);
+    Tree::new()
+        .file("m1", "1\n2\n3\n4\n5\n")
+        .file("m2", "1\nX\n3\n5\n6\n")
+        .file("empty", "")
+        .file("x/f", "a\nb\n")
+        .file("y/f", "a\nc\n")
+        .file("x/bin", b"\0bin".as_slice())
+        .file("y/bin", b"\0bon".as_slice())
+        .file("x/only", "o\n")
+        .file("x/same", "s\n")
+        .file("y/same", "s\n")
+        .dir("x/sub")
+        .dir("y/sub")
+        .build(&t);
+    // diff's own lines start with a space.
+    for opts in [&["-r"][..], &["-q", "-r"], &["-s"], &["-rN"]] {
+        let args: Vec<&str> = ["--sdiff-merge-assist"]
+            .iter()
+            .chain(opts)
+            .copied()
+            .chain(["x", "y"])
+            .collect();
+        same(&t, &args);
+    }
+    let extra = [("m1", "m2"), ("m2", "m1"), ("empty", "m1"), ("m1", "empty")];
+    for (a, b) in PAIRS.iter().chain(&extra) {
+        for opts in [
+            &[][..],
+            &["-W", "30"],
+            &["--suppress-common-lines"],
+            &["--left-column"],
+            &["-y"],
+            &["-t", "-W", "40"],
+            &["-i"],
+            &["-B", "-W", "20"],
+            &["-u"],
+            &["-q"],
+        ] {
+            let args: Vec<&str> = ["--sdiff-merge-assist"]
+                .iter()
+                .chain(opts)
+                .copied()
+                .chain([*a, *b])
+                .collect();
+            same(&t, &args);
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod diffargs;
 mod diffifdef;
 mod diffname;
 mod diffopts;
+mod diffpages;
 mod diffprint;
 mod diffsbs;
 mod diffscript;

@@ -212,8 +212,17 @@ pub fn is_help(e: &clap::Error) -> bool {
 
 /// Writes the help or version text of `e` to `out`; when `out` cannot take it, GNU diff's
 /// message (`write failed` for the help, `standard output: ERROR` for the version).
-pub fn write_help<W: std::io::Write>(e: &clap::Error, out: &mut W) -> Result<(), String> {
-    let text = e.render().to_string();
+/// The texts are GNU's layout ([`super::gnuhelp`]), `program` being argv[0] as given.
+pub fn write_help<W: std::io::Write>(
+    e: &clap::Error,
+    program: &str,
+    out: &mut W,
+) -> Result<(), String> {
+    let text = if e.kind() == clap::error::ErrorKind::DisplayHelp {
+        super::gnuhelp::help(program)
+    } else {
+        super::gnuhelp::version()
+    };
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|err| {

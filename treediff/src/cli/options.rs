@@ -15,6 +15,7 @@ use crate::gnu::equivalence::{Equivalence, Space};
 use crate::gnu::function;
 use crate::gnu::ifdef::{FormatOption, Formats};
 use crate::gnu::layout::{Layout, Palette};
+use crate::gnu::paginate::Pager;
 use crate::gnu::sidebyside::{Columns, Common};
 use crate::gnu::{GnuConfig, Report, Style, switches};
 use crate::{Error, operand};
@@ -117,6 +118,7 @@ impl Cli {
             warnings: Vec::new(),
             starting_file: single("-S", &self.starting_file)?.map(|f| f.as_bytes().to_vec()),
             ignore_file_name_case: self.ignore_file_name_case,
+            pager: (self.paginate > 0).then(Pager::default),
         })
     }
 
@@ -206,6 +208,7 @@ impl Cli {
             width,
             common,
             utf8,
+            merge_assist: self.sdiff_merge_assist > 0,
         })
     }
 
@@ -230,6 +233,9 @@ impl Cli {
             || self.expand_tabs > 0
             || self.initial_tab > 0
             || self.suppress_blank_empty > 0
+            || self.paginate > 0
+            || self.inhibit_hunk_merge > 0
+            || self.sdiff_merge_assist > 0
             || self.side_by_side > 0
             || self.ed > 0
             || self.forward_ed > 0

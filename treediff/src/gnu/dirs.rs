@@ -181,11 +181,7 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
     }
 
     fn line(&mut self, parts: &[&[u8]]) -> Result<(), Error> {
-        parts
-            .iter()
-            .try_for_each(|p| self.out.write_all(p))
-            .and_then(|()| self.out.write_all(b"\n"))
-            .map_err(Error::Output)
+        files::message(self.cfg, self.out, parts)
     }
 
     fn open_top(&mut self, path: &Path, name: &[u8]) -> Option<Dir> {

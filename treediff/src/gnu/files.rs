@@ -18,7 +18,7 @@ use treepatch::quote::quote_gnu;
 
 use super::function::Headings;
 use super::layout::Layout;
-use super::{GnuConfig, Report, Style, context, ed, ifdef, normal, sidebyside, time};
+use super::{GnuConfig, Report, Style, context, ed, ifdef, normal, sidebyside, switches, time};
 use crate::hunk::TextDiff;
 use crate::operand::{FileSide, Input, strerror};
 use crate::{Error, Exit};
@@ -131,6 +131,19 @@ fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(PROBE)].contains(&0)
 }
 
+/// One of diff's own lines (`Files ... differ`, `Binary files ...`); under
+/// `--sdiff-merge-assist` it starts with a space, as GNU's do.
+pub(super) fn message<W: Write + ?Sized>(
+    cfg: &GnuConfig,
+    w: &mut W,
+    parts: &[&[u8]],
+) -> Result<(), Error> {
+    if cfg.columns.merge_assist {
+        w.write_all(b" ").map_err(Error::Output)?;
+    }
+    line(w, parts)
+}
+
 fn line<W: Write + ?Sized>(w: &mut W, parts: &[&[u8]]) -> Result<(), Error> {
     parts
         .iter()
@@ -219,7 +232,8 @@ fn verdict<W: Write + ?Sized>(
 ) -> Result<Exit, Error> {
     let identical = |out: &mut W| -> Result<Exit, Error> {
         if cfg.report_identical {
-            line(
+            message(
+                cfg,
                 out,
                 &[b"Files ", &a.name, b" and ", &b.name, b" are identical"],
             )?;
@@ -250,14 +264,28 @@ fn verdict<W: Write + ?Sized>(
             } else {
                 b"Binary files "
             };
-            line(out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
+            message(cfg, out, &[what, &a.name, b" and ", &b.name, b" differ"])?;
             return Ok(Exit::Differ);
         }
     };
-    if let (Some(l), true) = (diff_line, diff.differs() || listing) {
-        line(out, &[l])?;
+    if let Some(pager) = &cfg.pager {
+        let mut text = Vec::new();
+        write_changes(cfg, (a, la), (b, lb), &diff, &mut text).map_err(Error::Output)?;
+        if !text.is_empty() {
+            let title = diff_line.map_or_else(
+                || switches::diff_line(&cfg.switches, &a.name, &b.name),
+                <[u8]>::to_vec,
+            );
+            pager.page(&title, &text);
+            // Lets the page pass the lines waiting in diff's own buffer.
+            out.write(&[]).map_err(Error::Output)?;
+        }
+    } else {
+        if let (Some(l), true) = (diff_line, diff.differs() || listing) {
+            line(out, &[l])?;
+        }
+        write_changes(cfg, (a, la), (b, lb), &diff, out).map_err(Error::Output)?;
     }
-    write_changes(cfg, (a, la), (b, lb), &diff, out).map_err(Error::Output)?;
     if !diff.differs() {
         return identical(out);
     }

@@ -19,6 +19,7 @@ pub(crate) mod function;
 pub mod ifdef;
 pub mod layout;
 pub(crate) mod normal;
+pub mod paginate;
 pub mod sidebyside;
 pub mod switches;
 pub(crate) mod time;
@@ -111,6 +112,8 @@ pub struct GnuConfig {
     pub starting_file: Option<Vec<u8>>,
     /// `--ignore-file-name-case`: names in directories match whatever their case.
     pub ignore_file_name_case: bool,
+    /// `-l`: the changes of each pair of files laid out in pages, as `pr` would.
+    pub pager: Option<paginate::Pager>,
 }
 
 impl GnuConfig {

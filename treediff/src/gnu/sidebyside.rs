@@ -56,6 +56,9 @@ pub struct Columns {
     pub common: Common,
     /// The locale's characters are UTF-8 (`LC_ALL`, `LC_CTYPE` or `LANG` says so).
     pub utf8: bool,
+    /// `--sdiff-merge-assist`: each run of common lines headed by `iN,M` and each change by
+    /// `cN,M` (its lines on the left and on the right), for `sdiff`.
+    pub merge_assist: bool,
 }
 
 impl Default for Columns {
@@ -64,6 +67,7 @@ impl Default for Columns {
             width: 130,
             common: Common::Both,
             utf8: false,
+            merge_assist: false,
         }
     }
 }
@@ -73,6 +77,7 @@ struct Printer<'l> {
     layout: &'l Layout,
     utf8: bool,
     common: Common,
+    merge_assist: bool,
     /// Width of each column, start of the right one, the marker's column.
     half: usize,
     off: usize,
@@ -99,6 +104,7 @@ pub fn write<W: Write + ?Sized>(
         layout,
         utf8: columns.utf8,
         common: columns.common,
+        merge_assist: columns.merge_assist,
         half,
         off,
         marker: half + (off - half).saturating_sub(1) / 2,
@@ -232,6 +238,21 @@ impl Printer<'_> {
         }
     }
 
+    /// `--sdiff-merge-assist`'s line before a run of lines: `iN,M` (common) or `cN,M`.
+    fn run_header<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        kind: u8,
+        old: &Range<usize>,
+        new: &Range<usize>,
+    ) -> io::Result<()> {
+        if !self.merge_assist {
+            return Ok(());
+        }
+        w.write_all(&[kind])?;
+        writeln!(w, "{},{}", old.len(), new.len())
+    }
+
     /// Lines between printed changes, paired in order.
     fn common_lines<W: Write + ?Sized>(
         &self,
@@ -240,9 +261,10 @@ impl Printer<'_> {
         old: Range<usize>,
         new: Range<usize>,
     ) -> io::Result<()> {
-        if self.common == Common::Suppress {
+        if self.common == Common::Suppress || (old.is_empty() && new.is_empty()) {
             return Ok(());
         }
+        self.run_header(w, b'i', &old, &new)?;
         let mut lefts = d.old_lines(old.start, old.end);
         let mut rights = d.new_lines_any(new.start, new.end);
         loop {
@@ -266,6 +288,7 @@ impl Printer<'_> {
         old: Range<usize>,
         new: Range<usize>,
     ) -> io::Result<()> {
+        self.run_header(w, b'c', &old, &new)?;
         let mut lefts = d.old_lines(old.start, old.end);
         let mut rights = d.new_lines(new.start, new.end);
         loop {

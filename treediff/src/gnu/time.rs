@@ -31,6 +31,14 @@ pub fn now() -> Timestamp {
     }
 }
 
+/// The current minute as `pr` dates the pages of `diff -l` (`%Y-%m-%d %H:%M`, local time).
+pub fn now_for_pages() -> String {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(zone().clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// `t` as GNU's headers show it in `zone`; a time beyond what a calendar can say is written
 /// as its seconds since the Epoch (as GNU does when `localtime` fails).
 fn format_in(t: Timestamp, zone: &TimeZone) -> String {
