@@ -159,7 +159,7 @@ pub struct Cli {
     #[arg(short = 'X', long = "exclude-from", value_name = "FILE")]
     pub exclude_from: Vec<PathBuf>,
     /// Color the output: never, always, or auto (only on a terminal, never with NO_COLOR).
-    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true, default_value_t = ColorWhen::Never, default_missing_value = "auto")]
+    #[arg(long, value_enum, value_name = "WHEN", num_args = 0..=1, require_equals = true, default_value_t = ColorWhen::Never, default_missing_value = "auto", overrides_with = "color")]
     pub color: ColorWhen,
     /// Ignore case differences in file contents (ASCII letters).
     #[arg(short = 'i', long = "ignore-case", action = ArgAction::Count)]
@@ -344,13 +344,13 @@ pub struct Cli {
     /// Ignore case when comparing file names.
     #[arg(
         long = "ignore-file-name-case",
-        overrides_with = "no_ignore_file_name_case"
+        overrides_with_all = ["no_ignore_file_name_case", "ignore_file_name_case"]
     )]
     pub ignore_file_name_case: bool,
     /// Consider case when comparing file names.
     #[arg(
         long = "no-ignore-file-name-case",
-        overrides_with = "ignore_file_name_case"
+        overrides_with_all = ["ignore_file_name_case", "no_ignore_file_name_case"]
     )]
     pub no_ignore_file_name_case: bool,
     /// Trust this mtree manifest of OLD (from `snap --manifest`) for sizes, modes, links and

@@ -300,3 +300,40 @@ fn help_and_version_open_with_gnu_s_lines() {
     let version = cmd(ours.join("diff")).arg("--version").expect_code(0);
     assert!(show(&version.stdout).contains("treediff "), "{version}");
 }
+
+#[test]
+fn options_given_twice_are_taken_as_gnu_takes_them() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .file("f1", "a\n\tb\n")
+        .file("f2", "a\n\tc\n")
+        .build(&t);
+    for flag in [
+        "--ignore-file-name-case",
+        "--no-ignore-file-name-case",
+        "--color",
+        "--color=never",
+        "-t",
+        "-T",
+        "-i",
+        "-s",
+        "--suppress-blank-empty",
+        "--inhibit-hunk-merge",
+    ] {
+        same(&t, &[flag, flag, "f1", "f2"]);
+    }
+    for args in [
+        &["-y", "-W", "30", "-W", "40"][..],
+        &["-y", "-W", "30", "-W", "030"],
+        &["-y", "-W", "30", "-W", "x"],
+        &["-y", "-W", "x", "-W", "30"],
+        &["-y", "-W", "30", "-W", "40", "-W", "x"],
+        &["--tabsize=3", "--tabsize=4", "-t"],
+        &["--tabsize=3", "--tabsize=03", "-t"],
+        &["--color=always", "--color=never"],
+    ] {
+        let args: Vec<&str> = args.iter().copied().chain(["f1", "f2"]).collect();
+        same(&t, &args);
+    }
+}

@@ -23,10 +23,13 @@ fn inputs(t: &Path) {
         .file("same2", "x\ny\n")
         .file("a/f", "1\n2\n")
         .file("b/f", "1\n3\n")
+        .file("t1", "a\tb\n\tsame\tx\x08\ty\n")
+        .file("t2", "ccc\td\n\tsame\tx\x08\ty\n")
         .build(t);
 }
 
-const PAIRS: [(&str, &str); 7] = [
+const PAIRS: [(&str, &str); 8] = [
+    ("t1", "t2"),
     ("ed1", "ed2"),
     ("ed2", "ed1"),
     ("n1", "n2"),
@@ -50,6 +53,10 @@ fn ifdef_merges_both_files_as_gnu_does() {
             &["-D", "X", "-q"],
             &["-D", "X", "--old-group-format=OLD\n%<"],
             &["-D", "X", "--line-format=> %L"],
+            &["-D", "X", "-t"],
+            &["-D", "X", "-T"],
+            &["--tabsize=3", "-t", "--changed-group-format=[%<|%>]"],
+            &["-t", "--line-format=<%l>%c'\\n'"],
         ] {
             let args: Vec<&str> = opts.iter().copied().chain([a, b]).collect();
             same(&t, &args);

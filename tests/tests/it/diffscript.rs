@@ -29,8 +29,11 @@ fn scripts_are_written_as_gnu_writes_them() {
         .file("bz2", b"a\0c".as_slice())
         .file("i1", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n")
         .file("i2", "1\n2\n\n3\n4\n5\n6\nSIX\n7\n8\n9\n10\n\n11\n12\n")
+        .file("t1", "a\tb\n.\n")
+        .file("t2", "x\n\tc\t.\n.\nab\x08\tz\n\t.")
         .build(&t);
     let pairs = [
+        ("t1", "t2"),
         ("ed1", "ed2"),
         ("ed2", "ed1"),
         ("dot0", "dots"),
@@ -47,7 +50,11 @@ fn scripts_are_written_as_gnu_writes_them() {
         ("bz1", "bz2"),
         ("i1", "i2"),
     ];
-    let options: [&[&str]; 12] = [
+    let options: [&[&str]; 16] = [
+        &["-e", "-t"],
+        &["-f", "-t", "--tabsize=3"],
+        &["-n", "-t"],
+        &["-e", "-T"],
         &["-e"],
         &["--ed"],
         &["-f"],

@@ -114,7 +114,10 @@ impl Cli {
                 palette: None,
             },
             columns: self.columns()?,
-            formats: self.formats(args)?,
+            formats: Formats {
+                expand_tabs: (self.expand_tabs > 0).then_some(self.tabsize()?),
+                ..self.formats(args)?
+            },
             warnings: Vec::new(),
             starting_file: single("-S", &self.starting_file)?.map(|f| f.as_bytes().to_vec()),
             ignore_file_name_case: self.ignore_file_name_case,
@@ -180,13 +183,7 @@ impl Cli {
 
     /// `-W`, `--left-column`, `--suppress-common-lines`, or GNU's `invalid width 'X'`.
     pub(super) fn columns(&self) -> Result<Columns, UsageError> {
-        let width = match self.width.last() {
-            None => 130,
-            Some(arg) => match gnu_number(arg) {
-                Some(n) if n > 0 => n,
-                _ => return Err(UsageError::new(&format!("invalid width '{arg}'"), true)),
-            },
-        };
+        let width = positive("width", &self.width)?.unwrap_or(130);
         let common = if self.suppress_common_lines > 0 {
             Common::Suppress
         } else if self.left_column > 0 {
@@ -296,12 +293,29 @@ impl Cli {
 
     /// `--tabsize` (the last one given), 8 by default, or GNU's `invalid tabsize 'X'`.
     pub(super) fn tabsize(&self) -> Result<usize, UsageError> {
-        let Some(arg) = self.tabsize.last() else {
-            return Ok(8);
+        Ok(positive("tabsize", &self.tabsize)?.unwrap_or(8))
+    }
+}
+
+/// The value of a positive number option GNU takes once (the same number again is fine), in
+/// GNU's words for the first bad value in order: `invalid NAME 'X'` or `conflicting NAME
+/// options`.
+fn positive(name: &str, values: &[String]) -> Result<Option<usize>, UsageError> {
+    let mut first = None;
+    for arg in values {
+        let n = match gnu_number(arg) {
+            Some(n) if n > 0 => n,
+            _ => return Err(UsageError::new(&format!("invalid {name} '{arg}'"), true)),
         };
-        match gnu_number(arg) {
-            Some(n) if n > 0 => Ok(n),
-            _ => Err(UsageError::new(&format!("invalid tabsize '{arg}'"), true)),
+        match first {
+            Some(f) if f != n => {
+                return Err(UsageError::new(
+                    &format!("conflicting {name} options"),
+                    false,
+                ));
+            }
+            _ => first = Some(n),
         }
     }
+    Ok(first)
 }

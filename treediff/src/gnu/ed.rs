@@ -19,6 +19,7 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
+use super::layout::write_expanded;
 use crate::hunk::TextDiff;
 
 /// Which script.
@@ -32,17 +33,27 @@ pub enum Script {
     Rcs,
 }
 
-/// Writes `d` as `script`.
-pub fn write<W: Write + ?Sized>(w: &mut W, d: &TextDiff<'_>, script: Script) -> io::Result<()> {
+/// Writes `d` as `script`; with `-t` (`tab`: the stops' distance) the lines' tabs expanded.
+pub fn write<W: Write + ?Sized>(
+    w: &mut W,
+    d: &TextDiff<'_>,
+    script: Script,
+    tab: Option<usize>,
+) -> io::Result<()> {
     let changes: Vec<(Range<usize>, Range<usize>)> = d
         .hunks(0)
         .into_iter()
         .flat_map(|h| d.hunk_changes(h))
         .collect();
     match script {
-        Script::Ed => changes.iter().rev().try_for_each(|(o, n)| ed(w, d, o, n)),
-        Script::ForwardEd => changes.iter().try_for_each(|(o, n)| forward(w, d, o, n)),
-        Script::Rcs => changes.iter().try_for_each(|(o, n)| rcs(w, d, o, n)),
+        Script::Ed => changes
+            .iter()
+            .rev()
+            .try_for_each(|(o, n)| ed(w, d, (o, n), tab)),
+        Script::ForwardEd => changes
+            .iter()
+            .try_for_each(|(o, n)| forward(w, d, (o, n), tab)),
+        Script::Rcs => changes.iter().try_for_each(|(o, n)| rcs(w, d, (o, n), tab)),
     }
 }
 
@@ -67,8 +78,8 @@ fn command(old: &Range<usize>, new: &Range<usize>) -> (char, String) {
 fn ed<W: Write + ?Sized>(
     w: &mut W,
     d: &TextDiff<'_>,
-    old: &Range<usize>,
-    new: &Range<usize>,
+    (old, new): (&Range<usize>, &Range<usize>),
+    tab: Option<usize>,
 ) -> io::Result<()> {
     let (cmd, lines) = command(old, new);
     writeln!(w, "{lines}{cmd}")?;
@@ -86,7 +97,7 @@ fn ed<W: Write + ?Sized>(
             w.write_all(b"..\n.\ns/.//\n")?;
             open = false;
         } else {
-            w.write_all(text)?;
+            write_expanded(w, text, tab)?;
             w.write_all(b"\n")?;
             open = true;
         }
@@ -100,8 +111,8 @@ fn ed<W: Write + ?Sized>(
 fn forward<W: Write + ?Sized>(
     w: &mut W,
     d: &TextDiff<'_>,
-    old: &Range<usize>,
-    new: &Range<usize>,
+    (old, new): (&Range<usize>, &Range<usize>),
+    tab: Option<usize>,
 ) -> io::Result<()> {
     let (cmd, lines) = command(old, new);
     writeln!(w, "{cmd}{}", lines.replace(',', " "))?;
@@ -109,7 +120,7 @@ fn forward<W: Write + ?Sized>(
         return Ok(());
     }
     for line in d.new_lines(new.start, new.end) {
-        w.write_all(line.strip_suffix(b"\n").unwrap_or(line))?;
+        write_expanded(w, line.strip_suffix(b"\n").unwrap_or(line), tab)?;
         w.write_all(b"\n")?;
     }
     w.write_all(b".\n")
@@ -118,8 +129,8 @@ fn forward<W: Write + ?Sized>(
 fn rcs<W: Write + ?Sized>(
     w: &mut W,
     d: &TextDiff<'_>,
-    old: &Range<usize>,
-    new: &Range<usize>,
+    (old, new): (&Range<usize>, &Range<usize>),
+    tab: Option<usize>,
 ) -> io::Result<()> {
     if !old.is_empty() {
         writeln!(w, "d{} {}", old.start + 1, old.len())?;
@@ -127,7 +138,7 @@ fn rcs<W: Write + ?Sized>(
     if !new.is_empty() {
         writeln!(w, "a{} {}", old.end, new.len())?;
         for line in d.new_lines(new.start, new.end) {
-            w.write_all(line)?;
+            write_expanded(w, line, tab)?;
         }
     }
     Ok(())

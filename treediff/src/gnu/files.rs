@@ -304,7 +304,10 @@ fn write_changes<W: Write + ?Sized>(
     match cfg.style {
         Style::Normal => normal::write(out, diff, &cfg.layout),
         Style::SideBySide => sidebyside::write(out, diff, &cfg.columns, &cfg.layout),
-        Style::Script(script) => ed::write(out, diff, script),
+        Style::Script(script) => {
+            let tab = cfg.layout.expand_tabs.then_some(cfg.layout.tabsize.max(1));
+            ed::write(out, diff, script, tab)
+        }
         Style::IfThenElse => ifdef::write(out, diff, &cfg.formats),
         Style::Unified => {
             header(out, &cfg.layout, b"---", a, &time::format(la.time))?;

@@ -24,6 +24,7 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
+use super::layout::write_expanded;
 use crate::hunk::TextDiff;
 
 /// The formats, as given (bytes), with GNU's defaults filled in by [`Formats::from_options`].
@@ -43,6 +44,9 @@ pub struct Formats {
     pub new_line: Vec<u8>,
     /// `unchanged-line`.
     pub unchanged_line: Vec<u8>,
+    /// `-t`: the lines' tabs (`%l`, `%L`) expanded, to stops this far apart, counted from the
+    /// line's own start.
+    pub expand_tabs: Option<usize>,
 }
 
 /// An option that sets formats.
@@ -164,6 +168,7 @@ impl Formats {
             old_line: old_line.unwrap_or_else(line),
             new_line: new_line.unwrap_or_else(line),
             unchanged_line: unchanged_line.unwrap_or_else(line),
+            expand_tabs: None,
         })
     }
 }
@@ -344,11 +349,15 @@ impl Printer<'_, '_> {
             while i < fmt.len() {
                 i = match (fmt[i], fmt.get(i + 1)) {
                     (b'%', Some(b'l')) => {
-                        w.write_all(line.strip_suffix(b"\n").unwrap_or(line))?;
+                        write_expanded(
+                            w,
+                            line.strip_suffix(b"\n").unwrap_or(line),
+                            self.f.expand_tabs,
+                        )?;
                         i + 2
                     }
                     (b'%', Some(b'L')) => {
-                        w.write_all(line)?;
+                        write_expanded(w, line, self.f.expand_tabs)?;
                         i + 2
                     }
                     (b'%', _) => common(w, fmt, i, &|v| (v == b'n').then_some(n))?,

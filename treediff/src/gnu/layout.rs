@@ -163,6 +163,33 @@ pub fn advance(col: usize, b: u8, tab: usize) -> usize {
     }
 }
 
+/// Writes `text`, its tabs expanded to stops `tab` apart counted from its start when `tab`
+/// is given (`-t` in the ed, RCS and merged formats, where no prefix shifts the line).
+pub fn write_expanded<W: Write + ?Sized>(
+    w: &mut W,
+    text: &[u8],
+    tab: Option<usize>,
+) -> io::Result<()> {
+    let Some(tab) = tab else {
+        return w.write_all(text);
+    };
+    let mut col = 0;
+    for piece in text.split_inclusive(|&b| b == b'\t') {
+        let (plain, tabbed) = match piece.strip_suffix(b"\t") {
+            Some(t) => (t, true),
+            None => (piece, false),
+        };
+        w.write_all(plain)?;
+        col = plain.iter().fold(col, |c, &b| advance(c, b, tab));
+        if tabbed {
+            let next = advance(col, b'\t', tab);
+            spaces(w, next - col)?;
+            col = next;
+        }
+    }
+    Ok(())
+}
+
 impl Layout {
     /// Writes `prefix`, then `line` (with its newline, if it has one) as the options say, in
     /// the normal or context format (where `-t` writes the prefix again after a carriage
