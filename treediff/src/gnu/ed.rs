@@ -151,7 +151,7 @@ mod tests {
     fn script(old: &str, new: &str, s: Script) -> String {
         let d = TextDiff::new(old.as_bytes(), new.as_bytes()).expect("diffable");
         let mut out = Vec::new();
-        write(&mut out, &d, s).expect("write to a Vec");
+        write(&mut out, &d, s, None).expect("write to a Vec");
         String::from_utf8(out).expect("utf-8")
     }
 
