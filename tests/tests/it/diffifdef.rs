@@ -158,6 +158,29 @@ fn formats_refuse_other_styles_conflicts_and_directories_as_gnu_does() {
         &["--line-format=A", "--old-line-format=B", "ed1", "ed2"],
         &["--old-line-format=B", "--line-format=A", "ed1", "ed2"],
         &["--unchanged-group-format=%=", "-D", "X", "ed1", "ed2"],
+        // The first conflict -D meets, in GNU's order (unchanged, old, new, changed).
+        &[
+            "--unchanged-group-format=",
+            "--changed-group-format=%<%>",
+            "-D",
+            "X",
+            "ed1",
+            "ed2",
+        ],
+        &[
+            "--new-group-format=x",
+            "--changed-group-format=x",
+            "-DX",
+            "ed1",
+            "ed2",
+        ],
+        &[
+            "--changed-group-format=x",
+            "--old-group-format=x",
+            "-DX",
+            "ed1",
+            "ed2",
+        ],
     ] {
         same(&t, args);
     }

@@ -93,7 +93,9 @@ impl FormatOption {
     fn sets(self, value: &[u8]) -> Vec<(usize, Vec<u8>)> {
         let n = |parts: &[&[u8]]| parts.concat();
         match self {
+            // GNU sets the unchanged group first: a conflict there is the one reported.
             FormatOption::Ifdef => vec![
+                (3, b"%=".to_vec()),
                 (
                     0,
                     n(&[b"#ifndef ", value, b"\n%<#endif /* ! ", value, b" */\n"]),
@@ -114,7 +116,6 @@ impl FormatOption {
                         b" */\n",
                     ]),
                 ),
-                (3, b"%=".to_vec()),
             ],
             FormatOption::Line => (4..7).map(|slot| (slot, value.to_vec())).collect(),
             FormatOption::OldGroup => vec![(0, value.to_vec())],
