@@ -67,9 +67,20 @@ pub enum Found {
 
 /// Looks at an operand (following symlinks).
 pub fn inspect(op: &Operand) -> Found {
+    inspect_as(op, true)
+}
+
+/// Looks at an operand, following a symlink unless `follow` is false (`--no-dereference`:
+/// a symlink is then a file, never a directory).
+fn inspect_as(op: &Operand, follow: bool) -> Found {
+    let stat = if follow {
+        std::fs::metadata
+    } else {
+        std::fs::symlink_metadata
+    };
     match op {
         Operand::Stdin => Found::Stdin,
-        Operand::Path(p) => match std::fs::metadata(p) {
+        Operand::Path(p) => match stat(p) {
             Ok(m) if m.is_dir() => Found::Dir,
             Ok(_) => Found::File,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Found::Missing,
@@ -122,7 +133,7 @@ pub enum Pair {
 pub struct Refused(pub Vec<String>);
 
 /// ENOENT, as the system reports it (`No such file or directory`).
-fn not_found() -> io::Error {
+pub(crate) fn not_found() -> io::Error {
     io::Error::from(rustix::io::Errno::NOENT)
 }
 
@@ -183,7 +194,18 @@ pub struct Absent {
 
 /// Decides what `old` and `new` compare, GNU diff's way.
 pub fn pair(old: &Operand, new: &Operand, absent: Absent) -> Result<Pair, Refused> {
-    let (fo, fnew) = (inspect(old), inspect(new));
+    pair_as(old, new, absent, true)
+}
+
+/// [`pair`], symlinks among the operands followed unless `follow` is false
+/// (`--no-dereference`).
+pub fn pair_as(
+    old: &Operand,
+    new: &Operand,
+    absent: Absent,
+    follow: bool,
+) -> Result<Pair, Refused> {
+    let (fo, fnew) = (inspect_as(old, follow), inspect_as(new, follow));
     let mut errors = Vec::new();
     for (op, found, other, ok) in [(old, &fo, &fnew, absent.old), (new, &fnew, &fo, absent.new)] {
         match found {

@@ -207,9 +207,20 @@ fn file_names_may_match_whatever_their_case() {
         .file("a/zed2", "q\n")
         .file("a/Sub/x", "1\n")
         .file("b/sub/x", "2\n")
+        // Several spellings: the same one on both sides pairs first.
+        .file("a/g", "1\n")
+        .file("b/G", "2\n")
+        .file("b/g", "3\n")
+        .file("a/HH", "1\n")
+        .file("a/hH", "2\n")
+        .file("b/hh", "3\n")
+        .file("a/Ex1", "1\n")
+        .file("b/ex1", "2\n")
         .build(&t);
     for opts in [
         &["--ignore-file-name-case"][..],
+        &["--ignore-file-name-case", "-x", "e*"],
+        &["-x", "e*"],
         &["-r", "--ignore-file-name-case"],
         &["--ignore-file-name-case", "--no-ignore-file-name-case"],
         &["--no-ignore-file-name-case", "--ignore-file-name-case"],
@@ -335,5 +346,57 @@ fn options_given_twice_are_taken_as_gnu_takes_them() {
     ] {
         let args: Vec<&str> = args.iter().copied().chain(["f1", "f2"]).collect();
         same(&t, &args);
+    }
+}
+
+#[test]
+fn operands_of_different_types_are_named_as_gnu_names_them() {
+    let dir = scratch();
+    let t = dir.join("t");
+    Tree::new()
+        .dir("d/f")
+        .file("e/f", "x\n")
+        .file("e/empty", "")
+        .dir("d/empty")
+        .symlink("l/f", "f")
+        .symlink("l/h", "z")
+        .symlink("l/h2", "z")
+        .symlink("m/h", "y")
+        .file("m/f", "x\n")
+        .symlink("ld", "e")
+        .build(&t);
+    for args in [
+        &["d", "e/f"][..],
+        &["e/f", "d"],
+        &["-q", "d", "e/f"],
+        &["d", "e/empty"],
+        &["-r", "d", "e"],
+        &["--label", "X", "--label", "Y", "d", "e/f"],
+        &["-D", "X", "d", "e/f"],
+        // --no-dereference: operands that are symlinks are compared as symlinks.
+        &["--no-dereference", "l/f", "m/f"],
+        &["--no-dereference", "l/h", "m/h"],
+        &["--no-dereference", "-s", "l/h", "l/h2"],
+        &["--no-dereference", "-u", "l/h", "m/h"],
+        &["--no-dereference", "l/h", "m/nosuch"],
+        &["--no-dereference", "-N", "l/h", "m/nosuch"],
+        &[
+            "--no-dereference",
+            "--label",
+            "X",
+            "--label",
+            "Y",
+            "l/h",
+            "m/h",
+        ],
+        &["--no-dereference", "l/h", "/dev/null"],
+        &["--no-dereference", "ld", "m"],
+        &["--no-dereference", "l/f", "m"],
+        &["l/f", "m"],
+        // A missing labelled file is named by its path.
+        &["-T", "--label", "L", "e", "m/f"],
+        &["--label", "L", "nosuch", "m/f"],
+    ] {
+        same(&t, args);
     }
 }

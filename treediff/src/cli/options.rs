@@ -59,6 +59,16 @@ impl Cli {
         })
     }
 
+    /// `patterns`, lowercased (ASCII) under `--ignore-file-name-case`, where names are
+    /// matched lowercased.
+    fn folded(&self, patterns: Vec<String>) -> Vec<String> {
+        if self.ignore_file_name_case {
+            patterns.iter().map(|p| p.to_ascii_lowercase()).collect()
+        } else {
+            patterns
+        }
+    }
+
     /// The `-x` patterns and those of the `-X` files.
     pub(super) fn patterns(&self) -> Result<Vec<String>, Error> {
         let mut patterns = self.exclude.clone();
@@ -96,7 +106,7 @@ impl Cli {
                 .into_iter()
                 .filter(|s| s != b"--gnu")
                 .collect(),
-            exclude: Exclude::new(&self.gnu_patterns()?).map_err(Error::from)?,
+            exclude: Exclude::new(self.folded(self.gnu_patterns()?)).map_err(Error::from)?,
             equivalence: self.equivalence()?,
             cost: if self.minimal > 0 {
                 Cost::Minimal

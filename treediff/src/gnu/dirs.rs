@@ -15,7 +15,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use fstree::{Atime, Dir, Kind};
@@ -207,8 +207,16 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                 }
             };
             for entry in listed {
-                // GNU matches -x patterns against the name alone, at any depth.
-                if !self.cfg.exclude.is_excluded(Path::new(&entry.name)) {
+                // GNU matches -x patterns against the name alone, at any depth; with
+                // --ignore-file-name-case whatever the case (the patterns are lowercased).
+                let folded;
+                let name = if self.cfg.ignore_file_name_case {
+                    folded = OsString::from_vec(entry.name.as_bytes().to_ascii_lowercase());
+                    &folded
+                } else {
+                    &entry.name
+                };
+                if !self.cfg.exclude.is_excluded(Path::new(name)) {
                     let has = Some(Ok(Kind::File));
                     names.push(match side {
                         0 => (entry.name.clone(), has, None, entry.name),
@@ -242,6 +250,24 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                 String::from_utf8_lossy(&place.child(name)),
                 strerror(&e)
             ))),
+        }
+    }
+
+    /// GNU's word for the type of `name` in `place` (`stat`'s: an empty file is a `regular
+    /// empty file`).
+    fn type_word(&self, place: &Place, name: &OsStr, kind: Kind) -> &'static str {
+        let empty = || {
+            let dir = place.dir.as_ref()?;
+            let meta = if self.cfg.dereference {
+                dir.stat_following(name).ok()
+            } else {
+                dir.lstat(name).ok().flatten()
+            };
+            meta.map(|m| m.size == 0)
+        };
+        match kind {
+            Kind::File if empty() == Some(true) => "regular empty file",
+            k => k.describe(),
         }
     }
 
@@ -301,7 +327,8 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
                     return Ok(None);
                 };
                 self.differ();
-                let (a, b) = (a.describe().as_bytes(), b.describe().as_bytes());
+                let a = self.type_word(old, name, a).as_bytes();
+                let b = self.type_word(new, new_name, b).as_bytes();
                 let labels = &self.cfg.labels;
                 let on = labels.first().cloned().unwrap_or(on);
                 let nn = labels.get(1).cloned().unwrap_or(nn);
@@ -358,6 +385,7 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
         let side = |p: &Place, name: &OsStr, here: bool, label: Option<&Vec<u8>>| Side {
             name: label.cloned().unwrap_or_else(|| p.child(name)),
             labeled: label.is_some(),
+            path: p.child(name),
             source: match (&p.dir, here) {
                 (Some(d), true) => {
                     Source::Beneath(d.clone(), name.to_os_string(), self.cfg.dereference)
@@ -412,8 +440,9 @@ impl<W: Write + ?Sized, E: Write + ?Sized> Walk<'_, W, E> {
 
 /// The names of both sides (each `(name, old, None, name)` or `(name, None, new, name)`)
 /// merged into one list in byte order, a name both sides have paired; with `fold`
-/// (`--ignore-file-name-case`), in order of their ASCII-lowercased bytes, the first
-/// spelling on each side paired (the old side's spelling first in the tuple).
+/// (`--ignore-file-name-case`), in order of their ASCII-lowercased bytes, and among the
+/// spellings of one name GNU's pairing: the same spelling on both sides first, then the
+/// others in byte order (the old side's spelling first in the tuple), the rest alone.
 fn merge(mut names: Vec<Name>, fold: bool) -> Vec<Name> {
     let key = |n: &Name| {
         if fold {
@@ -428,27 +457,48 @@ fn merge(mut names: Vec<Name>, fold: bool) -> Vec<Name> {
             .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
     });
     let mut out: Vec<Name> = Vec::with_capacity(names.len());
-    // Where each key's entries start in `out`, to pair a new entry with an old one.
-    let mut start = 0;
-    for n in names {
-        if out.last().is_none_or(|l| key(l) != key(&n)) {
-            start = out.len();
-        }
-        let partner = out[start..].iter_mut().find(|o| {
-            o.2.is_none() && o.1.is_some() && n.2.is_some()
-                || o.1.is_none() && o.2.is_some() && n.1.is_some()
-        });
-        match partner {
-            Some(o) if n.2.is_some() => {
-                o.2 = n.2;
-                o.3 = n.3;
-            }
-            Some(o) => {
-                o.1 = n.1;
-                o.0 = n.0;
-            }
-            None => out.push(n),
-        }
+    let mut rest = names.as_mut_slice();
+    while let Some(first) = rest.first() {
+        let k = key(first);
+        let len = rest.iter().take_while(|n| key(n) == k).count();
+        let (group, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        pair_spellings(group, &mut out);
+        rest = tail;
     }
     out
+}
+
+/// Pairs the entries of one name's spellings ([`merge`]) into `out`.
+fn pair_spellings(group: &mut [Name], out: &mut Vec<Name>) {
+    let take = |n: &mut Name| std::mem::replace(n, (OsString::new(), None, None, OsString::new()));
+    let (mut olds, mut news): (Vec<Name>, Vec<Name>) = (Vec::new(), Vec::new());
+    for n in group.iter_mut() {
+        if n.1.is_some() {
+            olds.push(take(n));
+        } else {
+            news.push(take(n));
+        }
+    }
+    let mut unpaired = Vec::new();
+    for mut o in olds {
+        match news.iter().position(|n| n.0 == o.0) {
+            Some(i) => {
+                let n = news.remove(i);
+                (o.2, o.3) = (n.2, n.3);
+                out.push(o);
+            }
+            None => unpaired.push(o),
+        }
+    }
+    let mut news = news.into_iter();
+    for mut o in unpaired {
+        match news.next() {
+            Some(n) => {
+                (o.2, o.3) = (n.2, n.3);
+                out.push(o);
+            }
+            None => out.push(o),
+        }
+    }
+    out.extend(news);
 }

@@ -20,7 +20,7 @@ use super::function::Headings;
 use super::layout::Layout;
 use super::{GnuConfig, Report, Style, context, ed, ifdef, normal, sidebyside, switches, time};
 use crate::hunk::TextDiff;
-use crate::operand::{FileSide, Input, strerror};
+use crate::operand::{FileSide, Input, not_found, strerror};
 use crate::{Error, Exit};
 
 /// How much of each file GNU diff looks at for a NUL (its first read: one block of 4 KiB on
@@ -44,6 +44,8 @@ pub struct Side {
     pub name: Vec<u8>,
     /// True when `name` is a `--label`: written verbatim, without a time.
     pub labeled: bool,
+    /// The file's own name, for error messages (which never show a label).
+    pub path: Vec<u8>,
     /// Where the bytes come from.
     pub source: Source,
 }
@@ -51,8 +53,9 @@ pub struct Side {
 /// A side named by an operand, with its `--label` if any.
 pub fn label(side: FileSide, label: Option<&Vec<u8>>) -> Side {
     Side {
-        name: label.cloned().unwrap_or(side.name),
+        name: label.cloned().unwrap_or_else(|| side.name.clone()),
         labeled: label.is_some(),
+        path: side.name,
         source: Source::Operand(side.input),
     }
 }
@@ -92,6 +95,109 @@ fn load(source: &Source, stdin: &mut Stdin) -> io::Result<Loaded> {
         }
     };
     Ok(Loaded { data, time })
+}
+
+/// What GNU says of two named files before reading them, when their types decide it.
+pub(super) enum Types {
+    /// Exactly one is a directory (`diff DIR FILE` where `DIR/FILE` is one), or, under
+    /// `--no-dereference`, one is a symlink: `File A is a KIND while file B is a KIND`.
+    Differ(&'static [u8], &'static [u8]),
+    /// `--no-dereference`, both symlinks: whether their targets are the same.
+    Links(bool),
+    /// `--no-dereference`, a symlink against a file that cannot be examined (side 0 or 1).
+    Unexamined(usize, io::Error),
+}
+
+/// [`Types`] of two operands (symlinks followed when `follow`), or `None` when their
+/// contents decide.
+pub(super) fn types(a: &FileSide, b: &FileSide, follow: bool) -> Option<Types> {
+    let stat = |s: &FileSide| match &s.input {
+        Input::Path(p) if follow => Some(std::fs::metadata(p)),
+        Input::Path(p) => Some(std::fs::symlink_metadata(p)),
+        Input::Absent => Some(Err(not_found())),
+        Input::Stdin => None,
+    };
+    let (ra, rb) = (stat(a)?, stat(b)?);
+    let link =
+        |r: &io::Result<std::fs::Metadata>| r.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+    let (la, lb) = (link(&ra), link(&rb));
+    match (ra, rb) {
+        (Ok(_), Ok(_)) if la && lb => {
+            let target = |s: &FileSide| match &s.input {
+                Input::Path(p) => std::fs::read_link(p).ok(),
+                _ => None,
+            };
+            Some(Types::Links(target(a) == target(b)))
+        }
+        (Ok(ma), Ok(mb)) if la || lb || ma.is_dir() != mb.is_dir() => {
+            Some(Types::Differ(type_word(&ma), type_word(&mb)))
+        }
+        (Err(e), Ok(_)) if lb => Some(Types::Unexamined(0, e)),
+        (Ok(_), Err(e)) if la => Some(Types::Unexamined(1, e)),
+        _ => None,
+    }
+}
+
+/// Says what [`types`] found, as GNU does; the exit status.
+pub(super) fn report_types<W: Write + ?Sized, E: Write + ?Sized>(
+    cfg: &GnuConfig,
+    types: Types,
+    (a, b): (&FileSide, &FileSide),
+    out: &mut W,
+    err: &mut E,
+) -> Result<Exit, Error> {
+    let la = cfg.labels.first().unwrap_or(&a.name);
+    let lb = cfg.labels.get(1).unwrap_or(&b.name);
+    match types {
+        Types::Differ(ka, kb) => {
+            let parts: [&[u8]; 8] = [
+                b"File ",
+                la,
+                b" is a ",
+                ka,
+                b" while file ",
+                lb,
+                b" is a ",
+                kb,
+            ];
+            message(cfg, out, &parts)?;
+            Ok(Exit::Differ)
+        }
+        Types::Links(true) => {
+            if cfg.report_identical {
+                message(cfg, out, &[b"Files ", la, b" and ", lb, b" are identical"])?;
+            }
+            Ok(Exit::Same)
+        }
+        Types::Links(false) => {
+            let parts: [&[u8]; 5] = [b"Symbolic links ", &a.name, b" and ", &b.name, b" differ"];
+            message(cfg, out, &parts)?;
+            Ok(Exit::Differ)
+        }
+        Types::Unexamined(side, e) => {
+            let name = String::from_utf8_lossy(if side == 0 { &a.name } else { &b.name });
+            let _ = out.flush();
+            let _ = writeln!(err, "{}: {name}: {}", cfg.tool, strerror(&e));
+            Ok(Exit::Trouble)
+        }
+    }
+}
+
+/// `stat`'s word for the type of a file.
+fn type_word(m: &std::fs::Metadata) -> &'static [u8] {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    match () {
+        () if t.is_dir() => b"directory",
+        () if t.is_symlink() => b"symbolic link",
+        () if t.is_file() && m.len() == 0 => b"regular empty file",
+        () if t.is_file() => b"regular file",
+        () if t.is_fifo() => b"fifo",
+        () if t.is_socket() => b"socket",
+        () if t.is_char_device() => b"character special file",
+        () if t.is_block_device() => b"block special file",
+        () => b"weird file",
+    }
 }
 
 /// An operand named by the operator: symlinks followed, any readable kind (`/dev/null`, a
@@ -169,7 +275,7 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
         (ra, rb) => {
             for (side, r) in [(a, ra.err()), (b, rb.err())] {
                 if let Some(e) = r {
-                    let name = String::from_utf8_lossy(&side.name);
+                    let name = String::from_utf8_lossy(&side.path);
                     // In order with the output before it, as GNU (`diff -r a b 2>&1`).
                     let _ = out.flush();
                     let _ = writeln!(err, "{}: {name}: {}", cfg.tool, strerror(&e));
@@ -373,6 +479,7 @@ mod tests {
         let side = Side {
             name: b"x y".to_vec(),
             labeled: true,
+            path: b"f".to_vec(),
             source: Source::Operand(Input::Absent),
         };
         let mut out = Vec::new();

@@ -28,7 +28,7 @@ use std::io::Write;
 
 use fstree::Exclude;
 
-use crate::operand::{Absent, Operand, Pair, Refused, pair};
+use crate::operand::{Absent, Operand, Pair, Refused, pair_as};
 use crate::{Error, Exit};
 
 /// GNU's output formats.
@@ -135,7 +135,7 @@ pub fn run<W: Write, E: Write>(
     out: &mut W,
     err: &mut E,
 ) -> Result<Exit, Error> {
-    let pair = match pair(old, new, cfg.absent()) {
+    let pair = match pair_as(old, new, cfg.absent(), cfg.dereference) {
         Ok(p) => p,
         Err(Refused(messages)) => {
             for m in messages {
@@ -145,12 +145,15 @@ pub fn run<W: Write, E: Write>(
         }
     };
     let status = match pair {
-        Pair::Files(a, b) => {
-            let a = files::label(a, cfg.labels.first());
-            let b = files::label(b, cfg.labels.get(1));
-            let mut stdin = files::Stdin::default();
-            files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
-        }
+        Pair::Files(a, b) => match files::types(&a, &b, cfg.dereference) {
+            Some(types) => files::report_types(cfg, types, (&a, &b), out, err)?,
+            None => {
+                let a = files::label(a, cfg.labels.first());
+                let b = files::label(b, cfg.labels.get(1));
+                let mut stdin = files::Stdin::default();
+                files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
+            }
+        },
         Pair::Dirs(..) if cfg.style == Style::IfThenElse => {
             let _ = writeln!(
                 err,
