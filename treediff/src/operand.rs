@@ -19,7 +19,7 @@
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 /// An operand as given on the command line.
@@ -162,6 +162,28 @@ pub fn in_dir(dir: &[u8], file: &[u8]) -> Vec<u8> {
     v
 }
 
+/// [`in_dir`] under `--ignore-file-name-case`: the name itself if `DIR` has it, else the
+/// spelling of it `DIR` has (the greatest in byte order, as GNU picks among several).
+fn in_dir_folded(dir: &[u8], file: &[u8]) -> Vec<u8> {
+    let exact = in_dir(dir, file);
+    if std::fs::symlink_metadata(path_of(&exact)).is_ok() {
+        return exact;
+    }
+    let want = basename(file).to_ascii_lowercase();
+    let entries = fstree::Dir::open_ambient(&path_of(dir), fstree::Atime::Update)
+        .and_then(|d| d.entries())
+        .unwrap_or_default();
+    let found = entries
+        .into_iter()
+        .map(|e| e.name.into_vec())
+        .filter(|n| n.to_ascii_lowercase() == want)
+        .max();
+    match found {
+        Some(name) => in_dir(dir, &name),
+        None => exact,
+    }
+}
+
 /// A directory name without trailing slashes (`/` stays `/`).
 pub fn trim_slashes(dir: &[u8]) -> &[u8] {
     match dir.iter().rposition(|&c| c != b'/') {
@@ -194,17 +216,32 @@ pub struct Absent {
 
 /// Decides what `old` and `new` compare, GNU diff's way.
 pub fn pair(old: &Operand, new: &Operand, absent: Absent) -> Result<Pair, Refused> {
-    pair_as(old, new, absent, true)
+    let lookup = Lookup {
+        follow: true,
+        fold: false,
+    };
+    pair_as(old, new, absent, lookup)
 }
 
-/// [`pair`], symlinks among the operands followed unless `follow` is false
-/// (`--no-dereference`).
+/// How operands are looked up: symlinks followed (not under `--no-dereference`), and a
+/// file's name looked up in the other operand's directory whatever its case
+/// (`--ignore-file-name-case`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookup {
+    /// Follow symlinks among the operands.
+    pub follow: bool,
+    /// Match `DIR/FILE` whatever the case.
+    pub fold: bool,
+}
+
+/// [`pair`], the operands looked up as `lookup` says.
 pub fn pair_as(
     old: &Operand,
     new: &Operand,
     absent: Absent,
-    follow: bool,
+    lookup: Lookup,
 ) -> Result<Pair, Refused> {
+    let follow = lookup.follow;
     let (fo, fnew) = (inspect_as(old, follow), inspect_as(new, follow));
     let mut errors = Vec::new();
     for (op, found, other, ok) in [(old, &fo, &fnew, absent.old), (new, &fnew, &fo, absent.new)] {
@@ -235,7 +272,10 @@ pub fn pair_as(
         },
     };
     let in_dir_side = |d: &Operand, f: &Operand| {
-        let name = in_dir(d.name(), f.name());
+        let name = match lookup.fold {
+            true => in_dir_folded(d.name(), f.name()),
+            false => in_dir(d.name(), f.name()),
+        };
         FileSide {
             input: Input::Path(path_of(&name)),
             name,

@@ -364,6 +364,11 @@ fn operands_of_different_types_are_named_as_gnu_names_them() {
         .symlink("m/h", "y")
         .file("m/f", "x\n")
         .symlink("ld", "e")
+        .file("f/ff", "1\n")
+        .file("c/FF", "2\n")
+        .file("c/Ff", "3\n")
+        .file("c2/fF", "4\n")
+        .file("c2/ff", "5\n")
         .build(&t);
     for args in [
         &["d", "e/f"][..],
@@ -393,6 +398,11 @@ fn operands_of_different_types_are_named_as_gnu_names_them() {
         &["--no-dereference", "ld", "m"],
         &["--no-dereference", "l/f", "m"],
         &["l/f", "m"],
+        // FILE DIR under --ignore-file-name-case: DIR's spelling of FILE's name.
+        &["--ignore-file-name-case", "-u", "f/ff", "c"],
+        &["--ignore-file-name-case", "c", "f/ff"],
+        &["--ignore-file-name-case", "-q", "f/ff", "c2"],
+        &["-q", "f/ff", "c"],
         // A missing labelled file is named by its path.
         &["-T", "--label", "L", "e", "m/f"],
         &["--label", "L", "nosuch", "m/f"],

@@ -28,7 +28,7 @@ use std::io::Write;
 
 use fstree::Exclude;
 
-use crate::operand::{Absent, Operand, Pair, Refused, pair_as};
+use crate::operand::{Absent, Lookup, Operand, Pair, Refused, pair_as};
 use crate::{Error, Exit};
 
 /// GNU's output formats.
@@ -135,7 +135,11 @@ pub fn run<W: Write, E: Write>(
     out: &mut W,
     err: &mut E,
 ) -> Result<Exit, Error> {
-    let pair = match pair_as(old, new, cfg.absent(), cfg.dereference) {
+    let lookup = Lookup {
+        follow: cfg.dereference,
+        fold: cfg.ignore_file_name_case,
+    };
+    let pair = match pair_as(old, new, cfg.absent(), lookup) {
         Ok(p) => p,
         Err(Refused(messages)) => {
             for m in messages {
