@@ -95,6 +95,8 @@ fn directories_page_each_file_and_keep_their_own_lines_for_last() {
         &["-l", "-r", "-q"],
         &["-l", "-r", "-s"],
         &["-l", "-r", "x/", "y"],
+        &["-l", "--sdiff-merge-assist", "-r"],
+        &["-l", "--sdiff-merge-assist", "-q", "-r"],
     ] {
         let mut args: Vec<&str> = opts.to_vec();
         if !args.contains(&"x/") {

@@ -238,13 +238,13 @@ fn is_binary(data: &[u8]) -> bool {
 }
 
 /// One of diff's own lines (`Files ... differ`, `Binary files ...`); under
-/// `--sdiff-merge-assist` it starts with a space, as GNU's do.
+/// `--sdiff-merge-assist` it starts with a space, as GNU's do (not with `-l`).
 pub(super) fn message<W: Write + ?Sized>(
     cfg: &GnuConfig,
     w: &mut W,
     parts: &[&[u8]],
 ) -> Result<(), Error> {
-    if cfg.columns.merge_assist {
+    if cfg.columns.merge_assist && cfg.pager.is_none() {
         w.write_all(b" ").map_err(Error::Output)?;
     }
     line(w, parts)
