@@ -210,8 +210,18 @@ fn run_gnu<W: Write, E: Write>(
     err: &mut E,
 ) -> Result<Exit, Error> {
     let (mut status, mut differ) = (Exit::Same, false);
+    let mut stdin = gnu::files::Stdin::default();
     for (old, new) in pairs {
-        let s = gnu::run(cfg, old, new, out, err)?;
+        let names_stdin = [old, new].contains(&&operand::Operand::Stdin);
+        let s = if names_stdin && !stdin.was_read() && [old, new].iter().any(|o| operand::is_dir(o))
+        {
+            // GNU gives up at once (once read, `-` is closed: gnu::run says so).
+            out.flush().map_err(Error::Output)?;
+            let _ = writeln!(err, "{}: cannot compare '-' to a directory", cfg.tool);
+            return Ok(Exit::Trouble);
+        } else {
+            gnu::run(cfg, (old, new), &mut stdin, out, err)?
+        };
         differ |= s == Exit::Differ;
         status = status.max(s);
     }

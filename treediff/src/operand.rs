@@ -219,6 +219,7 @@ pub fn pair(old: &Operand, new: &Operand, absent: Absent) -> Result<Pair, Refuse
     let lookup = Lookup {
         follow: true,
         fold: false,
+        stdin_closed: false,
     };
     pair_as(old, new, absent, lookup)
 }
@@ -232,6 +233,9 @@ pub struct Lookup {
     pub follow: bool,
     /// Match `DIR/FILE` whatever the case.
     pub fold: bool,
+    /// Standard input was read by an earlier pair (`--from-file`, `--to-file`): GNU closed
+    /// it, so `-` cannot be examined (`-: Bad file descriptor`; under `-N`, an absent file).
+    pub stdin_closed: bool,
 }
 
 /// [`pair`], the operands looked up as `lookup` says.
@@ -241,14 +245,21 @@ pub fn pair_as(
     absent: Absent,
     lookup: Lookup,
 ) -> Result<Pair, Refused> {
-    let follow = lookup.follow;
-    let (fo, fnew) = (inspect_as(old, follow), inspect_as(new, follow));
+    let look = |op: &Operand| match op {
+        Operand::Stdin if lookup.stdin_closed => Found::Missing,
+        _ => inspect_as(op, lookup.follow),
+    };
+    let (fo, fnew) = (look(old), look(new));
     let mut errors = Vec::new();
     for (op, found, other, ok) in [(old, &fo, &fnew, absent.old), (new, &fnew, &fo, absent.new)] {
         match found {
             Found::Error(e) => errors.push(io_message(op.name(), e)),
             Found::Missing if !ok || matches!(other, Found::Missing | Found::Error(_)) => {
-                errors.push(io_message(op.name(), &not_found()));
+                let e = match op {
+                    Operand::Stdin => io::Error::from(rustix::io::Errno::BADF),
+                    Operand::Path(_) => not_found(),
+                };
+                errors.push(io_message(op.name(), &e));
             }
             _ => {}
         }
@@ -291,6 +302,11 @@ pub fn pair_as(
         (_, Found::Dir) => Pair::Files(file(old, &fo), in_dir_side(new, old)),
         _ => Pair::Files(file(old, &fo), file(new, &fnew)),
     })
+}
+
+/// True when `op` names a directory (symlinks followed).
+pub fn is_dir(op: &Operand) -> bool {
+    matches!(inspect(op), Found::Dir)
 }
 
 /// True when neither operand is a file or standard input: treediff's own tree comparison

@@ -79,8 +79,29 @@ fn from_file_and_to_file_compare_one_file_with_each_operand() {
         &["ed1"],
         &["ed1", "ed2", "ed3"],
         &[],
+        &["-y", "d", "d"],
+        &["-s", "d", "d"],
     ] {
         same(&t, args);
+    }
+    // Standard input is read once: GNU closes it, and later pairs cannot examine `-`
+    // (an absent file under -N); `- -` never reads it; `-` against a directory ends the run.
+    for args in [
+        &["--to-file=-", "ed1", "ed2"][..],
+        &["--to-file=-", "-q", "ed1", "ed2"],
+        &["--to-file=-", "nosuch", "ed1"],
+        &["--to-file=-", "ed1", "nosuch"],
+        &["--to-file=-", "ed1", "d", "ed2"],
+        &["-N", "--to-file=-", "ed1", "ed2", "ed1"],
+        &["-N", "--from-file=ed1", "-", "-"],
+        &["-s", "--from-file=-", "-", "-"],
+        &["--to-file=-", "-", "ed2"],
+        &["--to-file=-", "-", "d"],
+        &["--to-file=d", "-", "ed1"],
+        &["--from-file=ed1", "-", "d"],
+    ] {
+        let (gnu, ours) = crate::diffname::both(&t, args, Some(b"1\nz\n"), "UTC");
+        crate::diffname::agree(&gnu, &ours);
     }
 }
 

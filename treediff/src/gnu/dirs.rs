@@ -95,8 +95,10 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     if walk.status == Exit::Trouble {
         return Ok(Exit::Trouble);
     }
-    // The same directory twice has no differences (GNU does not even list it).
-    if let (Some(o), Some(n)) = (&old.dir, &new.dir)
+    // The same directory twice has no differences (GNU does not even list it, unless side
+    // by side, where every line is listed).
+    let listing = cfg.style == super::Style::SideBySide && cfg.report != super::Report::Brief;
+    if let (Some(o), Some(n), false) = (&old.dir, &new.dir, listing)
         && let (Ok(o), Ok(n)) = (o.stat(), n.stat())
         && o.same_object(&n)
     {

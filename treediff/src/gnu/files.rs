@@ -64,6 +64,14 @@ pub fn label(side: FileSide, label: Option<&Vec<u8>>) -> Side {
 #[derive(Debug, Default)]
 pub struct Stdin(Option<(Vec<u8>, Timestamp)>);
 
+impl Stdin {
+    /// True once a comparison has read standard input: GNU closes it then, and a later pair
+    /// (`--from-file`, `--to-file`) naming `-` fails with `-: Bad file descriptor`.
+    pub fn was_read(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 /// A side's bytes and its time.
 struct Loaded {
     data: Vec<u8>,
@@ -269,6 +277,14 @@ pub fn compare<W: Write + ?Sized, E: Write + ?Sized>(
     out: &mut W,
     err: &mut E,
 ) -> Result<Exit, Error> {
+    if both_stdin(a, b) && !listing(cfg) {
+        // `diff - -`: GNU does not read it (it is the same file).
+        let empty = Loaded {
+            data: Vec::new(),
+            time: Timestamp { secs: 0, nanos: 0 },
+        };
+        return verdict(cfg, (a, &empty), (b, &empty), diff_line, out);
+    }
     let (la, lb) = (load(&a.source, stdin), load(&b.source, stdin));
     let (la, lb) = match (la, lb) {
         (Ok(la), Ok(lb)) => (la, lb),
@@ -320,6 +336,19 @@ fn ed_style(cfg: &GnuConfig) -> bool {
     ) && cfg.report != Report::Brief
 }
 
+/// True when both sides are standard input.
+fn both_stdin(a: &Side, b: &Side) -> bool {
+    matches!(
+        (&a.source, &b.source),
+        (Source::Operand(Input::Stdin), Source::Operand(Input::Stdin))
+    )
+}
+
+/// True when every line is written, even of equal files (side by side, merged).
+fn listing(cfg: &GnuConfig) -> bool {
+    matches!(cfg.style, Style::SideBySide | Style::IfThenElse) && cfg.report != Report::Brief
+}
+
 /// True when both sides are the same named file (GNU does not read it then).
 fn same_operand(a: &Side, b: &Side) -> bool {
     match (&a.source, &b.source) {
@@ -347,8 +376,7 @@ fn verdict<W: Write + ?Sized>(
         Ok(Exit::Same)
     };
     // Side by side and merged, GNU lists every line, even of equal files.
-    let listing =
-        matches!(cfg.style, Style::SideBySide | Style::IfThenElse) && cfg.report != Report::Brief;
+    let listing = listing(cfg);
     let same_bytes = la.data == lb.data;
     if same_bytes && !listing {
         return identical(out);

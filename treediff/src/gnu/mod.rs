@@ -130,14 +130,15 @@ impl GnuConfig {
 /// `TOOL: ...`) to `err`.
 pub fn run<W: Write, E: Write>(
     cfg: &GnuConfig,
-    old: &Operand,
-    new: &Operand,
+    (old, new): (&Operand, &Operand),
+    stdin: &mut files::Stdin,
     out: &mut W,
     err: &mut E,
 ) -> Result<Exit, Error> {
     let lookup = Lookup {
         follow: cfg.dereference,
         fold: cfg.ignore_file_name_case,
+        stdin_closed: stdin.was_read(),
     };
     let pair = match pair_as(old, new, cfg.absent(), lookup) {
         Ok(p) => p,
@@ -154,8 +155,7 @@ pub fn run<W: Write, E: Write>(
             None => {
                 let a = files::label(a, cfg.labels.first());
                 let b = files::label(b, cfg.labels.get(1));
-                let mut stdin = files::Stdin::default();
-                files::compare(cfg, &a, &b, &mut stdin, None, out, err)?
+                files::compare(cfg, &a, &b, stdin, None, out, err)?
             }
         },
         Pair::Dirs(..) if cfg.style == Style::IfThenElse => {
