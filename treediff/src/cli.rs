@@ -542,7 +542,14 @@ impl Cli {
         stdout_is_terminal: bool,
         no_color: bool,
     ) -> Result<Invocation, CliError> {
-        let style = self.style()?;
+        let style = match self.style() {
+            Ok(style) => style,
+            // GNU stops at the first bad option: a format conflict may come first.
+            Err(e) => match (self.formats_at(args), self.style_conflict_at(args)) {
+                (Err((f, format)), Some(s)) if f < s => return Err(format.into()),
+                _ => return Err(e.into()),
+            },
+        };
         let program = if name == Name::Diff {
             "diff"
         } else {

@@ -155,15 +155,16 @@ impl Cli {
     /// The format options in command-line order (`args`, after the program's name), as
     /// [`Formats`], or GNU's message for two that conflict.
     pub(super) fn formats(&self, args: &[OsString]) -> Result<Formats, UsageError> {
-        use clap::CommandFactory;
+        self.formats_at(args).map_err(|(_, e)| e)
+    }
+
+    /// [`Cli::formats`]; an error comes with the position among the arguments of the option
+    /// that caused it.
+    pub(super) fn formats_at(&self, args: &[OsString]) -> Result<Formats, (usize, UsageError)> {
         if !self.has_formats() {
             return Ok(Formats::default());
         }
-        let (args, _) = obsolete_context(args);
-        let argv = std::iter::once(OsString::from("diff")).chain(args);
-        let matches = Cli::command()
-            .try_get_matches_from(argv)
-            .map_err(|e| UsageError::new(&e.to_string(), true))?;
+        let matches = reparse(args).map_err(|e| (0, e))?;
         let mut given = Vec::new();
         for (id, option) in [
             ("ifdef", FormatOption::Ifdef),
@@ -187,8 +188,37 @@ impl Cli {
             );
         }
         given.sort_by_key(|&(i, ..)| i);
+        let at: Vec<usize> = given.iter().map(|&(i, ..)| i).collect();
         let given: Vec<_> = given.into_iter().map(|(_, o, v)| (o, v)).collect();
-        Formats::from_options(&given).map_err(|m| UsageError::new(&m, true))
+        Formats::from_options(&given).map_err(|(k, m)| (at[k], UsageError::new(&m, true)))
+    }
+
+    /// The position among the arguments of the first option that asks for a second output
+    /// style (GNU stops there: `conflicting output style options`).
+    pub(super) fn style_conflict_at(&self, args: &[OsString]) -> Option<usize> {
+        let matches = reparse(args).ok()?;
+        let groups: [(&[&str], u8); 8] = [
+            (&["unified_flag", "unified_short", "unified_long"], 0),
+            (&["context_flag", "context_short", "context_long"], 1),
+            (&["normal"], 2),
+            (&["side_by_side", "sdiff_merge_assist"], 3),
+            (&["ed"], 4),
+            (&["forward_ed"], 5),
+            (&["rcs"], 6),
+            (FORMAT_IDS.as_slice(), 7),
+        ];
+        let mut given: Vec<(usize, u8)> = groups
+            .iter()
+            .flat_map(|(ids, style)| {
+                ids.iter()
+                    .filter_map(|id| matches.indices_of(id))
+                    .flatten()
+                    .map(move |i| (i, *style))
+            })
+            .collect();
+        given.sort_unstable();
+        let first = given.first()?.1;
+        given.iter().find(|&&(_, s)| s != first).map(|&(i, _)| i)
     }
 
     /// `-W`, `--left-column`, `--suppress-common-lines`, or GNU's `invalid width 'X'`.
@@ -328,4 +358,27 @@ fn positive(name: &str, values: &[String]) -> Result<Option<usize>, UsageError> 
         }
     }
     Ok(first)
+}
+
+/// The clap ids of the options that set line or group formats (`-D` among them).
+const FORMAT_IDS: [&str; 9] = [
+    "ifdef",
+    "line_format",
+    "old_line_format",
+    "new_line_format",
+    "unchanged_line_format",
+    "old_group_format",
+    "new_group_format",
+    "changed_group_format",
+    "unchanged_group_format",
+];
+
+/// The arguments parsed again, for the positions of the options (clap's indices).
+fn reparse(args: &[OsString]) -> Result<clap::ArgMatches, UsageError> {
+    use clap::CommandFactory;
+    let (args, _) = obsolete_context(args);
+    let argv = std::iter::once(OsString::from("diff")).chain(args);
+    Cli::command()
+        .try_get_matches_from(argv)
+        .map_err(|e| UsageError::new(&e.to_string(), true))
 }

@@ -132,14 +132,16 @@ impl FormatOption {
 impl Formats {
     /// The formats set by `options` (in command-line order), with GNU's defaults, or GNU's
     /// message when two set one format differently (`conflicting -D option value '...'`).
-    pub fn from_options(options: &[(FormatOption, Vec<u8>)]) -> Result<Formats, String> {
+    /// The error is GNU's message and the index in `options` of the option that conflicts.
+    pub fn from_options(options: &[(FormatOption, Vec<u8>)]) -> Result<Formats, (usize, String)> {
         let mut slots: [Option<Vec<u8>>; 7] = Default::default();
-        for (option, value) in options {
+        for (at, (option, value)) in options.iter().enumerate() {
             for (slot, v) in option.sets(value) {
                 match &slots[slot] {
                     Some(old) if *old != v => {
                         let v = String::from_utf8_lossy(&v);
-                        return Err(format!("conflicting {} option value '{v}'", option.name()));
+                        let name = option.name();
+                        return Err((at, format!("conflicting {name} option value '{v}'")));
                     }
                     _ => slots[slot] = Some(v),
                 }
