@@ -181,6 +181,11 @@ fn formats_refuse_other_styles_conflicts_and_directories_as_gnu_does() {
             "ed1",
             "ed2",
         ],
+        // GNU stops at the first bad option: a format conflict before a style conflict.
+        &["-DX", "--old-group-format=<%<>", "-C0", "ed1", "ed2"],
+        &["--old-line-format=x", "--line-format=y", "-y", "ed1", "ed2"],
+        &["-DX", "-u", "--old-group-format=x", "ed1", "ed2"],
+        &["--line-format=x", "-u", "--line-format=y", "ed1", "ed2"],
     ] {
         same(&t, args);
     }
