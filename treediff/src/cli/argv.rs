@@ -212,7 +212,7 @@ pub fn is_help(e: &clap::Error) -> bool {
 
 /// Writes the help or version text of `e` to `out`; when `out` cannot take it, GNU diff's
 /// message (`write failed` for the help, `standard output: ERROR` for the version).
-/// The texts are GNU's layout ([`super::gnuhelp`]), `program` being argv[0] as given.
+/// The texts are in GNU's layout (`gnuhelp`), `program` being `argv[0]` as given.
 pub fn write_help<W: std::io::Write>(
     e: &clap::Error,
     program: &str,
