@@ -97,11 +97,11 @@ pub struct Cli {
     #[arg(short = 'c', action = ArgAction::Count)]
     pub context_flag: u8,
     /// Context format with NUM lines of context (two files, or under the name `diff`).
-    #[arg(short = 'C', value_name = "NUM")]
-    pub context_short: Vec<usize>,
+    #[arg(short = 'C', value_name = "NUM", allow_hyphen_values = true)]
+    pub context_short: Vec<String>,
     /// Context format with NUM (default 3) lines of context.
     #[arg(long = "context", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
-    pub context_long: Vec<usize>,
+    pub context_long: Vec<String>,
     /// GNU's normal format (the default under the name `diff`).
     #[arg(long, overrides_with = "normal")]
     pub normal: bool,
@@ -132,11 +132,11 @@ pub struct Cli {
     pub no_dereference: bool,
     /// Unified format with NUM lines of context (default 3; the largest given wins, as in GNU
     /// diff, where `-u` and `-c` count as 3).
-    #[arg(short = 'U', value_name = "NUM")]
-    pub unified_short: Vec<usize>,
+    #[arg(short = 'U', value_name = "NUM", allow_hyphen_values = true)]
+    pub unified_short: Vec<String>,
     /// Unified format with NUM (default 3) lines of context.
     #[arg(long = "unified", value_name = "NUM", num_args = 0..=1, require_equals = true, default_missing_value = "3")]
-    pub unified_long: Vec<usize>,
+    pub unified_long: Vec<String>,
     /// Treat every file as text (no binary detection).
     #[arg(short = 'a', long, action = ArgAction::Count)]
     pub text: u8,
@@ -492,20 +492,30 @@ impl Cli {
         let flags = (self.obsolete_context.is_none()
             && (self.unified_flag > 0 || self.context_flag > 0))
             .then_some(3);
-        self.unified_short
-            .iter()
-            .chain(&self.unified_long)
-            .chain(&self.context_short)
-            .chain(&self.context_long)
-            .copied()
+        self.context_values()
+            .filter_map(|v| context_number(v))
             .chain(flags)
             .chain(self.obsolete_context)
             .max()
             .unwrap_or(3)
     }
 
-    /// The output formats asked for, or the usage error GNU gives for more than one.
+    /// The values of `-U`, `--unified`, `-C` and `--context`.
+    fn context_values(&self) -> impl Iterator<Item = &String> {
+        self.unified_short
+            .iter()
+            .chain(&self.unified_long)
+            .chain(&self.context_short)
+            .chain(&self.context_long)
+    }
+
+    /// The output formats asked for, or the usage error GNU gives for more than one (or for
+    /// a context length that is not a number).
     fn style(&self) -> Result<Option<Style>, UsageError> {
+        if let Some(bad) = self.context_values().find(|v| context_number(v).is_none()) {
+            let message = format!("invalid context length '{bad}'");
+            return Err(UsageError::new(&message, true));
+        }
         let unified = self.unified_flag > 0
             || !self.unified_short.is_empty()
             || !self.unified_long.is_empty();
@@ -665,4 +675,12 @@ impl Cli {
             },
         })
     }
+}
+
+/// A context length as GNU reads it: a number ([`argv::gnu_number`]), or `-0`.
+fn context_number(arg: &str) -> Option<usize> {
+    argv::gnu_number(arg).or_else(|| {
+        let zeros = arg.trim_start().strip_prefix('-')?;
+        (!zeros.is_empty() && zeros.bytes().all(|b| b == b'0')).then_some(0)
+    })
 }

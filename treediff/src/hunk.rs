@@ -260,7 +260,7 @@ impl<'a> TextDiff<'a> {
                 let limit = if self.is_ignored(j) {
                     context
                 } else {
-                    2 * context + 1
+                    context.saturating_mul(2).saturating_add(1)
                 };
                 if gap >= limit {
                     break;

@@ -431,3 +431,28 @@ fn operands_of_different_types_are_named_as_gnu_names_them() {
         same(&t, args);
     }
 }
+
+#[test]
+fn context_lengths_are_read_as_gnu_reads_them() {
+    let dir = scratch();
+    let t = dir.join("t");
+    inputs(&t);
+    for value in [
+        "99999999999999999999",
+        "18446744073709551616",
+        "x",
+        "-1",
+        "-0",
+        "+5",
+        " 5",
+        "",
+        "0x5",
+        "007",
+    ] {
+        for option in ["-U", "-C"] {
+            same(&t, &[option, value, "ed1", "ed2"]);
+        }
+        same(&t, &[&format!("--unified={value}"), "ed1", "ed2"]);
+        same(&t, &[&format!("--context={value}"), "ed1", "ed2"]);
+    }
+}
