@@ -613,26 +613,19 @@ impl Planner<'_> {
             return Some(self.gnu_normal_reject_header(fp, style));
         }
         let (old, new) = self.header_tails(fp)?;
-        let name = |n: &Option<Vec<u8>>| -> Vec<u8> {
-            match n {
-                Some(n) => crate::paths::strip(n, self.strip_for(fp.git))
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_else(|_| n.clone()),
-                None => b"/dev/null".to_vec(),
+        // A name that `-p` strips away is `/dev/null` too; GNU writes `/dev/null` without its
+        // timestamp.
+        let name = |n: &Option<Vec<u8>>, tail: Vec<u8>| -> (Vec<u8>, Vec<u8>) {
+            let stripped = n
+                .as_deref()
+                .and_then(|n| crate::paths::strip(n, self.strip_for(fp.git)).ok());
+            match stripped {
+                Some(s) => (s.to_vec(), tail),
+                None => (b"/dev/null".to_vec(), Vec::new()),
             }
         };
-        let (old_name, new_name) = (name(&fp.old_path), name(&fp.new_path));
-        // GNU writes `/dev/null` without its timestamp.
-        let old = if fp.old_path.is_none() {
-            Vec::new()
-        } else {
-            old
-        };
-        let new = if fp.new_path.is_none() {
-            Vec::new()
-        } else {
-            new
-        };
+        let (old_name, old) = name(&fp.old_path, old);
+        let (new_name, new) = name(&fp.new_path, new);
         let head = crate::reject::header(style, (&old_name, &old), (&new_name, &new));
         Some(head)
     }

@@ -223,12 +223,12 @@ impl Planner<'_> {
         Ok(super::Check::Failed)
     }
 
-    /// How lines are matched: `-l` loosens blanks.
+    /// How lines are matched: `-l` loosens blanks; under the name `patch` a missing newline
+    /// must match a missing newline, as in GNU patch (unless `-l`: GNU ignores it then).
     fn matching(&self) -> Matching {
-        if self.opts.ignore_whitespace {
-            Matching::Blanks
-        } else {
-            Matching::Exact
+        Matching {
+            blanks: self.opts.ignore_whitespace,
+            newline: self.opts.gnu && !self.opts.ignore_whitespace,
         }
     }
 
