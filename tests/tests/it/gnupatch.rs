@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use checkpoint_tests::*;
 
 mod formats;
+mod options;
 mod rejects;
 
 /// A directory holding `patch`, a symlink to applypatch.
