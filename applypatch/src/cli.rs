@@ -138,7 +138,12 @@ pub struct Cli {
     #[arg(short = 'l', long)]
     pub ignore_whitespace: bool,
     /// Debugging flags (accepted, ignored).
-    #[arg(short = 'x', long = "debug", value_name = "N")]
+    #[arg(
+        short = 'x',
+        long = "debug",
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
     pub debug: Option<String>,
     /// Get files from RCS or SCCS: refused.
     #[arg(
@@ -243,10 +248,11 @@ impl Cli {
             v.as_deref()
                 .map(|s| {
                     s.parse()
-                        .map_err(|_| Refusal::fatal(format!("{what} {s} is not a number")))
+                        .map_err(|_| Refusal::fatal(format!("{what} {} is not a number", shown(s))))
                 })
                 .transpose()
         };
+        self.check_debug()?;
         let strip = number(&self.strip, "strip count")?;
         let fuzz = number(&self.fuzz, "fuzz factor")?.unwrap_or(2);
         let reject_format = match self.reject_format.as_deref() {
@@ -296,6 +302,20 @@ impl Cli {
                 _ => None,
             },
         })
+    }
+
+    /// `-x N` is accepted as GNU accepts it (a number, with an optional sign) and prints
+    /// nothing: GNU's debugging output shows its own internals.
+    fn check_debug(&self) -> Result<(), Refusal> {
+        let Some(x) = self.debug.as_deref() else {
+            return Ok(());
+        };
+        let digits = x.strip_prefix(['+', '-']).unwrap_or(x);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            let what = format!("debugging option {} is not a number", shown(x));
+            return Err(Refusal::fatal(what));
+        }
+        Ok(())
     }
 
     fn applied(&self, gnu: bool) -> Applied {
@@ -417,6 +437,12 @@ impl Name {
             (Name::Applypatch, _) => "applypatch".to_string(),
         }
     }
+}
+
+/// A command-line word in a message, quoted as GNU quotes it (shell style, when needed).
+fn shown(word: &str) -> String {
+    let quoted = crate::gnu::Quoting::default().quote(word.as_bytes());
+    String::from_utf8(quoted).unwrap_or_else(|_| word.to_string())
 }
 
 /// Parses `args` (after the program name) for the program `tool`. A command line that cannot

@@ -387,15 +387,29 @@ fn gnu_plan(
     match (data, &opts.output) {
         (Some(data), _) => data.write_all(&output).map_err(Error::Output)?,
         // A name outside the target (given on the command line, never by the patch).
-        (None, Some(name)) if !opts.dry_run && !planner.plan_output(name, output.clone())? => {
+        // `--dry-run -o FILE`: GNU writes FILE all the same (measured), by its name.
+        (None, Some(name)) if opts.dry_run || !planner.plan_output(name, output.clone())? => {
             let status = planner.finish(out, err)?;
-            std::fs::write(opts.dir.join(name), &output)
+            write_output(&opts.dir.join(name), &output)
                 .map_err(|e| Error::Write(name.clone(), e))?;
             return Ok(status);
         }
         _ => {}
     }
     planner.finish(out, err)
+}
+
+/// Writes `-o FILE` by the name given on the command line (never one from the patch): a new
+/// file gets 0600, as GNU patch creates it; an existing one keeps its mode.
+fn write_output(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(data)
 }
 
 /// Whether GNU patch takes `item` for garbage: a normal diff or an ed script with no name

@@ -29,14 +29,24 @@ pub fn quoted(name: &[u8]) -> Vec<u8> {
     quote_git(name).into_owned()
 }
 
+/// How a line without a newline is written in a reject file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eof {
+    /// Followed by `\ No newline at end of file` (applypatch's own rejects, readable again).
+    Marked,
+    /// As GNU patch 2.7.6 writes it: the text alone, without a newline or the marker (the
+    /// next line of the reject file follows on the same line).
+    Bare,
+}
+
 /// Formats the reject file for the failed hunks of one file under `header`. `failed` pairs
 /// each hunk with the line shift to report it at.
-pub fn format(format: RejectFormat, header: Vec<u8>, failed: &[(&Hunk, i64)]) -> Vec<u8> {
+pub fn format(format: RejectFormat, header: Vec<u8>, failed: &[(&Hunk, i64)], eof: Eof) -> Vec<u8> {
     let mut out = header;
     for (h, shift) in failed {
         match format {
-            RejectFormat::Unified => unified(&mut out, h, *shift),
-            RejectFormat::Context => context(&mut out, h, *shift),
+            RejectFormat::Unified => unified(&mut out, h, *shift, eof),
+            RejectFormat::Context => context(&mut out, h, *shift, eof),
         }
     }
     out
@@ -45,7 +55,7 @@ pub fn format(format: RejectFormat, header: Vec<u8>, failed: &[(&Hunk, i64)]) ->
 /// Formats the reject file of a normal diff's failed hunks as GNU patch 2.7.6 writes it in
 /// context format (learnt black-box): `***************`, `*** A,B` and the removed lines
 /// marked `- `, then `--- C,D -----` and the added lines marked `+ ` (never `! `).
-pub fn format_normal(header: Vec<u8>, failed: &[(&Hunk, i64)]) -> Vec<u8> {
+pub fn format_normal(header: Vec<u8>, failed: &[(&Hunk, i64)], eof: Eof) -> Vec<u8> {
     let mut out = header;
     for (h, shift) in failed {
         let range = |start: u64, len: u64| context_range(start, len, *shift);
@@ -54,7 +64,7 @@ pub fn format_normal(header: Vec<u8>, failed: &[(&Hunk, i64)]) -> Vec<u8> {
         let side = |out: &mut Vec<u8>, kind: LineKind, mark: &[u8]| {
             for l in h.lines.iter().filter(|l| l.kind == kind) {
                 out.extend_from_slice(mark);
-                line_text(out, l);
+                line_text(out, l, eof);
             }
         };
         side(&mut out, LineKind::Remove, b"- ");
@@ -74,7 +84,7 @@ fn context_range(start: u64, len: u64, shift: i64) -> String {
     }
 }
 
-fn unified(out: &mut Vec<u8>, h: &Hunk, shift: i64) {
+fn unified(out: &mut Vec<u8>, h: &Hunk, shift: i64, eof: Eof) {
     let range = |start: u64, len: u64| -> String {
         let s = (start as i64 + shift).max(0);
         if len == 1 {
@@ -102,19 +112,20 @@ fn unified(out: &mut Vec<u8>, h: &Hunk, shift: i64) {
             LineKind::Remove => b'-',
             LineKind::Add => b'+',
         });
-        line_text(out, l);
+        line_text(out, l, eof);
     }
 }
 
-fn line_text(out: &mut Vec<u8>, l: &Line) {
+fn line_text(out: &mut Vec<u8>, l: &Line, eof: Eof) {
     out.extend_from_slice(&l.text);
-    out.push(b'\n');
-    if l.no_newline {
-        out.extend_from_slice(b"\\ No newline at end of file\n");
+    match (l.no_newline, eof) {
+        (false, _) => out.push(b'\n'),
+        (true, Eof::Marked) => out.extend_from_slice(b"\n\\ No newline at end of file\n"),
+        (true, Eof::Bare) => {}
     }
 }
 
-fn context(out: &mut Vec<u8>, h: &Hunk, shift: i64) {
+fn context(out: &mut Vec<u8>, h: &Hunk, shift: i64, eof: Eof) {
     let range = |start: u64, len: u64| context_range(start, len, shift);
     out.extend_from_slice(b"***************\n");
     // Each line's mark: a change (a run between context lines) that both removes and adds
@@ -146,7 +157,7 @@ fn context(out: &mut Vec<u8>, h: &Hunk, shift: i64) {
         for (l, m) in h.lines.iter().zip(&marks) {
             if l.kind != skip {
                 out.extend_from_slice(&[*m, b' ']);
-                line_text(out, l);
+                line_text(out, l, eof);
             }
         }
     };
@@ -189,7 +200,7 @@ mod tests {
     fn shifts_line_numbers() {
         let h = hunk();
         let head = header(RejectFormat::Unified, (b"a/f", b""), (b"b/f", b"\tT"));
-        let r = format(RejectFormat::Unified, head, &[(&h, 2)]);
+        let r = format(RejectFormat::Unified, head, &[(&h, 2)], Eof::Marked);
         assert_eq!(
             r,
             b"--- a/f\n+++ b/f\tT\n@@ -29,2 +31,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"
@@ -200,7 +211,7 @@ mod tests {
     fn context_rejects_mark_changes_as_gnu_does() {
         let h = hunk();
         let head = header(RejectFormat::Context, (b"f", b""), (b"f", b""));
-        let r = format(RejectFormat::Context, head, &[(&h, 0)]);
+        let r = format(RejectFormat::Context, head, &[(&h, 0)], Eof::Marked);
         assert_eq!(
             String::from_utf8_lossy(&r),
             "*** f\n--- f\n***************\n*** 27,28 ****\n  a\n! b\n\\ No newline at end of file\n--- 29,30 ----\n  a\n! c\n\\ No newline at end of file\n"

@@ -113,16 +113,38 @@ impl<'a> FileLines<'a> {
     }
 }
 
-/// How lines of the patch are matched against lines of the file.
+/// How lines of the patch are matched against lines of the file (by default byte for byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Matching {
-    /// Byte for byte.
-    #[default]
-    Exact,
+pub struct Matching {
     /// `-l`: a run of blanks (spaces, tabs) matches any run of blanks, and blanks at the end
     /// of a line are ignored; a blank at the start must still be matched by one (GNU patch
     /// 2.7.6, checked black-box).
-    Blanks,
+    pub blanks: bool,
+    /// A line without a newline (the file's last, or one marked `\ No newline at end of
+    /// file`) matches only a line without one (GNU patch 2.7.6 compares the newline too:
+    /// a hunk whose old side ends without one fails on a file that has it, and vice versa).
+    pub newline: bool,
+}
+
+impl Matching {
+    /// Whether lines are compared as they are.
+    fn exact(self) -> bool {
+        !self.blanks && !self.newline
+    }
+
+    /// A line's text as compared: blanks loosened with `-l`; a line without a newline gets one
+    /// (a byte no line's text otherwise holds), so it matches only another such line.
+    fn key(self, text: &[u8], open: bool) -> Vec<u8> {
+        let mut k = if self.blanks {
+            blanks(text)
+        } else {
+            text.to_vec()
+        };
+        if self.newline && open {
+            k.push(b'\n');
+        }
+        k
+    }
 }
 
 /// `t` with every run of blanks made one space and trailing blanks dropped.
@@ -145,7 +167,7 @@ fn blanks(t: &[u8]) -> Vec<u8> {
 
 /// Applies `hunks` to `data`, locating each like GNU patch with at most `max_fuzz` fuzz.
 pub fn apply_hunks(data: &[u8], hunks: &[Hunk], max_fuzz: usize) -> Applied {
-    apply_hunks_matching(data, hunks, max_fuzz, Matching::Exact)
+    apply_hunks_matching(data, hunks, max_fuzz, Matching::default())
 }
 
 /// [`apply_hunks`], lines matched as `matching` says.
@@ -160,23 +182,31 @@ pub fn apply_hunks_matching(
     if ends.strip_file_cr {
         lines.strip_cr(data);
     }
-    let (results, placed) = match matching {
-        Matching::Exact => place(&lines.texts, hunks, &ends, max_fuzz),
-        Matching::Blanks => {
-            let norm: Vec<Vec<u8>> = lines.texts.iter().map(|t| blanks(t)).collect();
-            let texts: Vec<&[u8]> = norm.iter().map(Vec::as_slice).collect();
-            let loose: Vec<Hunk> = hunks
-                .iter()
-                .map(|h| {
-                    let mut h = h.clone();
-                    for l in &mut h.lines {
-                        l.text = blanks(ends.patch_text(&l.text));
-                    }
-                    h
-                })
-                .collect();
-            place(&texts, &loose, &ends, max_fuzz)
+    let (results, placed) = if matching.exact() {
+        place(&lines.texts, hunks, &ends, max_fuzz)
+    } else {
+        let n = lines.texts.len();
+        let open = |i: usize| i + 1 == n && !data.ends_with(b"\n");
+        // Only the lines whose key differs from their text are copied.
+        let keys: Vec<(usize, Vec<u8>)> = (0..n)
+            .filter(|&i| matching.blanks || open(i))
+            .map(|i| (i, matching.key(lines.texts[i], open(i))))
+            .collect();
+        let mut texts = lines.texts.clone();
+        for (i, k) in &keys {
+            texts[*i] = k;
         }
+        let keyed: Vec<Hunk> = hunks
+            .iter()
+            .map(|h| {
+                let mut h = h.clone();
+                for l in &mut h.lines {
+                    l.text = matching.key(ends.patch_text(&l.text), l.no_newline);
+                }
+                h
+            })
+            .collect();
+        place(&texts, &keyed, &ends, max_fuzz)
     };
     Applied {
         content: build(data, &lines, hunks, &placed, &ends),

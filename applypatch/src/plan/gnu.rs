@@ -58,6 +58,8 @@ pub(super) struct GnuState {
     /// A rename found done already (under both names, see `Planner::already_renamed`): its
     /// source (`(already renamed from S)`).
     pub renamed_from: Option<PathBuf>,
+    /// A rename found done already: the patch's own old name, for the reject file's header.
+    pub header_old: Option<Option<Vec<u8>>>,
     /// The format of the file patch (read by `gnu_file_start`).
     pub format: Format,
     /// The `\ No newline at end of file` lines of the file patches before this one: GNU's
@@ -79,6 +81,7 @@ impl Planner<'_> {
         self.gnu.as_empty = false;
         self.gnu.reversed = false;
         self.gnu.renamed_from = None;
+        self.gnu.header_old = None;
     }
 
     /// GNU's check of a deletion whose file is missing or already empty, or a creation whose
@@ -456,6 +459,43 @@ impl Planner<'_> {
         self.gnu.original = Some((s.to_path_buf(), node));
     }
 
+    /// With a rename, GNU backs up its destination too when it backs up (measured): as it was
+    /// before the patch (read here, before the plan changes it), or as an empty file.
+    pub(super) fn gnu_destination(
+        &mut self,
+        renamed: Option<&Path>,
+        line: usize,
+    ) -> Result<Option<(PathBuf, Node)>, Error> {
+        let never = self.opts.backup.when == crate::gnu::BackupWhen::Never;
+        let Some(d) = renamed.filter(|_| self.opts.gnu && !never) else {
+            return Ok(None);
+        };
+        let node = match self.tree.shape(d) {
+            Ok(Shape::File(mode)) => Node::File {
+                data: self.tree.read(d).map_err(|e| Self::tree_err(e, line))?,
+                mode,
+            },
+            _ => Node::File {
+                data: Vec::new(),
+                mode: 0o644,
+            },
+        };
+        Ok(Some((d.to_path_buf(), node)))
+    }
+
+    /// Plans the backup of a rename's destination ([`Planner::gnu_destination`]).
+    pub(super) fn gnu_backup_destination(
+        &mut self,
+        destination: Option<(PathBuf, Node)>,
+        line: usize,
+    ) -> Result<(), Error> {
+        if destination.is_some() {
+            self.gnu.original = destination;
+            self.gnu_backup(None, line)?;
+        }
+        Ok(())
+    }
+
     /// Plans the backup of the file just patched, when one is wanted and not made yet. A
     /// file the patch creates is backed up as an empty file (`-b`), as GNU does.
     pub(super) fn gnu_backup(&mut self, created: Option<&Path>, line: usize) -> Result<(), Error> {
@@ -613,26 +653,20 @@ impl Planner<'_> {
             return Some(self.gnu_normal_reject_header(fp, style));
         }
         let (old, new) = self.header_tails(fp)?;
-        let name = |n: &Option<Vec<u8>>| -> Vec<u8> {
-            match n {
-                Some(n) => crate::paths::strip(n, self.strip_for(fp.git))
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_else(|_| n.clone()),
-                None => b"/dev/null".to_vec(),
+        // A name that `-p` strips away is `/dev/null` too; GNU writes `/dev/null` without its
+        // timestamp.
+        let name = |n: &Option<Vec<u8>>, tail: Vec<u8>| -> (Vec<u8>, Vec<u8>) {
+            let stripped = n
+                .as_deref()
+                .and_then(|n| crate::paths::strip(n, self.strip_for(fp.git)).ok());
+            match stripped {
+                Some(s) => (s.to_vec(), tail),
+                None => (b"/dev/null".to_vec(), Vec::new()),
             }
         };
-        let (old_name, new_name) = (name(&fp.old_path), name(&fp.new_path));
-        // GNU writes `/dev/null` without its timestamp.
-        let old = if fp.old_path.is_none() {
-            Vec::new()
-        } else {
-            old
-        };
-        let new = if fp.new_path.is_none() {
-            Vec::new()
-        } else {
-            new
-        };
+        let old_path = self.gnu.header_old.as_ref().unwrap_or(&fp.old_path);
+        let (old_name, old) = name(old_path, old);
+        let (new_name, new) = name(&fp.new_path, new);
         let head = crate::reject::header(style, (&old_name, &old), (&new_name, &new));
         Some(head)
     }

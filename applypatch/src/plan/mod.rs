@@ -310,11 +310,16 @@ impl<'o> Planner<'o> {
             return Ok(());
         }
         self.announce(fp, (src.as_deref(), &shown), is_link, out)?;
+        let renamed = (op == Operation::Rename && src != dst)
+            .then_some(())
+            .and(dst.as_deref());
+        let destination = self.gnu_destination(renamed, fp.line)?;
         let check = self.check(fp, src.as_deref(), dst.as_deref(), is_link, out)?;
         let created = (op == Operation::Create).then_some(()).and(dst.as_deref());
         match check {
             Check::Plan(nodes) => {
                 self.gnu_backup(created, fp.line)?;
+                self.gnu_backup_destination(destination.clone(), fp.line)?;
                 if let Some(d) = dst.as_deref().filter(|_| op != Operation::Delete) {
                     self.gnu_times(fp, src.as_deref().filter(|_| created.is_none()), d, out)?;
                 }
@@ -325,6 +330,7 @@ impl<'o> Planner<'o> {
             Check::Nothing => {}
             Check::Failed => {
                 self.gnu_backup(None, fp.line)?;
+                self.gnu_backup_destination(destination, fp.line)?;
                 self.failed_files += 1;
             }
         }
@@ -602,7 +608,8 @@ impl<'o> Planner<'o> {
         Ok(Check::Failed)
     }
 
-    /// A rename whose source is gone and whose destination is a regular file (done already):
+    /// A rename whose source is gone (or any, under `patch -R`) and whose destination is a
+    /// regular file (done already):
     /// GNU patch patches the destination in place, `patching file D (already renamed from
     /// S)`, under both names. The file patch to apply instead, if so (`--idempotent` skips
     /// such a rename instead, see [`Planner::already_gone`]).
@@ -619,10 +626,14 @@ impl<'o> Planner<'o> {
             return Ok(None);
         }
         let shape = |p: &Path| self.tree.shape(p).map_err(|e| Self::tree_err(e, fp.line));
-        if shape(s)? != Shape::Absent || !matches!(shape(d)?, Shape::File(_)) {
+        // Under the name `patch` with `-R`, GNU finds it done whenever the destination (the
+        // patch's `rename from`) is there, the source there or not (measured).
+        let gone = shape(s)? == Shape::Absent || (self.opts.gnu && self.opts.reverse);
+        if !gone || !matches!(shape(d)?, Shape::File(_)) {
             return Ok(None);
         }
         self.gnu.renamed_from = Some(s.to_path_buf());
+        self.gnu.header_old = Some(fp.old_path.clone());
         let mut m = fp.clone();
         m.op = Operation::Modify;
         m.old_path.clone_from(&m.new_path);
@@ -689,10 +700,13 @@ impl<'o> Planner<'o> {
         let Some(d) = dst else {
             return Ok(Check::Failed);
         };
+        // (Under the name `patch` a file in the way is replaced, as GNU replaces it.)
+        let in_way = self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))?;
         if matches!(fp.op, Operation::Rename | Operation::Copy)
             && Some(d) != src
             && !self.moved_away.contains(d)
-            && self.tree.shape(d).map_err(|e| Self::tree_err(e, fp.line))? != Shape::Absent
+            && in_way != Shape::Absent
+            && !(self.opts.gnu && matches!(in_way, Shape::File(_)))
         {
             w(
                 out,

@@ -180,6 +180,8 @@ impl Planner<'_> {
             self.gnu.mismatch = true;
             return Ok(Reversed::Assume(inverted));
         }
+        // A patch skipped leaves no backup behind, even with `-b` (measured).
+        self.gnu.original = None;
         let n = fp.hunks.len();
         let all: Vec<(&Hunk, i64)> = fp.hunks.iter().map(|h| (h, 0)).collect();
         let rej = self.reject_for(fp, rej_beside, &all);
@@ -223,12 +225,12 @@ impl Planner<'_> {
         Ok(super::Check::Failed)
     }
 
-    /// How lines are matched: `-l` loosens blanks.
+    /// How lines are matched: `-l` loosens blanks; under the name `patch` a missing newline
+    /// must match a missing newline, as in GNU patch (unless `-l`: GNU ignores it then).
     fn matching(&self) -> Matching {
-        if self.opts.ignore_whitespace {
-            Matching::Blanks
-        } else {
-            Matching::Exact
+        Matching {
+            blanks: self.opts.ignore_whitespace,
+            newline: self.opts.gnu && !self.opts.ignore_whitespace,
         }
     }
 
@@ -273,6 +275,14 @@ impl Planner<'_> {
                 },
             };
             self.place(d, node, line)?;
+            // A rename is done all the same under the name `patch` (measured).
+            if self.opts.gnu
+                && fp.op == treepatch::Operation::Rename
+                && let (Some(s), _) = self.names(fp)?
+                && s != d
+            {
+                self.place(&s, Node::Absent, line)?;
+            }
         }
         Ok(Outcome::Failed)
     }

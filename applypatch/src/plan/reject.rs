@@ -71,10 +71,16 @@ impl Planner<'_> {
             let shown = crate::reject::quoted(d.as_os_str().as_bytes());
             crate::reject::header(style, (&shown, b""), (&shown, b""))
         });
+        use crate::reject::Eof;
+        let eof = if self.opts.gnu {
+            Eof::Bare
+        } else {
+            Eof::Marked
+        };
         if format == Some(Format::Normal) && style == RejectFormat::Context {
-            return Some((path, crate::reject::format_normal(header, failed)));
+            return Some((path, crate::reject::format_normal(header, failed, eof)));
         }
-        Some((path, crate::reject::format(style, header, failed)))
+        Some((path, crate::reject::format(style, header, failed, eof)))
     }
 
     /// Records a reject file (with `--reject`) and returns the message tail for it.

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use checkpoint_tests::*;
 
 mod formats;
+mod options;
+mod rejects;
 
 /// A directory holding `patch`, a symlink to applypatch.
 fn our_patch_dir(dir: &Path) -> PathBuf {

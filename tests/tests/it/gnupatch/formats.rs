@@ -156,3 +156,43 @@ diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+A\n";
         }
     }
 }
+
+/// A git rename onto a file already there (GNU replaces it, and with `-b` backs up both
+/// names), a rename whose hunk fails (GNU renames all the same and rejects the hunk), and the
+/// reverse with both names there (GNU patches the destination in place).
+#[test]
+fn renames_onto_existing_or_failing_renames_apply_as_gnu_applies_them() {
+    let clean = "diff --git a/f b/g\nsimilarity index 100%\nrename from f\nrename to g\n";
+    let edit = "diff --git a/f b/g\nsimilarity index 80%\nrename from f\nrename to g\n\
+--- a/f\n+++ b/g\n@@ -1,3 +1,3 @@\n 1\n-2\n+TWO\n 3\n";
+    let fits = Tree::new().file("f", "1\n2\n3\n").file("g", "G\n");
+    let fails = Tree::new().file("f", "1\nX\n3\n").file("g", "G\n");
+    let alone = Tree::new().file("f", "1\nX\n3\n");
+    for tree in [&fits, &fails, &alone] {
+        for patch in [clean, edit] {
+            for args in [
+                &["-p1"][..],
+                &["-p1", "-b"],
+                &["-p1", "-R"],
+                &["-p1", "-R", "-b"],
+            ] {
+                Case::new(tree.clone(), args).stdin(patch).same();
+            }
+        }
+    }
+}
+
+/// A patch found reversed (or, under `-R`, unreversed) and skipped leaves no backup, even with
+/// `-b`.
+#[test]
+fn a_skipped_reversed_patch_leaves_no_backup() {
+    let patch = "--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n 1\n-2\n+TWO\n 3\n";
+    for (content, args) in [
+        ("1\nTWO\n3\n", &["-p1", "-b"][..]),
+        ("1\nTWO\n3\n", &["-p1", "-b", "-t"]),
+        ("1\n2\n3\n", &["-p1", "-R", "-b"]),
+    ] {
+        let tree = Tree::new().file("f", content);
+        Case::new(tree, args).stdin(patch).same();
+    }
+}
