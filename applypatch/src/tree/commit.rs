@@ -213,7 +213,7 @@ impl Tree {
                     from_dir.rename(from, &to_dir, to).map_err(|e| {
                         fstree::Error::new(fstree::Op::Rename, self.root.display(p), e)
                     })?;
-                    self.temps.remove(tmp);
+                    self.temp_gone(tmp);
                     self.changed_one();
                 }
                 Planned::File {
