@@ -11,6 +11,10 @@ MEMORY_BOUND_MIB plus the largest single input file.
 import re
 
 MEMORY_BOUND_MIB = 100
+# Issue #14: applypatch's memory must not grow with the patch: under this many MiB plus the
+# largest file it patches, for any number of sections (the applypatch-many row: new files
+# only, so the bound is the number alone).
+MANY_BOUND_MIB = 64
 
 HEADER = """# Benchmarks
 
@@ -106,7 +110,8 @@ def section(which, ds, env, results, args, median, partial=None):
         g = res.group
         ours_t = med(res.ours.samples, median) if res.ours and res.state == "ok" else None
         ours_rss = max((s.rss_kib for s in res.ours.samples), default=0) if res.ours else 0
-        if res.state == "ok" and ours_rss > bound_kib:
+        row_bound = MANY_BOUND_MIB * 1024 if g.key == "applypatch-many" else bound_kib
+        if res.state == "ok" and ours_rss > row_bound:
             memory_bad.append(f"{g.key} ({mib(ours_rss)})")
         for side, sr in zip(g.baselines, res.baselines):
             base_t = med(sr.samples, median)
@@ -128,7 +133,8 @@ def section(which, ds, env, results, args, median, partial=None):
     lines.append("Summary: " + ", ".join(f"{n} {v.strip('*')}" for v, n in sorted(counts.items())) + ".")
     lines.append("")
     lines.append(f"Peak memory (target: bounded, i.e. under {MEMORY_BOUND_MIB} MiB plus the largest "
-                 f"input file, {largest / 2**20:.1f} MiB here): "
+                 f"input file, {largest / 2**20:.1f} MiB here; {MANY_BOUND_MIB} MiB on "
+                 f"applypatch-many, issue #14): "
                  + ("**not met** on " + ", ".join(memory_bad) if memory_bad else
                     "met on every row that ran correctly") + ".")
     lines.append("")

@@ -87,6 +87,32 @@ def rmrf(*paths):
             subprocess.run(["rm", "-rf", "--", str(p)], check=True)
 
 
+def fresh_dir(path):
+    """An empty directory at path (untimed reset)."""
+    rmrf(path)
+    Path(path).mkdir(parents=True)
+
+
+def verify_many(root, n):
+    """The tree of the many-files patch: exactly `dNNN/fNNNNNNN` for i < n, each holding
+    `i` and a newline, and nothing else (no temporary left over)."""
+    problems = []
+    seen = 0
+    for d in sorted(os.listdir(root)):
+        for f in sorted(os.listdir(root / d)):
+            seen += 1
+            i = int(f[1:]) if f.startswith("f") and f[1:].isdigit() else -1
+            if not (0 <= i < n and d == f"d{i % 1000:03d}"):
+                problems.append(f"unexpected {d}/{f}")
+            elif (root / d / f).read_bytes() != b"%d\n" % i:
+                problems.append(f"{d}/{f}: wrong content")
+            if len(problems) >= 10:
+                return problems
+    if seen != n:
+        problems.append(f"{seen} files, not {n}")
+    return problems
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -263,6 +289,23 @@ class Rows:
                                 inform=self.inform_tree(G / "tree", new))],
                 verify=lambda new=new: treecmp.compare(O / "tree", new, modes="exec", limit=10),
                 tools=("applypatch",)))
+
+        # applypatch vs patch -p1 on a patch of many new files (memory must not grow with it)
+        if ds.many_files and ds.many_patch.exists():
+            many = ds.many_patch
+            gs.append(Group(
+                key="applypatch-many",
+                title=f"apply a patch of {ds.many_files:,} new one-line files "
+                      f"({os.path.getsize(many) / 2**20:.1f} MiB)",
+                ours=Side("applypatch -p1 -i P", [self.bin("applypatch"), "-p1", "-i", str(many)],
+                          cwd=O / "many",
+                          prepare=lambda: fresh_dir(O / "many")),
+                baselines=[Side("patch -p1 -i P", ["patch", "-p1", "-i", str(many)], cwd=G / "many",
+                                prepare=lambda: fresh_dir(G / "many"),
+                                target=Target(1.0, None))],
+                verify=lambda: verify_many(O / "many", ds.many_files),
+                tools=("applypatch",),
+                cleanup=lambda: rmrf(O / "many", G / "many")))
 
         # treesync vs rsync
         def sync_row(key, title, flags, src, start, target, dest="tree", extra=(), canary=False):

@@ -19,6 +19,7 @@ pub(crate) mod locate;
 pub(crate) mod paths;
 pub(crate) mod reject;
 pub(crate) mod text;
+pub(crate) mod transcript;
 pub(crate) mod tree;
 
 mod plan;
@@ -308,10 +309,10 @@ pub fn run<S: Read + Seek>(
     }
     // All or nothing: what is said of each file waits until it is known whether anything will
     // be written, so that no file is said to be patched when nothing was.
-    let mut said = Vec::new();
+    let mut said = transcript::Transcript::default();
     let planned = plan_items(&mut patch, opts, &mut planner, &mut said, err);
     let writes = planned.is_ok() && planner.will_write();
-    tell(out, &said, writes).map_err(Error::Output)?;
+    said.tell(out, writes).map_err(Error::Output)?;
     planned?;
     planner.finish(out, err)
 }
@@ -442,24 +443,6 @@ fn note_renames(
         });
     }
     patch.seek(SeekFrom::Start(start)).map_err(Error::Input)?;
-    Ok(())
-}
-
-/// Writes what planning said: as it is when the changes are written, else with `patching`
-/// turned into `checking` (as GNU patch words a dry run), since nothing was.
-fn tell(out: &mut dyn Write, said: &[u8], writes: bool) -> std::io::Result<()> {
-    if writes {
-        return out.write_all(said);
-    }
-    for line in said.split_inclusive(|&b| b == b'\n') {
-        match line.strip_prefix(b"patching ".as_slice()) {
-            Some(rest) => {
-                out.write_all(b"checking ")?;
-                out.write_all(rest)?;
-            }
-            None => out.write_all(line)?,
-        }
-    }
     Ok(())
 }
 

@@ -20,12 +20,13 @@ use fstree::{Dir, Op};
 
 use super::{Content, Planned, Shape, Tree, TreeError, key, unkey};
 
-/// A planned path, its planned state, and what is on disk there.
-type Step<'t> = (PathBuf, &'t Planned, Shape);
+/// A planned path (by its [`key`]: a million new files keep no second copy of their paths),
+/// its planned state, and what is on disk there.
+type Step<'t> = (&'t [u8], &'t Planned, Shape);
 
-/// How deep `p` is: removals go deepest first, creations shallowest first.
-fn depth(p: &Path) -> usize {
-    p.components().count()
+/// How deep the path with key `k` is: removals go deepest first, creations shallowest first.
+fn depth(k: &[u8]) -> usize {
+    k.iter().filter(|&&b| b == 0).count()
 }
 
 /// A commit that stopped at an error: the error, and how many of the planned paths it had
@@ -68,9 +69,8 @@ impl Tree {
         let plan: Vec<Step<'_>> = over
             .iter()
             .map(|(k, n)| {
-                let p = unkey(k);
-                let disk = self.disk_shape(&p).unwrap_or(Shape::Absent);
-                (p, n, disk)
+                let disk = self.disk_shape(&unkey(k)).unwrap_or(Shape::Absent);
+                (k.as_slice(), n, disk)
             })
             .collect();
         self.check_writable(&plan)?;
@@ -102,16 +102,17 @@ impl Tree {
     /// Fails, before anything is changed, when a directory the commit will write in is not
     /// writable (a read-only mount, or permissions without root's override).
     fn check_writable(&self, plan: &[Step<'_>]) -> Result<(), fstree::Error> {
-        let mut parents: HashSet<&Path> = HashSet::new();
-        for (p, n, disk) in plan {
+        let mut parents: HashSet<&[u8]> = HashSet::new();
+        for (k, n, disk) in plan {
             let unchanged = matches!((disk, n), (Shape::Dir, Planned::Dir { mode: None }));
             if !unchanged {
-                parents.insert(p.parent().unwrap_or(Path::new("")));
+                parents.insert(&k[..k.iter().rposition(|&b| b == 0).unwrap_or(0)]);
             }
         }
         // The nearest directory on disk is where each change lands first.
+        let parents: Vec<PathBuf> = parents.into_iter().map(unkey).collect();
         let mut dirs: Vec<&Path> = Vec::new();
-        for par in parents {
+        for par in &parents {
             for a in par.ancestors() {
                 if matches!(self.disk_shape(a), Ok(Shape::Dir)) {
                     dirs.push(a);
@@ -143,8 +144,9 @@ impl Tree {
                 )
             })
             .collect();
-        removals.sort_by_key(|(p, _, _)| std::cmp::Reverse(depth(p)));
-        for (p, n, d) in removals {
+        removals.sort_by_key(|(k, _, _)| std::cmp::Reverse(depth(k)));
+        for (k, n, d) in removals {
+            let p = &unkey(k);
             let (dir, name) = self.parent_for(Op::Remove, p)?;
             let removed = if *d == Shape::Dir {
                 dir.remove_dir(name)
@@ -185,8 +187,9 @@ impl Tree {
     /// Step 2: creates the new directories, shallowest first (the plan's order): where there
     /// was none, or something else (removed by step 1).
     fn make_dirs(&self, plan: &[Step<'_>]) -> Result<(), fstree::Error> {
-        for (p, n, d) in plan {
+        for (k, n, d) in plan {
             if matches!(n, Planned::Dir { .. }) && *d != Shape::Dir {
+                let p = &unkey(k);
                 let (dir, name) = self.parent_fd(p)?;
                 dir.mkdir(name, 0o777)
                     .map_err(|e| fstree::Error::new(fstree::Op::Mkdir, self.root.display(p), e))?;
@@ -198,7 +201,8 @@ impl Tree {
 
     /// Step 3: renames each file from its temporary into place and creates the symlinks.
     fn place_files(&mut self, plan: &[Step<'_>]) -> Result<(), fstree::Error> {
-        for (p, n, _) in plan {
+        for (k, n, _) in plan {
+            let p = &unkey(k);
             match n {
                 Planned::File {
                     content: Content::Staged(tmp),
@@ -209,7 +213,7 @@ impl Tree {
                     from_dir.rename(from, &to_dir, to).map_err(|e| {
                         fstree::Error::new(fstree::Op::Rename, self.root.display(p), e)
                     })?;
-                    self.temps.remove(tmp);
+                    self.temp_gone(tmp);
                     self.changed_one();
                 }
                 Planned::File {
@@ -242,8 +246,9 @@ impl Tree {
 
     /// Step 4: sets directory modes, deepest first (a read-only directory is filled before).
     fn set_dir_modes(&self, plan: &[Step<'_>]) -> Result<(), fstree::Error> {
-        for (p, n, _) in plan.iter().rev() {
+        for (k, n, _) in plan.iter().rev() {
             if let Planned::Dir { mode: Some(m) } = n {
+                let p = &unkey(k);
                 let (dir, name) = self.parent_for(Op::Chmod, p)?;
                 dir.chmod(name, *m)
                     .map_err(|e| fstree::Error::new(Op::Chmod, self.root.display(p), e))?;
@@ -268,7 +273,7 @@ impl Tree {
             .collect();
         parents.sort();
         parents.dedup();
-        parents.sort_by_key(|p| std::cmp::Reverse(depth(p)));
+        parents.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
         for a in parents {
             let Ok((dir, name)) = self.parent_fd(&a) else {
                 continue;

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use fstree::Dir;
 
-use super::{Shape, Tree, TreeError};
+use super::{Planned, Shape, Tree, TreeError, key};
 use crate::paths::PATH_MAX;
 
 impl Tree {
@@ -69,7 +69,19 @@ impl Tree {
             }
             Err(e) => return Err(e.into()),
         };
-        self.shapes.borrow_mut().insert(bytes.to_vec(), shape);
+        // A file or an absence is kept only where the patch plans a directory: the path of a
+        // file patch is looked at while it is planned, then the overlay answers for it, so a
+        // million new files keep no million entries here (the commit looks once more, before
+        // it changes anything).
+        let keep = match shape {
+            Shape::Absent | Shape::File(_) => {
+                matches!(self.over.get(key(p).as_slice()), Some(Planned::Dir { .. }))
+            }
+            _ => true,
+        };
+        if keep {
+            self.shapes.borrow_mut().insert(bytes.to_vec(), shape);
+        }
         Ok(shape)
     }
 

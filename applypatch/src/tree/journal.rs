@@ -67,6 +67,21 @@ impl Journal {
         Ok(())
     }
 
+    /// Whether `name` is the name of one of this run's temporaries.
+    pub(super) fn is_ours(&self, name: &OsStr) -> bool {
+        fstree::is_run_temp_name(name, self.run)
+    }
+
+    /// Removes this run's temporaries from every directory it staged in, as the next run
+    /// would after a kill; whether all could be.
+    pub(super) fn sweep(&self, dirs: &DirCache) -> bool {
+        let mut all = true;
+        for dir in &self.dirs {
+            all &= remove_run_temps(dirs, Path::new(OsStr::from_bytes(dir)), self.run);
+        }
+        all
+    }
+
     /// Removes the journal (every temporary of the run is gone).
     pub(super) fn finish(self, root: &Dir) {
         let _ = root.remove_file(&self.name);

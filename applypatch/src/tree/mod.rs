@@ -124,8 +124,13 @@ pub struct Tree {
     staging: Staging,
     /// Planned states, by [`key`]: parents sort before their children.
     over: BTreeMap<Vec<u8>, Planned>,
-    /// Temporaries this tree created and has not yet renamed into place or removed.
+    /// Temporaries this tree created, not named for the run (the journal could not be
+    /// written), and has not yet renamed into place or removed.
     temps: HashSet<PathBuf>,
+    /// How many of this run's temporaries (named for it, in directories the journal lists)
+    /// are neither renamed into place nor removed: the journal finds them again, so a million
+    /// new files keep no set of their temporaries' names.
+    outstanding: usize,
     /// Files deleted by the patch, whose parents are removed when left empty.
     deleted: Vec<PathBuf>,
     /// Directories the patch removes explicitly (`# treediff: rmdir`).
@@ -192,6 +197,7 @@ impl Tree {
             staging,
             over: BTreeMap::new(),
             temps: HashSet::new(),
+            outstanding: 0,
             deleted: Vec::new(),
             rmdirs: Vec::new(),
             shapes: RefCell::new(HashMap::new()),
@@ -233,6 +239,11 @@ impl Drop for Tree {
         let mut all = true;
         for tmp in std::mem::take(&mut self.temps) {
             all &= self.remove_temp(&tmp);
+        }
+        if self.outstanding > 0
+            && let Some(Ok(j)) = &self.journal
+        {
+            all &= j.sweep(&self.dirs);
         }
         // The journal goes with the last temporary; one that stays is for the next run.
         if all && let Some(Ok(j)) = self.journal.take() {

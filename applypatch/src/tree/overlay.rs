@@ -209,6 +209,7 @@ impl Tree {
                 let c = p.join(name);
                 if !matches!(self.over.get(&key(&c)), Some(Planned::Absent))
                     && !self.temps.contains(&c)
+                    && !self.is_run_temp(&c)
                 {
                     return Ok(true);
                 }

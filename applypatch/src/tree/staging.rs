@@ -129,7 +129,30 @@ impl Tree {
         }
         // Otherwise (never: a content being written is not replaced before it is settled)
         // the temporary is removed with the others when the tree is dropped.
-        self.temps.insert(tmp);
+        self.note_temp(tmp);
+    }
+
+    /// Whether the temporary `tmp` is named for this run (the journal lists its directory).
+    pub(super) fn is_run_temp(&self, tmp: &Path) -> bool {
+        matches!((&self.journal, tmp.file_name()), (Some(Ok(j)), Some(name)) if j.is_ours(name))
+    }
+
+    /// Counts a new temporary of this run, or remembers one named otherwise.
+    fn note_temp(&mut self, tmp: PathBuf) {
+        if self.is_run_temp(&tmp) {
+            self.outstanding += 1;
+        } else {
+            self.temps.insert(tmp);
+        }
+    }
+
+    /// Notes that the temporary `tmp` was renamed into place or removed.
+    pub(super) fn temp_gone(&mut self, tmp: &Path) {
+        if self.is_run_temp(tmp) {
+            self.outstanding = self.outstanding.saturating_sub(1);
+        } else {
+            self.temps.remove(tmp);
+        }
     }
 
     /// Waits for every temporary to be written; the first error, if any.
@@ -211,13 +234,18 @@ impl Tree {
         let name = p.file_name().unwrap_or_default();
         let style = self.temp_style(&dir_rel);
         let tmp = dir_rel.join(write_temp(&dir, name, &full, data, mode, style)?);
-        self.temps.insert(tmp.clone());
+        self.note_temp(tmp.clone());
         Ok(tmp)
     }
 
     /// Removes a temporary this tree no longer needs.
     pub(super) fn unstage(&mut self, tmp: &Path) {
-        if self.temps.remove(tmp) && !self.remove_temp(tmp) {
+        // One that cannot be removed now is left to the drop (this run's: the journal's sweep).
+        if self.is_run_temp(tmp) {
+            if self.remove_temp(tmp) {
+                self.temp_gone(tmp);
+            }
+        } else if self.temps.remove(tmp) && !self.remove_temp(tmp) {
             self.temps.insert(tmp.to_path_buf());
         }
     }
@@ -253,10 +281,9 @@ impl Tree {
         if let Some(t) = w.thread.take() {
             let _ = t.join();
         }
-        while let Ok((_, written)) = w.done.try_recv() {
-            if let Ok(tmp) = written {
-                self.temps.insert(tmp);
-            }
+        let made: Vec<PathBuf> = w.done.try_iter().filter_map(|(_, w)| w.ok()).collect();
+        for tmp in made {
+            self.note_temp(tmp);
         }
     }
 }

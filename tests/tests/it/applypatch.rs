@@ -1082,3 +1082,52 @@ fn dry_run_checks_directories_without_claiming_to_create_them() {
     );
     unchanged(&before);
 }
+
+/// 50,000 new one-line files say more than a MiB of `patching file` lines, which an
+/// all-or-nothing run holds back (in a temporary file past a MiB) until it knows whether it
+/// writes: told as GNU patch tells them when everything applies; when a last section fails,
+/// nothing is written and the lines read as GNU patch's `--dry-run` of the new files.
+#[test]
+fn more_than_a_mib_of_messages_is_told_as_gnu_tells_it() {
+    let t = scratch();
+    let mut good = Vec::new();
+    for i in 0..50_000 {
+        write!(
+            good,
+            "--- /dev/null\n+++ b/d{:02}/f{i:05}\n@@ -0,0 +1 @@\n+{i}\n",
+            i % 50
+        )
+        .unwrap();
+    }
+    let dirs: Vec<_> = ["g", "dry", "w", "r"].iter().map(|d| t.join(d)).collect();
+    for d in &dirs {
+        std::fs::create_dir(d).unwrap();
+    }
+    let gnu = gnu_patch(&dirs[0], &["-p1"], &good);
+    let dry = gnu_patch(&dirs[1], &["-p1", "--dry-run"], &good);
+    let ours = apply(&dirs[2], &["-p1"], &good);
+    assert_eq!(ours.code(), gnu.code(), "ours: {ours}\nGNU: {gnu}");
+    assert!(
+        gnu.stdout.len() > MIB as usize,
+        "{} bytes",
+        gnu.stdout.len()
+    );
+    assert!(
+        ours.stdout == gnu.stdout,
+        "the messages differ from GNU patch's"
+    );
+    assert_same_tree(&dirs[2], &dirs[0], Compare::contents());
+
+    let mut bad = good.clone();
+    bad.extend_from_slice(b"--- a/keep\n+++ b/keep\n@@ -1 +1 @@\n-not k\n+x\n");
+    std::fs::write(dirs[3].join("keep"), "k\n").unwrap();
+    let refused = apply(&dirs[3], &["-p1"], &bad);
+    assert_eq!(refused.code(), Some(1), "{refused}");
+    let left = std::fs::read_dir(&dirs[3]).unwrap().count();
+    assert_eq!(left, 1, "something was written");
+    assert!(
+        refused.stdout.starts_with(&dry.stdout),
+        "not GNU's dry-run lines: {}",
+        String::from_utf8_lossy(&refused.stdout[..200.min(refused.stdout.len())])
+    );
+}

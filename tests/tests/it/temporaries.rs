@@ -138,3 +138,59 @@ fn the_run_after_a_killed_one_removes_its_temporaries() {
     }
     panic!("no run was killed while staging; last leftovers {left:?}");
 }
+
+/// Thousands of new files (the staging thread at work, the temporaries counted rather than
+/// listed, issue 14's memory item), one of them created and then changed by a later section
+/// (its first temporary replaced): applied as GNU patch applies it, with no temporary left.
+/// The same patch with one more section that fails is refused whole (GNU patch applies the
+/// rest, exit 1 for both): nothing written, and not one temporary left either.
+#[test]
+fn thousands_of_new_files_apply_whole_or_not_at_all_without_leftovers() {
+    require_tool("patch");
+    let t = scratch();
+    let (old, mut patch) = many_new_files(&t, 2500);
+    let first = t.join("b/d00/f00000.txt");
+    let mut changed = std::fs::read(&first).unwrap();
+    changed.extend_from_slice(b"one more line\n");
+    std::fs::write(t.join("changed"), &changed).unwrap();
+    let label = "--label=b/d00/f00000.txt";
+    let second = cmd("diff")
+        .args(["-u", label, label])
+        .arg(&first)
+        .arg(t.join("changed"))
+        .run();
+    assert_eq!(second.code(), Some(1), "{second}");
+    patch.extend_from_slice(&second.stdout);
+    let failing = b"--- a/keep\n+++ b/keep\n@@ -1 +1 @@\n-not what is there\n+x\n";
+    for (k, bad) in [(0, false), (1, true)] {
+        let mut p = patch.clone();
+        if bad {
+            p.extend_from_slice(failing);
+        }
+        let g = old.build(t.join(format!("g{k}")));
+        let w = old.build(t.join(format!("w{k}")));
+        let gnu = cmd("patch")
+            .args(["-p1", "-s"])
+            .cwd(&g)
+            .stdin(p.clone())
+            .run();
+        let ours = tool("applypatch")
+            .args(["-p1", "-s"])
+            .cwd(&w)
+            .stdin(p)
+            .run();
+        assert_eq!(ours.code(), gnu.code(), "ours: {ours}\nGNU: {gnu}");
+        assert_eq!(
+            leftovers(&w),
+            Vec::<String>::new(),
+            "temporaries left behind"
+        );
+        if bad {
+            assert_eq!(ours.code(), Some(1), "{ours}");
+            assert_tree_matches(&w, &old, Compare::contents());
+        } else {
+            assert_eq!(ours.code(), Some(0), "{ours}");
+            assert_same_tree(&w, &g, Compare::contents());
+        }
+    }
+}
