@@ -43,6 +43,9 @@ pub(super) struct Sender<'a> {
     /// `--chmod` and the umask it is read with (the client's, in a push).
     pub chmod: Option<(crate::ChmodSpec, u32)>,
     io_error: bool,
+    /// With several operands, the non-directories listed so far: the first of a name wins,
+    /// as in rsync's list (the receiver refuses a name listed twice).
+    sent: Option<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl<'a> Sender<'a> {
@@ -65,6 +68,7 @@ impl<'a> Sender<'a> {
             io_error: false,
             total_size: 0,
             chmod: None,
+            sent: None,
         }
     }
 
@@ -75,6 +79,9 @@ impl<'a> Sender<'a> {
     /// List every operand, then serve requests until the receiver says it is done; returns
     /// the receiver's status.
     pub fn run(&mut self, sources: &[Vec<u8>]) -> Result<u8, Fatal> {
+        if sources.len() > 1 {
+            self.sent = Some(Default::default());
+        }
         for s in sources {
             self.operand(s)?;
         }
@@ -321,6 +328,12 @@ impl<'a> Sender<'a> {
         };
         if skip {
             return self.note(format!("skipping non-regular file \"{}\"", self.show(rel)));
+        }
+        if meta.kind != Kind::Dir
+            && let Some(sent) = &mut self.sent
+            && !sent.insert(rel.to_vec())
+        {
+            return Ok(());
         }
         let target = match meta.kind {
             Kind::Symlink => match dir.read_link(name) {
