@@ -82,7 +82,7 @@ pub fn diff(
     sig: &Signature,
     r: &mut dyn Read,
     len: u64,
-    seen: &mut dyn Write,
+    seen: &mut (dyn Write + Send),
     send: &mut dyn FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let index = sig.index();
@@ -94,10 +94,14 @@ pub fn diff(
     loop {
         let before = window.len();
         (&mut r).take(WINDOW as u64).read_to_end(&mut window)?;
-        seen.write_all(&window[before..])?;
         let last = window.len() - before < WINDOW;
         raw.clear();
-        fast_rsync::diff(&index, &window, &mut raw).map_err(io::Error::other)?;
+        // The window's delta and the whole-file hash, on both cores.
+        let (d, h) = rayon::join(
+            || fast_rsync::diff(&index, &window, &mut raw).map_err(io::Error::other),
+            || seen.write_all(&window[before..]),
+        );
+        d.and(h)?;
         let carry = reencode(&raw, &window, block, last, &mut out)?;
         send(&out)?;
         out.clear();
