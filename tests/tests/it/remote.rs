@@ -205,6 +205,46 @@ fn push_and_pull_match_rsync_over_the_same_shell() {
     }
 }
 
+/// Several SRC operands holding the same names: the first operand's file wins and the
+/// directories merge, as in rsync's list (the receiver refuses a file listed twice, so the
+/// sender must leave the later ones out).
+#[test]
+fn several_operands_with_the_same_names_match_rsync_over_the_same_shell() {
+    require_tool("rsync");
+    let tree = |tag: &str| {
+        Tree::new()
+            .file("f", format!("{tag} f\n"))
+            .file(format!("only-{tag}"), "x\n")
+            .file("sub/x", format!("{tag} x\n"))
+            .file(format!("sub/{tag}"), "y\n")
+            .symlink("l", tag)
+    };
+    for pull in [false, true] {
+        let t = tempdir();
+        for side in ["rsync", "ours"] {
+            let w = t.path().join(side);
+            tree("a").build(w.join("a"));
+            tree("b").build(w.join("b"));
+            let script = rsh(&w);
+            let run = match side {
+                "rsync" => cmd("rsync").arg("-e").arg(&script),
+                _ => tool("treesync").args(over_shell(&w)),
+            };
+            let ops = if pull {
+                ["h:a/", "h:b/", "dst"]
+            } else {
+                ["a/", "b/", "h:dst"]
+            };
+            run.args(["-rl"]).args(ops).cwd(&w).success();
+        }
+        assert_same_tree(
+            t.path().join("rsync/dst"),
+            t.path().join("ours/dst"),
+            Compare::contents(),
+        );
+    }
+}
+
 #[test]
 fn the_remote_shell_comes_from_treesync_rsh() {
     let t = tempdir();

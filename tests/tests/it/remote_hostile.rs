@@ -409,3 +409,52 @@ fn hostile_peer_names_for_another_directory_are_refused() {
     assert_eq!(fs::read(w.join("dst/old")).unwrap(), b"old\n");
     assert_eq!(fs::read(w.join("outside/keep")).unwrap(), b"precious\n");
 }
+
+/// SHA-256 of `b`, from coreutils' `sha256sum`.
+fn sha256(b: &[u8]) -> Vec<u8> {
+    let t = tempdir();
+    let f = t.path().join("data");
+    fs::write(&f, b).unwrap();
+    let out = cmd("sha256sum").arg(&f).success();
+    let hex = out.stdout_str().to_string();
+    (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The frames of one whole raw file: begin, one data frame, end with its hash.
+fn content(index: u32, size: u64, body: &[u8]) -> Vec<u8> {
+    let mut data = vec![0];
+    data.extend_from_slice(&bytes(body));
+    [begin(index, size), frame(6, &data), frame(7, &sha256(body))].concat()
+}
+
+/// Content larger than the size the list gave the file (here with a matching hash, so only
+/// the bound stops it): the receiver refuses it before writing anything, whatever it says.
+#[test]
+fn hostile_peer_content_larger_than_listed_is_refused() {
+    let s = [
+        entry(b".", DIR, 0, b""),
+        entry(b"f", FILE, 3, b""),
+        frame(3, &[0]),
+        content(1, 10, b"0123456789"),
+    ]
+    .concat();
+    refused(&s, &["old"]);
+}
+
+/// A file listed twice in one directory (each with its content): refused while the list
+/// arrives, before either is written.
+#[test]
+fn hostile_peer_name_listed_twice_is_refused() {
+    let s = [
+        entry(b".", DIR, 0, b""),
+        entry(b"f", FILE, 3, b""),
+        entry(b"f", FILE, 3, b""),
+        frame(3, &[0]),
+        content(1, 3, b"abc"),
+        content(2, 3, b"xyz"),
+    ]
+    .concat();
+    refused(&s, &["old"]);
+}

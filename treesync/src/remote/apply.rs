@@ -216,6 +216,7 @@ impl<R: Read> Receiver<'_, R> {
             dir,
             line: None,
             delete,
+            seen: Default::default(),
         });
         Ok(())
     }

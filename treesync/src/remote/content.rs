@@ -10,10 +10,10 @@ use std::io::{self, BufWriter, Read, Write};
 use fstree::{Atime, Dir, TempStyle};
 
 use super::apply::mtime;
-use super::delta;
 use super::frame::{Frame, flag};
 use super::receiver::{Pending, Receiver};
 use super::{Fatal, frame};
+use super::{command, delta};
 use crate::itemize::Type;
 
 impl<R: Read> Receiver<'_, R> {
@@ -27,6 +27,9 @@ impl<R: Read> Receiver<'_, R> {
             .ok_or_else(|| Fatal::protocol("content that was not requested"))?;
         if p.index != index {
             return Err(Fatal::protocol("content out of order"));
+        }
+        if size > p.e.size {
+            return Err(Fatal::protocol("content larger than its listed size"));
         }
         let dir = self.dir_at(&p.parent);
         let temp = dir
@@ -96,8 +99,17 @@ impl<R: Read> Receiver<'_, R> {
         dir: Option<&Dir>,
         local_err: &mut Option<io::Error>,
     ) -> Result<Option<bool>, Fatal> {
-        let mut w = delta::Hashing::new(BufWriter::new(out.map(Sink::File).unwrap_or(Sink::None)));
-        let mut delta_bytes = Vec::new();
+        let w = delta::Hashing::new(BufWriter::new(out.map(Sink::File).unwrap_or(Sink::None)));
+        let mut sink = match is_delta {
+            true => match open_basis(dir, &p.name) {
+                Ok(basis) => Content::Delta(Box::new(command::Patcher::new(basis, w, size))),
+                Err(e) => {
+                    local_err.get_or_insert(e);
+                    Content::Raw(w)
+                }
+            },
+            false => Content::Raw(w),
+        };
         let limit = if is_delta {
             delta::max_delta(size)
         } else {
@@ -116,32 +128,52 @@ impl<R: Read> Receiver<'_, R> {
                     if got > limit {
                         return Err(Fatal::protocol("more data than announced"));
                     }
-                    if is_delta {
-                        delta_bytes.extend_from_slice(&bytes);
-                    } else if local_err.is_none()
-                        && let Err(e) = w.write_all(&bytes)
+                    if local_err.is_none()
+                        && let Err(e) = sink.write(&bytes)
                     {
                         *local_err = Some(e);
                     }
                 }
                 Frame::FileEnd { sha256 } => {
-                    if is_delta && local_err.is_none() {
-                        let basis = read_basis(dir, &p.name);
-                        if let Err(e) =
-                            basis.and_then(|b| delta::apply(&b, &delta_bytes, &mut w, size))
-                        {
-                            *local_err = Some(e);
+                    return Ok(Some(match sink.finish() {
+                        Ok(w) => w.len == size && w.digest() == sha256,
+                        Err(e) => {
+                            local_err.get_or_insert(e);
+                            false
                         }
-                    }
-                    if let Err(e) = w.flush() {
-                        local_err.get_or_insert(e);
-                    }
-                    return Ok(Some(w.len == size && w.digest() == sha256));
+                    }));
                 }
                 Frame::FileError => return Ok(None),
                 _ => return Err(Fatal::protocol("unexpected frame inside a file")),
             }
         }
+    }
+}
+
+type Out<'f> = delta::Hashing<BufWriter<Sink<'f>>>;
+
+/// Where a file's `Data` goes: straight to the temporary, or through a delta's commands.
+enum Content<'f> {
+    Raw(Out<'f>),
+    Delta(Box<command::Patcher<Out<'f>>>),
+}
+
+impl<'f> Content<'f> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Content::Raw(w) => w.write_all(bytes),
+            Content::Delta(p) => p.feed(bytes),
+        }
+    }
+
+    /// The written content, flushed (an error when a delta is incomplete or a write failed).
+    fn finish(self) -> io::Result<Out<'f>> {
+        let mut w = match self {
+            Content::Raw(w) => w,
+            Content::Delta(p) => p.finish()?,
+        };
+        w.flush()?;
+        Ok(w)
     }
 }
 
@@ -164,18 +196,19 @@ impl Write for Sink<'_> {
     }
 }
 
-/// The old copy's signature (nothing when it cannot be read or is too large to describe).
+/// The old copy's signature (nothing when it cannot be read or is too large to describe),
+/// read a window at a time.
 pub(super) fn basis_signature(d: &Dir, name: &OsStr) -> Vec<u8> {
-    read_basis(Some(d), name)
+    open_basis(Some(d), name)
         .ok()
-        .and_then(|b| delta::signature(&b))
+        .and_then(|mut f| {
+            let len = f.metadata().ok()?.len();
+            delta::signature(&mut f, len)
+        })
         .unwrap_or_default()
 }
 
-fn read_basis(d: Option<&Dir>, name: &OsStr) -> io::Result<Vec<u8>> {
+fn open_basis(d: Option<&Dir>, name: &OsStr) -> io::Result<std::fs::File> {
     let d = d.ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
-    let (mut f, _) = d.open_file(name, Atime::Keep)?;
-    let mut v = Vec::new();
-    f.read_to_end(&mut v)?;
-    Ok(v)
+    d.open_file(name, Atime::Keep).map(|(f, _)| f)
 }

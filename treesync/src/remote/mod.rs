@@ -19,6 +19,7 @@
 //! entries it sends in a push, to those it receives in a pull.
 
 mod apply;
+mod command;
 mod content;
 mod delete;
 mod delta;

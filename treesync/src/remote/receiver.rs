@@ -30,6 +30,8 @@ pub(super) struct Level {
     /// Its own output line, held until `Names` has said (and deleted) what goes first.
     pub line: Option<Vec<u8>>,
     pub delete: bool,
+    /// The names listed in it so far: a non-directory listed twice is refused.
+    pub seen: std::collections::HashSet<OsString>,
 }
 
 /// A file whose content was requested.
@@ -290,6 +292,15 @@ impl<'a, R: Read> Receiver<'a, R> {
             )));
         }
         let name = self.top_checked(&e.path, &parent, kind, name)?;
+        // A directory may come again (from another operand: its contents merge); anything
+        // else listed twice in one directory is refused.
+        if let Some(l) = self.stack.last_mut()
+            && !l.seen.insert(name.clone())
+            && kind != Kind::Dir
+        {
+            let shown = self.show(&e.path);
+            return Err(Fatal::protocol(&format!("\"{shown}\" is listed twice")));
+        }
         match kind {
             Kind::Dir => self.dir_entry(&e, &name),
             Kind::File => self.file_entry(index, &e, parent, name),
@@ -391,6 +402,7 @@ impl<'a, R: Read> Receiver<'a, R> {
             dir: root,
             line: None,
             delete: false,
+            seen: Default::default(),
         });
         Ok(())
     }

@@ -22,6 +22,8 @@ use crate::itemize::{Charset, push_name};
 struct Listed {
     root: usize,
     rel: PathBuf,
+    /// The size the list gave the receiver: the most it accepts.
+    size: u64,
 }
 
 /// The sending end of one run.
@@ -41,6 +43,9 @@ pub(super) struct Sender<'a> {
     /// `--chmod` and the umask it is read with (the client's, in a push).
     pub chmod: Option<(crate::ChmodSpec, u32)>,
     io_error: bool,
+    /// With several operands, the non-directories listed so far: the first of a name wins,
+    /// as in rsync's list (the receiver refuses a name listed twice).
+    sent: Option<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl<'a> Sender<'a> {
@@ -63,6 +68,7 @@ impl<'a> Sender<'a> {
             io_error: false,
             total_size: 0,
             chmod: None,
+            sent: None,
         }
     }
 
@@ -73,6 +79,9 @@ impl<'a> Sender<'a> {
     /// List every operand, then serve requests until the receiver says it is done; returns
     /// the receiver's status.
     pub fn run(&mut self, sources: &[Vec<u8>]) -> Result<u8, Fatal> {
+        if sources.len() > 1 {
+            self.sent = Some(Default::default());
+        }
         for s in sources {
             self.operand(s)?;
         }
@@ -320,6 +329,12 @@ impl<'a> Sender<'a> {
         if skip {
             return self.note(format!("skipping non-regular file \"{}\"", self.show(rel)));
         }
+        if meta.kind != Kind::Dir
+            && let Some(sent) = &mut self.sent
+            && !sent.insert(rel.to_vec())
+        {
+            return Ok(());
+        }
         let target = match meta.kind {
             Kind::Symlink => match dir.read_link(name) {
                 Ok(t) => Some(t),
@@ -346,6 +361,7 @@ impl<'a> Sender<'a> {
             self.files.push(Some(Listed {
                 root: self.roots.len().saturating_sub(1),
                 rel: PathBuf::from(OsStr::from_bytes(rel)),
+                size: meta.size,
             }));
         }
         self.emit(rel, meta, target, digest)
@@ -390,8 +406,13 @@ impl<'a> Sender<'a> {
                     .ok_or_else(|| Fatal::protocol("malformed signature"))?,
             ),
         };
-        let rel = l.rel.clone();
+        let (rel, listed) = (l.rel.clone(), l.size);
         let opened = self.roots[l.root].open_file_beneath(&l.rel, Atime::Keep);
+        let grown = |m: &Meta| io::Error::other(format!("grew from {listed} to {} bytes", m.size));
+        let opened = opened.and_then(|(f, m)| match m.size > listed {
+            true => Err(grown(&m)),
+            false => Ok((f, m)),
+        });
         let (file, meta) = match opened {
             Ok(x) => x,
             Err(e) => {
@@ -449,23 +470,22 @@ impl<'a> Sender<'a> {
         size: u64,
         sig: &fast_rsync::Signature,
     ) -> Result<Option<[u8; 32]>, Fatal> {
-        let mut data = Vec::new();
-        if (&mut file).take(size).read_to_end(&mut data).is_err() || data.len() as u64 != size {
-            return Ok(None);
+        let mut h = delta::Hashing::new(io::sink());
+        let mut failed: Option<Fatal> = None;
+        let mut send = |d: &[u8]| {
+            for piece in d.chunks(CHUNK) {
+                if let Err(e) = self.data(piece) {
+                    failed = Some(e);
+                    return Err(io::Error::other("the connection failed"));
+                }
+            }
+            Ok(())
+        };
+        let read = delta::diff(sig, &mut file, size, &mut h, &mut send);
+        if let Some(e) = failed {
+            return Err(e);
         }
-        // The delta and the strong hash, on both cores.
-        let (d, digest) = rayon::join(
-            || delta::diff(sig, &data),
-            || {
-                let mut h = delta::Hashing::new(io::sink());
-                h.write_all(&data).map(|()| h.digest())
-            },
-        );
-        let d = d.map_err(|e| Fatal::protocol(&e.to_string()))?;
-        for piece in d.chunks(CHUNK) {
-            self.data(piece)?;
-        }
-        Ok(Some(digest.map_err(Fatal::io)?))
+        Ok((read.is_ok() && h.len == size).then(|| h.digest()))
     }
 
     /// One `Data` frame, compressed with `-z`.
