@@ -144,14 +144,15 @@ impl<W: Write + ?Sized> Write for Deferred<'_, W> {
     /// A write of nothing only lets the pages waiting pass.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.pass_pages()?;
-        if self.buffer.len() + buf.len() > STDIO_BUFFER {
-            let room = STDIO_BUFFER - self.buffer.len().min(STDIO_BUFFER);
-            self.buffer.extend_from_slice(&buf[..room.min(buf.len())]);
+        if self.buffer.len() >= STDIO_BUFFER {
             self.out.write_all(&std::mem::take(&mut self.buffer))?;
-            return Ok(room.min(buf.len()));
         }
-        self.buffer.extend_from_slice(buf);
-        Ok(buf.len())
+        let n = (STDIO_BUFFER - self.buffer.len()).min(buf.len());
+        self.buffer.extend_from_slice(&buf[..n]);
+        if self.buffer.len() >= STDIO_BUFFER {
+            self.out.write_all(&std::mem::take(&mut self.buffer))?;
+        }
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -213,6 +214,26 @@ mod tests {
         // A form feed at the very end makes no empty page.
         let out = paginate(b"t", "d", b"> x\x0c\n");
         assert_eq!(out.iter().filter(|&&c| c == b'\n').count(), PAGE);
+    }
+
+    #[test]
+    fn own_lines_pass_in_buffer_sized_pieces() {
+        let mut out = Vec::new();
+        let line = [b'x'; 100];
+        {
+            let mut w = Deferred::new(&mut out, Pager::default());
+            for _ in 0..100 {
+                w.write_all(&line).unwrap();
+            }
+            // Exactly a buffer's worth written so far: 8192 of 10,000 bytes.
+            assert_eq!(w.buffer.len(), 10_000 - 2 * STDIO_BUFFER);
+            w.flush().unwrap();
+            // A buffer filled to the brim takes the next write too.
+            w.write_all(&[b'y'; STDIO_BUFFER]).unwrap();
+            w.write_all(b"z").unwrap();
+            w.flush().unwrap();
+        }
+        assert_eq!(out.len(), 10_000 + STDIO_BUFFER + 1);
     }
 
     #[test]
