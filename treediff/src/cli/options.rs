@@ -166,17 +166,7 @@ impl Cli {
         }
         let matches = reparse(args).map_err(|e| (0, e))?;
         let mut given = Vec::new();
-        for (id, option) in [
-            ("ifdef", FormatOption::Ifdef),
-            ("line_format", FormatOption::Line),
-            ("old_line_format", FormatOption::OldLine),
-            ("new_line_format", FormatOption::NewLine),
-            ("unchanged_line_format", FormatOption::UnchangedLine),
-            ("old_group_format", FormatOption::OldGroup),
-            ("new_group_format", FormatOption::NewGroup),
-            ("changed_group_format", FormatOption::ChangedGroup),
-            ("unchanged_group_format", FormatOption::UnchangedGroup),
-        ] {
+        for (id, option) in FORMAT_OPTIONS {
             let (Some(at), Some(values)) =
                 (matches.indices_of(id), matches.get_many::<OsString>(id))
             else {
@@ -205,7 +195,7 @@ impl Cli {
             (&["ed"], 4),
             (&["forward_ed"], 5),
             (&["rcs"], 6),
-            (FORMAT_IDS.as_slice(), 7),
+            (&FORMAT_OPTIONS.map(|(id, _)| id), 7),
         ];
         let mut given: Vec<(usize, u8)> = groups
             .iter()
@@ -360,17 +350,17 @@ fn positive(name: &str, values: &[String]) -> Result<Option<usize>, UsageError> 
     Ok(first)
 }
 
-/// The clap ids of the options that set line or group formats (`-D` among them).
-const FORMAT_IDS: [&str; 9] = [
-    "ifdef",
-    "line_format",
-    "old_line_format",
-    "new_line_format",
-    "unchanged_line_format",
-    "old_group_format",
-    "new_group_format",
-    "changed_group_format",
-    "unchanged_group_format",
+/// The options that set line or group formats (`-D` among them), by clap id.
+const FORMAT_OPTIONS: [(&str, FormatOption); 9] = [
+    ("ifdef", FormatOption::Ifdef),
+    ("line_format", FormatOption::Line),
+    ("old_line_format", FormatOption::OldLine),
+    ("new_line_format", FormatOption::NewLine),
+    ("unchanged_line_format", FormatOption::UnchangedLine),
+    ("old_group_format", FormatOption::OldGroup),
+    ("new_group_format", FormatOption::NewGroup),
+    ("changed_group_format", FormatOption::ChangedGroup),
+    ("unchanged_group_format", FormatOption::UnchangedGroup),
 ];
 
 /// The arguments parsed again, for the positions of the options (clap's indices).
